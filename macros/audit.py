@@ -1,0 +1,235 @@
+"""The leak audit: read back everything a build wrote.
+
+Construction keeps non-public content out of a build; the audit checks that it
+did. From the session it takes fingerprints of what this audience may not get
+(redacted passages, private data, editors' notes, footnotes and references
+used only in redactions, withheld assets, real names behind pseudonyms), drops
+any that the audience legitimately gets elsewhere, and searches every output
+file (pages, search index, sitemap, feeds, newsletter, PDF text, assets and
+file names) for the rest. Any hit fails the build.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import shutil
+import subprocess
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import markdown
+from lxml import etree, html as lxml_html
+
+from .errors import ReportError
+from .facts import text_leaves
+from .sources import Location
+
+MIN_TEXT = 20          # shorter passages match too much public text to be evidence
+MIN_NOTE = 12
+SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
+PLACEHOLDER = re.compile("\x02\\d+\x03")
+MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists"]
+TEXT_SUFFIXES = {".html", ".htm", ".xml", ".svg", ".json", ".txt", ".md", ".css", ".js", ".eml", ".bib", ".csv"}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    kind: str              # "redacted text", "editor's note", "private data", ...
+    text: str              # normalised text, or a regex when ``pattern`` is set
+    location: Location
+    pattern: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    output: Path
+    fingerprint: Fingerprint
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"[‐-―−]", "-", text)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def markdown_text(source: str) -> list[str]:
+    """Text segments (block texts, alt texts, URLs) of a Markdown fragment."""
+    source = PLACEHOLDER.sub(" ", source)
+    try:
+        rendered = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS)
+        return html_segments(rendered)
+    except Exception:  # pragma: no cover - fall back to the raw text
+        return [source]
+
+
+def html_segments(fragment: str) -> list[str]:
+    if not fragment.strip():
+        return []
+    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    segments = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag in ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
+                           "dt", "dd", "blockquote", "caption", "pre", "div", "span", "mark"):
+            segments.append("".join(element.itertext()))
+        for attribute in ("alt", "title", "href", "src"):
+            if element.get(attribute):
+                segments.append(element.get(attribute))
+    return segments
+
+
+def sentences(segments: Iterable[str], minimum: int = MIN_TEXT) -> Iterator[str]:
+    for segment in segments:
+        for sentence in SENTENCE.split(normalise(segment)):
+            if len(sentence) >= minimum:
+                yield sentence
+
+
+def fingerprints(session) -> list[Fingerprint]:
+    """What this build's audience must not find anywhere in its outputs."""
+    found: list[Fingerprint] = []
+    for block in session.hidden_blocks:
+        for text in sentences(markdown_text(block.body)):
+            found.append(Fingerprint("redacted text", text, block.redaction.location))
+    for private in session.hidden_data:
+        where = Location(private.source, private.line)
+        for leaf in text_leaves(private.value):
+            for text in sentences([leaf], MIN_NOTE):
+                found.append(Fingerprint("private data", text, where))
+    for note, where in session.editor_notes:
+        for text in sentences([note], MIN_NOTE):
+            found.append(Fingerprint("editor's note", text, where))
+    for note, where in session.hidden_footnotes:
+        for text in sentences(markdown_text(note)):
+            found.append(Fingerprint("footnote used only in redacted text", text, where))
+    for path in session.withheld_assets:
+        name = path.rsplit("/", 1)[-1]
+        found.append(Fingerprint("asset used only in redacted text", normalise(name), Location(f"docs/{path}")))
+    if session.citations is not None:
+        visible = set(session.cited_keys())
+        for use in session.cites:
+            if use.key in visible or use.visible:
+                continue
+            for text in sentences([session.citations.plain_reference(use.key)], MIN_TEXT):
+                found.append(Fingerprint("reference cited only in redacted text", text, use.location))
+    found.extend(_anonymity(session))
+    visible_text = normalise(" ".join(" ".join(markdown_text(p.output)) for p in session.pages.values()))
+    unique: dict[tuple[str, str], Fingerprint] = {}
+    for fp in found:
+        if not fp.pattern and fp.text in visible_text:
+            continue            # the audience legitimately gets this text elsewhere
+        unique.setdefault((fp.kind, fp.text), fp)
+    return list(unique.values())
+
+
+def _anonymity(session) -> Iterator[Fingerprint]:
+    """A real name must not stand where a pseudonym does."""
+    names_in_view = normalise(" ".join(" ".join(markdown_text(p.output)) for p in session.pages.values()))
+    for mention in session.anonymous:
+        if session.audience.knows(mention.participant):
+            continue
+        name = session.data.participants[mention.participant].name
+        after = mention.after.split()[:3]
+        before = mention.before.split()[-3:]
+        if after:
+            yield Fingerprint("real name behind a pseudonym",
+                              r"\b" + re.escape(normalise(name)) + r"\W+" + r"\W+".join(re.escape(normalise(w)) for w in after) + r"\b",
+                              mention.location, pattern=True)
+        if before:
+            yield Fingerprint("real name behind a pseudonym",
+                              r"\b" + r"\W+".join(re.escape(normalise(w)) for w in before) + r"\W+" + re.escape(normalise(name)) + r"\b",
+                              mention.location, pattern=True)
+        if not re.search(r"\b" + re.escape(normalise(name)) + r"\b", names_in_view):
+            yield Fingerprint("real name behind a pseudonym", r"\b" + re.escape(normalise(name)) + r"\b",
+                              mention.location, pattern=True)
+
+
+# ---- reading outputs ---------------------------------------------------------------
+
+def output_text(path: Path) -> str:
+    """Everything a reader or crawler could get from one output file, as normalised text."""
+    data = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except OSError:
+            pass
+        suffix = Path(path.stem).suffix.lower()
+    if suffix == ".pdf":
+        return normalise(pdf_text(path, data))
+    text = data.decode("utf-8", errors="replace")
+    parts = [text]
+    if suffix in (".html", ".htm", ".xml", ".svg"):
+        parts.append(_markup_text(text, xml=suffix in (".xml", ".svg")))
+    elif suffix == ".json":
+        try:
+            parts.extend(_markup_text(s) if "<" in s else s for s in _json_strings(json.loads(text)))
+        except ValueError:
+            pass
+    return normalise(" ".join(parts))
+
+
+def _markup_text(text: str, xml: bool = False) -> str:
+    try:
+        root = etree.fromstring(text.encode(), etree.XMLParser(recover=True)) if xml else lxml_html.fromstring(text)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return re.sub(r"<[^>]+>", " ", text)
+    if root is None:
+        return ""
+    pieces = ["".join(root.itertext())]
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            pieces.extend(str(v) for v in element.attrib.values())
+    return " ".join(pieces)
+
+
+def _json_strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _json_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _json_strings(v)
+
+
+def pdf_text(path: Path, data: bytes) -> str:
+    tool = shutil.which("pdftotext")
+    if tool:
+        result = subprocess.run([tool, "-q", str(path), "-"], capture_output=True, check=False)
+        if result.returncode == 0:
+            return result.stdout.decode("utf-8", errors="replace")
+    return data.decode("latin-1")
+
+
+def audit_site(site: Path, prints: list[Fingerprint]) -> list[Finding]:
+    """Every place an output holds something its audience must not get."""
+    findings: list[Finding] = []
+    if not prints or not site.exists():
+        return findings
+    patterns = [(fp, re.compile(fp.text) if fp.pattern else None) for fp in prints]
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        relative = normalise(path.relative_to(site).as_posix())
+        content = output_text(path)
+        for fp, pattern in patterns:
+            hit = pattern.search(content) or pattern.search(relative) if pattern else (fp.text in content or fp.text in relative)
+            if hit:
+                findings.append(Finding(path, fp))
+    return findings
+
+
+def findings_error(findings: list[Finding], site: Path) -> ReportError:
+    first = findings[0]
+    output = first.output.relative_to(site).as_posix() if site in first.output.parents else str(first.output)
+    more = f"; {len(findings) - 1} more finding(s)" if len(findings) > 1 else ""
+    return ReportError(f"leak audit failed: output '{output}' contains {first.fingerprint.kind}{more}",
+                       first.fingerprint.location.file, first.fingerprint.location.line,
+                       "nothing was published; remove the content from that output or from the source")

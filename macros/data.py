@@ -1,0 +1,203 @@
+"""The report's data: every ``data/NAME.yml`` is a namespace ``NAME``.
+
+YAML is loaded with line numbers kept on every mapping and list, so that a
+mistake found later (a missing field, an unknown participant) still names the
+line. Values a participant owns are written ``!private {owner: ID, value: …}``
+and load as :class:`Private`; who may see them is decided per audience
+elsewhere (:mod:`macros.facts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ReportError
+
+
+class LineDict(dict):
+    """A mapping that remembers the YAML line of itself and of each key."""
+
+    source: str = ""
+    line: int | None = None
+    key_lines: dict
+
+    def line_of(self, key: str) -> int | None:
+        return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+class LineList(list):
+    """A list that remembers the YAML line of itself and of each item."""
+
+    source: str = ""
+    line: int | None = None
+    item_lines: list
+
+
+@dataclass(frozen=True)
+class Private:
+    """A value owned by one participant: only its redactions may show it."""
+
+    owner: str
+    value: Any
+    source: str
+    line: int
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps lines and reads ``!private``."""
+
+    source = ""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.source, result.line, result.key_lines = loader.source, node.start_mark.line + 1, {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise ReportError(f"duplicate key '{key}' in YAML", loader.source,
+                              key_node.start_mark.line + 1,
+                              f"it was first set on line {result.key_lines[key]}")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(n, deep=True) for n in node.value)
+    result.source, result.line = loader.source, node.start_mark.line + 1
+    result.item_lines = [n.start_mark.line + 1 for n in node.value]
+    return result
+
+
+def _construct_private(loader: _Loader, node: yaml.Node) -> Private:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        raise ReportError("!private needs a mapping", loader.source, line,
+                          "write !private {owner: PARTICIPANT_ID, value: ...}")
+    spec = _construct_mapping(loader, node)
+    if set(spec) != {"owner", "value"}:
+        raise ReportError(f"!private takes exactly 'owner' and 'value', got {sorted(spec)}",
+                          loader.source, line, "write !private {owner: PARTICIPANT_ID, value: ...}")
+    return Private(str(spec["owner"]), spec["value"], loader.source, line)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("!private", _construct_private)
+
+
+def load_yaml(path: Path, display: str) -> Any:
+    """Parse one YAML file; malformed YAML fails with file and line."""
+    text = path.read_text(encoding="utf-8")
+    loader = _Loader(text)
+    loader.source = display
+    try:
+        return loader.get_single_data()
+    except ReportError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise ReportError(f"malformed YAML: {problem}", display, line,
+                          "check indentation and quoting on this line and the one above") from None
+    except yaml.YAMLError as exc:
+        raise ReportError(f"malformed YAML: {exc}", display) from None
+    finally:
+        loader.dispose()
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    name: str
+    pseudonym: str | None
+    line: int | None
+
+
+@dataclass
+class ReportData:
+    """All namespaces, plus the typed view of ``report.yml`` the engine relies on."""
+
+    namespaces: dict[str, Any]
+    participants: dict[str, Participant] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def report(self) -> LineDict:
+        return self.namespaces["report"]
+
+
+REQUIRED_REPORT_FIELDS = ("title", "edition", "edition_label", "assessment_window",
+                          "published", "organization", "canonical_url", "participants")
+
+
+def load_data(data_dir: Path, project_dir: Path) -> ReportData:
+    """Load every ``*.yml``/``*.yaml`` in ``data_dir`` and check ``report.yml``."""
+    namespaces: dict[str, Any] = {}
+    files: dict[str, str] = {}
+    if data_dir.is_dir():
+        for path in sorted(data_dir.iterdir()):
+            if path.suffix not in (".yml", ".yaml") or not path.is_file():
+                continue
+            display = path.relative_to(project_dir).as_posix()
+            name = path.stem
+            if not name.isidentifier():
+                raise ReportError(f"data file name '{path.name}' is not a valid namespace name", display, None,
+                                  "use letters, digits and underscores, e.g. data/key_facts.yml")
+            if name in namespaces:
+                raise ReportError(f"namespace '{name}' is defined twice", display, None,
+                                  f"it is also defined by {files[name]}")
+            namespaces[name] = load_yaml(path, display)
+            files[name] = display
+    data = ReportData(namespaces=namespaces, files=files)
+    data.participants = _check_report(data, data_dir, project_dir)
+    return data
+
+
+def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[str, Participant]:
+    display = data.files.get("report", (data_dir / "report.yml").relative_to(project_dir).as_posix())
+    report = data.namespaces.get("report")
+    if report is None:
+        raise ReportError("data/report.yml is missing", display, None,
+                          "every report describes itself in data/report.yml (title, edition, participants...)")
+    if not isinstance(report, dict):
+        raise ReportError("data/report.yml must be a mapping", display, 1)
+    for name in REQUIRED_REPORT_FIELDS:
+        if name not in report:
+            raise ReportError(f"data/report.yml has no '{name}'", display, report.line,
+                              f"add '{name}:' (required fields: {', '.join(REQUIRED_REPORT_FIELDS)})")
+    window = report["assessment_window"]
+    if not (isinstance(window, dict) and isinstance(window.get("start"), dt.date)
+            and isinstance(window.get("end"), dt.date)):
+        raise ReportError("assessment_window needs dates 'start' and 'end'", display,
+                          report.line_of("assessment_window"),
+                          "write assessment_window: {start: 2026-02-16, end: 2026-03-16}")
+    if not isinstance(report["published"], dt.date):
+        raise ReportError("published must be a date", display, report.line_of("published"),
+                          "write published: 2026-05-19 (unquoted)")
+    participants: dict[str, Participant] = {}
+    entries = report["participants"]
+    if not isinstance(entries, list):
+        raise ReportError("participants must be a list", display, report.line_of("participants"),
+                          "write participants: [{id: helios, name: Helios Labs}]")
+    for index, entry in enumerate(entries):
+        line = entries.item_lines[index] if isinstance(entries, LineList) else None
+        if not isinstance(entry, dict) or "id" not in entry or "name" not in entry:
+            raise ReportError("each participant needs an 'id' and a 'name'", display, line,
+                              "write - {id: helios, name: Helios Labs, pseudonym: Developer A}")
+        pid = str(entry["id"])
+        if pid in participants:
+            raise ReportError(f"participant id '{pid}' is used twice", display, line)
+        if not pid.replace("-", "").replace("_", "").isalnum():
+            raise ReportError(f"participant id '{pid}' must be letters, digits, '-' or '_'", display, line)
+        pseudonym = entry.get("pseudonym")
+        participants[pid] = Participant(pid, str(entry["name"]), str(pseudonym) if pseudonym else None, line)
+    return participants

@@ -1,0 +1,196 @@
+"""Labels and numbers across the whole report.
+
+Pages in ``nav:`` are numbered in order: sections 1, 2, 3…, and pages under
+``appendices/`` lettered A, B, C…. Inside a numbered page, ``#``/``##``/``###``
+headings get 3 / 3.1 / 3.1.1 (or B / B.1 / B.1.1); figures and tables are
+numbered once across the report. Numbers are computed from the Markdown the
+audience actually gets, so a redacted heading leaves no gap.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass, field
+
+from . import mdscan
+from .errors import ReportError
+from .sources import Location
+
+APPENDIX_DIR = "appendices/"
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    src: str                 # docs-relative path, e.g. "appendices/helios.md"
+    kind: str                # "section" | "appendix" | "unnumbered"
+    number: str | None       # "3" or "B"
+
+
+@dataclass
+class Target:
+    """Something ``ref()`` can point at."""
+
+    label: str
+    kind: str                # "page" | "heading" | "figure" | "table"
+    number: str | None
+    title: str
+    page: str                # docs-relative src of the page
+    anchor: str | None       # None for a whole page
+    location: Location
+    appendix: bool = False
+    hidden_owner: str | None = None
+
+    def text(self) -> str:
+        if self.kind == "figure":
+            return f"Figure {self.number}"
+        if self.kind == "table":
+            return f"Table {self.number}"
+        if self.number is None:
+            return self.title
+        return f"{'Appendix' if self.appendix else 'Section'} {self.number}"
+
+
+@dataclass
+class Counters:
+    figure: int = 0
+    table: int = 0
+
+
+def appendix_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = string.ascii_uppercase
+    text = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        text = letters[rem] + text
+    return text
+
+
+def plan_pages(nav_pages: list[tuple[str, dict]], other_pages: list[str]) -> dict[str, PagePlan]:
+    """Section numbers and appendix letters, from nav order and front matter."""
+    plans: dict[str, PagePlan] = {}
+    sections = appendices = 0
+    for src, meta in nav_pages:
+        if meta.get("numbered") is False or src == "index.md":
+            plans[src] = PagePlan(src, "unnumbered", None)
+        elif src.startswith(APPENDIX_DIR):
+            plans[src] = PagePlan(src, "appendix", appendix_letter(appendices))
+            appendices += 1
+        else:
+            sections += 1
+            plans[src] = PagePlan(src, "section", str(sections))
+    for src in other_pages:
+        plans.setdefault(src, PagePlan(src, "unnumbered", None))
+    return plans
+
+
+def find_label_line(raw: str, label: str, offset: int = 0) -> int | None:
+    """The source line where ``label`` is declared, for error messages."""
+    pattern = re.compile(r"(\{[^}]*#" + re.escape(label) + r"\b|\bid\s*:\s*[\"']?" + re.escape(label) + r"\b)")
+    for number, line in enumerate(raw.split("\n"), start=1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+def _caption_id(text_lines: list[str], index: int) -> str | None:
+    """The ``id`` among the indented option lines that follow a caption opener."""
+    for line in text_lines[index + 1:]:
+        if not line.startswith((" ", "\t")) or not line.strip():
+            break
+        match = mdscan.OPTION_ID.search(line)
+        if match:
+            return match.group("id")
+    return None
+
+
+@dataclass
+class PageNumbering:
+    text: str
+    targets: list[Target] = field(default_factory=list)
+
+
+def number_page(text: str, plan: PagePlan, counters: Counters, locate) -> PageNumbering:
+    """Number headings and captions of one page's Markdown; collect its labels.
+
+    ``locate(label)`` gives the source Location of a label, for errors.
+    """
+    out = text.split("\n")
+    result = PageNumbering(text="")
+    levels = [0, 0, 0]
+    seen_h1 = False
+    for line in mdscan.lines(text):
+        if line.in_code:
+            continue
+        index = line.number - 1
+        caption = mdscan.CAPTION.match(line.text)
+        if caption:
+            kind = caption.group("kind")
+            setattr(counters, kind, getattr(counters, kind) + 1)
+            number = str(getattr(counters, kind))
+            out[index] = f"/// {kind}-caption | {number}"
+            label = _caption_id(out, index)
+            if label:
+                result.targets.append(Target(label, kind, number, "", plan.src, label, locate(label)))
+            continue
+        heading = mdscan.HEADING.match(line.text)
+        if not heading:
+            continue
+        level = len(heading.group("hashes"))
+        title = heading.group("text").strip()
+        label = mdscan.heading_id(heading.group("attrs"))
+        number: str | None = None
+        if level == 1 and not seen_h1:
+            seen_h1 = True
+            number = plan.number
+            if plan.kind == "appendix":
+                title_shown = f"Appendix {number}: {title}"
+            elif plan.kind == "section":
+                title_shown = f"{number} {title}"
+            else:
+                title_shown = title
+            kind = "page"
+        elif 2 <= level <= 3 and plan.number is not None:
+            levels[level - 1] += 1
+            for deeper in range(level, 3):
+                levels[deeper] = 0
+            number = ".".join([plan.number] + [str(n) for n in levels[1:level]])
+            title_shown = f"{number} {title}"
+            kind = "heading"
+        else:
+            title_shown = title
+            kind = "heading"
+        if title_shown != title:
+            attrs = f" {{{heading.group('attrs')}}}" if heading.group("attrs") is not None else ""
+            out[index] = f"{heading.group('hashes')} {title_shown}{attrs}"
+        if label:
+            anchor = None if kind == "page" else label
+            result.targets.append(Target(label, kind, number, title, plan.src, anchor, locate(label),
+                                         appendix=plan.kind == "appendix"))
+    result.text = "\n".join(out)
+    return result
+
+
+def hidden_labels(text: str) -> list[str]:
+    """Labels declared in Markdown the audience will not get (redacted bodies)."""
+    found = []
+    for line in mdscan.lines(text):
+        if line.in_code:
+            continue
+        heading = mdscan.HEADING.match(line.text)
+        if heading and mdscan.heading_id(heading.group("attrs")):
+            found.append(mdscan.heading_id(heading.group("attrs")))
+    text_lines = text.split("\n")
+    for index, line in enumerate(text_lines):
+        if mdscan.CAPTION.match(line):
+            label = _caption_id(text_lines, index)
+            if label:
+                found.append(label)
+    return found
+
+
+def duplicate_error(first: Target, second: Target) -> ReportError:
+    return ReportError(f"label '{second.label}' is defined twice", second.location.file, second.location.line,
+                       f"it is already defined at {first.location}; labels must be unique across the report")

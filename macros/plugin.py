@@ -1,0 +1,280 @@
+"""The adapter between MkDocs (through mkdocs-macros) and the engine.
+
+This is the only module that touches MkDocs objects. ``define_env`` runs while
+mkdocs-macros configures itself; it loads the report, forces the settings the
+engine's guarantees rest on (errors fail the build, undefined names are
+errors, ``{## ##}`` comments), registers the macros and hooks the build events
+it needs. Hooks are registered here rather than in ``mkdocs.yml`` so that a
+report whose ``mkdocs.yml`` lists only ``search`` and ``macros`` gets them all.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.utils.meta import get_data
+
+from . import audit, outputs
+from .audience import audience_from_environment
+from .data import load_data
+from .errors import ReportError
+from .formatting import format_value
+from .session import PageRecord, Session
+from .sources import front_matter_lines
+
+log = logging.getLogger("mkdocs.plugins.report")
+
+COMMENT_START, COMMENT_END = "{##", "##}"
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
+RESERVED_NAMES = {"config", "page", "extra", "macros", "filters", "filters_builtin", "navigation",
+                  "files", "environment", "plugin", "git", "context"}
+REGISTER_PAGE = "redaction-register.md"
+CACHE_DIR = ".cache/report-engine"
+
+
+def fail(error: ReportError) -> PluginError:
+    """The one way an author's mistake leaves the engine: a single line, no traceback."""
+    return PluginError(str(error))
+
+
+class Build:
+    """One MkDocs build of the report for one audience."""
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        self.config = env.conf
+        self.project_dir = Path(self.config.config_file_path).resolve().parent
+        self.docs_dir = Path(self.config.docs_dir).resolve()
+        self.data = load_data(self.project_dir / "data", self.project_dir)
+        self.audience = audience_from_environment(self.data.participants)
+        self.citations = self._load_citations()
+        report = self.data.report
+        self.session = Session(self.data, self.audience, self.citations,
+                               statement_texts=report.get("redaction_statement") or {})
+        self.final_site_dir: Path | None = None
+        self.staging: Path | None = None
+
+    def _load_citations(self):
+        bib = self.project_dir / "bibliography.bib"
+        if not bib.exists():
+            return None
+        from .bibtex import load_bibtex
+        from .citations import CitationEngine
+        style = (self.data.report.get("citations") or {}).get("style", "author-year")
+        return CitationEngine(load_bibtex(bib, self.project_dir / CACHE_DIR), style=style)
+
+    # ---- configuration -------------------------------------------------------
+
+    def configure(self) -> None:
+        """Force the settings the guarantees depend on, whatever mkdocs.yml says."""
+        settings = self.env.config
+        settings["on_error_fail"] = True
+        settings["on_undefined"] = "strict"
+        if not settings.get("j2_comment_start_string"):
+            settings["j2_comment_start_string"] = COMMENT_START
+            settings["j2_comment_end_string"] = COMMENT_END
+        extensions = self.config["markdown_extensions"]
+        for name in REQUIRED_EXTENSIONS:
+            if name not in extensions:
+                extensions.append(name)
+        self.config["mdx_configs"].setdefault("pymdownx.blocks.caption", {})["auto"] = False
+        report = self.data.report
+        self.config["site_name"] = str(report["title"])
+        self.config["site_description"] = str(report.get("subtitle") or report["title"])
+        self.config["copyright"] = f"© {report['published'].year} {report['organization']}"
+        if not self.config.get("site_url"):
+            self.config["site_url"] = str(report["canonical_url"])
+        extra = self.config["extra"]
+        extra["report"] = self.identity()
+        extra["report_build"] = {
+            "audience": str(self.audience),
+            "public": self.audience.is_public,
+            "banner": self.banner(),
+        }
+        self._choose_site_dir()
+
+    def identity(self) -> dict[str, str]:
+        """What the theme shows of the report: title, edition, window, how to cite it."""
+        report = self.data.report
+        window = report["assessment_window"]
+        identity = {
+            "title": str(report["title"]),
+            "edition": str(report["edition"]),
+            "edition_label": str(report["edition_label"]),
+            "window": f"{format_value(window['start'])} to {format_value(window['end'])}",
+            "published": format_value(report["published"]),
+        }
+        if self.citations is not None:
+            identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(report)
+        return identity
+
+    def banner(self) -> str:
+        if self.audience.is_public:
+            return ""
+        if self.audience.kind == "internal":
+            who = "internal readers only"
+        else:
+            who = f"{self.data.participants[self.audience.participant].name} only"
+        return f"Confidential: {who} ({self.audience}). Not for publication; do not forward."
+
+    def _choose_site_dir(self) -> None:
+        requested = Path(self.config.site_dir)
+        public = outputs.configured_site_dir(Path(self.config.config_file_path))
+        final = outputs.site_dir_for(self.audience, requested, public, self.project_dir)
+        if final != requested.resolve():
+            log.info(f"{self.audience} build goes to {final}, never to the public site directory")
+        self.final_site_dir = final
+        if self._serving(requested):
+            self.config.site_dir = str(final)
+            return
+        # Write into a staging folder; the previous site stays until the build passes its audit.
+        self.staging = outputs.staging_dir(final)
+        outputs.discard(self.staging)
+        self.staging.parent.mkdir(parents=True, exist_ok=True)
+        self.config.site_dir = str(self.staging)
+
+    @staticmethod
+    def _serving(site_dir: Path) -> bool:
+        """``mkdocs serve`` builds into a temporary ``mkdocs_*`` folder it serves live."""
+        import tempfile
+        return site_dir.name.startswith("mkdocs_") and Path(tempfile.gettempdir()).resolve() in site_dir.resolve().parents
+
+    def register(self) -> None:
+        env = self.env
+        for name, value in self.session.variables.items():
+            if name in RESERVED_NAMES:
+                raise ReportError(f"data namespace '{name}' clashes with a built-in variable",
+                                  self.data.files[name], None, "rename the data file")
+            env.variables[name] = value
+        for name, function in self.session.macros().items():
+            env.macro(function, name)
+        env.render = self.render
+        plugins = self.config.plugins
+        for event, handler in (("files", self.on_files), ("nav", self.on_nav), ("env", self.on_env),
+                               ("post_page", self.on_post_page), ("post_build", self.on_post_build),
+                               ("build_error", self.on_build_error), ("serve", self.on_serve)):
+            plugins._register_event(event, handler, plugin_name="report")
+
+    # ---- build events, in the order MkDocs calls them ------------------------------
+
+    def on_files(self, files: Files, *, config) -> Files:
+        """Internal builds get a generated register of every redaction."""
+        bibtex = self.config["extra"]["report"].get("citation_bibtex")
+        if bibtex and files.get_file_from_path("report.bib") is None:
+            files.append(File.generated(config, "report.bib", content=bibtex))
+        if self.audience.kind == "internal" and files.get_file_from_path(REGISTER_PAGE) is None:
+            files.append(File.generated(config, REGISTER_PAGE,
+                                        content="# Redaction register\n\n{{ redaction_register() }}\n"))
+        return files
+
+    @event_priority(-100)
+    def on_nav(self, nav, *, config, files: Files):
+        """Render and link the whole report before MkDocs reads any page (pass one and two)."""
+        try:
+            records = self._page_records(nav, files)
+            names = list(self.env.variables) + list(self.env.env.globals)
+            self.session.render_pages(records, self._render_template, names)
+            self.session.link()
+        except ReportError as error:
+            raise fail(error) from None
+        return nav
+
+    def _page_records(self, nav, files: Files) -> list[PageRecord]:
+        in_nav = [page.file for page in nav.pages]
+        rest = sorted((f for f in files.documentation_pages() if f not in in_nav), key=lambda f: f.src_uri)
+        records = []
+        for file in in_nav + rest:
+            raw = file.content_string
+            template, meta = get_data(raw)
+            path = (Path(file.abs_src_path).resolve().relative_to(self.project_dir).as_posix()
+                    if file.abs_src_path else f"{self.config.docs_dir}/{file.src_uri}")
+            if meta.get("render_macros") is False:
+                raise ReportError("render_macros: false is not supported", path, 1,
+                                  "pages are always rendered so that redactions apply; wrap literal Jinja in {% raw %}...{% endraw %}")
+            records.append(PageRecord(file.src_uri, path, file.url, raw, template,
+                                      front_matter_lines(raw, template), meta, file in in_nav))
+        return records
+
+    def _render_template(self, record: PageRecord) -> str:
+        file = self._files_page(record.src)
+        variables = {**self.env.variables, **record.meta, "page": file}
+        return self.env.env.from_string(record.template).render(**variables)
+
+    def _files_page(self, src: str):
+        navigation = self.env.variables.get("navigation")
+        for page in getattr(navigation, "pages", []):
+            if page.file.src_uri == src:
+                return page
+        return None
+
+    def render(self, markdown: str, force_rendering: bool = False) -> str:
+        """Replaces mkdocs-macros' render: pages come from the linked session."""
+        page = getattr(self.env, "_page", None)
+        record = self.session.pages.get(page.file.src_uri) if page is not None else None
+        if record is not None and markdown == record.template:
+            return record.output
+        if record is not None and markdown == page.title:
+            return record.title or markdown
+        raise fail(ReportError("a page reached MkDocs without passing through the report engine",
+                               page.file.src_uri if page is not None else None, None,
+                               "this is a bug in a plugin that changes pages before mkdocs-macros"))
+
+    def on_env(self, env, *, config, files: Files):
+        """Do not copy files that only redacted text uses."""
+        hidden = [(b.page, b.body) for b in self.session.hidden_blocks]
+        visible = [(p.src, p.output) for p in self.session.pages.values()]
+        for path in sorted(outputs.hidden_only_assets(hidden, visible)):
+            file = files.get_file_from_path(path)
+            if file is not None and not file.is_documentation_page():
+                files.remove(file)
+                self.session.withheld_assets.append(path)
+        return env
+
+    def on_post_page(self, output: str, *, page, config) -> str:
+        """Every non-public page says so and asks not to be indexed."""
+        if not self.audience.is_public:
+            output = outputs.mark_confidential(output, self.banner())
+        return output
+
+    @event_priority(-100)
+    def on_post_build(self, *, config) -> None:
+        """Audit everything written, then put the finished site in place."""
+        site = Path(config.site_dir)
+        findings = audit.audit_site(site, audit.fingerprints(self.session))
+        if findings:
+            outputs.discard(self.staging) if self.staging else None
+            raise fail(audit.findings_error(findings, site))
+        if self.staging is not None and self.final_site_dir is not None:
+            outputs.promote(self.staging, self.final_site_dir)
+            config.site_dir = str(self.final_site_dir)
+        log.info(f"Leak audit passed for the {self.audience} build")
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A failed build leaves the previous site as it was."""
+        if self.staging is not None:
+            outputs.discard(self.staging)
+
+    def on_serve(self, server, *, config, builder):
+        """``mkdocs serve`` also reloads on data, bibliography and engine edits."""
+        for path in (self.project_dir / "data", self.project_dir / "bibliography.bib",
+                     self.project_dir / "macros", self.project_dir / "overrides"):
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+def define_env(env: Any) -> None:
+    """mkdocs-macros entry point."""
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        build = Build(env)
+        build.configure()
+        build.register()
+    except ReportError as error:
+        raise fail(error) from None

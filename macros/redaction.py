@@ -1,0 +1,99 @@
+"""Redactions: what each audience gets in place of a participant's content.
+
+Every ``{% call redact(...) %}`` is recorded whatever the audience, so the
+register, the statement and the anchors (``#redaction-N``) are the same in
+every build. The body is always rendered (a typo inside it fails every build);
+it is then shown, marked for review, or replaced.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from .sources import Location
+
+DEFAULT_STANDARD = ("Except where explicitly noted in the report, no information redacted at a "
+                    "participant's request was important to our conclusions.")
+DEFAULT_QUALIFIED = ("Some information redacted at participants' requests was important to our "
+                     "conclusions. Each such redaction is marked where it stands:")
+
+
+@dataclass
+class Redaction:
+    number: int
+    owner: str
+    owner_name: str
+    location: Location
+    page: str                    # docs-relative src
+    material: bool
+    note: str | None
+    replacement: str | None
+    inline: bool = False
+
+    @property
+    def anchor(self) -> str:
+        return f"redaction-{self.number}"
+
+
+def is_inline(body: str) -> bool:
+    """A body written on one line inside a paragraph, rather than as blocks."""
+    return "\n" not in body.strip("\r") and not body.startswith(("\n", " \n"))
+
+
+def hidden_markup(r: Redaction) -> str:
+    """What an audience that may not see the content gets."""
+    if r.inline:
+        parts = []
+        if r.replacement:
+            parts.append(r.replacement)
+        if r.material:
+            parts.append(f'<span class="redaction-notice" id="{r.anchor}">[redacted: {html.escape(r.note or "material information")}]</span>')
+        return " ".join(parts)
+    blocks = []
+    if r.replacement:
+        blocks.append(r.replacement.strip())
+    if r.material:
+        note = r.note or "Information important to our conclusions was redacted here at a participant's request."
+        blocks.append(f'<div class="redaction-notice" id="{r.anchor}" markdown>\n\n'
+                      f'**Material redaction.** {note}\n\n</div>')
+    return "\n\n" + "\n\n".join(blocks) + "\n\n"
+
+
+def visible_markup(r: Redaction, body: str) -> str:
+    """What the owner and internal readers get: the content, marked for review."""
+    details = [f"{r.owner_name} information, redacted in the public report"]
+    if r.material:
+        details.append(f"material: {r.note}" if r.note else "material")
+    if r.replacement:
+        details.append(f"public readers see: “{r.replacement.strip()}”")
+    label = html.escape("; ".join(details), quote=True)
+    if r.inline:
+        return (f'<mark class="redacted-inline" id="{r.anchor}" data-owner="{r.owner}" '
+                f'title="{label}">{body}</mark>')
+    return (f'\n\n<div class="redacted-passage" id="{r.anchor}" data-owner="{r.owner}" markdown>\n'
+            f'<p class="redacted-passage__label">{label}</p>\n\n{body.strip(chr(10))}\n\n</div>\n\n')
+
+
+def statement_markdown(redactions: list[Redaction], texts: dict, link) -> str:
+    """The redaction summary statement; ``link(r)`` gives a URL to a redaction."""
+    standard = str(texts.get("standard") or DEFAULT_STANDARD).strip()
+    material = [r for r in redactions if r.material]
+    if not material:
+        return standard
+    qualified = str(texts.get("qualified") or DEFAULT_QUALIFIED).strip()
+    items = "\n".join(f"- [{r.note or 'Material redaction'}]({link(r)})" for r in material)
+    return f"{qualified}\n\n{items}\n"
+
+
+def register_markdown(redactions: list[Redaction], link) -> str:
+    """The internal register: every redaction with its page, line, owner and kind."""
+    if not redactions:
+        return "No redactions in this report."
+    rows = ["| # | Where | Owner | Material | Note | Public replacement |",
+            "|---|---|---|---|---|---|"]
+    for r in redactions:
+        cells = [f"[{r.number}]({link(r)})", f"`{r.location}`", r.owner_name,
+                 "yes" if r.material else "no", r.note or "", r.replacement or ""]
+        rows.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+    return "\n".join(rows)

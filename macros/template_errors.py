@@ -1,0 +1,51 @@
+"""Jinja's exceptions, translated into an author's file, line and fix."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import jinja2
+
+from .errors import ReportError, did_you_mean
+from .sources import traceback_template_line
+
+UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
+NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
+BAD_KEYWORD = re.compile(r"(\w+)\(\) got an unexpected keyword argument '([^']+)'")
+
+
+def template_error(exc: BaseException, path: str, offset: int, names: Iterable[str],
+                   parameters: dict[str, list[str]]) -> ReportError:
+    """One ReportError for anything that went wrong while rendering a page."""
+    if isinstance(exc, ReportError):
+        return exc.located(path, None)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        line = offset + exc.lineno if exc.lineno else None
+        message = exc.message or "syntax error"
+        suggestion = "check that every {% call %} has its {% endcall %} and every {{ has its }}"
+        if "endcall" in message or "end of template" in message:
+            suggestion = "a {% call redact(...) %} block is not closed with {% endcall %}"
+        elif "{#" in message or "comment" in message:
+            suggestion = "Jinja comments are written {## ... ##} in this project"
+        return ReportError(f"template syntax error: {message}", path, line, suggestion)
+    tb_line = traceback_template_line(exc.__traceback__)
+    line = offset + tb_line if tb_line else None
+    text = str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        name = UNDEFINED_NAME.search(text)
+        if name:
+            return ReportError(f"unknown name '{name.group(1)}'", path, line,
+                               did_you_mean(name.group(1), names, "macros and variables"))
+        attribute = NO_ATTRIBUTE.search(text)
+        if attribute:
+            return ReportError(f"unknown field: {text}", path, line,
+                               "check the spelling against the data file")
+        return ReportError(f"undefined value: {text}", path, line)
+    if isinstance(exc, TypeError):
+        keyword = BAD_KEYWORD.search(text)
+        if keyword and keyword.group(1) in parameters:
+            return ReportError(f"{keyword.group(1)}() has no option '{keyword.group(2)}'", path, line,
+                               did_you_mean(keyword.group(2), parameters[keyword.group(1)], "options"))
+        return ReportError(f"wrong use of a macro: {text}", path, line)
+    return ReportError(f"{type(exc).__name__}: {text}", path, line)
