@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass, field
+from typing import Callable
+
+from markdown.extensions.toc import slugify as default_slugify
 
 from . import mdscan
 from .errors import ReportError
@@ -112,11 +115,15 @@ class PageNumbering:
     targets: list[Target] = field(default_factory=list)
 
 
-def number_page(text: str, plan: PagePlan, counters: Counters, locate) -> PageNumbering:
+def number_page(text: str, plan: PagePlan, counters: Counters, locate,
+                slugify: Callable[[str, str], str] = default_slugify) -> PageNumbering:
     """Number headings and captions of one page's Markdown; collect its labels.
 
-    ``locate(label)`` gives the source Location of a label, for errors.
+    ``locate(label)`` gives the source Location of a label, for errors. A
+    numbered heading without an id gets the id its unnumbered title would have
+    had, so anchors stay put when sections move.
     """
+    used: set[str] = set()
     out = text.split("\n")
     result = PageNumbering(text="")
     levels = [0, 0, 0]
@@ -163,14 +170,31 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate) -> PageNu
             title_shown = title
             kind = "heading"
         if title_shown != title:
-            attrs = f" {{{heading.group('attrs')}}}" if heading.group("attrs") is not None else ""
-            out[index] = f"{heading.group('hashes')} {title_shown}{attrs}"
+            attrs = heading.group("attrs")
+            if label is None:
+                anchor = _unique(slugify(title, "-"), used)
+                attrs = f"#{anchor} {attrs}" if attrs else f"#{anchor}"
+            else:
+                used.add(label)
+            out[index] = f"{heading.group('hashes')} {title_shown} {{{attrs}}}"
+        elif label:
+            used.add(label)
         if label:
             anchor = None if kind == "page" else label
             result.targets.append(Target(label, kind, number, title, plan.src, anchor, locate(label),
                                          appendix=plan.kind == "appendix"))
     result.text = "\n".join(out)
     return result
+
+
+def _unique(anchor: str, used: set[str]) -> str:
+    """The same de-duplication the toc extension applies: ``x``, ``x_1``, ``x_2``."""
+    candidate, n = anchor, 0
+    while candidate in used:
+        n += 1
+        candidate = f"{anchor}_{n}"
+    used.add(candidate)
+    return candidate
 
 
 def hidden_labels(text: str) -> list[str]:

@@ -27,6 +27,7 @@ from .errors import ReportError
 from .formatting import format_value
 from .session import PageRecord, Session
 from .sources import front_matter_lines
+from .template_errors import ReportUndefined
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -177,6 +178,7 @@ class Build:
     def on_nav(self, nav, *, config, files: Files):
         """Render and link the whole report before MkDocs reads any page (pass one and two)."""
         try:
+            self.env.env.undefined = ReportUndefined
             records = self._page_records(nav, files)
             names = list(self.env.variables) + list(self.env.env.globals)
             self.session.render_pages(records, self._render_template, names)

@@ -45,14 +45,23 @@ def template_line() -> int | None:
 
 
 def traceback_template_line(tb) -> int | None:
-    """The last template line in a traceback (for errors raised inside Jinja)."""
+    """The last template line in a traceback (for errors raised inside Jinja).
+
+    Jinja rewrites tracebacks so that template frames carry the template's own
+    line numbers under the file name ``<template>``; frames it did not rewrite
+    still know their template through ``__jinja_template__``.
+    """
     line = None
     while tb is not None:
-        template = tb.tb_frame.f_globals.get("__jinja_template__")
-        if template is not None:
-            try:
-                line = template.get_corresponding_lineno(tb.tb_lineno)
-            except Exception:  # pragma: no cover
-                pass
+        frame = tb.tb_frame
+        if frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        else:
+            template = frame.f_globals.get("__jinja_template__")
+            if template is not None:
+                try:
+                    line = template.get_corresponding_lineno(tb.tb_lineno)
+                except Exception:  # pragma: no cover
+                    pass
         tb = tb.tb_next
     return line

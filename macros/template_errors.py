@@ -39,7 +39,12 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
                                did_you_mean(name.group(1), names, "macros and variables"))
         attribute = NO_ATTRIBUTE.search(text)
         if attribute:
-            return ReportError(f"unknown field: {text}", path, line,
+            owner = getattr(exc, "undefined_obj", None)
+            if isinstance(owner, dict):
+                where = f" in {owner.source}:{owner.line}" if getattr(owner, "source", "") else ""
+                return ReportError(f"unknown field '{attribute.group(1)}'{where}", path, line,
+                                   did_you_mean(attribute.group(1), [str(k) for k in owner], "fields"))
+            return ReportError(f"unknown field '{attribute.group(1)}'", path, line,
                                "check the spelling against the data file")
         return ReportError(f"undefined value: {text}", path, line)
     if isinstance(exc, TypeError):
@@ -49,3 +54,21 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
                                did_you_mean(keyword.group(2), parameters[keyword.group(1)], "options"))
         return ReportError(f"wrong use of a macro: {text}", path, line)
     return ReportError(f"{type(exc).__name__}: {text}", path, line)
+
+
+
+class ReportUndefined(jinja2.StrictUndefined):
+    """Strict undefined values whose error remembers the object that lacked the name."""
+
+    __slots__ = ()
+
+    def _fail_with_undefined_error(self, *args, **kwargs):
+        error = jinja2.UndefinedError(self._undefined_message)
+        error.undefined_obj = self._undefined_obj
+        raise error
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __div__ = __rdiv__ = \
+        __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = \
+        __pos__ = __neg__ = __call__ = __getitem__ = __lt__ = __le__ = __gt__ = __ge__ = \
+        __int__ = __float__ = __complex__ = __pow__ = __rpow__ = __iter__ = __str__ = \
+        __len__ = __eq__ = __ne__ = __bool__ = __hash__ = __contains__ = _fail_with_undefined_error

@@ -1,0 +1,263 @@
+"""The CitationEngine behind the ``cite``, ``citet`` and ``bibliography`` macros.
+
+One engine serves a whole build. It is told the report-wide order of first
+citation (:meth:`CitationEngine.set_order`) before pages are rendered, because
+two things depend on the whole report, not on the page being rendered: the
+numbers of the numeric style, and the 2024a/2024b letters of the author-year
+style. Each reference is formatted once per engine, however often it is cited.
+
+HTML shapes (always one line, no block element, so a citation can sit in a
+paragraph, a table cell, a heading or a footnote)::
+
+    <span class="citation">(<a class="citation__ref" href="#ref-key" role="doc-biblioref"
+      title="plain reference" data-citation-ref="escaped reference HTML">Müller, 2024</a>, p. 12)</span>
+
+The ``title`` is the fallback when JavaScript is off; ``citations.js`` turns
+``data-citation-ref`` into a Material-style tooltip. Text and attributes are
+escaped against Markdown too (see :func:`citestyles.md_escape`).
+
+Entry ids: ``ref-`` + the key folded to lowercase ASCII, every run of other
+characters than ``a-z0-9`` replaced by ``-`` (``Müller:2024`` -> ``ref-muller-2024``).
+Keys that fold to the same id get ``-2``, ``-3``... in .bib file order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from typing import Callable, Iterable, Mapping, Sequence
+
+from .bibtex import BibDatabase, parse_bibtex, report_bibtex
+from .citestyles import (
+    STYLES,
+    FieldIsMissing,
+    Formatted,
+    Label,
+    ReferenceFormatter,
+    in_text_names,
+    md_escape,
+    sort_key,
+    year_of,
+    year_suffixes,
+)
+from .errors import ReportError, did_you_mean
+
+log = logging.getLogger("mkdocs.plugins.report.citations")
+
+Href = Callable[[str], "str | None"]
+
+_SUGGESTIONS = {
+    "author": "add author = {Last, First and Other, Second}; for an organisation "
+    "keep it whole with double braces: author = {{OpenAI}}; or give an editor",
+    "year": "add year = {2024} to the entry",
+}
+
+
+def html_id(key: str) -> str:
+    """``ref-`` + the key as a lowercase ASCII slug (see the module docstring)."""
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)
+    )
+    return "ref-" + (re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "entry")
+
+
+class CitationEngine:
+    """Citations and reference lists for one build, in one style."""
+
+    def __init__(self, database: BibDatabase, style: str = "author-year") -> None:
+        if style not in STYLES:
+            raise ReportError(
+                f"unknown citation style '{style}'",
+                suggestion=did_you_mean(style, STYLES, "citation styles"),
+            )
+        self.database = database
+        self.style = STYLES[style]
+        self._formatter = ReferenceFormatter()
+        self._numbers: dict[str, int] = {}
+        self._suffixes: dict[str, str] = {}
+        self._info: dict[str, tuple[str | None, str | None, tuple]] = {}
+        self._formatted: dict[str, tuple[str | None, Formatted]] = {}
+        self._ids: dict[str, str] | None = None
+
+    # -- keys and report-wide order ------------------------------------------------
+
+    def check(self, keys: Sequence[str]) -> None:
+        """Raise ReportError for the first unknown key."""
+        for key in _as_list(keys):
+            self._canonical(key)
+
+    def set_order(self, keys_in_first_citation_order: Sequence[str]) -> None:
+        """Fix numbers and a/b letters from every key the report cites, in order."""
+        order = _unique(self._canonical(key) for key in _as_list(keys_in_first_citation_order))
+        self._numbers = {key: number for number, key in enumerate(order, start=1)}
+        self._refresh_suffixes()
+
+    def _canonical(self, key: str) -> str:
+        try:
+            return self.database[key.strip()].key
+        except KeyError:
+            if len(self.database):
+                hint = did_you_mean(key, self.database.keys(), "citation keys")
+            else:
+                hint = f"{self.database.path} defines no entries"
+            raise ReportError(f"unknown citation key '{key}'", suggestion=hint) from None
+
+    def _enlist(self, key: str) -> None:
+        """A key cited but missing from set_order: number it last (and re-letter)."""
+        if key not in self._numbers:
+            log.debug("citation key %s was not in the report-wide order", key)
+            self._numbers[key] = len(self._numbers) + 1
+            self._refresh_suffixes()
+
+    def _refresh_suffixes(self) -> None:
+        if "year" not in self.style.needs:
+            return
+        cited = []
+        for key in self._numbers:
+            names, year, order = self._require(key, ("names", "year"))
+            cited.append((key, names, year, order))
+        self._suffixes = year_suffixes(cited)
+
+    # -- labels and formatted references ---------------------------------------------
+
+    def _require(self, key: str, needs: Iterable[str]) -> tuple[str | None, str | None, tuple]:
+        """(names, year, sort key) of an entry, raising if a needed part is missing."""
+        if key not in self._info:
+            entry = self.database[key].entry
+            self._info[key] = (in_text_names(entry), year_of(entry), sort_key(entry))
+        names, year, order = self._info[key]
+        if "names" in needs and names is None:
+            raise self._missing(key, "author", "no author and no editor")
+        if "year" in needs and year is None:
+            raise self._missing(key, "year", "no year")
+        return names, year, order
+
+    def _label(self, key: str, textual: bool = False) -> Label:
+        self._enlist(key)
+        needs = self.style.needs + (("names",) if textual else ())
+        names, year, order = self._require(key, needs)
+        if year is not None:
+            year += self._suffixes.get(key, "")
+        return Label(key, self._numbers[key], names, year, order)
+
+    def _reference(self, key: str) -> Formatted:
+        """The formatted reference, made once (again only if its letter changed)."""
+        suffix = self._suffixes.get(key)
+        year_label = None
+        if suffix:
+            year_label = (self._require(key, ("year",))[1] or "") + suffix
+        cached = self._formatted.get(key)
+        if cached is not None and cached[0] == year_label:
+            return cached[1]
+        item = self.database[key]
+        try:
+            formatted = self._formatter.format(item.entry, year_label)
+        except FieldIsMissing as error:
+            raise self._missing(key, error.field_name, f"@{item.entry.type} entries need it") from None
+        self._formatted[key] = (year_label, formatted)
+        return formatted
+
+    def _missing(self, key: str, field: str, what: str) -> ReportError:
+        item = self.database[key]
+        return ReportError(
+            f"BibTeX entry '{item.key}' has {what}, which the {self.style.name} style needs"
+            if field in _SUGGESTIONS
+            else f"BibTeX entry '{item.key}' has no '{field}' field: {what}",
+            str(self.database.path),
+            item.line,
+            _SUGGESTIONS.get(field, f"add {field} = {{...}} to the entry, or change its type"),
+        )
+
+    # -- HTML ------------------------------------------------------------------------
+
+    def _anchor(self, key: str, text: str, href: Href) -> str:
+        reference = self._reference(key)
+        target = href(key)
+        link = f'href="{md_escape(target)}"' if target else 'tabindex="0"'
+        return (
+            f'<a class="citation__ref" {link} role="doc-biblioref" '
+            f'title="{md_escape(reference.text)}" data-citation-ref="{md_escape(reference.html)}">'
+            f"{md_escape(text)}</a>"
+        )
+
+    def cite(self, keys: Sequence[str], loc: str | None, href: Href) -> str:
+        """Parenthetical citation of one or more keys, sorted and deduplicated."""
+        canonical = _unique(self._canonical(key) for key in _as_list(keys))
+        if not canonical:
+            raise ReportError("a citation needs at least one key", suggestion='write cite("key")')
+        style = self.style
+        labels = style.cite_order([self._label(key) for key in canonical])
+        links = style.sep.join(self._anchor(label.key, style.link_text(label), href) for label in labels)
+        tail = md_escape(_locator(loc) + style.close)
+        return f'<span class="citation">{md_escape(style.open)}{links}{tail}</span>'
+
+    def citet(self, key: str, loc: str | None, href: Href) -> str:
+        """Textual citation: "Müller et al. (2024, p. 4)" or "Müller et al. [3]"."""
+        label = self._label(self._canonical(key), textual=True)
+        text = self.style.textual(label, " ".join((loc or "").split()) or None)
+        return f'<span class="citation citation--textual">{self._anchor(label.key, text, href)}</span>'
+
+    def reference_list(self, keys: Iterable[str]) -> str:
+        """The reference list of ``keys`` in style order; "" when there are none."""
+        canonical = _unique(self._canonical(key) for key in _as_list(keys))
+        if not canonical:
+            return ""
+        labels = self.style.list_order([self._label(key) for key in canonical])
+        tag = self.style.list_tag
+        items = "".join(self._list_item(label) for label in labels)
+        return (
+            f'<div class="bibliography"><{tag} class="bibliography__list '
+            f'bibliography__list--{self.style.name}">{items}</{tag}></div>'
+        )
+
+    def _list_item(self, label: Label) -> str:
+        marker = self.style.list_label(label)
+        if marker is None:
+            return f'<li id="{self.entry_id(label.key)}">{self._reference(label.key).html}</li>'
+        return (
+            f'<li id="{self.entry_id(label.key)}" value="{label.number}">'
+            f'<span class="bibliography__label">{md_escape(marker)}</span> '
+            f"{self._reference(label.key).html}</li>"
+        )
+
+    def entry_id(self, key: str) -> str:
+        """The stable HTML id of an entry's reference-list item."""
+        if self._ids is None:
+            self._ids = {}
+            taken: set[str] = set()
+            for name in self.database.keys():
+                base = candidate = html_id(name)
+                number = 2
+                while candidate in taken:
+                    candidate, number = f"{base}-{number}", number + 1
+                taken.add(candidate)
+                self._ids[name] = candidate
+        return self._ids[self._canonical(key)]
+
+    def plain_reference(self, key: str) -> str:
+        """The formatted reference as plain text."""
+        return self._reference(self._canonical(key)).text
+
+    def report_reference(self, report: Mapping) -> tuple[str, str]:
+        """("Cite this report" HTML in the active style, the BibTeX entry)."""
+        bibtex = report_bibtex(report)
+        (item,) = parse_bibtex(bibtex, "<report metadata>")
+        try:
+            return self._formatter.format(item.entry).html, bibtex
+        except FieldIsMissing as error:  # pragma: no cover - report_bibtex sets them all
+            raise ReportError(f"the report metadata lacks '{error.field_name}'") from None
+
+
+def _as_list(keys: Iterable[str] | str) -> list[str]:
+    """A lone string is one key, not a sequence of one-letter keys."""
+    return [keys] if isinstance(keys, str) else list(keys)
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+def _locator(loc: str | None) -> str:
+    loc = " ".join((loc or "").split())
+    return f", {loc}" if loc else ""

@@ -1,0 +1,131 @@
+"""Fixtures: small reports built for real in temporary folders.
+
+A report is written in the contract's layout (``mkdocs.yml``, ``docs/``,
+``data/``, ``bibliography.bib``) next to a copy of this repository's engine
+(``macros/``) and theme overrides, built with the ``mkdocs`` command in a
+subprocess (as an author would), and read back as files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+REPORT_YML = """\
+title: Test Report
+subtitle: A report used by the tests
+edition: "2026-03"
+edition_label: February to March 2026
+assessment_window: {start: 2026-02-16, end: 2026-03-16}
+published: 2026-05-19
+organization: Example Research
+canonical_url: https://reports.example.org/test-report/
+participants:
+  - {id: helios, name: Helios Labs}
+  - {id: quill, name: Quill Research, pseudonym: Developer B}
+"""
+
+# The mkdocs.yml the contract describes, and nothing more: the engine must
+# bring everything else itself.
+CONTRACT_MKDOCS = {
+    "site_name": "Placeholder",
+    "theme": {"name": "material", "custom_dir": "overrides"},
+    "plugins": ["search", {"macros": {"module_name": "macros", "on_error_fail": True}}],
+}
+
+
+@dataclass
+class Result:
+    returncode: int
+    output: str
+    site: Path
+
+    def page(self, path: str = "") -> str:
+        target = self.site / path
+        if target.is_dir() or not path:
+            target = target / "index.html"
+        return target.read_text(encoding="utf-8")
+
+    def article(self, path: str = "") -> str:
+        """The page's content area only (no navigation, no search data)."""
+        html = self.page(path)
+        start = html.index("<article")
+        return html[start:html.index("</article>", start)]
+
+
+class Report:
+    """A report project in a temporary folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        shutil.copytree(REPO / "macros", root / "macros", ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(REPO / "overrides", root / "overrides")
+        (root / "docs").mkdir()
+        (root / "data").mkdir()
+        self.write("data/report.yml", REPORT_YML)
+        self.config = dict(CONTRACT_MKDOCS)
+
+    def write(self, path: str, text: str) -> Path:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return target
+
+    def page(self, path: str, text: str) -> Path:
+        return self.write(f"docs/{path}", text)
+
+    def nav(self, *entries) -> None:
+        self.config["nav"] = list(entries)
+
+    def build(self, audience: str | None = None, *args: str, expect_ok: bool = True) -> Result:
+        (self.root / "mkdocs.yml").write_text(yaml.safe_dump(self.config, sort_keys=False), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if k != "REPORT_AUDIENCE"}
+        env["NO_MKDOCS_2_WARNING"] = "1"
+        if audience:
+            env["REPORT_AUDIENCE"] = audience
+        proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", *args], cwd=self.root, env=env,
+                              capture_output=True, text=True, timeout=300)
+        output = proc.stdout + proc.stderr
+        site = self.root / "site"
+        if audience and audience != "public":
+            site = self.root / "site-private" / audience.replace(":", "-")
+        if "-d" in args:
+            site = self.root / args[args.index("-d") + 1]
+        result = Result(proc.returncode, output, site)
+        if expect_ok:
+            assert proc.returncode == 0, output
+        return result
+
+
+@pytest.fixture
+def report(tmp_path: Path) -> Report:
+    return Report(tmp_path / "report")
+
+
+def error_line(result: Result) -> str:
+    """The single ERROR line a failed build printed."""
+    lines = [line for line in result.output.splitlines() if line.startswith("ERROR")]
+    assert lines, result.output
+    return lines[-1]
+
+
+def assert_clean_failure(result: Result, file: str, line: int | None, *fragments: str) -> str:
+    """Non-zero exit, one error naming file and line, the fragments, no traceback."""
+    assert result.returncode != 0, result.output
+    assert "Traceback" not in result.output, result.output
+    message = error_line(result)
+    where = f"{file}:{line}:" if line else f"{file}:"
+    assert where in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return message

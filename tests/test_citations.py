@@ -1,0 +1,495 @@
+"""Unit tests of the citation engine: exact strings, errors, cache, formatting once."""
+
+from __future__ import annotations
+
+import datetime
+import html
+import pathlib
+import re
+
+import markdown
+import pybtex.errors
+import pytest
+
+from macros import bibtex as bibtex_module
+from macros.bibtex import BibDatabase, load_bibtex
+from macros.citations import CitationEngine, html_id
+from macros.citestyles import ReferenceFormatter
+from macros.errors import ReportError
+
+BIB = r"""% Test bibliography
+@string{things = "Journal of Things"}
+
+@article{mueller-deep,
+  author  = {M{\"u}ller, Hans and Jos{\'e} Garc{\'i}a},
+  title   = {Deep {GPU} Learning -- a {Review}},
+  journal = things,
+  year    = {2024},
+  volume  = {3},
+  number  = {2},
+  pages   = {1--10},
+  doi     = {10.1000/xyz123},
+}
+
+@book{mueller-book,
+  author    = {M{\"u}ller, Hans and Garc{\'i}a, Jos{\'e}},
+  title     = {Another Book---Second Edition},
+  publisher = {Pub House},
+  year      = {2024},
+}
+
+@misc{openai2025,
+  author = {{OpenAI}},
+  title  = {{GPT-5} System Card},
+  year   = {2025},
+  url    = {https://openai.com/index/gpt-5-system-card/},
+}
+
+@inproceedings{lee2020,
+  author    = {Lee, Kim and Park, Jo and Smith, Ann},
+  title     = {Attention Is Most of What You Need},
+  booktitle = {Proceedings of Things},
+  year      = {2020},
+}
+
+@techreport{zhang2023,
+  author      = {Zhang, Wei and others},
+  title       = {\'Etude of Scaling},
+  institution = {Lab},
+  year        = {2023},
+}
+"""
+
+#: First-citation order across the report, as the page scanner would report it.
+ORDER = ["openai2025", "mueller-deep", "lee2020", "mueller-book", "zhang2023"]
+
+REF_OPENAI = "OpenAI. GPT-5 system card. 2025. URL: https://openai.com/index/gpt-5-system-card/."
+REF_DEEP = (
+    "Hans Müller and José García. Deep GPU learning – a Review. Journal of Things, "
+    "3(2):1–10, 2024b. doi:10.1000/xyz123."
+)
+REF_BOOK = "Hans Müller and José García. Another Book—Second Edition. Pub House, 2024a."
+REF_LEE = "Kim Lee, Jo Park, and Ann Smith. Attention is most of what you need. In Proceedings of Things. 2020."
+REF_ZHANG = "Wei Zhang et al. Étude of scaling. Technical Report, Lab, 2023."
+
+
+def local(key: str) -> str:
+    return f"#ref-{key}"
+
+
+def write(tmp_path: pathlib.Path, text: str, name: str = "bibliography.bib") -> pathlib.Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def bib(tmp_path: pathlib.Path) -> pathlib.Path:
+    return write(tmp_path, BIB)
+
+
+@pytest.fixture
+def db(bib: pathlib.Path) -> BibDatabase:
+    return load_bibtex(bib, None)
+
+
+def engine(db: BibDatabase, style: str = "author-year") -> CitationEngine:
+    result = CitationEngine(db, style)
+    result.set_order(ORDER)
+    return result
+
+
+def visible(fragment: str) -> str:
+    """What a reader sees: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def hrefs(fragment: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'<a class="citation__ref" href="([^"]*)"', fragment)]
+
+
+# -- loading -----------------------------------------------------------------------
+
+
+def test_database_is_mapping_like_with_lines(db: BibDatabase, bib: pathlib.Path) -> None:
+    assert db.path == bib
+    assert db.keys() == ["mueller-deep", "mueller-book", "openai2025", "lee2020", "zhang2023"]
+    assert [db[key].line for key in db.keys()] == [4, 15, 22, 29, 36]
+    assert "OPENAI2025" in db and db["OpenAI2025"].key == "openai2025"
+    assert "nope" not in db
+    with pytest.raises(KeyError):
+        db["nope"]
+
+
+def test_missing_file_is_an_empty_database(tmp_path: pathlib.Path) -> None:
+    db = load_bibtex(tmp_path / "none.bib", tmp_path / "cache")
+    assert len(db) == 0 and db.keys() == []
+    assert CitationEngine(db).reference_list([]) == ""
+    with pytest.raises(ReportError) as caught:
+        CitationEngine(db).check(["smith2024"])
+    assert caught.value.message == "unknown citation key 'smith2024'"
+    assert caught.value.suggestion == f"{tmp_path / 'none.bib'} defines no entries"
+
+
+# -- author-year -------------------------------------------------------------------
+
+
+def test_parenthetical_single_key_exact_html(db: BibDatabase) -> None:
+    assert engine(db).cite(["openai2025"], None, local) == (
+        '<span class="citation">(<a class="citation__ref" href="#ref-openai2025" role="doc-biblioref" '
+        'title="OpenAI. GPT-5 system card. 2025. URL: https://openai.com/index/gpt-5-system-card/." '
+        'data-citation-ref="OpenAI. GPT-5 system card. 2025. URL: &lt;a href=&quot;'
+        'https://openai.com/index/gpt-5-system-card/&quot;&gt;https://openai.com/index/gpt-5-system-card/'
+        '&lt;/a&gt;.">OpenAI, 2025</a>)</span>'
+    )
+
+
+def test_parenthetical_author_year_variants(db: BibDatabase) -> None:
+    cite = engine(db).cite
+    assert visible(cite(["openai2025"], "p. 12", local)) == "(OpenAI, 2025, p. 12)"
+    assert visible(cite(["mueller-deep"], None, local)) == "(Müller and García, 2024b)"
+    assert visible(cite(["lee2020"], None, local)) == "(Lee et al., 2020)"
+    assert visible(cite(["zhang2023"], None, local)) == "(Zhang et al., 2023)"
+
+
+def test_several_keys_sorted_and_deduplicated(db: BibDatabase) -> None:
+    keys = ["openai2025", "mueller-deep", "lee2020", "MUELLER-BOOK", "openai2025"]
+    result = engine(db).cite(keys, "p. 3", local)
+    assert visible(result) == (
+        "(Lee et al., 2020; Müller and García, 2024a; Müller and García, 2024b; OpenAI, 2025, p. 3)"
+    )
+    assert hrefs(result) == ["#ref-lee2020", "#ref-mueller-book", "#ref-mueller-deep", "#ref-openai2025"]
+
+
+def test_textual_citations(db: BibDatabase) -> None:
+    e = engine(db)
+    assert visible(e.citet("lee2020", None, local)) == "Lee et al. (2020)"
+    assert visible(e.citet("mueller-book", "p. 4", local)) == "Müller and García (2024a, p. 4)"
+    assert visible(e.citet("openai2025", None, local)) == "OpenAI (2025)"
+    assert e.citet("lee2020", None, local).startswith(
+        '<span class="citation citation--textual"><a class="citation__ref" href="#ref-lee2020" '
+    )
+
+
+def test_suffixes_only_among_cited_entries(db: BibDatabase) -> None:
+    e = CitationEngine(db)
+    e.set_order(["mueller-deep", "openai2025"])
+    assert visible(e.cite(["mueller-deep"], None, local)) == "(Müller and García, 2024)"
+    assert e.plain_reference("mueller-deep").endswith("3(2):1–10, 2024. doi:10.1000/xyz123.")
+
+
+def test_no_href_gives_tooltip_only(db: BibDatabase) -> None:
+    result = engine(db).cite(["lee2020"], None, lambda key: None)
+    assert '<a class="citation__ref" tabindex="0" role="doc-biblioref" title="Kim Lee' in result
+    assert "href=" not in result
+
+
+def test_reference_list_author_year(db: BibDatabase) -> None:
+    result = engine(db).reference_list(reversed(db.keys()))
+    assert result.startswith(
+        '<div class="bibliography"><ul class="bibliography__list bibliography__list--author-year">'
+        '<li id="ref-lee2020">'
+    )
+    assert result.endswith("</li></ul></div>")
+    assert re.findall(r'<li id="([^"]+)">', result) == [
+        "ref-lee2020", "ref-mueller-book", "ref-mueller-deep", "ref-openai2025", "ref-zhang2023",
+    ]
+    assert [visible(item) for item in re.findall(r"<li[^>]*>(.*?)</li>", result)] == [
+        REF_LEE.replace("Jo Park", "Jo\u00a0Park"),  # pybtex ties a short first name
+        REF_BOOK, REF_DEEP, REF_OPENAI, REF_ZHANG,
+    ]
+    assert (
+        '<li id="ref-mueller-deep">Hans Müller and José García. Deep GPU learning – a Review. '
+        "<em>Journal of Things</em>, 3(2):1–10, 2024b. "
+        '<a href="https://doi.org/10.1000/xyz123">doi:10.1000/xyz123</a>.</li>'
+    ) in result
+    assert "\n" not in result
+
+
+def test_reference_list_of_nothing_is_empty(db: BibDatabase) -> None:
+    assert engine(db).reference_list([]) == ""
+
+
+def test_latex_becomes_unicode_without_braces(db: BibDatabase) -> None:
+    e = engine(db)
+    for key in db.keys():
+        text = e.plain_reference(key)
+        assert not set("{}\\~") & set(text), text
+    assert e.plain_reference("zhang2023") == REF_ZHANG
+
+
+# -- numeric -------------------------------------------------------------------------
+
+
+def test_numeric_citations(db: BibDatabase) -> None:
+    e = engine(db, "numeric")
+    assert visible(e.cite(["lee2020"], None, local)) == "[3]"
+    assert visible(e.cite(["mueller-book", "openai2025", "mueller-book"], None, local)) == "[1, 4]"
+    assert visible(e.cite(["lee2020"], "p. 12", local)) == "[3, p. 12]"
+    assert visible(e.citet("lee2020", None, local)) == "Lee et al. [3]"
+    assert visible(e.citet("mueller-deep", "ch. 2", local)) == "Müller and García [2, ch. 2]"
+    result = e.cite(["mueller-book", "openai2025"], None, local)
+    assert result == (
+        '<span class="citation">&#91;'
+        + re.search(r'<a class="citation__ref" href="#ref-openai2025".*?</a>', result).group(0)
+        + ", "
+        + re.search(r'<a class="citation__ref" href="#ref-mueller-book".*?</a>', result).group(0)
+        + "&#93;</span>"
+    )
+    assert hrefs(result) == ["#ref-openai2025", "#ref-mueller-book"]
+
+
+def test_numeric_reference_list_in_citation_order(db: BibDatabase) -> None:
+    result = engine(db, "numeric").reference_list(db.keys())
+    assert result.startswith(
+        '<div class="bibliography"><ol class="bibliography__list bibliography__list--numeric">'
+        '<li id="ref-openai2025" value="1"><span class="bibliography__label">&#91;1&#93;</span> OpenAI.'
+    )
+    assert re.findall(r'<li id="([^"]+)" value="(\d)">', result) == [
+        ("ref-openai2025", "1"), ("ref-mueller-deep", "2"), ("ref-lee2020", "3"),
+        ("ref-mueller-book", "4"), ("ref-zhang2023", "5"),
+    ]
+    items = [visible(item) for item in re.findall(r"<li[^>]*>(.*?)</li>", result)]
+    # no a/b letters in the numeric style: numbers tell the entries apart
+    assert items[1] == "[2] " + REF_DEEP.replace("2024b", "2024")
+    assert items[3] == "[4] " + REF_BOOK.replace("2024a", "2024")
+
+
+def test_key_cited_outside_the_order_is_numbered_last(db: BibDatabase) -> None:
+    e = CitationEngine(db, "numeric")
+    e.set_order(["lee2020"])
+    assert visible(e.cite(["zhang2023", "lee2020"], None, local)) == "[1, 2]"
+
+
+# -- ids and markup ------------------------------------------------------------------
+
+
+def test_entry_ids_are_stable_slugs(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "@misc{Müller:2024, title={b}}\n@misc{müller-2024, title={c}}\n@misc{x_y, title={d}}\n")
+    e = CitationEngine(load_bibtex(path, None))
+    assert html_id("Müller:2024") == "ref-muller-2024"
+    assert [e.entry_id(key) for key in ("Müller:2024", "müller-2024", "x_y", "X_Y")] == [
+        "ref-muller-2024", "ref-muller-2024-2", "ref-x-y", "ref-x-y",
+    ]
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Text {c} more.",
+        "| A | B |\n|---|---|\n| {c} | x |",
+        "## Heading {c}",
+        "Text[^1].\n\n[^1]: Note {c}.",
+        "* item `code` and {c} and `more`",
+    ],
+)
+def test_markup_survives_markdown(db: BibDatabase, template: str) -> None:
+    e = engine(db)
+    fragment = e.cite(["mueller-deep", "openai2025"], "p. 1", local)
+    assert "\n" not in fragment
+    rendered = markdown.markdown(template.format(c=fragment), extensions=["tables", "footnotes", "toc"])
+    assert fragment in rendered
+
+
+# -- errors --------------------------------------------------------------------------
+
+
+def test_unknown_key_names_the_nearest(db: BibDatabase) -> None:
+    with pytest.raises(ReportError) as caught:
+        engine(db).cite(["openai2025", "muller-deep"], None, local)
+    error = caught.value
+    assert (error.message, error.file, error.line) == ("unknown citation key 'muller-deep'", None, None)
+    assert error.suggestion == "did you mean 'mueller-deep' or 'mueller-book'?"
+    with pytest.raises(ReportError, match="unknown citation key 'nobody'"):
+        engine(db).check(["lee2020", "nobody"])
+
+
+def test_unknown_style(db: BibDatabase) -> None:
+    with pytest.raises(ReportError) as caught:
+        CitationEngine(db, "numerical")
+    assert caught.value.message == "unknown citation style 'numerical'"
+    assert caught.value.suggestion == "did you mean 'numeric'?"
+
+
+def test_malformed_entry_reports_file_and_line(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "@misc{ok, title={A}}\n\n@article{broken,\n  title = {X}\n  year = 2024,\n}\n")
+    with pytest.raises(ReportError) as caught:
+        load_bibtex(path, None)
+    error = caught.value
+    assert (error.file, error.line) == (str(path), 5)
+    assert error.message == (
+        "malformed BibTeX in entry 'broken' starting at line 3: syntax error: '}' expected"
+    )
+    assert "missing comma" in error.suggestion
+
+
+def test_unclosed_entry_reports_its_start(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "@misc{ok, title={A}}\n@misc{open,\n  title = {never closed,\n")
+    with pytest.raises(ReportError) as caught:
+        load_bibtex(path, None)
+    assert (caught.value.file, caught.value.line) == (str(path), 2)
+    assert caught.value.message == "malformed BibTeX: the file ends inside entry 'open' starting at line 2"
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_duplicate_key_reports_second_line(tmp_path: pathlib.Path, strict: bool) -> None:
+    path = write(tmp_path, "@misc{Smith2024,\n title={A}}\n\n@misc{other, title={B}}\n@book{smith2024,\n title={C}}\n")
+    pybtex.errors.set_strict_mode(strict)
+    try:
+        with pytest.raises(ReportError) as caught:
+            load_bibtex(path, None)
+    finally:
+        pybtex.errors.set_strict_mode(True)
+    error = caught.value
+    assert (error.file, error.line) == (str(path), 5)
+    assert error.message == (
+        "duplicate BibTeX key 'smith2024': already defined at line 1 as 'Smith2024' (BibTeX keys ignore case)"
+    )
+
+
+def test_bad_name_and_repeated_field_are_located(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "\n@misc{x,\n author = {A, B, C, D},\n title = {T}}\n")
+    with pytest.raises(ReportError) as caught:
+        load_bibtex(path, None)
+    assert (caught.value.line, caught.value.message) == (2, "invalid BibTeX entry 'x': Too many commas in 'A, B, C, D'")
+    path = write(tmp_path, "@misc{y,\n title = {T},\n title = {U}}\n")
+    with pytest.raises(ReportError, match="duplicate title field") as caught:
+        load_bibtex(path, None)
+    assert caught.value.line == 1
+
+
+def test_missing_author_or_year_is_reported_at_the_entry(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "@misc{anon,\n  title = {T},\n  year = {2020},\n}\n\n@misc{undated,\n  author = {Doe, Jane},\n  title = {T},\n}\n")
+    db = load_bibtex(path, None)
+    with pytest.raises(ReportError) as caught:
+        CitationEngine(db).cite(["anon"], None, local)
+    error = caught.value
+    assert (error.file, error.line) == (str(path), 1)
+    assert error.message == "BibTeX entry 'anon' has no author and no editor, which the author-year style needs"
+    assert "author = {{OpenAI}}" in error.suggestion
+    with pytest.raises(ReportError) as caught:
+        CitationEngine(db).set_order(["undated"])
+    assert (caught.value.line, caught.value.message) == (6, "BibTeX entry 'undated' has no year, which the author-year style needs")
+    assert caught.value.suggestion == "add year = {2024} to the entry"
+    numeric = CitationEngine(db, "numeric")  # numbers need neither, until citet needs a name
+    assert visible(numeric.cite(["anon", "undated"], None, local)) == "[1, 2]"
+    with pytest.raises(ReportError, match="'anon' has no author and no editor, which the numeric style needs"):
+        numeric.citet("anon", None, local)
+
+
+def test_field_the_entry_type_needs(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, "@misc{pad}\n@article{nojournal,\n  author = {Doe, Jane},\n  title = {T},\n  year = {2020},\n}\n")
+    with pytest.raises(ReportError) as caught:
+        CitationEngine(load_bibtex(path, None)).cite(["nojournal"], None, local)
+    error = caught.value
+    assert (error.file, error.line) == (str(path), 2)
+    assert error.message == "BibTeX entry 'nojournal' has no 'journal' field: @article entries need it"
+    assert error.suggestion == "add journal = {...} to the entry, or change its type"
+
+
+def test_invalid_utf8(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "latin1.bib"
+    path.write_bytes("@misc{a,\n title = {Caf\u00e9}}\n".encode("latin-1"))
+    with pytest.raises(ReportError) as caught:
+        load_bibtex(path, None)
+    assert (caught.value.line, caught.value.message) == (2, "the bibliography is not valid UTF-8")
+
+
+# -- speed: disk cache and formatting once -------------------------------------------
+
+
+def test_disk_cache_skips_the_parser(bib: pathlib.Path, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    calls: list[str] = []
+    real = bibtex_module.parse_bibtex
+
+    def counting(text: str, filename: str):  # type: ignore[no-untyped-def]
+        calls.append(filename)
+        return real(text, filename)
+
+    monkeypatch.setattr(bibtex_module, "parse_bibtex", counting)
+    first = load_bibtex(bib, cache)
+    assert len(calls) == 1 and len(list(cache.glob("bibtex-*.pickle"))) == 1
+    second = load_bibtex(bib, cache)
+    assert len(calls) == 1
+    assert second.keys() == first.keys() and second["lee2020"].line == 29
+    assert second.path == bib
+    assert engine(second).plain_reference("mueller-deep") == REF_DEEP
+
+    bib.write_text(BIB.replace("Lab", "Laboratory"), encoding="utf-8")
+    assert "Laboratory" in engine(load_bibtex(bib, cache)).plain_reference("zhang2023")
+    assert len(calls) == 2
+    assert len(list(cache.glob("bibtex-*.pickle"))) == 1  # the stale one was dropped
+
+
+def test_corrupt_cache_is_reparsed(bib: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    cache = tmp_path / "cache"
+    load_bibtex(bib, cache)
+    (cache_file,) = cache.glob("bibtex-*.pickle")
+    cache_file.write_bytes(b"\x80\x04not a pickle")
+    assert load_bibtex(bib, cache).keys()[0] == "mueller-deep"
+    assert cache_file.read_bytes()[:2] != b"\x80\x04n"  # rewritten
+
+
+def test_each_entry_is_formatted_once(db: BibDatabase, monkeypatch: pytest.MonkeyPatch) -> None:
+    counts: dict[str, int] = {}
+    real = ReferenceFormatter.format
+
+    def counting(self, entry, year_label=None):  # type: ignore[no-untyped-def]
+        counts[entry.key] = counts.get(entry.key, 0) + 1
+        return real(self, entry, year_label)
+
+    monkeypatch.setattr(ReferenceFormatter, "format", counting)
+    e = engine(db)
+    for _ in range(3):
+        e.cite(["lee2020", "mueller-deep"], None, local)
+        e.citet("mueller-deep", "p. 2", local)
+        e.plain_reference("lee2020")
+    e.reference_list(db.keys())
+    assert counts == {"lee2020": 1, "mueller-deep": 1, "mueller-book": 1, "openai2025": 1, "zhang2023": 1}
+
+
+# -- cite this report ------------------------------------------------------------------
+
+
+REPORT = {
+    "title": "State of AI & Agents",
+    "organization": "ACME Résearch",
+    "published": datetime.date(2025, 3, 31),
+    "canonical_url": "https://example.org/report/",
+    "edition": "2",
+    "edition_label": "Spring 2025 edition",
+}
+
+
+def test_report_reference(db: BibDatabase) -> None:
+    html_text, bibtex = engine(db).report_reference(REPORT)
+    assert bibtex == (
+        "@techreport{acmeresearch2025,\n"
+        "  author = {{ACME Résearch}},\n"
+        "  title = {{State of AI \\& Agents}},\n"
+        "  institution = {ACME Résearch},\n"
+        "  year = {2025},\n"
+        "  month = mar,\n"
+        "  url = {https://example.org/report/},\n"
+        "  note = {Spring 2025 edition},\n"
+        "}\n"
+    )
+    assert html_text == (
+        "ACME Résearch. State of AI &amp; Agents. Technical Report, ACME Résearch, March 2025. "
+        'Spring 2025 edition. URL: <a href="https://example.org/report/">https://example.org/report/</a>.'
+    )
+
+
+def test_report_reference_with_authors_and_errors(db: BibDatabase) -> None:
+    report = dict(REPORT, authors=["Jane Doe", {"name": "Jörg Roe"}], published="2024-11-02")
+    html_text, bibtex = engine(db, "numeric").report_reference(report)
+    assert "  author = {Jane Doe and Jörg Roe},\n" in bibtex and "  month = nov,\n" in bibtex
+    assert html_text.startswith("Jane Doe and Jörg Roe. State of AI &amp; Agents. Technical Report, ACME Résearch, November 2024.")
+    with pytest.raises(ReportError) as caught:
+        engine(db).report_reference({k: v for k, v in REPORT.items() if k != "title"})
+    assert (caught.value.message, caught.value.suggestion) == (
+        "the report metadata has no 'title'", "add 'title: ...' to data/report.yml",
+    )
+    with pytest.raises(ReportError, match="'published' date is 'soon', not a date"):
+        engine(db).report_reference(dict(REPORT, published="soon"))
