@@ -396,9 +396,11 @@ class Session:
             raise ReportError(f"unknown label '{label}'", suggestion=did_you_mean(label, known, "labels"))
         if validate_only:
             return ""
-        href = posixpath.relpath(target.page, posixpath.dirname(d.page) or ".")
-        if target.anchor:
-            href += f"#{target.anchor}"
+        if target.page == d.page and target.anchor:
+            href = f"#{target.anchor}"
+        else:
+            href = posixpath.relpath(target.page, posixpath.dirname(d.page) or ".")
+            href += f"#{target.anchor}" if target.anchor else ""
         return f"[{target.text()}]({href})"
 
     def _cite_href(self, page_src: str) -> Callable[[str], str | None]:
