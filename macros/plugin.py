@@ -20,7 +20,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, outputs
+from . import audit, editions, newsletter, outputs
 from .audience import audience_from_environment
 from .data import load_data
 from .errors import ReportError
@@ -98,6 +98,7 @@ class Build:
             "public": self.audience.is_public,
             "banner": self.banner(),
         }
+        editions.configure(self.config, self.data.report, self.audience)
         self._choose_site_dir()
 
     def identity(self) -> dict[str, str]:
@@ -242,12 +243,19 @@ class Build:
         """Every non-public page says so and asks not to be indexed."""
         if not self.audience.is_public:
             output = outputs.mark_confidential(output, self.banner())
+        elif self.config["extra"]["report_build"].get("draft"):
+            output = outputs.mark_confidential(output, self.config["extra"]["report_build"]["draft"])
         return output
 
     @event_priority(-100)
     def on_post_build(self, *, config) -> None:
         """Audit everything written, then put the finished site in place."""
         site = Path(config.site_dir)
+        try:
+            if self.audience.is_public:
+                newsletter.write_newsletter(site, self.session, self.data.report)
+        except ReportError as error:
+            raise fail(error) from None
         findings = audit.audit_site(site, audit.fingerprints(self.session))
         if findings:
             outputs.discard(self.staging) if self.staging else None
