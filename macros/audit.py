@@ -108,9 +108,9 @@ def fingerprints(session) -> list[Fingerprint]:
     for note, where in session.hidden_footnotes:
         for text in sentences(markdown_text(note)):
             found.append(Fingerprint("footnote used only in redacted text", text, where))
-    for path in session.withheld_assets:
+    for path, where in session.withheld_assets:
         name = path.rsplit("/", 1)[-1]
-        found.append(Fingerprint("asset used only in redacted text", normalise(name), Location(f"docs/{path}")))
+        found.append(Fingerprint("asset used only in redacted text", normalise(name), where))
     if session.citations is not None:
         visible = set(session.cited_keys())
         for use in session.cites:

@@ -101,15 +101,20 @@ def asset_path(page_src: str, url: str) -> str | None:
     return None if joined.startswith("..") else joined
 
 
-def hidden_only_assets(hidden: Iterable[tuple[str, str]], visible: Iterable[tuple[str, str]]) -> set[str]:
-    """Files linked from redacted text that no text the audience gets links to."""
-    def targets(pairs: Iterable[tuple[str, str]]) -> set[str]:
-        found = set()
-        for page_src, text in pairs:
-            for url in mdscan.link_targets(text):
-                path = asset_path(page_src, url)
-                if path:
-                    found.add(path)
-        return found
+def local_targets(page_src: str, text: str) -> set[str]:
+    """Docs-relative files that a page's Markdown links to."""
+    return {path for url in mdscan.link_targets(text) if (path := asset_path(page_src, url))}
 
-    return targets(hidden) - targets(visible)
+
+def hidden_only_assets(hidden: Iterable[tuple[str, str]], visible: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Files linked from redacted text that no text the audience gets links to.
+
+    Maps each file to the index of the first hidden text linking to it, so a
+    finding can name the redaction responsible.
+    """
+    seen = set().union(*(local_targets(src, text) for src, text in visible))
+    found: dict[str, int] = {}
+    for index, (src, text) in enumerate(hidden):
+        for path in local_targets(src, text) - seen:
+            found.setdefault(path, index)
+    return found

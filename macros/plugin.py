@@ -230,13 +230,14 @@ class Build:
 
     def on_env(self, env, *, config, files: Files):
         """Do not copy files that only redacted text uses."""
-        hidden = [(b.page, b.body) for b in self.session.hidden_blocks]
+        blocks = self.session.hidden_blocks
         visible = [(p.src, p.output) for p in self.session.pages.values()]
-        for path in sorted(outputs.hidden_only_assets(hidden, visible)):
+        withheld = outputs.hidden_only_assets([(b.page, b.body) for b in blocks], visible)
+        for path, index in sorted(withheld.items()):
             file = files.get_file_from_path(path)
             if file is not None and not file.is_documentation_page():
                 files.remove(file)
-                self.session.withheld_assets.append(path)
+                self.session.withheld_assets.append((path, blocks[index].redaction.location))
         return env
 
     def on_post_page(self, output: str, *, page, config) -> str:
@@ -286,5 +287,6 @@ def define_env(env: Any) -> None:
         build = Build(env)
         build.configure()
         build.register()
+        env.report_build = build      # for commands that build in-process (audit)
     except ReportError as error:
         raise fail(error) from None

@@ -130,7 +130,7 @@ class Session:
         self.hidden_targets: dict[str, tuple[numbering.Target | None, Redaction]] = {}
         self.editor_notes: list[tuple[str, Location]] = []
         self.hidden_footnotes: list[tuple[str, Location]] = []
-        self.withheld_assets: list[str] = []
+        self.withheld_assets: list[tuple[str, Location]] = []
         self.linked = False
 
     # ---- where we are -------------------------------------------------

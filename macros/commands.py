@@ -1,0 +1,78 @@
+"""Commands an editor runs around the build: every audience at once, and the audit.
+
+``build-all`` builds the public report into the public site directory and each
+participant's and the internal report into ``site-private/``, each in its own
+process so that no state is shared between audiences. ``audit`` checks any
+folder (an upload about to happen, a copy on a server) against what an
+audience must not get, by building that audience in memory first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import audit
+from .data import load_data
+from .errors import ReportError
+
+log = logging.getLogger("mkdocs.plugins.report.commands")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    audience: str
+    ok: bool
+    message: str
+
+
+def all_audiences(project_dir: Path) -> list[str]:
+    data = load_data(project_dir / "data", project_dir)
+    return ["public"] + [f"participant:{pid}" for pid in data.participants] + ["internal"]
+
+
+def build_all(project_dir: Path, audiences: list[str] | None = None, strict: bool = True) -> list[Outcome]:
+    """Build each audience in turn; stop at nothing, report everything."""
+    outcomes = []
+    for audience in audiences or all_audiences(project_dir):
+        env = {**os.environ, "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
+        command = [sys.executable, "-m", "mkdocs", "build", "--quiet"] + (["--strict"] if strict else [])
+        proc = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
+        errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("ERROR")]
+        message = errors[-1].split("-", 1)[-1].strip() if errors else ("built" if proc.returncode == 0 else
+                                                                     (proc.stderr.strip().splitlines() or ["failed"])[-1])
+        outcomes.append(Outcome(audience, proc.returncode == 0, message))
+    return outcomes
+
+
+def audit_folder(folder: Path, config_file: Path, audience: str = "public") -> list[audit.Finding]:
+    """Findings for ``folder``: what ``audience`` must not get, searched for in every file there."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    if not folder.is_dir():
+        raise ReportError(f"no such folder: {folder}", str(folder), None, "give the folder you are about to upload")
+    previous = os.environ.get("REPORT_AUDIENCE")
+    os.environ["REPORT_AUDIENCE"] = audience
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        with tempfile.TemporaryDirectory(prefix="report-audit-") as scratch:
+            config = load_config(str(config_file), site_dir=str(Path(scratch) / "site"))
+            try:
+                build(config)
+            except Abort as exc:
+                raise ReportError(f"the {audience} report does not build, so it cannot be audited: {exc}",
+                                  str(config_file), None, "fix the build first (mkdocs build)") from None
+            session = config.plugins["macros"].report_build.session
+            return audit.audit_site(folder.resolve(), audit.fingerprints(session))
+    finally:
+        if previous is None:
+            os.environ.pop("REPORT_AUDIENCE", None)
+        else:
+            os.environ["REPORT_AUDIENCE"] = previous
