@@ -13,6 +13,9 @@ Why not just ``pybtex.database.parse_file``:
   (bad names, repeated fields) are captured, so the global mode never matters;
 * parsing is the slow part of a build that cites a lot, so the parsed entries
   are pickled on disk, keyed by the file's content hash.
+
+:func:`report_bibtex` goes the other way: the report's own ``@techreport``
+entry, for "Cite this report".
 """
 
 from __future__ import annotations

@@ -94,8 +94,9 @@ class CitationEngine:
         self._refresh_suffixes()
 
     def _canonical(self, key: str) -> str:
+        key = str(key).strip()
         try:
-            return self.database[key.strip()].key
+            return self.database[key].key
         except KeyError:
             if len(self.database):
                 hint = did_you_mean(key, self.database.keys(), "citation keys")

@@ -132,20 +132,12 @@ class Build:
         if final != requested.resolve():
             log.info(f"{self.audience} build goes to {final}, never to the public site directory")
         self.final_site_dir = final
-        if self._serving(requested):
-            self.config.site_dir = str(final)
-            return
         # Write into a staging folder; the previous site stays until the build passes its audit.
+        # Under `mkdocs serve` this keeps the last good preview on screen while a mistake is fixed.
         self.staging = outputs.staging_dir(final)
         outputs.discard(self.staging)
         self.staging.parent.mkdir(parents=True, exist_ok=True)
         self.config.site_dir = str(self.staging)
-
-    @staticmethod
-    def _serving(site_dir: Path) -> bool:
-        """``mkdocs serve`` builds into a temporary ``mkdocs_*`` folder it serves live."""
-        import tempfile
-        return site_dir.name.startswith("mkdocs_") and Path(tempfile.gettempdir()).resolve() in site_dir.resolve().parents
 
     def register(self) -> None:
         env = self.env
