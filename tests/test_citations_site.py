@@ -1,0 +1,140 @@
+"""Citations in a built site: links, tooltips, page and report bibliographies, footnotes, errors."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from conftest import assert_clean_failure
+
+BIB = r"""
+@article{mueller2024deep,
+  author  = {M{\"u}ller, Hans and Garc{\'i}a, Jos{\'e}},
+  title   = {Deep Monitoring -- a Review},
+  journal = {Journal of Oversight},
+  year    = {2024},
+  doi     = {10.1000/xyz123},
+}
+@article{mueller2024book,
+  author  = {M{\"u}ller, Hans and Garc{\'i}a, Jos{\'e}},
+  title   = {Agents at Work},
+  journal = {Journal of Oversight},
+  year    = {2024},
+}
+@misc{openai2025card,
+  author = {{OpenAI}},
+  title  = {{GPT-5} System Card},
+  year   = {2025},
+  url    = {https://example.org/gpt-5-system-card},
+}
+@techreport{zhang2023scaling,
+  author      = {Zhang, Wei and others},
+  title       = {Scaling Oversight},
+  institution = {Lab},
+  year        = {2023},
+}
+@misc{hidden2025only,
+  author = {Secretive, Sam},
+  title  = {A Paper Cited Only Inside a Redaction},
+  year   = {2025},
+}
+"""
+
+
+def write_report(report, references_first: bool = False):
+    report.write("bibliography.bib", BIB)
+    report.page("index.md", """
+        # Summary
+
+        Monitoring helps {{ cite("mueller2024deep", loc="p. 4") }}; see also {{ cite("openai2025card", "zhang2023scaling", "openai2025card") }}.
+        As {{ citet("mueller2024book") }} argue, agents need oversight.[^n]
+
+        {% call redact("helios") %}
+        Redacted claim {{ cite("hidden2025only") }}.
+        {% endcall %}
+
+        [^n]: A footnote with a citation {{ cite("zhang2023scaling", loc="Table 2") }}.
+        """)
+    report.page("appendix.md", """
+        # Appendix
+
+        Corporate authors stay whole {{ cite("openai2025card") }}.
+
+        ## References
+
+        {{ bibliography() }}
+        """)
+    report.page("references.md", "---\nnumbered: false\n---\n# References\n\n{{ bibliography(scope='report') }}\n")
+    pages = ["index.md", "appendix.md"]
+    report.nav(*(["references.md"] + pages if references_first else pages + ["references.md"]))
+
+
+def test_in_text_citations_exact(report):
+    write_report(report)
+    summary = report.build().article()
+    text = re.sub(r"<[^>]+>", "", summary)
+    assert "Monitoring helps (Müller and García, 2024b, p. 4);" in text
+    assert "see also (OpenAI, 2025; Zhang et al., 2023)." in text
+    assert "As Müller and García (2024a) argue" in text
+    assert 'href="references/#ref-mueller2024deep"' in summary
+    assert 'title="Hans Müller and José García. Deep monitoring – a review.' in summary
+
+
+def test_page_bibliography_and_local_links(report):
+    write_report(report)
+    appendix = report.build().article("appendix")
+    assert '<a class="citation__ref" href="#ref-openai2025card"' in appendix
+    entries = re.findall(r'<li id="(ref-[^"]+)"', appendix)
+    assert entries == ["ref-openai2025card"]
+
+
+def test_report_bibliography_is_complete_whatever_its_place(report):
+    for first in (False, True):
+        write_report(report, references_first=first)
+        references = report.build().article("references")
+        entries = re.findall(r'<li id="(ref-[^"]+)"', references)
+        assert sorted(entries) == sorted(["ref-mueller2024deep", "ref-mueller2024book",
+                                          "ref-openai2025card", "ref-zhang2023scaling"]), first
+        assert "doi.org/10.1000/xyz123" in references
+
+
+def test_citation_only_in_redacted_text_is_listed_for_no_one_who_cannot_see_it(report):
+    write_report(report)
+    public = report.build()
+    assert "hidden2025only" not in public.page("references")
+    assert "Cited Only Inside a Redaction" not in public.page("references")
+    internal = report.build("internal")
+    assert 'id="ref-hidden2025only"' in internal.page("references")
+
+
+def test_citations_in_footnotes_keep_their_tooltips(report):
+    write_report(report)
+    summary = report.build().article()
+    footnotes = summary[summary.index('<div class="footnote">'):]
+    assert "(Zhang et al., 2023, Table 2)" in re.sub(r"<[^>]+>", "", footnotes)
+    assert 'data-citation-ref=' in footnotes
+
+
+def test_numeric_style_from_report_configuration(report):
+    write_report(report)
+    with (report.root / "data/report.yml").open("a") as f:
+        f.write("citations: {style: numeric}\n")
+    result = report.build()
+    text = html.unescape(re.sub(r"<[^>]+>", "", result.article()))
+    assert "Monitoring helps [1, p. 4]" in text
+    assert "see also [2, 3]" in text
+
+
+def test_unknown_key_names_page_line_and_nearest(report):
+    write_report(report)
+    report.page("appendix.md", "# Appendix\n\nText {{ cite('openai2025crd') }}.\n")
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, "docs/appendix.md", 3, "unknown citation key 'openai2025crd'", "did you mean 'openai2025card'")
+
+
+def test_malformed_bibtex_names_file_and_line(report):
+    write_report(report)
+    report.write("bibliography.bib", "@misc{ok2020, author = {A, B}, title = {T}, year = {2020}}\n\n@misc{bad,\n  author = {X},\n  title = {Y\n")
+    result = report.build(expect_ok=False)
+    assert result.returncode != 0 and "Traceback" not in result.output
+    assert "bibliography.bib:" in result.output and "malformed BibTeX" in result.output
