@@ -25,7 +25,9 @@ import markdown
 from lxml import etree, html as lxml_html
 
 from .errors import ReportError
-from .facts import text_leaves
+from .data import Private
+from . import mdscan
+from .facts import private_values, text_leaves
 from .sources import Location
 
 MIN_TEXT = 20          # shorter passages match too much public text to be evidence
@@ -94,17 +96,23 @@ def sentences(segments: Iterable[str], minimum: int = MIN_TEXT) -> Iterator[str]
 def fingerprints(session) -> list[Fingerprint]:
     """What this build's audience must not find anywhere in its outputs."""
     found: list[Fingerprint] = []
-    for block in session.hidden_blocks:
-        for text in sentences(markdown_text(block.body)):
-            found.append(Fingerprint("redacted text", text, block.redaction.location))
-    for private in session.hidden_data:
+    for body in session.bodies:
+        if all(session.audience.can_see(owner) for owner in body.owners):
+            continue
+        for text in sentences(markdown_text(body.body)):
+            found.append(Fingerprint("redacted text", text, body.redaction.location))
+    for private in private_values(session.data.namespaces):
+        if session.audience.can_see(private.owner):
+            continue
         where = Location(private.source, private.line)
         for leaf in text_leaves(private.value):
             for text in sentences([leaf], MIN_NOTE):
                 found.append(Fingerprint("private data", text, where))
-    for note, where in session.editor_notes:
-        for text in sentences([note], MIN_NOTE):
-            found.append(Fingerprint("editor's note", text, where))
+    if session.audience.kind != "internal":
+        for page in session.pages.values():
+            for note in mdscan.strip_comments(page.raw)[1]:
+                for text in sentences([note], MIN_NOTE):
+                    found.append(Fingerprint("editor's note", text, Location(page.path)))
     for note, where in session.hidden_footnotes:
         for text in sentences(markdown_text(note)):
             found.append(Fingerprint("footnote used only in redacted text", text, where))
@@ -118,8 +126,8 @@ def fingerprints(session) -> list[Fingerprint]:
                 continue
             for text in sentences([session.citations.plain_reference(use.key)], MIN_TEXT):
                 found.append(Fingerprint("reference cited only in redacted text", text, use.location))
-    found.extend(_anonymity(session))
-    visible_text = normalise(" ".join(" ".join(markdown_text(p.output)) for p in session.pages.values()))
+    visible_text = public_source_text(session)
+    found.extend(_anonymity(session, visible_text))
     unique: dict[tuple[str, str], Fingerprint] = {}
     for fp in found:
         if not fp.pattern and fp.text in visible_text:
@@ -128,9 +136,8 @@ def fingerprints(session) -> list[Fingerprint]:
     return list(unique.values())
 
 
-def _anonymity(session) -> Iterator[Fingerprint]:
+def _anonymity(session, visible_text: str) -> Iterator[Fingerprint]:
     """A real name must not stand where a pseudonym does."""
-    names_in_view = normalise(" ".join(" ".join(markdown_text(p.output)) for p in session.pages.values()))
     for mention in session.anonymous:
         if session.audience.knows(mention.participant):
             continue
@@ -145,9 +152,56 @@ def _anonymity(session) -> Iterator[Fingerprint]:
             yield Fingerprint("real name behind a pseudonym",
                               r"\b" + r"\W+".join(re.escape(normalise(w)) for w in before) + r"\W+" + re.escape(normalise(name)) + r"\b",
                               mention.location, pattern=True)
-        if not re.search(r"\b" + re.escape(normalise(name)) + r"\b", names_in_view):
+        named = mention.participant in session.named or re.search(r"\b" + re.escape(normalise(name)) + r"\b", visible_text)
+        if not named:
             yield Fingerprint("real name behind a pseudonym", r"\b" + re.escape(normalise(name)) + r"\b",
                               mention.location, pattern=True)
+
+
+JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
+JINJA_ANY = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{##.*?##\}", re.S)
+MARKUP = re.compile(r"<[^>]+>|[*_`#>|]|\]\(|\[\^?|\]")
+
+
+def outside_redactions(template: str) -> str:
+    """The template's own text outside every ``{% call redact(...) %}`` block.
+
+    Read straight from the source, independently of the rendering that the
+    audit is checking: a fingerprint found here is public by the author's
+    choice, not by a fault of construction.
+    """
+    kept: list[str] = []
+    stack: list[bool] = []
+    position = 0
+    for match in JINJA_CALL.finditer(template):
+        if not any(stack):
+            kept.append(template[position:match.start()])
+        if match.group(1) == "call":
+            stack.append(bool(re.match(r"\s*redact\s*\(", match.group(2))))
+        elif stack:
+            stack.pop()
+        position = match.end()
+    if not any(stack):
+        kept.append(template[position:])
+    return "".join(kept)
+
+
+def public_source_text(session) -> str:
+    """Normalised text an audience gets by the author's choice: source outside redactions, public data."""
+    pieces = [MARKUP.sub(" ", JINJA_ANY.sub(" ", outside_redactions(page.template)))
+              for page in session.pages.values()]
+    pieces.extend(text_leaves(_public_data(session.data.namespaces)))
+    return normalise(" ".join(pieces))
+
+
+def _public_data(value):
+    if isinstance(value, Private):
+        return None
+    if isinstance(value, dict):
+        return {k: _public_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_public_data(v) for v in value]
+    return value
 
 
 # ---- reading outputs ---------------------------------------------------------------

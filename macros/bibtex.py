@@ -64,8 +64,10 @@ class BibDatabase:
     because BibTeX keys are (``Smith2024`` and ``smith2024`` are one entry).
     """
 
-    def __init__(self, path: pathlib.Path, entries: list[BibEntry]) -> None:
+    def __init__(self, path: pathlib.Path, entries: list[BibEntry],
+                 cache_file: pathlib.Path | None = None) -> None:
         self.path = path
+        self.cache_file = cache_file  # where derived data (formatted entries) may be cached too
         self._entries = {item.key: item for item in entries}
         self._folded = {item.key.lower(): item for item in entries}
 
@@ -109,7 +111,7 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
         entries = parse_bibtex(_decode(data, path), str(path))
         if cache_file:
             _write_cache(cache_file, entries)
-    return BibDatabase(path, entries)
+    return BibDatabase(path, entries, cache_file)
 
 
 # -- parsing -------------------------------------------------------------------

@@ -24,6 +24,8 @@ Keys that fold to the same id get ``-2``, ``-3``... in .bib file order.
 from __future__ import annotations
 
 import logging
+import pathlib
+import pickle
 import re
 import unicodedata
 from typing import Callable, Iterable, Mapping, Sequence
@@ -62,6 +64,53 @@ def html_id(key: str) -> str:
     return "ref-" + (re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "entry")
 
 
+class FormattedCache:
+    """Formatted entries on disk, next to the parsed .bib they came from.
+
+    Formatting (LaTeX decoding above all) is most of a citation's cost; under
+    ``mkdocs serve`` the .bib rarely changes between rebuilds, so the result is
+    kept under the same content-hashed name as the parse, per style.
+    """
+
+    def __init__(self, bib_cache: pathlib.Path | None, style: str) -> None:
+        self.path = bib_cache.with_name(bib_cache.stem + f".{style}.formatted.pickle") if bib_cache else None
+        self.entries: dict[tuple[str, str | None], Formatted] = {}
+        self.dirty = False
+        if self.path is not None and self.path.exists():
+            try:
+                with self.path.open("rb") as stream:
+                    loaded = pickle.load(stream)
+                if isinstance(loaded, dict):
+                    self.entries = loaded
+            except Exception as error:  # a corrupt cache only costs time
+                log.debug("ignoring formatted-entry cache %s: %s", self.path, error)
+
+    def get(self, key: str, year_label: str | None) -> Formatted | None:
+        return self.entries.get((key, year_label))
+
+    def put(self, key: str, year_label: str | None, formatted: Formatted) -> None:
+        self.entries[(key, year_label)] = formatted
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write atomically; drop this style's caches of older versions of the same .bib."""
+        if self.path is None or not self.dirty:
+            return
+        prefix, _, rest = self.path.name.rpartition("-")       # bibtex-<where>  <content>.<style>...
+        suffix = rest.split(".", 1)[1]
+        try:
+            for old in self.path.parent.glob(f"{prefix}-*.{suffix}"):
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+            partial = self.path.with_name(self.path.name + ".tmp")
+            with partial.open("wb") as stream:
+                pickle.dump(self.entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(self.path)
+            self.dirty = False
+        except OSError as error:
+            log.debug("could not write formatted-entry cache %s: %s", self.path, error)
+
+
 class CitationEngine:
     """Citations and reference lists for one build, in one style."""
 
@@ -79,6 +128,7 @@ class CitationEngine:
         self._info: dict[str, tuple[str | None, str | None, tuple]] = {}
         self._formatted: dict[str, tuple[str | None, Formatted]] = {}
         self._ids: dict[str, str] | None = None
+        self._disk = FormattedCache(database.cache_file, style)
 
     # -- keys and report-wide order ------------------------------------------------
 
@@ -152,12 +202,19 @@ class CitationEngine:
         if cached is not None and cached[0] == year_label:
             return cached[1]
         item = self.database[key]
-        try:
-            formatted = self._formatter.format(item.entry, year_label)
-        except FieldIsMissing as error:
-            raise self._missing(key, error.field_name, f"@{item.entry.type} entries need it") from None
+        formatted = self._disk.get(key, year_label)
+        if formatted is None:
+            try:
+                formatted = self._formatter.format(item.entry, year_label)
+            except FieldIsMissing as error:
+                raise self._missing(key, error.field_name, f"@{item.entry.type} entries need it") from None
+            self._disk.put(key, year_label, formatted)
         self._formatted[key] = (year_label, formatted)
         return formatted
+
+    def save_cache(self) -> None:
+        """Keep this build's formatted entries for the next build of the same .bib."""
+        self._disk.save()
 
     def _missing(self, key: str, field: str, what: str) -> ReportError:
         item = self.database[key]

@@ -121,11 +121,10 @@ class Guarded:
     __hash__ = None  # type: ignore[assignment]
 
 
-def audience_view(value: Any, can_see: Callable[[str], bool], check: OwnerCheck,
-                  hidden: list[Private]) -> Any:
-    """What Jinja sees of ``value`` for one audience; dropped items go to ``hidden``."""
+def audience_view(value: Any, can_see: Callable[[str], bool], check: OwnerCheck) -> Any:
+    """What Jinja sees of ``value`` for one audience."""
     if isinstance(value, dict):
-        view = LineDict((k, audience_view(v, can_see, check, hidden)) for k, v in value.items())
+        view = LineDict((k, audience_view(v, can_see, check)) for k, v in value.items())
         view.source, view.line = getattr(value, "source", ""), getattr(value, "line", None)
         view.key_lines = getattr(value, "key_lines", {})
         return view
@@ -134,15 +133,11 @@ def audience_view(value: Any, can_see: Callable[[str], bool], check: OwnerCheck,
         for item in value:
             if isinstance(item, Private):
                 if can_see(item.owner):
-                    items.append(audience_view(item.value, can_see, check, hidden))
-                else:
-                    hidden.append(item)
+                    items.append(audience_view(item.value, can_see, check))
             else:
-                items.append(audience_view(item, can_see, check, hidden))
+                items.append(audience_view(item, can_see, check))
         return items
     if isinstance(value, Private):
-        if not can_see(value.owner):
-            hidden.append(value)
         return Guarded(value, check)
     return value
 

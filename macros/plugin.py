@@ -176,6 +176,8 @@ class Build:
             names = list(self.env.variables) + list(self.env.env.globals)
             self.session.render_pages(records, self._render_template, names)
             self.session.link()
+            if self.citations is not None:
+                self.citations.save_cache()
         except ReportError as error:
             raise fail(error) from None
         return nav

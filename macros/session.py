@@ -84,6 +84,16 @@ class HiddenBlock:
 
 
 @dataclass
+class RedactedBody:
+    """A redaction's rendered body and every owner whose redaction encloses it."""
+
+    redaction: Redaction
+    page: str
+    body: str
+    owners: tuple[str, ...]
+
+
+@dataclass
 class AnonymousMention:
     participant: str
     location: Location
@@ -112,9 +122,8 @@ class Session:
         self.audience = audience
         self.citations = citations
         self.statement_texts = statement_texts or {}
-        self.hidden_data: list[Private] = []
         self.variables: dict[str, Any] = {
-            name: audience_view(value, audience.can_see, self._check_owner, self.hidden_data)
+            name: audience_view(value, audience.can_see, self._check_owner)
             for name, value in data.namespaces.items()
         }
         self.pages: dict[str, PageRecord] = {}
@@ -123,12 +132,13 @@ class Session:
         self.deferred: list[Deferred] = []
         self.redactions: list[Redaction] = []
         self.hidden_blocks: list[HiddenBlock] = []
+        self.bodies: list[RedactedBody] = []
         self.cites: list[CiteUse] = []
         self.anonymous: list[AnonymousMention] = []
+        self.named: set[str] = set()               # participants named openly where the audience reads
         self.bibliography_pages: dict[str, str] = {}      # src -> "page" | "report"
         self.targets: dict[str, numbering.Target] = {}
         self.hidden_targets: dict[str, tuple[numbering.Target | None, Redaction]] = {}
-        self.editor_notes: list[tuple[str, Location]] = []
         self.hidden_footnotes: list[tuple[str, Location]] = []
         self.withheld_assets: list[tuple[str, Location]] = []
         self.linked = False
@@ -179,6 +189,8 @@ class Session:
         """A participant's name, or its pseudonym for audiences that may not know it."""
         participant = self._participant(pid)
         if not anonymous:
+            if self.visible:
+                self.named.add(pid)
             return participant.name
         if not participant.pseudonym:
             raise ReportError(f"participant '{pid}' has no pseudonym for an anonymous mention",
@@ -256,6 +268,9 @@ class Session:
         finally:
             self.stack.pop()
         redaction.inline = is_inline(body)
+        # Recorded whatever happens next: the leak audit decides on its own what this audience may get.
+        owners = tuple(frame.redaction.owner for frame in self.stack) + (owner,)
+        self.bodies.append(RedactedBody(redaction, redaction.page, body, owners))
         if visible and self.visible:
             return visible_markup(redaction, body)
         if self.visible:
@@ -345,8 +360,7 @@ class Session:
         text = PLACEHOLDER.sub(substitute, text)
         text = self._drop_hidden_footnotes(page, text)
         if self.audience.kind != "internal":
-            text, notes = mdscan.strip_comments(text)
-            self.editor_notes.extend((note, Location(page.path)) for note in notes)
+            text = mdscan.strip_comments(text)[0]
         return text
 
     def _drop_hidden_footnotes(self, page: PageRecord, text: str) -> str:

@@ -75,3 +75,15 @@ def test_audit_command_checks_any_folder(report, tmp_path):
     assert {"redacted text", "editor's note", "asset used only in redacted text"} <= kinds
     assert any(f.output.name == "shadow-cluster-map.svg" for f in findings)
     assert audit_folder(public.site, report.root / "mkdocs.yml", "public") == []
+
+
+def test_audit_catches_a_broken_engine(report):
+    """Sabotage construction in the report's copy of the engine: the audit must still stop the leak."""
+    write_report(report)
+    session = report.root / "macros" / "session.py"
+    source = session.read_text()
+    assert "if visible and self.visible:" in source
+    session.write_text(source.replace("if visible and self.visible:", "if True:"))
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", 5, "leak audit failed", "redacted text")
+    assert not (report.root / "site").exists()
