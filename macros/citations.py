@@ -88,6 +88,14 @@ class FormattedCache:
     def get(self, key: str, year_label: str | None) -> Formatted | None:
         return self.entries.get((key, year_label))
 
+    def info(self, key: str) -> tuple | None:
+        """(in-text names, year, sort key) of an entry, as decoded by an earlier build."""
+        return self.entries.get(("\x00info", key))
+
+    def put_info(self, key: str, info: tuple) -> None:
+        self.entries[("\x00info", key)] = info
+        self.dirty = True
+
     def put(self, key: str, year_label: str | None, formatted: Formatted) -> None:
         self.entries[(key, year_label)] = formatted
         self.dirty = True
@@ -175,8 +183,12 @@ class CitationEngine:
     def _require(self, key: str, needs: Iterable[str]) -> tuple[str | None, str | None, tuple]:
         """(names, year, sort key) of an entry, raising if a needed part is missing."""
         if key not in self._info:
-            entry = self.database[key].entry
-            self._info[key] = (in_text_names(entry), year_of(entry), sort_key(entry))
+            info = self._disk.info(key)
+            if info is None:
+                entry = self.database[key].entry
+                info = (in_text_names(entry), year_of(entry), sort_key(entry))
+                self._disk.put_info(key, info)
+            self._info[key] = info
         names, year, order = self._info[key]
         if "names" in needs and names is None:
             raise self._missing(key, "author", "no author and no editor")

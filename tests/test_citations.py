@@ -518,3 +518,20 @@ def test_report_reference_with_authors_and_errors(db: BibDatabase) -> None:
     )
     with pytest.raises(ReportError, match="'published' date is 'soon', not a date"):
         engine(db).report_reference(dict(REPORT, published="soon"))
+
+
+def test_second_engine_reuses_formatted_entries_from_disk(
+    bib: pathlib.Path, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    first = CitationEngine(load_bibtex(bib, cache))
+    first.set_order(["mueller-deep", "lee2020"])
+    expected = first.cite(["mueller-deep", "lee2020"], None, lambda key: None)
+    first.save_cache()
+    calls = []
+    original = ReferenceFormatter.format
+    monkeypatch.setattr(ReferenceFormatter, "format", lambda self, *a: calls.append(a) or original(self, *a))
+    second = CitationEngine(load_bibtex(bib, cache))
+    second.set_order(["mueller-deep", "lee2020"])
+    assert second.cite(["mueller-deep", "lee2020"], None, lambda key: None) == expected
+    assert calls == []
