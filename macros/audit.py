@@ -35,6 +35,7 @@ MIN_NOTE = 12
 SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
 PLACEHOLDER = re.compile("\x02\\d+\x03")
 MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists"]
+GENERATED = {"footnote-backref", "footnote-ref"}       # Python-Markdown's own link text and titles
 TEXT_SUFFIXES = {".html", ".htm", ".xml", ".svg", ".json", ".txt", ".md", ".css", ".js", ".eml", ".bib", ".csv"}
 
 
@@ -75,7 +76,7 @@ def html_segments(fragment: str) -> list[str]:
     root = lxml_html.fragment_fromstring(fragment, create_parent="div")
     segments = []
     for element in root.iter():
-        if not isinstance(element.tag, str):
+        if not isinstance(element.tag, str) or element.get("class") in GENERATED:
             continue
         if element.tag in ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
                            "dt", "dd", "blockquote", "caption", "pre", "div", "span", "mark"):

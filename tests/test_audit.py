@@ -87,3 +87,23 @@ def test_audit_catches_a_broken_engine(report):
     result = report.build(expect_ok=False)
     assert_clean_failure(result, "docs/index.md", 5, "leak audit failed", "redacted text")
     assert not (report.root / "site").exists()
+
+
+def test_markup_words_of_redacted_footnotes_are_not_evidence(report):
+    """A redacted footnote shares Python-Markdown's back-link title with every public footnote."""
+    report.page("index.md", """
+        # Summary
+
+        Public claim.[^a]
+
+        {% call redact("helios") %}
+        Redacted claim with its own footnote.[^b]
+
+        [^b]: The redacted footnote text, long enough to be evidence.
+        {% endcall %}
+
+        [^a]: A public footnote.
+        """)
+    result = report.build()
+    assert "The redacted footnote text" not in result.page()
+    assert "A public footnote." in result.page()
