@@ -1,0 +1,206 @@
+"""Pass two: once every page is rendered, link the report.
+
+Numbers headings and captions across the report, resolves the placeholders
+pass one left (references, citations, bibliographies, the redaction statement,
+pseudonyms) and removes what the audience may not get (editors' notes,
+footnotes used only in redacted text). Runs once, before MkDocs converts any
+page; :class:`macros.session.Session` inherits it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Callable
+
+from . import mdscan, numbering
+from .errors import ReportError, did_you_mean
+from .records import Deferred, PageRecord
+from .redaction import Redaction, register_markdown, statement_markdown
+from .sources import Location
+
+PLACEHOLDER = re.compile("\x02(\\d+)\x03")
+FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
+
+
+class Linking:
+    """The second pass, as methods over the session's records."""
+
+    def link(self) -> None:
+        """Pass two: number, resolve and clean every page."""
+        nav = [(p.src, p.meta) for p in self.pages.values() if p.in_nav]
+        others = [p.src for p in self.pages.values() if not p.in_nav]
+        plans = numbering.plan_pages(nav, others)
+        counters = numbering.Counters()
+        numbered: dict[str, str] = {}
+        for page in self.pages.values():
+            def locate(label: str, page: PageRecord = page) -> Location:
+                return Location(page.path, numbering.find_label_line(page.raw, label))
+            result = numbering.number_page(page.rendered, plans[page.src], counters, locate)
+            numbered[page.src] = result.text
+            for target in result.targets:
+                if target.label in self.targets:
+                    raise numbering.duplicate_error(self.targets[target.label], target)
+                self.targets[target.label] = target
+                if target.kind == "page":
+                    page.title = target.title
+        for block in self.hidden_blocks:
+            page = self.pages[block.page]
+            for label in numbering.hidden_labels(block.body):
+                if label in self.targets or label in self.hidden_targets:
+                    where = self.targets[label].location if label in self.targets else self.hidden_targets[label][1].location
+                    raise ReportError(f"label '{label}' is defined twice", page.path,
+                                      numbering.find_label_line(page.raw, label),
+                                      f"it is also defined at {where}")
+                self.hidden_targets[label] = (None, block.redaction)
+        if self.citations is not None:
+            self.citations.set_order(self.cited_keys())
+        for deferred in self.deferred:
+            if not deferred.visible:
+                self._resolve(deferred, validate_only=True)
+        for page in self.pages.values():
+            page.output = self._finish(page, numbered[page.src])
+        self.linked = True
+
+    def cited_keys(self) -> list[str]:
+        """Keys cited where this audience can read them, in first-citation order."""
+        seen: dict[str, None] = {}
+        for use in self.cites:
+            if use.visible:
+                seen.setdefault(use.key, None)
+        return list(seen)
+
+    def _finish(self, page: PageRecord, text: str) -> str:
+        def substitute(match: re.Match) -> str:
+            deferred = self.deferred[int(match.group(1))]
+            value = self._resolve(deferred)
+            if deferred.kind == "org":
+                mention = self.anonymous[deferred.args[1]]
+                mention.before = _plain(match.string[max(0, match.start() - 80):match.start()])
+                mention.after = _plain(match.string[match.end():match.end() + 80])
+            return value
+
+        text = PLACEHOLDER.sub(substitute, text)
+        text = self._drop_hidden_footnotes(page, text)
+        if self.audience.kind != "internal":
+            text = mdscan.strip_comments(text)[0]
+        return text
+
+    def _drop_hidden_footnotes(self, page: PageRecord, text: str) -> str:
+        hidden_refs = {label for block in self.hidden_blocks if block.page == page.src
+                       for label in FOOTNOTE_REF.findall(mdscan.prose(block.body))}
+        if not hidden_refs:
+            return text
+        visible_refs = set(FOOTNOTE_REF.findall(mdscan.prose(text)))
+        doomed = hidden_refs - visible_refs
+        out: list[str] = []
+        dropping = False
+        for line in text.split("\n"):
+            definition = FOOTNOTE_DEF.match(line)
+            if definition:
+                dropping = definition.group(1) in doomed
+                if dropping:
+                    self.hidden_footnotes.append((line.split(":", 1)[1].strip(), Location(page.path)))
+            elif dropping and line.strip() and not line.startswith(("    ", "\t")):
+                dropping = False
+            elif dropping and line.strip():
+                self.hidden_footnotes.append((line.strip(), Location(page.path)))
+            if not dropping:
+                out.append(line)
+        return "\n".join(out)
+
+    # ---- resolving placeholders ---------------------------------------------
+
+    def _resolve(self, d: Deferred, validate_only: bool = False) -> str:
+        try:
+            return getattr(self, f"_resolve_{d.kind}")(d, validate_only)
+        except ReportError as error:
+            raise error.located(d.location.file, d.location.line)
+
+    def _resolve_ref(self, d: Deferred, validate_only: bool) -> str:
+        label = d.args[0]
+        target = self.targets.get(label)
+        if target is None:
+            if label in self.hidden_targets:
+                if validate_only:
+                    return ""
+                redaction = self.hidden_targets[label][1]
+                raise ReportError(
+                    f"label '{label}' is inside a redaction owned by '{redaction.owner}' ({redaction.location}), "
+                    f"which the {self.audience} report does not show",
+                    suggestion=f"put this reference inside a redaction of '{redaction.owner}' too, or move the label out of the redaction")
+            known = list(self.targets) + list(self.hidden_targets)
+            raise ReportError(f"unknown label '{label}'", suggestion=did_you_mean(label, known, "labels"))
+        if validate_only:
+            return ""
+        if target.page == d.page and target.anchor:
+            href = f"#{target.anchor}"
+        else:
+            href = posixpath.relpath(target.page, posixpath.dirname(d.page) or ".")
+            href += f"#{target.anchor}" if target.anchor else ""
+        return f"[{target.text()}]({href})"
+
+    def _cite_href(self, page_src: str) -> Callable[[str], str | None]:
+        if self.bibliography_pages.get(page_src) == "page":
+            return lambda key: f"#{self.citations.entry_id(key)}"
+        report_pages = [src for src, scope in self.bibliography_pages.items() if scope == "report"]
+        if not report_pages:
+            return lambda key: None
+        base = relative_url(self.pages[report_pages[0]].url, self.pages[page_src].url)
+        return lambda key: f"{base}#{self.citations.entry_id(key)}"
+
+    def _resolve_cite(self, d: Deferred, validate_only: bool) -> str:
+        keys, loc = d.args
+        return "" if validate_only else self.citations.cite(list(keys), loc, self._cite_href(d.page))
+
+    def _resolve_citet(self, d: Deferred, validate_only: bool) -> str:
+        key, loc = d.args
+        return "" if validate_only else self.citations.citet(key, loc, self._cite_href(d.page))
+
+    def _resolve_bibliography(self, d: Deferred, validate_only: bool) -> str:
+        if validate_only:
+            return ""
+        scope = d.args[0]
+        keys = self.cited_keys() if scope == "report" else \
+            list(dict.fromkeys(u.key for u in self.cites if u.visible and u.page == d.page))
+        return "\n\n" + self.citations.reference_list(keys) + "\n\n" if keys else ""
+
+    def _redaction_link(self, page_src: str) -> Callable[[Redaction], str]:
+        def link(r: Redaction) -> str:
+            href = posixpath.relpath(r.page, posixpath.dirname(page_src) or ".") if r.page != page_src else ""
+            return f"{href}#{r.anchor}"
+        return link
+
+    def _resolve_statement(self, d: Deferred, validate_only: bool) -> str:
+        return statement_markdown(self.redactions, self.statement_texts, self._redaction_link(d.page))
+
+    def _resolve_register(self, d: Deferred, validate_only: bool) -> str:
+        return register_markdown(self.redactions, self._redaction_link(d.page))
+
+    def _resolve_org(self, d: Deferred, validate_only: bool) -> str:
+        participant = self.data.participants[d.args[0]]
+        if not self.audience.knows(participant.id):
+            return participant.pseudonym or ""
+        return (f'<span class="anonymised" title="Public readers see: {participant.pseudonym}">'
+                f'{participant.name}</span>')
+
+    # ---- after linking ------------------------------------------------------
+
+    def output_of(self, src: str) -> str:
+        return self.pages[src].output
+
+
+def _plain(text: str) -> str:
+    """Words of a Markdown snippet, for audit fingerprints."""
+    text = PLACEHOLDER.sub(" ", text)
+    return re.sub(r"[^\w’'-]+", " ", text).strip()
+
+
+def relative_url(target: str, base: str) -> str:
+    """URL of ``target`` relative to the page at ``base`` (both as MkDocs gives them)."""
+    base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
+    rel = posixpath.relpath("/" + target, "/" + base_dir)
+    if (target.endswith("/") or not target) and not rel.endswith("/"):
+        rel += "/"
+    return "./" if rel == "./" or rel == "." else rel

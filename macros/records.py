@@ -1,0 +1,77 @@
+"""What the session records while it renders: pages, placeholders, uses.
+
+Plain dataclasses shared by the two passes (:mod:`macros.session`,
+:mod:`macros.linking`) and read by the leak audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .redaction import Redaction
+from .sources import Location
+
+
+@dataclass
+class PageRecord:
+    """A page of the report as the engine sees it."""
+
+    src: str                       # docs-relative, e.g. "appendices/helios.md"
+    path: str                      # project-relative, for messages
+    url: str                       # the page's URL in the site
+    raw: str                       # the file as written
+    template: str                  # the Markdown after front matter
+    offset: int                    # lines of front matter
+    meta: dict
+    in_nav: bool
+    rendered: str = ""             # after pass one
+    output: str = ""               # after pass two
+    title: str = ""
+
+
+@dataclass
+class Deferred:
+    kind: str
+    args: tuple
+    page: str
+    location: Location
+    visible: bool
+
+
+@dataclass
+class Frame:
+    redaction: Redaction
+    visible: bool
+
+
+@dataclass
+class CiteUse:
+    key: str
+    page: str
+    visible: bool
+    location: Location
+
+
+@dataclass
+class HiddenBlock:
+    redaction: Redaction
+    page: str
+    body: str
+
+
+@dataclass
+class RedactedBody:
+    """A redaction's rendered body and every owner whose redaction encloses it."""
+
+    redaction: Redaction
+    page: str
+    body: str
+    owners: tuple[str, ...]
+
+
+@dataclass
+class AnonymousMention:
+    participant: str
+    location: Location
+    before: str = ""
+    after: str = ""
