@@ -37,6 +37,8 @@ RESERVED_NAMES = {"config", "page", "extra", "macros", "filters", "filters_built
                   "files", "environment", "plugin", "git", "context"}
 REGISTER_PAGE = "redaction-register.md"
 CACHE_DIR = ".cache/report-engine"
+ENGINE_CSS = ("assets/report.css", "assets/citations.css")      # served from overrides/assets/
+ENGINE_JS = ("assets/citations.js",)
 
 
 def fail(error: ReportError) -> PluginError:
@@ -85,6 +87,7 @@ class Build:
             if name not in extensions:
                 extensions.append(name)
         self.config["mdx_configs"].setdefault("pymdownx.blocks.caption", {})["auto"] = False
+        self._theme_assets()
         report = self.data.report
         self.config["site_name"] = str(report["title"])
         self.config["site_description"] = str(report.get("subtitle") or report["title"])
@@ -100,6 +103,21 @@ class Build:
         }
         editions.configure(self.config, self.data.report, self.audience)
         self._choose_site_dir()
+
+    def _theme_assets(self) -> None:
+        """Footnote tooltips and the engine's own styles and scripts, even if mkdocs.yml omits them."""
+        theme = self.config["theme"]
+        if theme.name == "material":
+            features = theme["features"] if "features" in theme else []
+            if "content.footnote.tooltips" not in features:
+                theme["features"] = [*features, "content.footnote.tooltips"]
+        for path in ENGINE_CSS:
+            if path not in self.config["extra_css"]:
+                self.config["extra_css"].append(path)
+        scripts = [str(script) for script in self.config["extra_javascript"]]
+        for path in ENGINE_JS:
+            if path not in scripts:
+                self.config["extra_javascript"].append(path)
 
     def identity(self) -> dict[str, str]:
         """What the theme shows of the report: title, edition, window, how to cite it."""

@@ -113,6 +113,9 @@ def test_citations_in_footnotes_keep_their_tooltips(report):
     footnotes = summary[summary.index('<div class="footnote">'):]
     assert "(Zhang et al., 2023, Table 2)" in re.sub(r"<[^>]+>", "", footnotes)
     assert 'data-citation-ref=' in footnotes
+    page = report.build().page()            # the contract's bare mkdocs.yml still gets tooltips and styles
+    assert '"content.footnote.tooltips"' in page
+    assert 'src="assets/citations.js"' in page and 'href="assets/citations.css"' in page
 
 
 def test_numeric_style_from_report_configuration(report):
