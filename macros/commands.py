@@ -76,3 +76,46 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public") -> l
             os.environ.pop("REPORT_AUDIENCE", None)
         else:
             os.environ["REPORT_AUDIENCE"] = previous
+
+
+# ---- command line ------------------------------------------------------------------------
+
+def add_parser(subparsers) -> None:
+    """``build-all`` and ``audit`` for ``python -m macros``."""
+    every = subparsers.add_parser("build-all", help="build every audience of the report")
+    every.add_argument("--audience", action="append", dest="audiences", metavar="AUDIENCE",
+                       help="only this audience (repeatable); default: public, each participant, internal")
+    every.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
+    every.set_defaults(run=_run_build_all)
+    check = subparsers.add_parser("audit", help="audit a folder for what an audience must not get")
+    check.add_argument("folder", type=Path, help="the folder to check, e.g. a copy about to be uploaded")
+    check.add_argument("--audience", default="public", help="the audience the folder is for (default: public)")
+    check.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"))
+    check.set_defaults(run=_run_audit)
+
+
+def _run_build_all(args) -> int:
+    try:
+        outcomes = build_all(Path.cwd(), args.audiences, strict=not args.no_strict)
+    except ReportError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    for outcome in outcomes:
+        print(f"{'ok    ' if outcome.ok else 'FAILED'}  {outcome.audience:<28} {outcome.message}")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _run_audit(args) -> int:
+    try:
+        findings = audit_folder(args.folder, args.config_file, args.audience)
+    except ReportError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    for finding in findings:
+        where = finding.output.relative_to(args.folder.resolve()) if args.folder.resolve() in finding.output.parents else finding.output
+        print(f"LEAK  {where}: {finding.fingerprint.kind} from {finding.fingerprint.location}")
+    if findings:
+        print(f"ERROR: {len(findings)} finding(s): do not upload {args.folder}", file=sys.stderr)
+        return 1
+    print(f"ok: nothing the {args.audience} audience must not get was found in {args.folder}")
+    return 0

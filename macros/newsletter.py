@@ -39,6 +39,7 @@ from lxml import etree, html as lxml_html
 from lxml.html import HtmlElement, builder as E
 
 from .audit import normalise
+from . import editions
 from .errors import ReportError
 from .formatting import format_value
 from .newsletter_markdown import to_markdown
@@ -89,7 +90,8 @@ def canonical_url(report: Mapping[str, Any]) -> str:
     if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise ReportError(f"canonical_url must be an absolute http(s) address, got {url!r}",
                           "data/report.yml", None, "write canonical_url: https://example.org/report/")
-    return url if url.endswith("/") else url + "/"
+    base = url if url.endswith("/") else url + "/"
+    return editions.edition_url(base, editions.edition_id(report))   # the edition's permanent address
 
 
 def landing_article(site: Path, record: "PageRecord") -> HtmlElement:

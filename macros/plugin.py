@@ -253,11 +253,12 @@ class Build:
         return env
 
     def on_post_page(self, output: str, *, page, config) -> str:
-        """Every non-public page says so and asks not to be indexed."""
+        """Every non-public page says so and asks not to be indexed; so does every courtesy draft."""
+        build = self.config["extra"]["report_build"]
         if not self.audience.is_public:
             output = outputs.mark_confidential(output, self.banner())
-        elif self.config["extra"]["report_build"].get("draft"):
-            output = outputs.mark_confidential(output, self.config["extra"]["report_build"]["draft"])
+        elif build.get("draft") and "data-report-draft" not in output:   # the theme already shows it
+            output = outputs.mark_confidential(output, build["draft"])
         return output
 
     @event_priority(-100)

@@ -21,7 +21,8 @@ from conftest import REPO, Report
 from macros.audit import normalise
 from macros.newsletter_markdown import to_markdown
 
-CANONICAL = "https://reports.example.org/test-report/"
+# Links go to the edition's permanent address: the root of a published site only redirects.
+CANONICAL = "https://reports.example.org/test-report/2026-03/"
 SECRET = "Helios runs an unmonitored research cluster for agent experiments"
 NOTE = "Monitoring coverage at one developer was redacted at its request"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -1,0 +1,65 @@
+"""`python -m macros build-all` and `python -m macros audit`, as an editor runs them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from conftest import Report
+
+
+def run(report: Report, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "REPORT_AUDIENCE"}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    return subprocess.run([sys.executable, "-m", "macros", *args], cwd=report.root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def small_report(report: Report) -> None:
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}
+        Helios runs its evaluation agents on a separate cluster with no egress.
+        {% endcall %}
+        """)
+    report.build()          # writes mkdocs.yml
+
+
+def test_build_all_builds_every_audience(report):
+    small_report(report)
+    result = run(report, "build-all")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for audience in ("public", "participant:helios", "participant:quill", "internal"):
+        assert f"ok      {audience}" in result.stdout
+    assert (report.root / "site/index.html").exists()
+    for slug in ("participant-helios", "participant-quill", "internal"):
+        assert (report.root / "site-private" / slug / "index.html").exists()
+    assert "separate cluster" not in (report.root / "site/index.html").read_text()
+    assert "separate cluster" in (report.root / "site-private/participant-helios/index.html").read_text()
+
+
+def test_build_all_reports_a_failing_audience(report):
+    small_report(report)
+    report.page("index.md", "# Summary\n\n{% call redact('helios') %}{{ fact('report.nope') }}{% endcall %}\n")
+    result = run(report, "build-all", "--audience", "public", "--audience", "internal")
+    assert result.returncode == 1
+    assert "FAILED  public" in result.stdout and "unknown fact 'report.nope'" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_audit_command_on_a_folder(report, tmp_path):
+    small_report(report)
+    internal = report.build("internal")
+    upload = tmp_path / "upload"
+    shutil.copytree(internal.site, upload)
+    result = run(report, "audit", str(upload))
+    assert result.returncode == 1
+    assert "LEAK  index.html: redacted text from docs/index.md:3" in result.stdout
+    assert "do not upload" in result.stderr
+    clean = run(report, "audit", str(report.root / "site"))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    missing = run(report, "audit", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1 and "no such folder" in missing.stderr and "Traceback" not in missing.stderr
