@@ -42,16 +42,19 @@ def configured_site_dir(config_file: Path) -> Path:
     return (config_file.parent / (value or "site")).resolve()
 
 
-def site_dir_for(audience: Audience, requested: Path, public: Path, project_dir: Path) -> Path:
-    """Non-public builds never write into the public site directory."""
+def site_dir_for(audience: Audience, requested: Path, public: Path, project_dir: Path,
+                 draft: bool = False) -> Path:
+    """Non-public builds, and courtesy drafts of any audience, never write into the public site directory."""
     requested, public = requested.resolve(), public.resolve()
-    if audience.is_public:
+    if audience.is_public and not draft:
         return requested
+    slug = f"draft-{audience.slug}" if draft else audience.slug
+    what = f"courtesy draft of the {audience} report" if draft else f"{audience} build"
     if requested == public:
-        return (project_dir / PRIVATE_ROOT / audience.slug).resolve()
-    if public in requested.parents:
-        raise ReportError(f"a {audience} build may not be written inside the public site directory {public}",
-                          "mkdocs build -d", None, f"build it to {project_dir / PRIVATE_ROOT / audience.slug}")
+        return (project_dir / PRIVATE_ROOT / slug).resolve()
+    if requested == public or public in requested.parents:
+        raise ReportError(f"a {what} may not be written inside the public site directory {public}",
+                          "mkdocs build -d", None, f"build it to {project_dir / PRIVATE_ROOT / slug}")
     return requested
 
 

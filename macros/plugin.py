@@ -146,9 +146,11 @@ class Build:
     def _choose_site_dir(self) -> None:
         requested = Path(self.config.site_dir)
         public = outputs.configured_site_dir(Path(self.config.config_file_path))
-        final = outputs.site_dir_for(self.audience, requested, public, self.project_dir)
+        draft = bool(self.config["extra"]["report_build"].get("draft"))
+        final = outputs.site_dir_for(self.audience, requested, public, self.project_dir, draft)
         if final != requested.resolve():
-            log.info(f"{self.audience} build goes to {final}, never to the public site directory")
+            log.info(f"{'courtesy draft' if draft else str(self.audience) + ' build'} goes to {final}, "
+                     "never to the public site directory")
         self.final_site_dir = final
         # Write into a staging folder; the previous site stays until the build passes its audit.
         # Under `mkdocs serve` this keeps the last good preview on screen while a mistake is fixed.

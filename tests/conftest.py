@@ -97,8 +97,11 @@ class Report:
                               capture_output=True, text=True, timeout=300)
         output = proc.stdout + proc.stderr
         site = self.root / "site"
-        if audience and audience != "public":
-            site = self.root / "site-private" / audience.replace(":", "-")
+        slug = (audience or "public").replace(":", "-")
+        if os.environ.get("REPORT_DRAFT", "0") not in ("", "0"):
+            site = self.root / "site-private" / f"draft-{slug}"       # drafts never go to the public site
+        elif slug != "public":
+            site = self.root / "site-private" / slug
         if "-d" in args:
             site = self.root / args[args.index("-d") + 1]
         result = Result(proc.returncode, output, site)

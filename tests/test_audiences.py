@@ -223,3 +223,12 @@ def test_explicit_site_dir_is_honoured_but_never_the_public_one(report):
     result = report.build("internal", "-d", "site/internal", expect_ok=False)
     assert result.returncode != 0 and "inside the public site directory" in result.output
     assert not (report.root / "site" / "internal").exists()
+
+
+def test_a_public_courtesy_draft_never_goes_to_the_public_site(report, monkeypatch):
+    report.page("index.md", "# Summary\n\nDraft text.\n")
+    monkeypatch.setenv("REPORT_DRAFT", "2026-05-12")
+    result = report.build()
+    assert result.site == report.root / "site-private" / "draft-public"
+    assert "Draft text." in result.page()
+    assert not (report.root / "site").exists()
