@@ -28,6 +28,7 @@ like any other output. Nothing here reads a clock: two builds are identical.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
@@ -44,6 +45,8 @@ from .errors import ReportError
 from .formatting import format_value
 from .newsletter_markdown import to_markdown
 from .redaction import statement_markdown
+
+log = logging.getLogger("mkdocs.plugins.report.newsletter")
 
 if TYPE_CHECKING:  # pragma: no cover
     from .session import PageRecord, Session
@@ -67,8 +70,9 @@ def write_newsletter(site: Path, session: "Session", report: Mapping[str, Any]) 
     canonical = canonical_url(report)
     record = session.pages.get(LANDING)
     if record is None:
-        raise ReportError("the newsletter edition needs the executive summary as the landing page",
-                          "docs/index.md", None, "write the executive summary in docs/index.md")
+        # A report without a landing page has no executive summary to cross-post; that is not an error.
+        log.info("no docs/index.md: no newsletter edition written")
+        return
     clash = [page.path for page in session.pages.values() if page.url.split("/")[0] in (FOLDER, f"{FOLDER}.html")]
     if clash:
         raise ReportError(f"the site folder '{FOLDER}/' is reserved for the newsletter edition", clash[0],

@@ -367,3 +367,10 @@ def test_copy_page_renders_in_chromium(built: Path) -> None:
         finally:
             browser.close()
     assert (artifacts / "newsletter.png").stat().st_size > 10_000
+
+
+def test_a_report_without_a_landing_page_builds_without_a_newsletter(report):
+    report.page("findings.md", "# Findings\n\nText.\n")
+    result = report.build()
+    assert (result.site / "findings" / "index.html").exists()
+    assert not (result.site / "newsletter").exists()
