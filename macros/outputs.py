@@ -32,14 +32,18 @@ class _LenientLoader(yaml.SafeLoader):
 _LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
 
 
-def configured_site_dir(config_file: Path) -> Path:
-    """The public site directory as mkdocs.yml sets it (``site`` by default)."""
+def mkdocs_settings(config_file: Path) -> dict:
+    """The plain settings of mkdocs.yml as written (before any command-line override)."""
     try:
         raw = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}
     except (OSError, yaml.YAMLError):
         raw = {}
-    value = raw.get("site_dir") if isinstance(raw, dict) else None
-    return (config_file.parent / (value or "site")).resolve()
+    return raw if isinstance(raw, dict) else {}
+
+
+def configured_site_dir(config_file: Path) -> Path:
+    """The public site directory as mkdocs.yml sets it (``site`` by default)."""
+    return (config_file.parent / (mkdocs_settings(config_file).get("site_dir") or "site")).resolve()
 
 
 def site_dir_for(audience: Audience, requested: Path, public: Path, project_dir: Path,

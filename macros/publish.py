@@ -36,11 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from mike import commands, git_utils
 from mike.versions import Versions
 
-from . import editions
+from . import editions, outputs
 from .audience import ENV_VAR as AUDIENCE_ENV
 from .data import load_data
 from .errors import ReportError
@@ -278,21 +277,9 @@ def restore(branch: str, previous: str) -> None:
 # ---- small helpers ---------------------------------------------------------------------------
 
 
-class _SettingsLoader(yaml.SafeLoader):
-    """Reads plain settings from mkdocs.yml, ignoring ``!ENV`` and ``!!python/name`` tags."""
-
-
-_SettingsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
-
-
 def use_directory_urls(config_file: Path) -> bool:
     """mike writes alias redirects to ``dir/`` or ``dir/index.html`` accordingly."""
-    try:
-        settings = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_SettingsLoader) or {}
-    except (OSError, yaml.YAMLError):
-        settings = {}
-    value = settings.get("use_directory_urls", True) if isinstance(settings, dict) else True
-    return value is not False
+    return outputs.mkdocs_settings(config_file).get("use_directory_urls", True) is not False
 
 
 def git(*args: str) -> subprocess.CompletedProcess:
