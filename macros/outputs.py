@@ -56,7 +56,7 @@ def site_dir_for(audience: Audience, requested: Path, public: Path, project_dir:
     what = f"courtesy draft of the {audience} report" if draft else f"{audience} build"
     if requested == public:
         return (project_dir / PRIVATE_ROOT / slug).resolve()
-    if requested == public or public in requested.parents:
+    if public in requested.parents:
         raise ReportError(f"a {what} may not be written inside the public site directory {public}",
                           "mkdocs build -d", None, f"build it to {project_dir / PRIVATE_ROOT / slug}")
     return requested
