@@ -30,9 +30,14 @@ class Redaction:
     note: str | None
     replacement: str | None
     inline: bool = False
+    material_number: int | None = None    # counts material redactions only
 
     @property
     def anchor(self) -> str:
+        """The id the statement links to. Public pages carry only material ones, numbered among
+        themselves, so their anchors do not reveal how many other redactions a report has."""
+        if self.material_number is not None:
+            return f"material-redaction-{self.material_number}"
         return f"redaction-{self.number}"
 
 

@@ -189,6 +189,8 @@ class Session(Linking):
         redaction = Redaction(len(self.redactions) + 1, owner, participant.name, self.location(),
                               self.current.src if self.current else "", bool(material),
                               str(note) if note else None, str(replacement) if replacement else None)
+        if redaction.material:
+            redaction.material_number = sum(1 for r in self.redactions if r.material) + 1
         self.redactions.append(redaction)
         visible = self.audience.can_see(owner)
         self.stack.append(Frame(redaction, visible))

@@ -111,6 +111,7 @@ def test_audiences_without_access_get_none_of_it(built, audience):
     titles = [doc["title"] for doc in search["docs"]]
     assert SECRETS["heading"] not in titles
     assert "helios-internals" not in built[audience].page()
+    assert 'id="redaction-' not in text          # no trace of how many redactions there are
 
 
 @pytest.mark.parametrize("audience", ["participant:helios", "internal"])
@@ -195,9 +196,9 @@ def test_redaction_statement_standard_and_qualified(report):
         {{ redaction_statement() }}
         """)
     public = report.build().article()
-    assert '<div class="redaction-notice" id="redaction-1">' in public
+    assert '<div class="redaction-notice" id="material-redaction-1">' in public
     assert "<strong>Material redaction.</strong> Helios monitoring coverage was withheld." in public
-    assert '<a href="#redaction-1">Helios monitoring coverage was withheld.</a>' in public
+    assert '<a href="#material-redaction-1">Helios monitoring coverage was withheld.</a>' in public
     assert "The coverage was small." not in public
 
 

@@ -254,7 +254,7 @@ def test_redaction_statement_ends_the_post_once(built: Path) -> None:
         headings = [h.text_content() for h in post.xpath(".//h1 | .//h2 | .//h3 | .//h4")]
         assert headings[-2:] == ["Notes", "Redactions"], (name, headings)
         (link,) = [a for a in post.iter("a") if NOTE.lower() in text(a)]
-        assert link.get("href") == CANONICAL + "#redaction-1"
+        assert link.get("href") == CANONICAL + "#material-redaction-1"
 
 
 def test_public_redactions_and_pseudonyms(built: Path) -> None:
@@ -289,7 +289,7 @@ def test_statement_is_computed_when_the_page_lacks_it(report: Report) -> None:
     headings = [h.text_content() for h in post.xpath(".//h3")]
     assert headings[-1] == "Redaction summary statement"
     (link,) = [a for a in post.iter("a") if NOTE.lower() in text(a)]
-    assert link.get("href") == CANONICAL + "#redaction-1"
+    assert link.get("href") == CANONICAL + "#material-redaction-1"
     assert "summary.md" in {p.name for p in (site / "newsletter").iterdir()}
 
 
