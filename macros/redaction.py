@@ -31,14 +31,15 @@ class Redaction:
     replacement: str | None
     inline: bool = False
     material_number: int | None = None    # counts material redactions only
+    owner_number: int = 0                 # counts this owner's redactions only
 
     @property
     def anchor(self) -> str:
-        """The id the statement links to. Public pages carry only material ones, numbered among
-        themselves, so their anchors do not reveal how many other redactions a report has."""
+        """The page anchor. Material ones are numbered among themselves, the others among their
+        owner's: no audience learns from an id how many redactions it does not see."""
         if self.material_number is not None:
             return f"material-redaction-{self.material_number}"
-        return f"redaction-{self.number}"
+        return f"redaction-{self.owner}-{self.owner_number}"
 
 
 def is_inline(body: str) -> bool:

@@ -191,6 +191,7 @@ class Session(Linking):
                               str(note) if note else None, str(replacement) if replacement else None)
         if redaction.material:
             redaction.material_number = sum(1 for r in self.redactions if r.material) + 1
+        redaction.owner_number = sum(1 for r in self.redactions if r.owner == owner) + 1
         self.redactions.append(redaction)
         visible = self.audience.can_see(owner)
         self.stack.append(Frame(redaction, visible))
