@@ -159,7 +159,7 @@ class CitationEngine:
             if len(self.database):
                 hint = did_you_mean(key, self.database.keys(), "citation keys")
             else:
-                hint = f"{self.database.path} defines no entries"
+                hint = f"{self.database.path.name} is missing or has no entries: add the reference there"
             raise ReportError(f"unknown citation key '{key}'", suggestion=hint) from None
 
     def _enlist(self, key: str) -> None:

@@ -22,6 +22,8 @@ from mkdocs.utils.meta import get_data
 
 from . import audit, editions, newsletter, outputs
 from .audience import audience_from_environment
+from .bibtex import load_bibtex
+from .citations import CitationEngine
 from .data import load_data
 from .errors import ReportError
 from .formatting import format_value
@@ -43,6 +45,11 @@ ENGINE_JS = ("assets/citations.js",)
 
 def fail(error: ReportError) -> PluginError:
     """The one way an author's mistake leaves the engine: a single line, no traceback."""
+    if error.file and os.path.isabs(error.file):
+        try:
+            error.file = Path(error.file).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            pass                      # outside the folder the author runs MkDocs in: keep it whole
     return PluginError(str(error))
 
 
@@ -63,12 +70,9 @@ class Build:
         self.final_site_dir: Path | None = None
         self.staging: Path | None = None
 
-    def _load_citations(self):
+    def _load_citations(self) -> CitationEngine:
+        """The report's citations; a report without bibliography.bib gets an empty one."""
         bib = self.project_dir / "bibliography.bib"
-        if not bib.exists():
-            return None
-        from .bibtex import load_bibtex
-        from .citations import CitationEngine
         style = (self.data.report.get("citations") or {}).get("style", "author-year")
         return CitationEngine(load_bibtex(bib, self.project_dir / CACHE_DIR), style=style)
 
