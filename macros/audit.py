@@ -120,13 +120,12 @@ def fingerprints(session) -> list[Fingerprint]:
     for path, where in session.withheld_assets:
         name = path.rsplit("/", 1)[-1]
         found.append(Fingerprint("asset used only in redacted text", normalise(name), where))
-    if session.citations is not None:
-        visible = set(session.cited_keys())
-        for use in session.cites:
-            if use.key in visible or use.visible:
-                continue
-            for text in sentences([session.citations.plain_reference(use.key)], MIN_TEXT):
-                found.append(Fingerprint("reference cited only in redacted text", text, use.location))
+    visible = set(session.cited_keys())
+    for use in session.cites:
+        if use.key in visible or use.visible:
+            continue
+        for text in sentences([session.citations.plain_reference(use.key)], MIN_TEXT):
+            found.append(Fingerprint("reference cited only in redacted text", text, use.location))
     visible_text = public_source_text(session)
     found.extend(_anonymity(session, visible_text))
     unique: dict[tuple[str, str], Fingerprint] = {}

@@ -54,8 +54,7 @@ class Linking:
                                       numbering.find_label_line(page.raw, label),
                                       f"it is also defined at {where}")
                 self.hidden_targets[label] = (None, block.redaction)
-        if self.citations is not None:
-            self.citations.set_order(self.cited_keys())
+        self.citations.set_order(self.cited_keys())
         for deferred in self.deferred:
             if not deferred.visible:
                 self._resolve(deferred, validate_only=True)

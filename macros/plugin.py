@@ -134,8 +134,7 @@ class Build:
             "window": f"{format_value(window['start'])} to {format_value(window['end'])}",
             "published": format_value(report["published"]),
         }
-        if self.citations is not None:
-            identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(report)
+        identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(report)
         return identity
 
     def banner(self) -> str:
@@ -200,8 +199,7 @@ class Build:
             names = list(self.env.variables) + list(self.env.env.globals)
             self.session.render_pages(records, self._render_template, names)
             self.session.link()
-            if self.citations is not None:
-                self.citations.save_cache()
+            self.citations.save_cache()
         except ReportError as error:
             raise fail(error) from None
         return nav

@@ -142,8 +142,6 @@ class Session(Linking):
         return self._defer("citet", key, loc)
 
     def _record_cites(self, keys: Iterable[str]) -> None:
-        if self.citations is None:
-            raise ReportError("this report has no bibliography.bib", suggestion="add bibliography.bib next to mkdocs.yml")
         self.citations.check(list(keys))
         for key in keys:
             self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location()))
