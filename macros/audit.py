@@ -27,9 +27,11 @@ from lxml import etree, html as lxml_html
 from .errors import ReportError
 from .data import Private
 from . import mdscan
+from .mdscan import split_redactions
 from .facts import private_values, text_leaves
 from .sources import Location
 
+HTML_COMMENT = re.compile(r"<!--(?!\[if)")     # conditional comments aside
 MIN_TEXT = 20          # shorter passages match too much public text to be evidence
 MIN_NOTE = 12
 SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
@@ -114,9 +116,6 @@ def fingerprints(session) -> list[Fingerprint]:
             for note in mdscan.strip_comments(page.raw)[1]:
                 for text in sentences([note], MIN_NOTE):
                     found.append(Fingerprint("editor's note", text, Location(page.path)))
-    for note, where in session.hidden_footnotes:
-        for text in sentences(markdown_text(note)):
-            found.append(Fingerprint("footnote used only in redacted text", text, where))
     for path, where in session.withheld_assets:
         name = path.rsplit("/", 1)[-1]
         found.append(Fingerprint("asset used only in redacted text", normalise(name), where))
@@ -158,37 +157,13 @@ def _anonymity(session, visible_text: str) -> Iterator[Fingerprint]:
                               mention.location, pattern=True)
 
 
-JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
 JINJA_ANY = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{##.*?##\}", re.S)
-MARKUP = re.compile(r"<[^>]+>|[*_`#>|]|\]\(|\[\^?|\]")
-
-
-def outside_redactions(template: str) -> str:
-    """The template's own text outside every ``{% call redact(...) %}`` block.
-
-    Read straight from the source, independently of the rendering that the
-    audit is checking: a fingerprint found here is public by the author's
-    choice, not by a fault of construction.
-    """
-    kept: list[str] = []
-    stack: list[bool] = []
-    position = 0
-    for match in JINJA_CALL.finditer(template):
-        if not any(stack):
-            kept.append(template[position:match.start()])
-        if match.group(1) == "call":
-            stack.append(bool(re.match(r"\s*redact\s*\(", match.group(2))))
-        elif stack:
-            stack.pop()
-        position = match.end()
-    if not any(stack):
-        kept.append(template[position:])
-    return "".join(kept)
+MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|[*_`#>|]|\]\(|\[\^?|\]", re.S)
 
 
 def public_source_text(session) -> str:
     """Normalised text an audience gets by the author's choice: source outside redactions, public data."""
-    pieces = [MARKUP.sub(" ", JINJA_ANY.sub(" ", outside_redactions(page.template)))
+    pieces = [MARKUP.sub(" ", JINJA_ANY.sub(" ", mdscan.strip_comments(split_redactions(page.template)[0])[0]))
               for page in session.pages.values()]
     pieces.extend(text_leaves(_public_data(session.data.namespaces)))
     return normalise(" ".join(pieces))
@@ -264,10 +239,24 @@ def pdf_text(path: Path, data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def audit_site(site: Path, prints: list[Fingerprint]) -> list[Finding]:
-    """Every place an output holds something its audience must not get."""
+def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,
+               sources: dict[str, str] | None = None) -> list[Finding]:
+    """Every place an output holds something its audience must not get.
+
+    Besides the fingerprints, any HTML comment in a page is a finding unless
+    the audience is internal: the theme writes none, so one can only be an
+    editor's note that got through.
+    """
     findings: list[Finding] = []
-    if not prints or not site.exists():
+    if not site.exists():
+        return findings
+    if not comments_allowed:
+        for path in sorted(site.rglob("*.htm*")):
+            match = HTML_COMMENT.search(path.read_text(encoding="utf-8", errors="replace"))
+            if match:
+                source = (sources or {}).get(path.relative_to(site).as_posix(), "docs/")
+                findings.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "", Location(source))))
+    if not prints:
         return findings
     patterns = [(fp, re.compile(fp.text) if fp.pattern else None) for fp in prints]
     for path in sorted(p for p in site.rglob("*") if p.is_file()):

@@ -70,7 +70,7 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public") -> l
                 raise ReportError(f"the {audience} report does not build, so it cannot be audited: {exc}",
                                   str(config_file), None, "fix the build first (mkdocs build)") from None
             session = config.plugins["macros"].report_build.session
-            return audit.audit_site(folder.resolve(), audit.fingerprints(session))
+            return audit.audit_site(folder.resolve(), audit.fingerprints(session), comments_allowed=audience == "internal")
     finally:
         if previous is None:
             os.environ.pop("REPORT_AUDIENCE", None)

@@ -20,8 +20,6 @@ from .redaction import Redaction, register_markdown, statement_markdown
 from .sources import Location
 
 PLACEHOLDER = re.compile("\x02(\\d+)\x03")
-FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 
 
 class Linking:
@@ -35,16 +33,20 @@ class Linking:
         counters = numbering.Counters()
         numbered: dict[str, str] = {}
         for page in self.pages.values():
+            self._check_footnotes(page)
+            text = page.rendered
+            if self.audience.kind != "internal":
+                # Editors' notes go before anything reads the text, heading ids and titles included.
+                text = mdscan.strip_comments(text)[0]
+
             def locate(label: str, page: PageRecord = page) -> Location:
                 return Location(page.path, numbering.find_label_line(page.raw, label))
-            result = numbering.number_page(page.rendered, plans[page.src], counters, locate)
+            result = numbering.number_page(text, plans[page.src], counters, locate)
             numbered[page.src] = result.text
             for target in result.targets:
                 if target.label in self.targets:
                     raise numbering.duplicate_error(self.targets[target.label], target)
                 self.targets[target.label] = target
-                if target.kind == "page":
-                    page.title = target.title
         for block in self.hidden_blocks:
             page = self.pages[block.page]
             for label in numbering.hidden_labels(block.body):
@@ -60,6 +62,7 @@ class Linking:
                 self._resolve(deferred, validate_only=True)
         for page in self.pages.values():
             page.output = self._finish(page, numbered[page.src])
+            page.title = numbering.page_title(page.output)
         self.linked = True
 
     def cited_keys(self) -> list[str]:
@@ -80,34 +83,24 @@ class Linking:
                 mention.after = _plain(match.string[match.end():match.end() + 80])
             return value
 
-        text = PLACEHOLDER.sub(substitute, text)
-        text = self._drop_hidden_footnotes(page, text)
-        if self.audience.kind != "internal":
-            text = mdscan.strip_comments(text)[0]
-        return text
+        return PLACEHOLDER.sub(substitute, text)
 
-    def _drop_hidden_footnotes(self, page: PageRecord, text: str) -> str:
-        hidden_refs = {label for block in self.hidden_blocks if block.page == page.src
-                       for label in FOOTNOTE_REF.findall(mdscan.prose(block.body))}
-        if not hidden_refs:
-            return text
-        visible_refs = set(FOOTNOTE_REF.findall(mdscan.prose(text)))
-        doomed = hidden_refs - visible_refs
-        out: list[str] = []
-        dropping = False
-        for line in text.split("\n"):
-            definition = FOOTNOTE_DEF.match(line)
-            if definition:
-                dropping = definition.group(1) in doomed
-                if dropping:
-                    self.hidden_footnotes.append((line.split(":", 1)[1].strip(), Location(page.path)))
-            elif dropping and line.strip() and not line.startswith(("    ", "\t")):
-                dropping = False
-            elif dropping and line.strip():
-                self.hidden_footnotes.append((line.strip(), Location(page.path)))
-            if not dropping:
-                out.append(line)
-        return "\n".join(out)
+    def _check_footnotes(self, page: PageRecord) -> None:
+        """A footnote lives where it is used: inside a redaction if only redacted text uses it.
+
+        Read from the source, so the rule is the same in every audience's build.
+        """
+        outside, inside = mdscan.split_redactions(page.template)
+        refs_out, defs_out = mdscan.footnote_labels(outside)
+        refs_in, defs_in = mdscan.footnote_labels(inside)
+        for label in sorted((refs_in - refs_out) & defs_out):
+            raise ReportError(f"footnote [^{label}] is used only inside a redaction but defined outside it",
+                              page.path, _line_of(page.raw, f"[^{label}]:"),
+                              "move its definition inside the redaction, so that it goes wherever the redaction goes")
+        for label in sorted(refs_out & (defs_in - defs_out)):
+            raise ReportError(f"footnote [^{label}] is defined inside a redaction but used outside it",
+                              page.path, _line_of(page.raw, f"[^{label}]:"),
+                              "define it outside the redaction, or use it only inside")
 
     # ---- resolving placeholders ---------------------------------------------
 
@@ -133,12 +126,21 @@ class Linking:
             raise ReportError(f"unknown label '{label}'", suggestion=did_you_mean(label, known, "labels"))
         if validate_only:
             return ""
+        if target.number is None:
+            target.title = self._plain_title(target.title)
         if target.page == d.page and target.anchor:
             href = f"#{target.anchor}"
         else:
             href = posixpath.relpath(target.page, posixpath.dirname(d.page) or ".")
             href += f"#{target.anchor}" if target.anchor else ""
         return f"[{target.text()}]({href})"
+
+    def _plain_title(self, title: str) -> str:
+        """A heading's words for a reference: macros in it resolved, markup dropped."""
+        def resolve(match: re.Match) -> str:
+            deferred = self.deferred[int(match.group(1))]
+            return "" if deferred.kind in ("ref", "bibliography", "statement", "register") else self._resolve(deferred)
+        return numbering.plain_text(PLACEHOLDER.sub(resolve, title))
 
     def _cite_href(self, page_src: str) -> Callable[[str], str | None]:
         if self.bibliography_pages.get(page_src) == "page":
@@ -188,6 +190,13 @@ class Linking:
 
     def output_of(self, src: str) -> str:
         return self.pages[src].output
+
+
+def _line_of(raw: str, needle: str) -> int | None:
+    for number, line in enumerate(raw.split("\n"), start=1):
+        if needle in line:
+            return number
+    return None
 
 
 def _plain(text: str) -> str:

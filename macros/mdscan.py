@@ -18,7 +18,10 @@ CAPTION = re.compile(r"^///[ \t]*(?P<kind>figure|table)-caption\b(?P<rest>.*)$")
 ATTR_ID = re.compile(r"(?:^|\s)#(?P<id>[\w\-:.]+)")
 OPTION_ID = re.compile(r"""\bid\s*:\s*["']?(?P<id>[\w\-:.]+)""")
 COMMENT = re.compile(r"<!--.*?-->", re.S)
-INLINE_CODE = re.compile(r"(`+)(?:.+?)\1", re.S)
+INLINE_CODE = re.compile(r"(`+)(?:(?!\n[ \t]*\n).)+?\1", re.S)     # never across a blank line
+JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
+FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+FOOTNOTE_DEF = re.compile(r"^[ \t]*\[\^([^\]\s]+)\]:", re.M)
 LINK_TARGET = re.compile(r"\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
 HTML_TARGET = re.compile(r"""\b(?:src|href)\s*=\s*["'](?P<url>[^"']+)["']""")
 REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<url>\S+?)>?(?:\s|$)", re.M)
@@ -110,3 +113,30 @@ def heading_id(attrs: str | None) -> str | None:
         return None
     match = ATTR_ID.search(attrs)
     return match.group("id") if match else None
+
+
+def split_redactions(template: str) -> tuple[str, str]:
+    """A page template's own text outside every ``{% call redact(...) %}`` block, and inside.
+
+    Read straight from the source, independently of rendering: what the author
+    wrote in the open is public by choice, what they wrote inside is not.
+    """
+    outside: list[str] = []
+    inside: list[str] = []
+    stack: list[bool] = []
+    position = 0
+    for match in JINJA_CALL.finditer(template):
+        (inside if any(stack) else outside).append(template[position:match.start()])
+        if match.group(1) == "call":
+            stack.append(bool(re.match(r"\s*redact\s*\(", match.group(2))))
+        elif stack:
+            stack.pop()
+        position = match.end()
+    (inside if any(stack) else outside).append(template[position:])
+    return "".join(outside), "\n".join(inside)
+
+
+def footnote_labels(text: str) -> tuple[set[str], set[str]]:
+    """Footnote labels referenced and defined in Markdown, outside code."""
+    body = prose(text)
+    return set(FOOTNOTE_REF.findall(body)), set(FOOTNOTE_DEF.findall(body))

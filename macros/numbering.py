@@ -172,7 +172,7 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
         if title_shown != title:
             attrs = heading.group("attrs")
             if label is None:
-                anchor = _unique(slugify(title, "-"), used)
+                anchor = _unique(slugify(plain_text(title), "-"), used)
                 attrs = f"#{anchor} {attrs}" if attrs else f"#{anchor}"
             else:
                 used.add(label)
@@ -185,6 +185,30 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
                                          appendix=plan.kind == "appendix"))
     result.text = "\n".join(out)
     return result
+
+
+TAG = re.compile(r"<[^>]+>")
+PLACEHOLDER = re.compile("\x02\\d+\x03")
+
+
+def plain_text(markdown_text: str) -> str:
+    """The words of a heading: no placeholders, comments, tags or emphasis marks."""
+    text = PLACEHOLDER.sub("", mdscan.COMMENT.sub("", markdown_text))
+    text = TAG.sub("", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)      # links keep their text
+    text = re.sub(r"(\*\*|__|\*|_|`)", "", text)
+    return " ".join(text.split())
+
+
+def page_title(output: str) -> str:
+    """The page's title as readers see it: its first ``#`` heading, numbered and resolved."""
+    for line in mdscan.lines(output):
+        if line.in_code:
+            continue
+        heading = mdscan.HEADING.match(line.text)
+        if heading and len(heading.group("hashes")) == 1:
+            return plain_text(heading.group("text"))
+    return ""
 
 
 def _unique(anchor: str, used: set[str]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, editions, newsletter, outputs
+from . import audit, editions, newsletter, numbering, outputs
 from .audience import audience_from_environment
 from .bibtex import load_bibtex
 from .citations import CitationEngine
@@ -34,6 +35,8 @@ from .template_errors import ReportUndefined
 log = logging.getLogger("mkdocs.plugins.report")
 
 COMMENT_START, COMMENT_END = "{##", "##}"
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+HTML_COMMENTS = re.compile(r"<!--(?!\[if).*?-->", re.S)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
 RESERVED_NAMES = {"config", "page", "extra", "macros", "filters", "filters_builtin", "navigation",
                   "files", "environment", "plugin", "git", "context"}
@@ -174,6 +177,7 @@ class Build:
         env.render = self.render
         plugins = self.config.plugins
         for event, handler in (("files", self.on_files), ("nav", self.on_nav), ("env", self.on_env),
+                               ("page_content", self.on_page_content),
                                ("post_page", self.on_post_page), ("post_build", self.on_post_build),
                                ("build_error", self.on_build_error), ("serve", self.on_serve)):
             plugins._register_event(event, handler, plugin_name="report")
@@ -195,6 +199,7 @@ class Build:
         """Render and link the whole report before MkDocs reads any page (pass one and two)."""
         try:
             self.env.env.undefined = ReportUndefined
+            self.env.env.globals["namespace"] = self.session.namespace_type()
             records = self._page_records(nav, files)
             names = list(self.env.variables) + list(self.env.env.globals)
             self.session.render_pages(records, self._render_template, names)
@@ -239,7 +244,8 @@ class Build:
         if record is not None and markdown == record.template:
             return record.output
         if record is not None and markdown == page.title:
-            return record.title or markdown
+            # Never the source: a title written with macros is read from the linked page.
+            return record.title or numbering.plain_text(JINJA.sub("", markdown))
         raise fail(ReportError("a page reached MkDocs without passing through the report engine",
                                page.file.src_uri if page is not None else None, None,
                                "this is a bug in a plugin that changes pages before mkdocs-macros"))
@@ -255,6 +261,12 @@ class Build:
                 files.remove(file)
                 self.session.withheld_assets.append((path, blocks[index].redaction.location))
         return env
+
+    def on_page_content(self, html: str, *, page, config, files) -> str:
+        """Editors' notes that reached the HTML (from Markdown the scanner misread) go here."""
+        if self.audience.kind != "internal":
+            html = HTML_COMMENTS.sub("", html)
+        return html
 
     def on_post_page(self, output: str, *, page, config) -> str:
         """Every non-public page says so and asks not to be indexed; so does every courtesy draft."""
@@ -274,7 +286,10 @@ class Build:
                 newsletter.write_newsletter(site, self.session, self.data.report)
         except ReportError as error:
             raise fail(error) from None
-        findings = audit.audit_site(site, audit.fingerprints(self.session))
+        sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
+                   for p in self.session.pages.values()}
+        findings = audit.audit_site(site, audit.fingerprints(self.session),
+                                    comments_allowed=self.audience.kind == "internal", sources=sources)
         if findings:
             outputs.discard(self.staging) if self.staging else None
             raise fail(audit.findings_error(findings, site))

@@ -13,6 +13,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+
+import jinja2
 from typing import Any, Callable, Iterable
 
 from . import numbering
@@ -68,7 +70,6 @@ class Session(Linking):
         self.bibliography_pages: dict[str, str] = {}      # src -> "page" | "report"
         self.targets: dict[str, numbering.Target] = {}
         self.hidden_targets: dict[str, tuple[numbering.Target | None, Redaction]] = {}
-        self.hidden_footnotes: list[tuple[str, Location]] = []
         self.withheld_assets: list[tuple[str, Location]] = []
         self.linked = False
 
@@ -207,6 +208,24 @@ class Session(Linking):
             # Only the outermost hidden redaction keeps the body: it holds any inner ones.
             self.hidden_blocks.append(HiddenBlock(redaction, redaction.page, body))
         return hidden_markup(redaction)
+
+    def namespace_type(self) -> type:
+        """Jinja's ``namespace``, refusing assignments made inside a redaction.
+
+        ``{% set ns.x = … %}`` is the one way a value set inside a call block
+        outlives it; inside a redaction it would carry the content out.
+        """
+        session = self
+
+        class GuardedNamespace(jinja2.utils.Namespace):
+            def __setitem__(self, name: str, value: Any) -> None:
+                if session.stack:
+                    raise ReportError(
+                        "assigning to a namespace inside a redaction could carry its content out of it",
+                        suggestion="compute the value outside the redaction, or keep its use inside")
+                super().__setitem__(name, value)
+
+        return GuardedNamespace
 
     def macros(self) -> dict[str, Callable]:
         return {name: getattr(self, name) for name in

@@ -19,6 +19,9 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
                    parameters: dict[str, list[str]]) -> ReportError:
     """One ReportError for anything that went wrong while rendering a page."""
     if isinstance(exc, ReportError):
+        if exc.file is None and exc.line is None:          # raised outside a macro: a filter, a loop
+            tb_line = traceback_template_line(exc.__traceback__)
+            return exc.located(path, offset + tb_line if tb_line else None)
         return exc.located(path, None)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         line = offset + exc.lineno if exc.lineno else None

@@ -1,0 +1,118 @@
+"""Leaks and mistakes found by an adversarial review, each kept as a test."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import assert_clean_failure
+
+NOTE = "Helios asked us to cut the Iowa example until they confirm"
+
+
+def all_text(site) -> str:
+    return "\n".join(p.read_text(errors="replace") for p in site.rglob("*")
+                     if p.is_file() and p.suffix in (".html", ".json", ".xml", ".md", ".txt", ".bib", ".svg"))
+
+
+def test_footnote_used_only_inside_a_redaction_must_be_defined_there(report):
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}
+        Helios secret statement with a note[^a].
+        {% endcall %}
+
+        [^a]: Footnote alpha is about the cluster.
+        Lazy continuation line of footnote alpha mentions the secret Iowa datacenter.
+        """)
+    for audience in (None, "internal"):
+        result = report.build(audience, expect_ok=False)
+        assert_clean_failure(result, "docs/index.md", 7, "footnote [^a] is used only inside a redaction",
+                             "move its definition inside the redaction")
+
+
+def test_indented_footnote_definition_counts_too(report):
+    report.config["markdown_extensions"] = ["admonition", "footnotes"]
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}Budget detail[^d].{% endcall %}
+
+        !!! note
+            [^d]: The helios budget for agent compute doubled in March.
+        """)
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", 6, "footnote [^d] is used only inside a redaction")
+
+
+def test_footnote_defined_inside_but_used_outside(report):
+    report.page("index.md", """
+        # Summary
+
+        Public claim[^p].
+
+        {% call redact("helios") %}
+        [^p]: Defined in the redaction.
+        {% endcall %}
+        """)
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", 6, "footnote [^p] is defined inside a redaction but used outside")
+
+
+@pytest.mark.parametrize("body", [
+    # a lone backtick before and after the note, paragraphs apart
+    f"A lone ` backtick.\n\n<!-- TODO(editor): {NOTE}. -->\n\nAnother ` backtick.\n",
+    # an unclosed fence before the note
+    f"```\ncode that never closes\n\n<!-- TODO(editor): {NOTE}. -->\n",
+    # a note that comments out a block holding a fence
+    f"<!-- TODO(editor): {NOTE}.\n```\nexample code\n```\n-->\n\nAfter.\n",
+])
+def test_editors_notes_never_reach_public_html_however_the_markdown_reads(report, body):
+    report.page("index.md", "# Summary\n\nPublic text.\n\n" + body)
+    result = report.build()
+    assert NOTE not in all_text(result.site)
+    assert "<!--" not in result.page()
+    assert NOTE in report.build("internal").page()
+
+
+def test_editors_note_in_a_heading_stays_out_of_its_id(report):
+    report.page("process.md", "# Process\n\n## Results <!-- Helios asked about Iowa -->\n\nText.\n")
+    report.page("index.md", "# Summary\n")
+    report.nav("index.md", "process.md")
+    result = report.build()
+    assert '<h2 id="results">1.1 Results' in result.article("process")
+    assert "iowa" not in all_text(result.site).lower()
+
+
+def test_a_title_written_with_macros_never_shows_its_source(report):
+    report.write("data/facts.yml", "gpus: 4096\n")
+    report.page("index.md", """
+        # Findings {% call redact("helios") %}on the secret Iowa cluster of {{ fact("facts.gpus") }} accelerators{% endcall %}
+
+        Text.
+        """)
+    report.page("notes.md", "# Notes on {{ org('quill', anonymous=true) }} <!-- n > 5? Helios says the Iowa cluster runs unmonitored. --> {#notes}\n\nSee {{ ref('notes') }}.\n")
+    report.nav("index.md", "notes.md")
+    public = report.build()
+    text = all_text(public.site)
+    assert "Iowa" not in text and "{%" not in text and "\x02" not in text
+    assert re.search(r'class="md-nav__link[^"]*"[^>]*>\s*<span class="md-ellipsis">\s*Findings\s*</span>', public.page())
+    assert "<title>1 Notes on Developer B - Test Report</title>" in public.page("notes")
+    assert "1 Notes on Developer B" in public.page()                # the nav
+    helios = report.build("participant:helios")
+    assert "on the secret Iowa cluster of 4,096 accelerators" in helios.page()
+
+
+def test_namespace_assignment_inside_a_redaction_is_refused(report):
+    report.page("index.md", """
+        # Summary
+
+        {% set ns = namespace(v="") %}
+        {% call redact("helios") %}{% set ns.v = "Helios trained its largest model in Iowa during March." %}{% endcall %}
+        Public: {{ ns.v }}
+        """)
+    for audience in (None, "internal"):
+        result = report.build(audience, expect_ok=False)
+        assert_clean_failure(result, "docs/index.md", 4, "inside a redaction", "namespace")
