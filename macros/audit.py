@@ -64,7 +64,7 @@ def normalise(text: str) -> str:
 
 def markdown_text(source: str) -> list[str]:
     """Text segments (block texts, alt texts, URLs) of a Markdown fragment."""
-    source = PLACEHOLDER.sub(" ", source)
+    source = PLACEHOLDER.sub(" ; ", source)       # a macro's output splits a sentence into fingerprints
     try:
         rendered = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS)
         return html_segments(rendered)
@@ -104,6 +104,14 @@ def fingerprints(session) -> list[Fingerprint]:
             continue
         for text in sentences(markdown_text(body.body)):
             found.append(Fingerprint("redacted text", text, body.redaction.location))
+    for page in session.pages.values():
+        # The source itself, independently of rendering: literals that rendering may have moved.
+        for region in split_redactions(page.template)[1]:
+            if all(session.audience.can_see(owner) for owner in region.owners):
+                continue
+            segments = [MARKUP.sub(" ", JINJA_ANY.sub(" ; ", region.text))] + JINJA_STRING.findall(region.text)
+            for text in sentences(segments):
+                found.append(Fingerprint("redacted source text", text, Location(page.path)))
     for private in private_values(session.data.namespaces):
         if session.audience.can_see(private.owner):
             continue
@@ -157,6 +165,7 @@ def _anonymity(session, visible_text: str) -> Iterator[Fingerprint]:
                               mention.location, pattern=True)
 
 
+JINJA_STRING = re.compile(r"""(?<=["'])([^"'\n{}]{%d,})(?=["'])""" % 20)
 JINJA_ANY = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{##.*?##\}", re.S)
 MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|[*_`#>|]|\]\(|\[\^?|\]", re.S)
 

@@ -90,9 +90,9 @@ class Linking:
 
         Read from the source, so the rule is the same in every audience's build.
         """
-        outside, inside = mdscan.split_redactions(page.template)
+        outside, regions = mdscan.split_redactions(page.template)
         refs_out, defs_out = mdscan.footnote_labels(outside)
-        refs_in, defs_in = mdscan.footnote_labels(inside)
+        refs_in, defs_in = mdscan.footnote_labels("\n".join(region.text for region in regions))
         for label in sorted((refs_in - refs_out) & defs_out):
             raise ReportError(f"footnote [^{label}] is used only inside a redaction but defined outside it",
                               page.path, _line_of(page.raw, f"[^{label}]:"),

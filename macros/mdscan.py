@@ -115,25 +115,49 @@ def heading_id(attrs: str | None) -> str | None:
     return match.group("id") if match else None
 
 
-def split_redactions(template: str) -> tuple[str, str]:
-    """A page template's own text outside every ``{% call redact(...) %}`` block, and inside.
+@dataclass(frozen=True)
+class Region:
+    """Source text inside redactions, with the owners of every enclosing redaction."""
+
+    owners: tuple[str, ...]
+    text: str
+
+
+REDACT_OWNER = re.compile(r"""\s*redact\s*\(\s*["']([^"']*)["']""")
+
+
+def split_redactions(template: str) -> tuple[str, list[Region]]:
+    """A page template's own text outside every ``{% call redact(...) %}`` block, and the regions inside.
 
     Read straight from the source, independently of rendering: what the author
     wrote in the open is public by choice, what they wrote inside is not.
     """
     outside: list[str] = []
-    inside: list[str] = []
-    stack: list[bool] = []
+    inside: list[Region] = []
+    stack: list[str | None] = []          # owner of each open call block; None for other calls
     position = 0
+
+    def keep(text: str) -> None:
+        owners = tuple(owner for owner in stack if owner is not None)
+        if owners:
+            inside.append(Region(owners, text))
+        else:
+            outside.append(text)
+
     for match in JINJA_CALL.finditer(template):
-        (inside if any(stack) else outside).append(template[position:match.start()])
+        keep(template[position:match.start()])
         if match.group(1) == "call":
-            stack.append(bool(re.match(r"\s*redact\s*\(", match.group(2))))
-        elif stack:
-            stack.pop()
+            # The tag belongs where it stands: a redaction's note and replacement are shown
+            # to whoever reads the text around it.
+            keep(match.group(0))
+            owner = REDACT_OWNER.match(match.group(2))
+            stack.append(owner.group(1) if owner else None)
+        else:
+            if stack:
+                stack.pop()
         position = match.end()
-    (inside if any(stack) else outside).append(template[position:])
-    return "".join(outside), "\n".join(inside)
+    keep(template[position:])
+    return "".join(outside), inside
 
 
 def footnote_labels(text: str) -> tuple[set[str], set[str]]:

@@ -116,3 +116,40 @@ def test_namespace_assignment_inside_a_redaction_is_refused(report):
     for audience in (None, "internal"):
         result = report.build(audience, expect_ok=False)
         assert_clean_failure(result, "docs/index.md", 4, "inside a redaction", "namespace")
+
+
+def test_audit_reads_redacted_source_even_when_rendering_moved_it(report):
+    """Sabotage: a redaction body rendered elsewhere by a broken engine is still found by the audit."""
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}
+        Helios trained its largest model in the Iowa datacenter during March.
+        {% endcall %}
+
+        A sentence with a macro inside it {{ org("quill", anonymous=true) }} and the rest of it continues here.
+        """)
+    session = report.root / "macros" / "session.py"
+    source = session.read_text()
+    session.write_text(source.replace(
+        "self.bodies.append(RedactedBody(redaction, redaction.page, body, owners))",
+        "pass").replace("if visible and self.visible:", "if True:"))
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", None, "leak audit failed", "redacted source text")
+
+
+def test_nested_redaction_notes_are_no_false_alarm_for_the_outer_owner(report):
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}
+        Helios described its scheduler to us in detail.
+        {% call redact("quill", replacement="Details from a second participant were withheld here.") %}
+        Quill added that its queue is shared with Helios.
+        {% endcall %}
+        {% endcall %}
+        """)
+    helios = report.build("participant:helios")
+    assert "Details from a second participant were withheld here." in helios.page()
+    assert "Quill added" not in helios.page()
+    assert "Helios described" not in report.build().page()
