@@ -104,11 +104,15 @@ def fingerprints(session) -> list[Fingerprint]:
             continue
         for text in sentences(markdown_text(body.body)):
             found.append(Fingerprint("redacted text", text, body.redaction.location))
+    names = {path.rsplit("/", 1)[-1]: path for path in session.media_files}
     for page in session.pages.values():
         # The source itself, independently of rendering: literals that rendering may have moved.
         for region in split_redactions(page.template)[1]:
             if all(session.audience.can_see(owner) for owner in region.owners):
                 continue
+            for name in names:
+                if name in region.text:
+                    found.append(Fingerprint("file named only in redacted text", normalise(name), Location(page.path)))
             segments = [MARKUP.sub(" ", JINJA_ANY.sub(" ; ", region.text))] + JINJA_STRING.findall(region.text)
             for text in sentences(segments):
                 found.append(Fingerprint("redacted source text", text, Location(page.path)))

@@ -13,8 +13,7 @@ import posixpath
 import re
 import shutil
 from pathlib import Path
-from typing import Iterable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import yaml
 
@@ -99,29 +98,57 @@ def mark_confidential(page_html: str, banner: str) -> str:
     return page_html
 
 
-def asset_path(page_src: str, url: str) -> str | None:
-    """The docs-relative file a link in ``page_src`` points at, if it is local."""
-    parts = urlsplit(url)
-    if parts.scheme or parts.netloc or not parts.path or url.startswith(("#", "/")):
+URL_ATTRIBUTE = re.compile(r"""\b(?:src|href|data|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+SRCSET = re.compile(r"""\bsrcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+REFERENCE_USE = re.compile(r"\]\[([^\]]+)\]|!\[([^\]]+)\](?![\[(])")
+
+
+def site_path(page_url: str, url: str) -> str | None:
+    """The site-relative path a URL in a page at ``page_url`` points to, if it is local."""
+    parts = urlsplit(html.unescape(url.strip()))
+    if parts.scheme or parts.netloc or not parts.path:
         return None
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(page_src), unquote(parts.path)))
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        return path.lstrip("/")
+    base = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url) + "/"
+    joined = posixpath.normpath(posixpath.join(base, path))
     return None if joined.startswith("..") else joined
 
 
-def local_targets(page_src: str, text: str) -> set[str]:
-    """Docs-relative files that a page's Markdown links to."""
-    return {path for url in mdscan.link_targets(text) if (path := asset_path(page_src, url))}
+def html_references(page_url: str, page_html: str) -> set[str]:
+    """Every local path a page's HTML refers to: links, images, ``srcset``, object data, posters."""
+    urls = ["".join(m.groups(default="")) for m in URL_ATTRIBUTE.finditer(page_html)]
+    for match in SRCSET.finditer(page_html):
+        urls += [candidate.split()[0] for candidate in "".join(match.groups(default="")).split(",")
+                 if candidate.strip()]
+    return {path for url in urls if (path := site_path(page_url, url))}
 
 
-def hidden_only_assets(hidden: Iterable[tuple[str, str]], visible: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """Files linked from redacted text that no text the audience gets links to.
+def reference_targets(hidden: str, page_text: str) -> list[str]:
+    """URLs of reference-style links and images used in ``hidden`` but defined anywhere on the page."""
+    labels = {(a or b).lower() for a, b in REFERENCE_USE.findall(hidden)}
+    return [m.group("url") for m in mdscan.REF_DEF.finditer(page_text)
+            if m.group(0).split("]", 1)[0].strip().lstrip("[").lower() in labels]
 
-    Maps each file to the index of the first hidden text linking to it, so a
-    finding can name the redaction responsible.
+
+def withheld_assets(media: dict[str, str], hidden: list[str], visible: set[str]) -> dict[str, int]:
+    """Files named in redacted text that no page the audience gets refers to.
+
+    ``media`` maps each non-page file under docs/ to its URL; ``hidden`` holds
+    the redacted texts (with the targets of their reference-style links);
+    ``visible`` the paths the audience's pages refer to. Matching by file name
+    catches every way Markdown or HTML can point at a file. Each withheld file
+    maps to the first hidden text naming it, so a finding can name the
+    redaction responsible.
     """
-    seen = set().union(*(local_targets(src, text) for src, text in visible))
     found: dict[str, int] = {}
-    for index, (src, text) in enumerate(hidden):
-        for path in local_targets(src, text) - seen:
-            found.setdefault(path, index)
+    for src, url in media.items():
+        if url in visible or src in visible:
+            continue
+        name = posixpath.basename(src)
+        for index, text in enumerate(hidden):
+            if name in text or quote(name) in text:
+                found[src] = index
+                break
     return found

@@ -251,15 +251,21 @@ class Build:
                                "this is a bug in a plugin that changes pages before mkdocs-macros"))
 
     def on_env(self, env, *, config, files: Files):
-        """Do not copy files that only redacted text uses."""
+        """Do not copy files that only redacted text uses (every page is converted by now)."""
+        pages = self.session.pages
         blocks = self.session.hidden_blocks
-        visible = [(p.src, p.output) for p in self.session.pages.values()]
-        withheld = outputs.hidden_only_assets([(b.page, b.body) for b in blocks], visible)
-        for path, index in sorted(withheld.items()):
-            file = files.get_file_from_path(path)
-            if file is not None and not file.is_documentation_page():
-                files.remove(file)
-                self.session.withheld_assets.append((path, blocks[index].redaction.location))
+        hidden = [block.body + "\n" + "\n".join(outputs.reference_targets(block.body, pages[block.page].output))
+                  for block in blocks]
+        visible: set[str] = set()
+        for file in files.documentation_pages():
+            if file.page is not None and file.page.content:
+                visible |= outputs.html_references(file.url, file.page.content)
+        media = {f.src_uri: f.url for f in files.media_files() if f.abs_src_path and
+                 Path(f.abs_src_path).resolve().is_relative_to(self.docs_dir)}
+        self.session.media_files = sorted(media)
+        for src, index in sorted(outputs.withheld_assets(media, hidden, visible).items()):
+            files.remove(files.get_file_from_path(src))
+            self.session.withheld_assets.append((src, blocks[index].redaction.location))
         return env
 
     def on_page_content(self, html: str, *, page, config, files) -> str:

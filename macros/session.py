@@ -71,6 +71,7 @@ class Session(Linking):
         self.targets: dict[str, numbering.Target] = {}
         self.hidden_targets: dict[str, tuple[numbering.Target | None, Redaction]] = {}
         self.withheld_assets: list[tuple[str, Location]] = []
+        self.media_files: list[str] = []           # docs-relative, for the audit
         self.linked = False
 
     # ---- where we are -------------------------------------------------

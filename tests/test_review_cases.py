@@ -153,3 +153,36 @@ def test_nested_redaction_notes_are_no_false_alarm_for_the_outer_owner(report):
     assert "Details from a second participant were withheld here." in helios.page()
     assert "Quill added" not in helios.page()
     assert "Helios described" not in report.build().page()
+
+
+def test_every_way_of_pointing_at_a_file_from_a_redaction_withholds_it(report):
+    names = ["abs-helios-roadmap.png", "set-helios-1x.png", "set-helios-2x.png", "obj-helios-plan.pdf",
+             "poster-helios.png", "ref-helios-plan.png", "unquoted-helios.png", "a b-helios.pdf"]
+    for name in names + ["public-chart.png"]:
+        report.write(f"docs/assets/{name}", "x")
+    report.page("index.md", """
+        # Summary
+
+        ![Public chart](assets/public-chart.png)
+
+        {% call redact("helios") %}
+        ![x](/assets/abs-helios-roadmap.png)
+
+        <img srcset="assets/set-helios-1x.png 1x, assets/set-helios-2x.png 2x" alt="">
+        <object data="assets/obj-helios-plan.pdf"></object>
+        <video poster="assets/poster-helios.png"></video>
+        <img src=assets/unquoted-helios.png alt="">
+        [plan](<assets/a b-helios.pdf>)
+
+        ![plan][p]
+        {% endcall %}
+
+        [p]: assets/ref-helios-plan.png
+        """)
+    public = report.build()
+    for name in names:
+        assert not (public.site / "assets" / name).exists(), name
+    assert (public.site / "assets" / "public-chart.png").exists()
+    helios = report.build("participant:helios")
+    for name in names:
+        assert (helios.site / "assets" / name).exists(), name
