@@ -95,7 +95,12 @@ _Loader.add_constructor("!private", _construct_private)
 
 def load_yaml(path: Path, display: str) -> Any:
     """Parse one YAML file; malformed YAML fails with file and line."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[:error.start].count(b"\n") + 1
+        raise ReportError("this file is not UTF-8 text", display, line,
+                          "save it as UTF-8 (most editors offer it under 'Save with encoding')") from None
     loader = _Loader(text)
     loader.source = display
     try:
@@ -104,6 +109,8 @@ def load_yaml(path: Path, display: str) -> Any:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "stream end" in str(exc.problem):   # an unclosed bracket: name where it opened
+            mark = exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "malformed YAML"
         raise ReportError(f"malformed YAML: {problem}", display, line,
@@ -169,7 +176,8 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
         raise ReportError("data/report.yml is missing", display, None,
                           "every report describes itself in data/report.yml (title, edition, participants...)")
     if not isinstance(report, dict):
-        raise ReportError("data/report.yml must be a mapping", display, 1)
+        raise ReportError("data/report.yml is empty or not a mapping of fields", display, 1,
+                          f"start it with the required fields: {', '.join(REQUIRED_REPORT_FIELDS)}")
     for name in REQUIRED_REPORT_FIELDS:
         if name not in report:
             raise ReportError(f"data/report.yml has no '{name}'", display, report.line,
@@ -180,6 +188,14 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
         raise ReportError("assessment_window needs dates 'start' and 'end'", display,
                           report.line_of("assessment_window"),
                           "write assessment_window: {start: 2026-02-16, end: 2026-03-16}")
+    if window["end"] < window["start"]:
+        raise ReportError("assessment_window ends before it starts", display, report.line_of("assessment_window"),
+                          "check the order of start and end")
+    for name in ("redaction_statement", "citations"):
+        if name in report and not isinstance(report[name], dict):
+            raise ReportError(f"'{name}' must be a mapping", display, report.line_of(name),
+                              "write redaction_statement: {standard: ..., qualified: ...}" if name == "redaction_statement"
+                              else "write citations: {style: numeric}")
     if not isinstance(report["published"], dt.date):
         raise ReportError("published must be a date", display, report.line_of("published"),
                           "write published: 2026-05-19 (unquoted)")
@@ -198,6 +214,13 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
             raise ReportError(f"participant id '{pid}' is used twice", display, line)
         if not pid.replace("-", "").replace("_", "").isalnum():
             raise ReportError(f"participant id '{pid}' must be letters, digits, '-' or '_'", display, line)
-        pseudonym = entry.get("pseudonym")
-        participants[pid] = Participant(pid, str(entry["name"]), str(pseudonym) if pseudonym else None, line)
+        pseudonym = str(entry["pseudonym"]) if entry.get("pseudonym") else None
+        if pseudonym is not None and pseudonym == str(entry["name"]):
+            raise ReportError(f"participant '{pid}' has its own name as pseudonym", display, line,
+                              "a pseudonym must not reveal who it stands for")
+        taken = [p.id for p in participants.values() if pseudonym and p.pseudonym == pseudonym]
+        if taken:
+            raise ReportError(f"pseudonym '{pseudonym}' is used for '{taken[0]}' and '{pid}'", display, line,
+                              "give each participant its own pseudonym")
+        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line)
     return participants

@@ -90,6 +90,9 @@ class Guarded:
     def __html__(self) -> str:
         return str(self)
 
+    def __repr__(self) -> str:
+        return repr(self._value())
+
     def __format__(self, spec: str) -> str:
         return format(self._value(), spec)
 

@@ -16,12 +16,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, editions, newsletter, numbering, outputs
+from . import audit, editions, mdscan, newsletter, numbering, outputs
 from .audience import audience_from_environment
 from .bibtex import load_bibtex
 from .citations import CitationEngine
@@ -76,8 +77,14 @@ class Build:
     def _load_citations(self) -> CitationEngine:
         """The report's citations; a report without bibliography.bib gets an empty one."""
         bib = self.project_dir / "bibliography.bib"
-        style = (self.data.report.get("citations") or {}).get("style", "author-year")
-        return CitationEngine(load_bibtex(bib, self.project_dir / CACHE_DIR), style=style)
+        report = self.data.report
+        style = (report.get("citations") or {}).get("style", "author-year")
+        database = load_bibtex(bib, self.project_dir / CACHE_DIR)
+        try:
+            return CitationEngine(database, style=str(style))
+        except ReportError as error:
+            citations = report.get("citations")
+            raise error.located(self.data.files["report"], citations.line_of("style") if citations else None)
 
     # ---- configuration -------------------------------------------------------
 
@@ -168,7 +175,7 @@ class Build:
     def register(self) -> None:
         env = self.env
         for name, value in self.session.variables.items():
-            if name in RESERVED_NAMES:
+            if name in RESERVED_NAMES or name in self.session.macros():
                 raise ReportError(f"data namespace '{name}' clashes with a built-in variable",
                                   self.data.files[name], None, "rename the data file")
             env.variables[name] = value
@@ -218,6 +225,7 @@ class Build:
             template, meta = get_data(raw)
             path = (Path(file.abs_src_path).resolve().relative_to(self.project_dir).as_posix()
                     if file.abs_src_path else f"{self.config.docs_dir}/{file.src_uri}")
+            check_page_source(raw, template, meta, path)
             if meta.get("render_macros") is False:
                 raise ReportError("render_macros: false is not supported", path, 1,
                                   "pages are always rendered so that redactions apply; wrap literal Jinja in {% raw %}...{% endraw %}")
@@ -316,6 +324,31 @@ class Build:
             if path.exists():
                 server.watch(str(path))
         return server
+
+
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+JINJA_COMMENT_HABIT = re.compile(r"\{#\s.*?#\}", re.S)
+
+
+def check_page_source(raw: str, template: str, meta: dict, path: str) -> None:
+    """Mistakes MkDocs would publish silently: broken front matter, ``{# #}`` comments."""
+    match = FRONT_MATTER.match(raw)
+    if match and not meta:
+        try:
+            loaded = yaml.safe_load(match.group(1))
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            if error.context_mark and "stream end" in str(error.problem):   # an unclosed bracket: name where it opened
+                mark = error.context_mark
+            raise ReportError(f"malformed front matter: {error.problem or error.context}", path,
+                              mark.line + 2 if mark else 1, "check the YAML between the two --- lines") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ReportError("front matter must be a mapping of fields", path, 2, "write e.g. title: Summary")
+    comment = JINJA_COMMENT_HABIT.search(mdscan.prose(template))
+    if comment:
+        line = front_matter_lines(raw, template) + template[:template.find(comment.group(0))].count("\n") + 1
+        raise ReportError("'{# ... #}' would be published as text", path, line,
+                          "Jinja comments are written {## ... ##} in this project")
 
 
 def define_env(env: Any) -> None:

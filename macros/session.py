@@ -98,6 +98,9 @@ class Session(Linking):
             suggestion=f"use it only inside {{% call redact(\"{private.owner}\") %}}...{{% endcall %}}")
 
     def _participant(self, pid: Any) -> Any:
+        if not isinstance(pid, str):
+            raise ReportError(f"a participant id is a string, got {pid!r}",
+                              suggestion=did_you_mean("", self.data.participants, "participant ids"))
         if pid not in self.data.participants:
             raise ReportError(f"unknown participant '{pid}'",
                               suggestion=did_you_mean(str(pid), self.data.participants, "participant ids"))
@@ -119,6 +122,8 @@ class Session(Linking):
     def org(self, pid: str, anonymous: bool = False) -> str:
         """A participant's name, or its pseudonym for audiences that may not know it."""
         participant = self._participant(pid)
+        if not isinstance(anonymous, bool):
+            raise ReportError(f"anonymous takes true or false, got {anonymous!r}", suggestion="write anonymous=true")
         if not anonymous:
             if self.visible:
                 self.named.add(pid)
@@ -135,15 +140,17 @@ class Session(Linking):
         if not keys:
             raise ReportError("cite() needs at least one key", suggestion='write cite("key")')
         self._record_cites(keys)
-        return self._defer("cite", tuple(keys), loc)
+        return self._defer("cite", tuple(keys), _locator(loc))
 
     @macro
     def citet(self, key: str, loc: str | None = None) -> str:
         """A textual citation: Author et al. (2024)."""
         self._record_cites((key,))
-        return self._defer("citet", key, loc)
+        return self._defer("citet", key, _locator(loc))
 
     def _record_cites(self, keys: Iterable[str]) -> None:
+        if not all(isinstance(key, str) for key in keys):
+            raise ReportError(f"citation keys are strings, got {list(keys)!r}", suggestion='write cite("key")')
         self.citations.check(list(keys))
         for key in keys:
             self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location()))
@@ -183,6 +190,12 @@ class Session(Linking):
                note: str | None = None, caller: Callable[[], str] | None = None) -> str:
         """Content owned by a participant; used as {% call redact("ID") %}…{% endcall %}."""
         participant = self._participant(owner)
+        if not isinstance(material, bool):
+            raise ReportError(f"material takes true or false, got {material!r}",
+                              suggestion="write material=true (no quotes)")
+        if material and self.stack:
+            raise ReportError("a material redaction inside another redaction: public readers would never see its notice",
+                              suggestion=f"mark the outer redaction of '{self.stack[0].redaction.owner}' material instead")
         if caller is None:
             raise ReportError("redact() wraps content and must be used as a call block",
                               suggestion=f'write {{% call redact("{owner}") %}}...{{% endcall %}}')
@@ -250,3 +263,8 @@ class Session(Linking):
                 raise template_error(exc, page.path, page.offset, names, parameters) from None
             finally:
                 self.current, self.stack = None, []
+
+
+def _locator(loc: Any) -> str | None:
+    """A locator as written: ``loc="p. 12"``; numbers are accepted as page-less text."""
+    return None if loc is None else str(loc)

@@ -12,6 +12,7 @@ from .sources import traceback_template_line
 
 UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
 NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
+POSITIONAL = re.compile(r"takes from (\d+) to (\d+) positional arguments but (\d+)")
 BAD_KEYWORD = re.compile(r"(\w+)\(\) got an unexpected keyword argument '([^']+)'")
 
 
@@ -50,7 +51,15 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
             return ReportError(f"unknown field '{attribute.group(1)}'", path, line,
                                "check the spelling against the data file")
         return ReportError(f"undefined value: {text}", path, line)
+    if "Guarded" in text:
+        return ReportError("a private value cannot be used this way", path, line,
+                           "use it inside a redaction of its owner, printed with {{ value }} or fact()")
     if isinstance(exc, TypeError):
+        text = text.replace("Session.", "")
+        counts = POSITIONAL.search(text)
+        if counts:          # the method's own 'self' is not the author's business
+            low, high, given = (int(n) - 1 for n in counts.groups())
+            text = POSITIONAL.sub(f"takes {low} to {high} positional arguments but {given}", text)
         keyword = BAD_KEYWORD.search(text)
         if keyword and keyword.group(1) in parameters:
             return ReportError(f"{keyword.group(1)}() has no option '{keyword.group(2)}'", path, line,

@@ -186,3 +186,53 @@ def test_every_way_of_pointing_at_a_file_from_a_redaction_withholds_it(report):
     helios = report.build("participant:helios")
     for name in names:
         assert (helios.site / "assets" / name).exists(), name
+
+
+@pytest.mark.parametrize("files, where, fragments", [
+    ({"docs/index.md": "---\ntitle: [unclosed\n---\n# Summary\n"}, ("docs/index.md", 2), ["malformed front matter"]),
+    ({"docs/index.md": "# Summary\n\n{# a habit from other projects #}\n"}, ("docs/index.md", 3), ["{## ... ##}"]),
+    ({"docs/index.md": "# Summary\n\n{% call redact('helios', material='false') %}x{% endcall %}\n"},
+     ("docs/index.md", 3), ["material takes true or false"]),
+    ({"docs/index.md": "# Summary\n\n{% call redact('helios') %}\n{% call redact('quill', material=true) %}x{% endcall %}\n{% endcall %}\n"},
+     ("docs/index.md", 4), ["material redaction inside another redaction", "mark the outer redaction"]),
+    ({"docs/index.md": "# Summary\n\n{{ org(['helios']) }}\n"}, ("docs/index.md", 3), ["a participant id is a string"]),
+    ({"docs/index.md": "# Summary\n\n{{ org('helios', 'x', 'y') }}\n"}, ("docs/index.md", 3), ["takes 1 to 2 positional arguments but 3"]),
+    ({"docs/index.md": "# Summary\n", "data/org.yml": "a: 1\n"}, ("data/org.yml", None), ["clashes with a built-in"]),
+    ({"docs/index.md": "# Summary\n", "data/bad.yml": b"a: caf\xe9\n"}, ("data/bad.yml", 1), ["not UTF-8"]),
+])
+def test_more_author_mistakes(report, files, where, fragments):
+    for path, content in files.items():
+        target = report.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content) if isinstance(content, bytes) else target.write_text(content)
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, where[0], where[1], *fragments)
+
+
+def test_report_yml_shape_mistakes(report):
+    report.page("index.md", "# Summary\n")
+    base = (report.root / "data/report.yml").read_text()
+    for extra, fragment in (("citations: numeric\n", "'citations' must be a mapping"),
+                            ("redaction_statement: [a, b]\n", "'redaction_statement' must be a mapping"),
+                            ("citations: {style: apa}\n", "unknown citation style 'apa'")):
+        (report.root / "data/report.yml").write_text(base + extra)
+        result = report.build(expect_ok=False)
+        assert_clean_failure(result, "data/report.yml", 12, fragment)
+    (report.root / "data/report.yml").write_text(base.replace("pseudonym: Developer B", "pseudonym: Quill Research"))
+    assert_clean_failure(report.build(expect_ok=False), "data/report.yml", 11, "its own name as pseudonym")
+
+
+def test_private_values_print_only_where_allowed(report):
+    report.write("data/facts.yml", "internal: {count: !private {owner: helios, value: 12}, label: open}\n")
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}{{ facts.internal | dictsort }}{% endcall %}
+
+        {{ facts.internal.count | string | upper }}
+        """)
+    result = report.build("participant:helios", expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", 5, "private to 'helios'")
+    report.page("index.md", "# Summary\n\n{% call redact('helios') %}{{ facts.internal | dictsort }}{% endcall %}\n")
+    assert "Guarded object" not in report.build("participant:helios").page()
+    assert "12" in report.build("participant:helios").article()
