@@ -56,6 +56,11 @@ class Linking:
                                       numbering.find_label_line(page.raw, label),
                                       f"it is also defined at {where}")
                 self.hidden_targets[label] = (None, block.redaction)
+        # A citation whose placeholder went with an editor's note is not cited where readers look.
+        printed = {int(i) for text in numbered.values() for i in PLACEHOLDER.findall(text)}
+        for use in self.cites:
+            if use.visible and use.deferred not in printed:
+                use.visible = False
         self.citations.set_order(self.cited_keys())
         for deferred in self.deferred:
             if not deferred.visible:

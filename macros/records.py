@@ -50,6 +50,7 @@ class CiteUse:
     page: str
     visible: bool
     location: Location
+    deferred: int = -1         # the placeholder that prints it
 
 
 @dataclass

@@ -9,6 +9,7 @@ it is then shown, marked for review, or replaced.
 from __future__ import annotations
 
 import html
+import textwrap
 from dataclasses import dataclass
 
 from .sources import Location
@@ -30,6 +31,7 @@ class Redaction:
     note: str | None
     replacement: str | None
     inline: bool = False
+    indent: str = ""                      # of the call site, for blocks inside lists and admonitions
     material_number: int | None = None    # counts material redactions only
     owner_number: int = 0                 # counts this owner's redactions only
 
@@ -63,7 +65,7 @@ def hidden_markup(r: Redaction) -> str:
         note = r.note or "Information important to our conclusions was redacted here at a participant's request."
         blocks.append(f'<div class="redaction-notice" id="{r.anchor}" markdown>\n\n'
                       f'**Material redaction.** {note}\n\n</div>')
-    return "\n\n" + "\n\n".join(blocks) + "\n\n"
+    return "\n\n" + textwrap.indent("\n\n".join(blocks), r.indent) + "\n\n"
 
 
 def visible_markup(r: Redaction, body: str) -> str:
@@ -77,8 +79,17 @@ def visible_markup(r: Redaction, body: str) -> str:
     if r.inline:
         return (f'<mark class="redacted-inline" id="{r.anchor}" data-owner="{r.owner}" '
                 f'title="{label}">{body}</mark>')
-    return (f'\n\n<div class="redacted-passage" id="{r.anchor}" data-owner="{r.owner}" markdown>\n'
-            f'<p class="redacted-passage__label">{label}</p>\n\n{body.strip(chr(10))}\n\n</div>\n\n')
+    block = (f'<div class="redacted-passage" id="{r.anchor}" data-owner="{r.owner}" markdown>\n'
+             f'<p class="redacted-passage__label">{label}</p>\n\n{textwrap.dedent(body).strip(chr(10))}\n\n</div>')
+    return "\n\n" + textwrap.indent(block, r.indent) + "\n\n"
+
+
+def indent_of(body: str) -> str:
+    """The indentation of a block body's first line: where the call stands in a list or admonition."""
+    for line in body.split("\n"):
+        if line.strip():
+            return line[:len(line) - len(line.lstrip())]
+    return ""
 
 
 def statement_markdown(redactions: list[Redaction], texts: dict, link) -> str:

@@ -25,7 +25,7 @@ from .facts import audience_view, fact_text
 from .linking import Linking
 from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
                       RedactedBody)
-from .redaction import Redaction, hidden_markup, is_inline, visible_markup
+from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
 from .sources import Location, template_line
 from .template_errors import template_error
 
@@ -153,7 +153,8 @@ class Session(Linking):
             raise ReportError(f"citation keys are strings, got {list(keys)!r}", suggestion='write cite("key")')
         self.citations.check(list(keys))
         for key in keys:
-            self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location()))
+            self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location(),
+                                      deferred=len(self.deferred)))
 
     @macro
     def bibliography(self, scope: str | None = None) -> str:
@@ -213,6 +214,7 @@ class Session(Linking):
         finally:
             self.stack.pop()
         redaction.inline = is_inline(body)
+        redaction.indent = "" if redaction.inline else indent_of(body)
         # Recorded whatever happens next: the leak audit decides on its own what this audience may get.
         owners = tuple(frame.redaction.owner for frame in self.stack) + (owner,)
         self.bodies.append(RedactedBody(redaction, redaction.page, body, owners))

@@ -236,3 +236,44 @@ def test_private_values_print_only_where_allowed(report):
     report.page("index.md", "# Summary\n\n{% call redact('helios') %}{{ facts.internal | dictsort }}{% endcall %}\n")
     assert "Guarded object" not in report.build("participant:helios").page()
     assert "12" in report.build("participant:helios").article()
+
+
+def test_block_redactions_inside_admonitions_keep_the_structure(report):
+    report.config["markdown_extensions"] = ["admonition"]
+    report.page("index.md", """
+        # Summary
+
+        !!! note "Scope"
+            Public first line.
+
+            {% call redact("helios", material=true, note="Helios scope details were withheld.") %}
+            Helios scope detail that only Helios may read.
+            {% endcall %}
+
+            Public last line.
+        """)
+    public = report.build().article()
+    admonition = public[public.index('<div class="admonition note">'):]
+    admonition = admonition[:admonition.index("Public last line.")]
+    assert "<strong>Material redaction.</strong> Helios scope details were withheld." in admonition
+    assert "<pre>" not in public
+    helios = report.build("participant:helios").article()
+    inside = helios[helios.index('<div class="admonition note">'):helios.index("Public last line.")]
+    assert "Helios scope detail that only Helios may read." in inside and "<pre>" not in helios
+
+
+def test_a_citation_inside_an_editors_note_is_not_listed(report):
+    report.write("bibliography.bib", "@misc{secret2025, author = {Secretive, Sam}, title = {Internal Memo on Clusters}, year = {2025}}\n"
+                                     "@misc{open2024, author = {Open, Olga}, title = {A Public Paper}, year = {2024}}\n")
+    report.page("index.md", """
+        # Summary
+
+        Public claim {{ cite("open2024") }}.
+
+        <!-- editor: maybe also {{ cite("secret2025") }} -->
+
+        {{ bibliography() }}
+        """)
+    public = report.build().page()
+    assert "Internal Memo" not in public and "ref-open2024" in public
+    assert "Internal Memo" in report.build("internal").page()
