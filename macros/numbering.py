@@ -148,6 +148,9 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
         level = len(heading.group("hashes"))
         title = heading.group("text").strip()
         label = mdscan.heading_id(heading.group("attrs"))
+        if not re.sub(r"^\{[^}]*\}$", "", mdscan.COMMENT.sub("", title).strip()):
+            out[index] = ""            # a heading whose words were all redacted goes, label and all
+            continue
         number: str | None = None
         if level == 1 and not seen_h1:
             seen_h1 = True

@@ -277,3 +277,16 @@ def test_a_citation_inside_an_editors_note_is_not_listed(report):
     public = report.build().page()
     assert "internal memo" not in public.lower() and "ref-open2024" in public
     assert 'id="ref-secret2025"' in report.build("internal").page()
+
+
+def test_a_heading_made_only_of_a_redaction_disappears_for_those_who_cannot_see_it(report):
+    report.page("index.md", """
+        # Summary
+
+        ## {% call redact("helios") %}Helios cluster inventory{% endcall %} {#inventory}
+
+        Public text.
+        """)
+    public = report.build().article()
+    assert "{#inventory}" not in public and 'id="inventory"' not in public and "<h2" not in public
+    assert '<h2 id="inventory">' in report.build("participant:helios").article()
