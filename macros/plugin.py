@@ -144,7 +144,10 @@ class Build:
             "window": f"{format_value(window['start'])} to {format_value(window['end'])}",
             "published": format_value(report["published"]),
         }
-        identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(report)
+        # Cite the edition at its permanent address: the report's root moves on to later editions.
+        edition = {**report, "canonical_url": editions.edition_url(str(report["canonical_url"]),
+                                                                    editions.edition_id(report))}
+        identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(edition)
         return identity
 
     def banner(self) -> str:

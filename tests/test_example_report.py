@@ -67,7 +67,8 @@ def test_public_report_structure(built):
     for label in ("1 How the exercise ran", "Appendix B: Anthropic", "Appendix F: Incident catalogue"):
         assert label in nav
     assert "How to cite this report" in nav
-    assert (site / "report.bib").read_text().startswith("@techreport{")
+    bib = (site / "report.bib").read_text()
+    assert bib.startswith("@techreport{") and "url = {https://metr.org/frontier-risk-report/2026-03/}" in bib
 
 
 def test_incident_counts_follow_the_data(built, example):
