@@ -32,6 +32,7 @@ from .facts import private_values, text_leaves
 from .sources import Location
 
 HTML_COMMENT = re.compile(r"<!--(?!\[if)")     # conditional comments aside
+EDGE_PUNCTUATION = " .,;:!?\"'()[]{}<>*_`"
 MIN_TEXT = 20          # shorter passages match too much public text to be evidence
 MIN_NOTE = 12
 SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
@@ -57,6 +58,7 @@ class Finding:
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")     # zero-width and other format marks
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"[‐-―−]", "-", text)
     return re.sub(r"\s+", " ", text).strip().lower()
@@ -92,6 +94,7 @@ def html_segments(fragment: str) -> list[str]:
 def sentences(segments: Iterable[str], minimum: int = MIN_TEXT) -> Iterator[str]:
     for segment in segments:
         for sentence in SENTENCE.split(normalise(segment)):
+            sentence = sentence.strip(EDGE_PUNCTUATION)      # a copy may end in ',' or '}' instead
             if len(sentence) >= minimum:
                 yield sentence
 
@@ -178,7 +181,10 @@ def public_source_text(session) -> str:
     """Normalised text an audience gets by the author's choice: source outside redactions, public data."""
     pieces = [MARKUP.sub(" ", JINJA_ANY.sub(" ", mdscan.strip_comments(split_redactions(page.template)[0])[0]))
               for page in session.pages.values()]
-    pieces.extend(text_leaves(_public_data(session.data.namespaces)))
+    public = _public_data(session.data.namespaces)
+    # Participants' real names are data, not a choice to name them in the report.
+    public["report"] = {k: v for k, v in public.get("report", {}).items() if k != "participants"}
+    pieces.extend(text_leaves(public))
     return normalise(" ".join(pieces))
 
 

@@ -145,6 +145,8 @@ def split_redactions(template: str) -> tuple[str, list[Region]]:
             outside.append(text)
 
     for match in JINJA_CALL.finditer(template):
+        if in_raw(template, match.start()):
+            continue                      # {% raw %} shows Jinja as text: an example, not a redaction
         keep(template[position:match.start()])
         if match.group(1) == "call":
             # The tag belongs where it stands: a redaction's note and replacement are shown
@@ -158,6 +160,13 @@ def split_redactions(template: str) -> tuple[str, list[Region]]:
         position = match.end()
     keep(template[position:])
     return "".join(outside), inside
+
+
+RAW_BLOCK = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
+
+
+def in_raw(template: str, position: int) -> bool:
+    return any(m.start() < position < m.end() for m in RAW_BLOCK.finditer(template))
 
 
 def footnote_labels(text: str) -> tuple[set[str], set[str]]:

@@ -13,7 +13,7 @@ import posixpath
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 
@@ -148,7 +148,7 @@ def withheld_assets(media: dict[str, str], hidden: list[str], visible: set[str])
             continue
         name = posixpath.basename(src)
         for index, text in enumerate(hidden):
-            if name in text or quote(name) in text:
+            if name in text or name in html.unescape(unquote(text)):
                 found[src] = index
                 break
     return found

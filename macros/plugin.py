@@ -22,7 +22,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, editions, mdscan, newsletter, numbering, outputs
+from . import audit, editions, mdscan, newsletter, outputs, templates
 from .audience import audience_from_environment
 from .bibtex import load_bibtex
 from .citations import CitationEngine
@@ -36,11 +36,8 @@ from .template_errors import ReportUndefined
 log = logging.getLogger("mkdocs.plugins.report")
 
 COMMENT_START, COMMENT_END = "{##", "##}"
-JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 HTML_COMMENTS = re.compile(r"<!--(?!\[if).*?-->", re.S)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
-RESERVED_NAMES = {"config", "page", "extra", "macros", "filters", "filters_builtin", "navigation",
-                  "files", "environment", "plugin", "git", "context"}
 REGISTER_PAGE = "redaction-register.md"
 CACHE_DIR = ".cache/report-engine"
 ENGINE_CSS = ("assets/report.css", "assets/citations.css")      # served from overrides/assets/
@@ -178,12 +175,12 @@ class Build:
     def register(self) -> None:
         env = self.env
         for name, value in self.session.variables.items():
-            if name in RESERVED_NAMES or name in self.session.macros():
-                raise ReportError(f"data namespace '{name}' clashes with a built-in variable",
+            if name in templates.RESERVED or name in self.session.macros():
+                raise ReportError(f"data namespace '{name}' clashes with a built-in variable or macro",
                                   self.data.files[name], None, "rename the data file")
             env.variables[name] = value
         for name, function in self.session.macros().items():
-            env.macro(function, name)
+            env.macro(templates.Macro(name, function), name)
         env.render = self.render
         plugins = self.config.plugins
         for event, handler in (("files", self.on_files), ("nav", self.on_nav), ("env", self.on_env),
@@ -208,8 +205,9 @@ class Build:
     def on_nav(self, nav, *, config, files: Files):
         """Render and link the whole report before MkDocs reads any page (pass one and two)."""
         try:
-            self.env.env.undefined = ReportUndefined
-            self.env.env.globals["namespace"] = self.session.namespace_type()
+            self.jinja = templates.sandbox(self.env.env, self.project_dir, self.docs_dir,
+                                           self.env.config["include_dir"], ReportUndefined,
+                                           self.session.namespace_type())
             records = self._page_records(nav, files)
             names = list(self.env.variables) + list(self.env.env.globals)
             self.session.render_pages(records, self._render_template, names)
@@ -237,16 +235,18 @@ class Build:
         return records
 
     def _render_template(self, record: PageRecord) -> str:
-        file = self._files_page(record.src)
-        variables = {**self.env.variables, **record.meta, "page": file}
-        return self.env.env.from_string(record.template).render(**variables)
-
-    def _files_page(self, src: str):
-        navigation = self.env.variables.get("navigation")
-        for page in getattr(navigation, "pages", []):
-            if page.file.src_uri == src:
-                return page
-        return None
+        try:
+            templates.check_template(self.jinja, record.template)
+        except ReportError as error:
+            raise error.located(record.path, record.offset + error.line if error.line else None) from None
+        clash = sorted(set(record.meta) & (templates.RESERVED | set(self.session.variables) | set(self.session.macros())))
+        if clash:
+            raise ReportError(f"front matter field '{clash[0]}' would hide a macro, variable or data namespace",
+                              record.path, 2, "rename the field")
+        info = templates.PageInfo(record.src, record.url, str(record.meta.get("title", "")), dict(record.meta))
+        site = {"site_name": self.config.site_name, "site_url": self.config.site_url, "extra": self.config.extra}
+        variables = templates.page_variables(self.env.variables, record.meta, info, site)
+        return self.jinja.from_string(record.template).render(**variables)
 
     def render(self, markdown: str, force_rendering: bool = False) -> str:
         """Replaces mkdocs-macros' render: pages come from the linked session."""
@@ -256,7 +256,7 @@ class Build:
             return record.output
         if record is not None and markdown == page.title:
             # Never the source: a title written with macros is read from the linked page.
-            return record.title or numbering.plain_text(JINJA.sub("", markdown))
+            return record.title or page.file.name.replace("-", " ").replace("_", " ").capitalize()
         raise fail(ReportError("a page reached MkDocs without passing through the report engine",
                                page.file.src_uri if page is not None else None, None,
                                "this is a bug in a plugin that changes pages before mkdocs-macros"))

@@ -51,6 +51,10 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
             return ReportError(f"unknown field '{attribute.group(1)}'", path, line,
                                "check the spelling against the data file")
         return ReportError(f"undefined value: {text}", path, line)
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return ReportError(f"not allowed in a report page: {text}", path, line,
+                           "pages may not change lists or dicts or reach hidden attributes; "
+                           "build values with filters, or with a namespace outside redactions")
     if "Guarded" in text:
         return ReportError("a private value cannot be used this way", path, line,
                            "use it inside a redaction of its owner, printed with {{ value }} or fact()")

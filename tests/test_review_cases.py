@@ -291,3 +291,97 @@ def test_a_heading_made_only_of_a_redaction_disappears_for_those_who_cannot_see_
     assert "{#inventory}" not in public and 'id="inventory"' not in public
     assert "<h2" not in public.split("Public text.")[0]
     assert '<h2 id="inventory">' in report.build("participant:helios").article()
+
+
+# ---- second review round ---------------------------------------------------------------
+
+
+def test_partials_come_from_partials_not_docs(report):
+    report.write("partials/helios-details.md", "Helios details that are private to Helios and long enough.\n")
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}
+        {% include "helios-details.md" %}
+        {% endcall %}
+        """)
+    public = report.build()
+    assert "Helios details" not in all_text(public.site)
+    assert not (public.site / "partials").exists()
+    assert "Helios details that are private" in report.build("participant:helios").page()
+    report.page("index.md", '# Summary\n\n{% include "other.md" %}\n')
+    report.page("other.md", "# Other\n")
+    result = report.build(expect_ok=False)
+    assert result.returncode != 0 and "Traceback" not in result.output and "docs/index.md:3" in result.output
+
+
+@pytest.mark.parametrize("body, line, fragment", [
+    ('{% call redact("helios") %}{% block s %}Iowa{% endblock %}{% endcall %}\n{{ self.s() }}', 3, "{% block %} is not supported"),
+    ('{% extends "base.md" %}', 3, "{% extends %} is not supported"),
+    ('{% set bag = [] %}{% call redact("helios") %}{% if bag.append("Iowa") %}{% endif %}{% endcall %}{{ bag | join }}', 3, "unsafe"),
+    ("{{ fact }}", 3, "'fact' is a macro and was printed without being called"),
+])
+def test_template_features_that_move_text_are_refused(report, body, line, fragment):
+    report.page("index.md", "# Summary\n\n" + body + "\n")
+    result = report.build(expect_ok=False)
+    message = assert_clean_failure(result, "docs/index.md", line)
+    assert fragment in message, message
+
+
+def test_a_wholly_redacted_title_with_short_text_does_not_leak(report):
+    report.page("index.md", "# Summary\n")
+    report.page("notes.md", '# {% call redact("helios") %}Iowa outage{% endcall %}\n\nText.\n')
+    report.nav("index.md", "notes.md")
+    public = report.build()
+    assert "Iowa" not in all_text(public.site)
+
+
+def test_fingerprints_match_whatever_punctuation_follows(report):
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}
+        Helios keeps its evaluation fleet in a separate network segment.
+        {% endcall %}
+        """)
+    report.write("docs/notes.txt", "see: helios keeps its evaluation fleet in a separate network segment, and more\n")
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", 3, "'notes.txt'")
+
+
+def test_percent_encoded_file_names_are_withheld_too(report):
+    report.write("docs/assets/helios plan (v2).png", "x")
+    report.page("index.md", '# Summary\n\n{% call redact("helios") %}\n![plan](assets/helios%20plan%20(v2).png)\n{% endcall %}\n')
+    assert not (report.build().site / "assets" / "helios plan (v2).png").exists()
+
+
+def test_real_name_printed_from_report_data_is_caught(report):
+    report.page("index.md", """
+        # Summary
+
+        {{ org("quill", anonymous=true) }} reviewed pull requests by hand.
+
+        Participants: {% for p in report.participants %}{{ p.name }}; {% endfor %}
+        """)
+    result = report.build(expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", 3, "real name behind a pseudonym")
+
+
+def test_raw_examples_of_redactions_are_not_evidence(report):
+    report.page("index.md", """
+        # Summary
+
+        {% raw %}
+        {% call redact("helios") %}An example passage written to show authors the syntax.{% endcall %}
+        {% endraw %}
+        """)
+    assert "An example passage" in report.build().page()
+
+
+def test_names_that_would_hide_macros_are_refused(report):
+    report.write("data/range.yml", "a: 1\n")
+    report.page("index.md", "# Summary\n")
+    assert_clean_failure(report.build(expect_ok=False), "data/range.yml", None, "clashes with a built-in")
+    (report.root / "data/range.yml").unlink()
+    report.page("index.md", "---\nredact: 3\n---\n# Summary\n")
+    assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 2, "front matter field 'redact'")

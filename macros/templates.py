@@ -1,0 +1,102 @@
+"""The Jinja environment pages are rendered in.
+
+mkdocs-macros builds an ordinary Jinja environment; the engine renders every
+page itself (pass one) in a sandboxed copy of it, for three reasons:
+
+* an immutable sandbox refuses what could carry redacted text out of a
+  ``{% call redact %}`` block behind the engine's back: changing an outer list
+  or dict (``bag.append(...)``), reaching underscore attributes;
+* pages see report data and a few plain values, not MkDocs' own objects (the
+  plugin, the file list, the configuration), through which a page could read
+  the raw source of any other page;
+* template features that move text across blocks (``{% block %}``,
+  ``{% extends %}``) are refused, and ``{% include %}`` reads partials from
+  ``partials/`` next to mkdocs.yml, never from ``docs/`` (whose files MkDocs
+  would publish as pages of their own).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import jinja2
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .errors import ReportError
+
+PARTIALS = "partials"
+DELIMITERS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
+              "comment_start_string", "comment_end_string")
+# What mkdocs-macros and Jinja put in every template; data namespaces may not take these names.
+RESERVED = {"config", "page", "extra", "macros", "filters", "filters_builtin", "navigation", "files",
+            "environment", "plugin", "git", "context", "macros_info", "now", "fix_url", "range", "dict",
+            "lipsum", "cycler", "joiner", "namespace", "self", "caller", "loop", "varargs", "kwargs"}
+HIDDEN_VARIABLES = ("plugin", "files", "navigation", "config", "page", "environment", "macros",
+                    "filters", "filters_builtin")
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What a page may know about itself."""
+
+    src: str
+    url: str
+    title: str
+    meta: dict = field(default_factory=dict)
+
+
+class Macro:
+    """A macro as Jinja sees it: callable, and a clear error if printed without a call."""
+
+    def __init__(self, name: str, function: Callable) -> None:
+        self.name = name
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __str__(self) -> str:
+        raise ReportError(f"'{self.name}' is a macro and was printed without being called",
+                          suggestion=f"write {self.name}(...)")
+
+    __html__ = __str__
+
+
+def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include_dir: str,
+            undefined: type, namespace: type) -> ImmutableSandboxedEnvironment:
+    """A sandboxed copy of mkdocs-macros' environment: same delimiters, filters and tests."""
+    partials = (project_dir / include_dir).resolve() if include_dir else project_dir / PARTIALS
+    if partials == docs_dir or docs_dir in partials.parents:
+        raise ReportError(f"include_dir '{include_dir}' is inside docs/, whose files MkDocs publishes",
+                          "mkdocs.yml", None, f"keep partials outside docs/, e.g. in {PARTIALS}/ next to mkdocs.yml")
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(partials)), undefined=undefined,
+        extensions=[type(ext) for ext in base.extensions.values()],
+        **{name: getattr(base, name) for name in DELIMITERS})
+    env.filters.update(base.filters)
+    env.tests.update(base.tests)
+    env.globals.update({k: v for k, v in base.globals.items() if k not in HIDDEN_VARIABLES})
+    env.globals["namespace"] = namespace
+    return env
+
+
+def check_template(env: jinja2.Environment, source: str) -> None:
+    """Refuse the template features that move text between blocks."""
+    tree = env.parse(source)
+    for node in tree.find_all((nodes.Block, nodes.Extends)):
+        kind = "{% block %}" if isinstance(node, nodes.Block) else "{% extends %}"
+        raise ReportError(f"{kind} is not supported in report pages", line=node.lineno,
+                          suggestion="its text could be shown outside the redaction it was written in; "
+                                     "use {% include %} of a file in partials/ or a macro")
+
+
+def page_variables(variables: dict[str, Any], meta: dict, info: PageInfo, site: dict) -> dict[str, Any]:
+    """What a page's template sees: data, macros and plain values, its front matter last."""
+    visible = {k: v for k, v in variables.items() if k not in HIDDEN_VARIABLES}
+    visible.update(meta)
+    visible["page"] = info
+    visible["config"] = site
+    return visible
