@@ -180,7 +180,7 @@ MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|[*_`#>|]|\]\(|\[\^?|\]", re.S)
 def public_source_text(session) -> str:
     """Normalised text an audience gets by the author's choice: source outside redactions, public data."""
     pieces = [MARKUP.sub(" ", JINJA_ANY.sub(" ", mdscan.strip_comments(split_redactions(page.template)[0])[0]))
-              for page in session.pages.values()]
+              for page in session.pages.values() if page.src not in session.withheld_pages]
     public = _public_data(session.data.namespaces)
     # Participants' real names are data, not a choice to name them in the report.
     public["report"] = {k: v for k, v in public.get("report", {}).items() if k != "participants"}

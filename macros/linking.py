@@ -91,21 +91,32 @@ class Linking:
         return PLACEHOLDER.sub(substitute, text)
 
     def _check_footnotes(self, page: PageRecord) -> None:
-        """A footnote lives where it is used: inside a redaction if only redacted text uses it.
+        """A footnote lives where it is used: its definition is seen by exactly the readers of its uses.
 
         Read from the source, so the rule is the same in every audience's build.
         """
         outside, regions = mdscan.split_redactions(page.template)
-        refs_out, defs_out = mdscan.footnote_labels(outside)
-        refs_in, defs_in = mdscan.footnote_labels("\n".join(region.text for region in regions))
-        for label in sorted((refs_in - refs_out) & defs_out):
-            raise ReportError(f"footnote [^{label}] is used only inside a redaction but defined outside it",
-                              page.path, _line_of(page.raw, f"[^{label}]:"),
-                              "move its definition inside the redaction, so that it goes wherever the redaction goes")
-        for label in sorted(refs_out & (defs_in - defs_out)):
-            raise ReportError(f"footnote [^{label}] is defined inside a redaction but used outside it",
-                              page.path, _line_of(page.raw, f"[^{label}]:"),
-                              "define it outside the redaction, or use it only inside")
+        places = [((), outside)] + [(region.owners, region.text) for region in regions]
+        defined: dict[str, tuple[str, ...]] = {}
+        used: list[tuple[str, tuple[str, ...]]] = []
+        for owners, text in places:
+            refs, defs = mdscan.footnote_labels(text)
+            for label in defs:
+                defined.setdefault(label, owners)
+            used += [(label, owners) for label in refs]
+        open_uses = {label for label, owners in used if not owners}
+        for label, owners in defined.items():
+            if not owners and label not in open_uses and any(label == u for u, _ in used):
+                raise ReportError(f"footnote [^{label}] is used only inside a redaction but defined outside it",
+                                  page.path, _line_of(page.raw, f"[^{label}]:"),
+                                  "move its definition inside the redaction, so that it goes wherever the redaction goes")
+        for label, owners in used:
+            where = defined.get(label)
+            if where and not set(where) <= set(owners):
+                context = "outside it" if not owners else f"in a redaction of '{owners[-1]}'"
+                raise ReportError(f"footnote [^{label}] is defined inside a redaction of '{where[-1]}' but used {context}",
+                                  page.path, _line_of(page.raw, f"[^{label}]:"),
+                                  "define it where every reader of its uses can see it")
 
     # ---- resolving placeholders ---------------------------------------------
 

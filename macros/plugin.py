@@ -10,6 +10,7 @@ report whose ``mkdocs.yml`` lists only ``search`` and ``macros`` gets them all.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -52,6 +53,17 @@ def fail(error: ReportError) -> PluginError:
         except ValueError:
             pass                      # outside the folder the author runs MkDocs in: keep it whole
     return PluginError(str(error))
+
+
+def reports_errors(handler):
+    """Every build event ends an author's mistake the same way: one line, no traceback."""
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except ReportError as error:
+            raise fail(error) from None
+    return wrapper
 
 
 class Build:
@@ -191,6 +203,7 @@ class Build:
 
     # ---- build events, in the order MkDocs calls them ------------------------------
 
+    @reports_errors
     def on_files(self, files: Files, *, config) -> Files:
         """Internal builds get a generated register of every redaction."""
         bibtex = self.config["extra"]["report"].get("citation_bibtex")
@@ -261,6 +274,7 @@ class Build:
                                page.file.src_uri if page is not None else None, None,
                                "this is a bug in a plugin that changes pages before mkdocs-macros"))
 
+    @reports_errors
     def on_env(self, env, *, config, files: Files):
         """Do not copy files that only redacted text uses (every page is converted by now)."""
         pages = self.session.pages
@@ -272,19 +286,39 @@ class Build:
             if file.page is not None and file.page.content:
                 visible |= outputs.html_references(file.url, file.page.content)
         media = {f.src_uri: f.url for f in files.media_files() if f.abs_src_path and
-                 Path(f.abs_src_path).resolve().is_relative_to(self.docs_dir)}
+                 Path(os.path.abspath(f.abs_src_path)).is_relative_to(self.docs_dir)}
+        for src in media:
+            self._check_copied_file(Path(self.docs_dir, src), src)
         self.session.media_files = sorted(media)
         for src, index in sorted(outputs.withheld_assets(media, hidden, visible).items()):
             files.remove(files.get_file_from_path(src))
             self.session.withheld_assets.append((src, blocks[index].redaction.location))
+        # A page outside the nav that only redacted text links to belongs to that redaction.
+        unlisted = {src: record.url for src, record in pages.items() if not record.in_nav and src != "index.md"}
+        for src in sorted(outputs.withheld_assets(unlisted, hidden, visible)):
+            files.remove(files.get_file_from_path(src))
+            self.session.withheld_pages.add(src)
+            log.info(f"{src} is linked only from redacted text: not in the {self.audience} build")
         return env
 
+    def _check_copied_file(self, path: Path, src: str) -> None:
+        """Files MkDocs copies as they are must not bring non-public data with them."""
+        display = f"{self.config.docs_dir.rstrip('/').rsplit('/', 1)[-1]}/{src}"
+        if path.is_symlink() and not path.resolve().is_relative_to(self.docs_dir):
+            raise ReportError("this file links to a file outside docs/, which MkDocs would publish as it is",
+                              display, None, "copy into docs/ only what may be published")
+        if path.suffix in (".yml", ".yaml") and "!private" in path.read_text(encoding="utf-8", errors="replace"):
+            raise ReportError("this data file holds !private values and would be published as it is",
+                              display, None, "keep data in data/, outside docs/")
+
+    @reports_errors
     def on_page_content(self, html: str, *, page, config, files) -> str:
         """Editors' notes that reached the HTML (from Markdown the scanner misread) go here."""
         if self.audience.kind != "internal":
             html = HTML_COMMENTS.sub("", html)
         return html
 
+    @reports_errors
     def on_post_page(self, output: str, *, page, config) -> str:
         """Every non-public page says so and asks not to be indexed; so does every courtesy draft."""
         build = self.config["extra"]["report_build"]
@@ -294,6 +328,7 @@ class Build:
             output = outputs.mark_confidential(output, build["draft"])
         return output
 
+    @reports_errors
     @event_priority(-100)
     def on_post_build(self, *, config) -> None:
         """Audit everything written, then put the finished site in place."""

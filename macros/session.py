@@ -72,6 +72,7 @@ class Session(Linking):
         self.hidden_targets: dict[str, tuple[numbering.Target | None, Redaction]] = {}
         self.withheld_assets: list[tuple[str, Location]] = []
         self.media_files: list[str] = []           # docs-relative, for the audit
+        self.withheld_pages: set[str] = set()      # pages only redacted text links to
         self.linked = False
 
     # ---- where we are -------------------------------------------------

@@ -58,7 +58,7 @@ def test_footnote_defined_inside_but_used_outside(report):
         {% endcall %}
         """)
     result = report.build(expect_ok=False)
-    assert_clean_failure(result, "docs/index.md", 6, "footnote [^p] is defined inside a redaction but used outside")
+    assert_clean_failure(result, "docs/index.md", 6, "footnote [^p] is defined inside a redaction of 'helios' but used outside it")
 
 
 @pytest.mark.parametrize("body", [
@@ -385,3 +385,38 @@ def test_names_that_would_hide_macros_are_refused(report):
     (report.root / "data/range.yml").unlink()
     report.page("index.md", "---\nredact: 3\n---\n# Summary\n")
     assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 2, "front matter field 'redact'")
+
+
+def test_footnote_defined_in_another_owners_redaction(report):
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}Helios claim[^x].{% endcall %}
+
+        {% call redact("quill") %}
+        [^x]: Quill's definition.
+        {% endcall %}
+        """)
+    result = report.build("participant:helios", expect_ok=False)
+    assert_clean_failure(result, "docs/index.md", 6, "defined inside a redaction of 'quill' but used in a redaction of 'helios'")
+
+
+def test_files_that_would_publish_private_data_are_refused(report):
+    report.write("data/facts.yml", "count: !private {owner: helios, value: 7}\n")
+    report.page("index.md", "# Summary\n")
+    (report.root / "docs/downloads").mkdir()
+    (report.root / "docs/downloads/facts.yml").symlink_to(report.root / "data/facts.yml")
+    assert_clean_failure(report.build(expect_ok=False), "docs/downloads/facts.yml", None, "links to a file outside docs/")
+    (report.root / "docs/downloads/facts.yml").unlink()
+    report.write("docs/downloads/facts.yml", "count: !private {owner: helios, value: 7}\n")
+    assert_clean_failure(report.build(expect_ok=False), "docs/downloads/facts.yml", None, "holds !private values")
+
+
+def test_a_page_linked_only_from_redacted_text_is_withheld(report):
+    report.page("index.md", '# Summary\n\n{% call redact("helios") %}\nSee [the annex](helios-annex.md).\n{% endcall %}\n')
+    report.page("helios-annex.md", "# Helios annex\n\nHelios annex text that only Helios should read.\n")
+    report.nav("index.md")
+    public = report.build()
+    assert not (public.site / "helios-annex").exists()
+    assert "helios annex text" not in all_text(public.site).lower()
+    assert (report.build("participant:helios").site / "helios-annex" / "index.html").exists()
