@@ -10,6 +10,7 @@ elsewhere (:mod:`macros.facts`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,9 @@ def load_data(data_dir: Path, project_dir: Path) -> ReportData:
 def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[str, Participant]:
     display = data.files.get("report", (data_dir / "report.yml").relative_to(project_dir).as_posix())
     report = data.namespaces.get("report")
+    if report is None and "report" in data.files:
+        raise ReportError("data/report.yml is empty", display, 1,
+                          f"start it with the required fields: {', '.join(REQUIRED_REPORT_FIELDS)}")
     if report is None:
         raise ReportError("data/report.yml is missing", display, None,
                           "every report describes itself in data/report.yml (title, edition, participants...)")
@@ -188,6 +192,10 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
         raise ReportError("assessment_window needs dates 'start' and 'end'", display,
                           report.line_of("assessment_window"),
                           "write assessment_window: {start: 2026-02-16, end: 2026-03-16}")
+    url = str(report["canonical_url"])
+    if not re.match(r"https?://[^/\s]+", url):
+        raise ReportError(f"canonical_url must be an absolute http(s) address, got {url!r}", display,
+                          report.line_of("canonical_url"), "write canonical_url: https://example.org/report/")
     if window["end"] < window["start"]:
         raise ReportError("assessment_window ends before it starts", display, report.line_of("assessment_window"),
                           "check the order of start and end")

@@ -160,7 +160,7 @@ class Session(Linking):
     @macro
     def bibliography(self, scope: str | None = None) -> str:
         """The references cited on this page, or in the whole report."""
-        scope = scope or "page"
+        scope = str(scope or "page")
         if scope not in ("page", "report"):
             raise ReportError(f"unknown bibliography scope '{scope}'", suggestion=did_you_mean(scope, ["page", "report"], "scopes"))
         if self.current is not None and self.visible:

@@ -35,7 +35,9 @@ RESERVED = {"config", "page", "extra", "macros", "filters", "filters_builtin", "
             "environment", "plugin", "git", "context", "macros_info", "now", "fix_url", "range", "dict",
             "lipsum", "cycler", "joiner", "namespace", "self", "caller", "loop", "varargs", "kwargs"}
 HIDDEN_VARIABLES = ("plugin", "files", "navigation", "config", "page", "environment", "macros",
-                    "filters", "filters_builtin")
+                    "filters", "filters_builtin",
+                    "macros_info",     # dumps the whole environment, data of every audience included
+                    "now")             # the clock: builds must not depend on it
 
 
 @dataclass(frozen=True)

@@ -420,3 +420,16 @@ def test_a_page_linked_only_from_redacted_text_is_withheld(report):
     assert not (public.site / "helios-annex").exists()
     assert "helios annex text" not in all_text(public.site).lower()
     assert (report.build("participant:helios").site / "helios-annex" / "index.html").exists()
+
+
+def test_small_mistakes_in_report_yml_and_macros(report):
+    report.page("index.md", "# Summary\n\n{{ bibliography(scope=3) }}\n")
+    assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 3, "unknown bibliography scope '3'")
+    report.page("index.md", "# Summary\n\n{{ macros_info() }}\n")
+    assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 3, "unknown name 'macros_info'")
+    report.page("index.md", "# Summary\n")
+    base = (report.root / "data/report.yml").read_text()
+    (report.root / "data/report.yml").write_text(base.replace("https://reports.example.org/test-report/", "reports.example.org"))
+    assert_clean_failure(report.build(expect_ok=False), "data/report.yml", 8, "canonical_url must be an absolute")
+    (report.root / "data/report.yml").write_text("")
+    assert_clean_failure(report.build(expect_ok=False), "data/report.yml", 1, "data/report.yml is empty")
