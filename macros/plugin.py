@@ -31,7 +31,7 @@ from .data import load_data
 from .errors import ReportError
 from .formatting import format_value
 from .session import PageRecord, Session
-from .sources import front_matter_lines
+from .sources import Location, front_matter_lines
 from .template_errors import ReportUndefined
 
 log = logging.getLogger("mkdocs.plugins.report")
@@ -281,6 +281,13 @@ class Build:
         blocks = self.session.hidden_blocks
         hidden = [block.body + "\n" + "\n".join(outputs.reference_targets(block.body, pages[block.page].output))
                   for block in blocks]
+        sources = [block.redaction.location for block in blocks]
+        if self.audience.kind != "internal":        # a file named only in an editor's note goes with the note
+            for record in pages.values():
+                notes = mdscan.strip_comments(record.template)[1]
+                if notes:
+                    hidden.append("\n".join(notes))
+                    sources.append(Location(record.path))
         visible: set[str] = set()
         for file in files.documentation_pages():
             if file.page is not None and file.page.content:
@@ -292,7 +299,7 @@ class Build:
         self.session.media_files = sorted(media)
         for src, index in sorted(outputs.withheld_assets(media, hidden, visible).items()):
             files.remove(files.get_file_from_path(src))
-            self.session.withheld_assets.append((src, blocks[index].redaction.location))
+            self.session.withheld_assets.append((src, sources[index]))
         # A page outside the nav that only redacted text links to belongs to that redaction.
         unlisted = {src: record.url for src, record in pages.items() if not record.in_nav and src != "index.md"}
         for src in sorted(outputs.withheld_assets(unlisted, hidden, visible)):

@@ -433,3 +433,10 @@ def test_small_mistakes_in_report_yml_and_macros(report):
     assert_clean_failure(report.build(expect_ok=False), "data/report.yml", 8, "canonical_url must be an absolute")
     (report.root / "data/report.yml").write_text("")
     assert_clean_failure(report.build(expect_ok=False), "data/report.yml", 1, "data/report.yml is empty")
+
+
+def test_a_file_named_only_in_an_editors_note_is_not_copied(report):
+    report.write("docs/assets/helios-draft-chart.png", "x")
+    report.page("index.md", "# Summary\n\n<!-- editor: add ![chart](assets/helios-draft-chart.png) once Helios agrees -->\n")
+    assert not (report.build().site / "assets" / "helios-draft-chart.png").exists()
+    assert (report.build("internal").site / "assets" / "helios-draft-chart.png").exists()
