@@ -32,6 +32,7 @@ from .facts import private_values, text_leaves
 from .sources import Location
 
 HTML_COMMENT = re.compile(r"<!--(?!\[if)")     # conditional comments aside
+FORMAT_CHARACTERS = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")   # Unicode category Cf: invisible, so a copy may carry them
 EDGE_PUNCTUATION = " .,;:!?\"'()[]{}<>*_`"
 MIN_TEXT = 20          # shorter passages match too much public text to be evidence
 MIN_NOTE = 12
@@ -48,6 +49,7 @@ class Fingerprint:
     text: str              # normalised text, or a regex when ``pattern`` is set
     location: Location
     pattern: bool = False
+    anchor: str = ""       # for a pattern: plain text every match contains (a cheap first test)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Finding:
 
 def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")     # zero-width and other format marks
+    text = FORMAT_CHARACTERS.sub("", text)
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = re.sub(r"[‐-―−]", "-", text)
     return re.sub(r"\s+", " ", text).strip().lower()
@@ -161,15 +163,15 @@ def _anonymity(session, visible_text: str) -> Iterator[Fingerprint]:
         if after:
             yield Fingerprint("real name behind a pseudonym",
                               r"\b" + re.escape(normalise(name)) + r"\W+" + r"\W+".join(re.escape(normalise(w)) for w in after) + r"\b",
-                              mention.location, pattern=True)
+                              mention.location, pattern=True, anchor=normalise(name))
         if before:
             yield Fingerprint("real name behind a pseudonym",
                               r"\b" + r"\W+".join(re.escape(normalise(w)) for w in before) + r"\W+" + re.escape(normalise(name)) + r"\b",
-                              mention.location, pattern=True)
+                              mention.location, pattern=True, anchor=normalise(name))
         named = mention.participant in session.named or re.search(r"\b" + re.escape(normalise(name)) + r"\b", visible_text)
         if not named:
             yield Fingerprint("real name behind a pseudonym", r"\b" + re.escape(normalise(name)) + r"\b",
-                              mention.location, pattern=True)
+                              mention.location, pattern=True, anchor=normalise(name))
 
 
 JINJA_STRING = re.compile(r"""(?<=["'])([^"'\n{}]{%d,})(?=["'])""" % 20)
@@ -281,11 +283,27 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         relative = normalise(path.relative_to(site).as_posix())
         content = output_text(path)
+        windows: dict[str, list[str]] = {}
         for fp, pattern in patterns:
-            hit = pattern.search(content) or pattern.search(relative) if pattern else (fp.text in content or fp.text in relative)
+            if pattern is None:
+                hit = fp.text in content or fp.text in relative
+            else:
+                # Patterns match around their anchor (a name): search only next to its occurrences.
+                if fp.anchor not in windows:
+                    windows[fp.anchor] = _around(content, fp.anchor) + _around(relative, fp.anchor)
+                hit = any(pattern.search(window) for window in windows[fp.anchor])
             if hit:
                 findings.append(Finding(path, fp))
     return findings
+
+
+def _around(text: str, anchor: str, reach: int = 300) -> list[str]:
+    """The stretches of ``text`` within ``reach`` characters of each occurrence of ``anchor``."""
+    found, start = [], text.find(anchor)
+    while start != -1:
+        found.append(text[max(0, start - reach):start + len(anchor) + reach])
+        start = text.find(anchor, start + 1)
+    return found
 
 
 def findings_error(findings: list[Finding], site: Path) -> ReportError:
