@@ -28,6 +28,7 @@ from .errors import ReportError
 from .data import Private
 from . import mdscan
 from .mdscan import split_redactions
+from .outputs import named_as_target
 from .facts import private_values, text_leaves
 from .sources import Location
 
@@ -102,58 +103,64 @@ def sentences(segments: Iterable[str], minimum: int = MIN_TEXT) -> Iterator[str]
 
 
 def fingerprints(session) -> list[Fingerprint]:
-    """What this build's audience must not find anywhere in its outputs."""
-    found: list[Fingerprint] = []
+    """What this build's audience must not find anywhere in its outputs.
+
+    Two kinds, each dropped where the audience legitimately gets the same text.
+    Fingerprints of rendered text (redacted bodies, references, notes) are
+    checked against the rendered text the audience gets, macros' output
+    included. Fingerprints read from the source inside redactions are checked
+    only against source the audience may read, so that a fault in rendering
+    that put redacted text on a page cannot excuse itself.
+    """
+    can_see = session.audience.can_see
+    source_allowed = public_source_text(session)
+    rendered_allowed = source_allowed + " " + normalise(" ".join(
+        " ".join(markdown_text(page.output)) for page in session.pages.values()
+        if page.src not in session.withheld_pages))
+    rendered: list[Fingerprint] = []
+    from_source: list[Fingerprint] = []
     for body in session.bodies:
-        if all(session.audience.can_see(owner) for owner in body.owners):
-            continue
-        for text in sentences(markdown_text(body.body)):
-            found.append(Fingerprint("redacted text", text, body.redaction.location))
+        if not all(can_see(owner) for owner in body.owners):
+            rendered += [Fingerprint("redacted text", text, body.redaction.location)
+                         for text in sentences(markdown_text(body.body))]
     names = {path.rsplit("/", 1)[-1]: path for path in session.media_files}
     for page in session.pages.values():
-        # The source itself, independently of rendering: literals that rendering may have moved.
         for region in split_redactions(page.template)[1]:
-            if all(session.audience.can_see(owner) for owner in region.owners):
+            if all(can_see(owner) for owner in region.owners):
                 continue
-            for name in names:
-                if name in region.text:
-                    found.append(Fingerprint("file named only in redacted text", normalise(name), Location(page.path)))
-            segments = [MARKUP.sub(" ", JINJA_ANY.sub(" ; ", region.text))] + JINJA_STRING.findall(region.text)
-            for text in sentences(segments):
-                found.append(Fingerprint("redacted source text", text, Location(page.path)))
+            where = Location(page.path, page.offset + region.line)
+            from_source += [Fingerprint("file named only in redacted text", normalise(name), where)
+                            for name in names if named_as_target(name, region.text)]
+            segments = [MARKUP.sub(" ", JINJA_ANY.sub(" ; ", region.text))]
+            segments += [literal for literal in JINJA_STRING.findall(region.text) if " " in literal.strip()]
+            from_source += [Fingerprint("redacted source text", text, where) for text in sentences(segments)]
     for private in private_values(session.data.namespaces):
-        if session.audience.can_see(private.owner):
-            continue
-        where = Location(private.source, private.line)
-        for leaf in text_leaves(private.value):
-            for text in sentences([leaf], MIN_NOTE):
-                found.append(Fingerprint("private data", text, where))
+        if not can_see(private.owner):
+            where = Location(private.source, private.line)
+            from_source += [Fingerprint("private data", text, where)
+                            for leaf in text_leaves(private.value) for text in sentences([leaf], MIN_NOTE)]
     if session.audience.kind != "internal":
         for page in session.pages.values():
-            for note in mdscan.strip_comments(page.raw)[1]:
-                for text in sentences([note], MIN_NOTE):
-                    found.append(Fingerprint("editor's note", text, Location(page.path)))
-    for path, where in session.withheld_assets:
-        name = path.rsplit("/", 1)[-1]
-        found.append(Fingerprint("asset used only in redacted text", normalise(name), where))
-    visible = set(session.cited_keys())
+            rendered += [Fingerprint("editor's note", text, Location(page.path))
+                         for note in mdscan.strip_comments(page.raw)[1] for text in sentences([note])]
+    rendered += [Fingerprint("asset used only in redacted text", normalise(path.rsplit("/", 1)[-1]), where)
+                 for path, where in session.withheld_assets]
+    cited = set(session.cited_keys())
     for use in session.cites:
-        if use.key in visible or use.visible:
-            continue
-        for text in sentences([session.citations.plain_reference(use.key)], MIN_TEXT):
-            found.append(Fingerprint("reference cited only in redacted text", text, use.location))
-    visible_text = public_source_text(session)
-    found.extend(_anonymity(session, visible_text))
+        if use.key not in cited and not use.visible:
+            reference = normalise(session.citations.plain_reference(use.key)).strip(EDGE_PUNCTUATION)
+            rendered.append(Fingerprint("reference cited only in redacted text", reference, use.location))
     unique: dict[tuple[str, str], Fingerprint] = {}
-    for fp in found:
-        if not fp.pattern and fp.text in visible_text:
-            continue            # the audience legitimately gets this text elsewhere
-        unique.setdefault((fp.kind, fp.text), fp)
+    for prints, allowed in ((rendered, rendered_allowed), (from_source, source_allowed)):
+        for fp in prints:
+            if fp.text not in allowed:
+                unique.setdefault((fp.kind, fp.text), fp)
+    unique.update({(fp.kind, fp.text): fp for fp in _anonymity(session)})
     return list(unique.values())
 
 
-def _anonymity(session, visible_text: str) -> Iterator[Fingerprint]:
-    """A real name must not stand where a pseudonym does."""
+def _anonymity(session) -> Iterator[Fingerprint]:
+    """A real name must not stand where a pseudonym does: the words around the mention, with the name."""
     for mention in session.anonymous:
         if session.audience.knows(mention.participant):
             continue
@@ -168,10 +175,6 @@ def _anonymity(session, visible_text: str) -> Iterator[Fingerprint]:
             yield Fingerprint("real name behind a pseudonym",
                               r"\b" + r"\W+".join(re.escape(normalise(w)) for w in before) + r"\W+" + re.escape(normalise(name)) + r"\b",
                               mention.location, pattern=True, anchor=normalise(name))
-        named = mention.participant in session.named or re.search(r"\b" + re.escape(normalise(name)) + r"\b", visible_text)
-        if not named:
-            yield Fingerprint("real name behind a pseudonym", r"\b" + re.escape(normalise(name)) + r"\b",
-                              mention.location, pattern=True, anchor=normalise(name))
 
 
 JINJA_STRING = re.compile(r"""(?<=["'])([^"'\n{}]{%d,})(?=["'])""" % 20)
@@ -180,13 +183,30 @@ MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|[*_`#>|]|\]\(|\[\^?|\]", re.S)
 
 
 def public_source_text(session) -> str:
-    """Normalised text an audience gets by the author's choice: source outside redactions, public data."""
-    pieces = [MARKUP.sub(" ", JINJA_ANY.sub(" ", mdscan.strip_comments(split_redactions(page.template)[0])[0]))
-              for page in session.pages.values() if page.src not in session.withheld_pages]
+    """Normalised source an audience reads by the author's choice.
+
+    The page source outside redactions and inside those it may see (text, the
+    string arguments of macros such as replacements and notes, link and image
+    targets), the report's public data except participants' real names, and
+    the references its pages list.
+    """
+    can_see = session.audience.can_see
+    pieces = []
+    for page in session.pages.values():
+        if page.src in session.withheld_pages:
+            continue
+        outside, regions = split_redactions(page.template)
+        readable = "\n".join([outside] + [r.text for r in regions if all(can_see(o) for o in r.owners)])
+        readable = mdscan.strip_comments(readable)[0]
+        pieces.append(MARKUP.sub(" ", JINJA_ANY.sub(" ; ", readable)))
+        pieces += JINJA_STRING.findall(readable)
+        pieces += mdscan.link_targets(readable)
     public = _public_data(session.data.namespaces)
     # Participants' real names are data, not a choice to name them in the report.
     public["report"] = {k: v for k, v in public.get("report", {}).items() if k != "participants"}
     pieces.extend(text_leaves(public))
+    # References the audience's pages list come from the .bib, not from any redaction.
+    pieces += [session.citations.plain_reference(key) for key in session.cited_keys()]
     return normalise(" ".join(pieces))
 
 

@@ -107,9 +107,12 @@ class Linking:
         open_uses = {label for label, owners in used if not owners}
         for label, owners in defined.items():
             if not owners and label not in open_uses and any(label == u for u, _ in used):
+                owners = {o for u, os in used if u == label for o in os}
+                advice = ("move its definition inside the redaction, so that it goes wherever the redaction goes"
+                          if len(owners) == 1 else
+                          "it is used in redactions of different participants: give each redaction its own copy")
                 raise ReportError(f"footnote [^{label}] is used only inside a redaction but defined outside it",
-                                  page.path, _line_of(page.raw, f"[^{label}]:"),
-                                  "move its definition inside the redaction, so that it goes wherever the redaction goes")
+                                  page.path, _line_of(page.raw, f"[^{label}]:"), advice)
         for label, owners in used:
             where = defined.get(label)
             if where and not set(where) <= set(owners):

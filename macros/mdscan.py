@@ -121,6 +121,7 @@ class Region:
 
     owners: tuple[str, ...]
     text: str
+    line: int = 1           # in the template, where the text starts
 
 
 REDACT_OWNER = re.compile(r"""\s*redact\s*\(\s*["']([^"']*)["']""")
@@ -137,28 +138,28 @@ def split_redactions(template: str) -> tuple[str, list[Region]]:
     stack: list[str | None] = []          # owner of each open call block; None for other calls
     position = 0
 
-    def keep(text: str) -> None:
+    def keep(start: int, end: int) -> None:
         owners = tuple(owner for owner in stack if owner is not None)
         if owners:
-            inside.append(Region(owners, text))
+            inside.append(Region(owners, template[start:end], template.count("\n", 0, start) + 1))
         else:
-            outside.append(text)
+            outside.append(template[start:end])
 
     for match in JINJA_CALL.finditer(template):
         if in_raw(template, match.start()):
             continue                      # {% raw %} shows Jinja as text: an example, not a redaction
-        keep(template[position:match.start()])
+        keep(position, match.start())
         if match.group(1) == "call":
             # The tag belongs where it stands: a redaction's note and replacement are shown
             # to whoever reads the text around it.
-            keep(match.group(0))
+            keep(match.start(), match.end())
             owner = REDACT_OWNER.match(match.group(2))
             stack.append(owner.group(1) if owner else None)
         else:
             if stack:
                 stack.pop()
         position = match.end()
-    keep(template[position:])
+    keep(position, len(template))
     return "".join(outside), inside
 
 

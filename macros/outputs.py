@@ -132,6 +132,16 @@ def reference_targets(hidden: str, page_text: str) -> list[str]:
             if m.group(0).split("]", 1)[0].strip().lstrip("[").lower() in labels]
 
 
+TARGET_BEFORE = r"""(?:[/"'=(<]|\]:[ \t]*)"""     # a folder, a quote, '=', '(', '<' or a reference definition
+TARGET_AFTER = r"""(?=$|[\s"')>#?,])"""
+
+
+def named_as_target(name: str, text: str) -> bool:
+    """Is ``name`` used as a link or file target in ``text`` (not just a word in a sentence)?"""
+    pattern = re.compile(TARGET_BEFORE + re.escape(name) + TARGET_AFTER, re.M)
+    return bool(pattern.search(text) or pattern.search(html.unescape(unquote(text))))
+
+
 def withheld_assets(media: dict[str, str], hidden: list[str], visible: set[str]) -> dict[str, int]:
     """Files named in redacted text that no page the audience gets refers to.
 
@@ -146,9 +156,8 @@ def withheld_assets(media: dict[str, str], hidden: list[str], visible: set[str])
     for src, url in media.items():
         if url in visible or src in visible:
             continue
-        name = posixpath.basename(src)
         for index, text in enumerate(hidden):
-            if name in text or name in html.unescape(unquote(text)):
+            if named_as_target(posixpath.basename(src), text):
                 found[src] = index
                 break
     return found

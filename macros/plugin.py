@@ -279,7 +279,7 @@ class Build:
         """Do not copy files that only redacted text uses (every page is converted by now)."""
         pages = self.session.pages
         blocks = self.session.hidden_blocks
-        hidden = [block.body + "\n" + "\n".join(outputs.reference_targets(block.body, pages[block.page].output))
+        hidden = [block.body + "\n" + "\n".join(f"({url})" for url in outputs.reference_targets(block.body, pages[block.page].output))
                   for block in blocks]
         sources = [block.redaction.location for block in blocks]
         if self.audience.kind != "internal":        # a file named only in an editor's note goes with the note
@@ -300,6 +300,7 @@ class Build:
         for src, index in sorted(outputs.withheld_assets(media, hidden, visible).items()):
             files.remove(files.get_file_from_path(src))
             self.session.withheld_assets.append((src, sources[index]))
+            log.info(f"{src} is used only in text the {self.audience} build leaves out ({sources[index]}): not copied")
         # A page outside the nav that only redacted text links to belongs to that redaction.
         unlisted = {src: record.url for src, record in pages.items() if not record.in_nav and src != "index.md"}
         for src in sorted(outputs.withheld_assets(unlisted, hidden, visible)):
