@@ -2,9 +2,9 @@
 
 Construction keeps non-public content out of a build; the audit checks that it
 did. From the session it takes fingerprints of what this audience may not get
-(redacted passages, private data, editors' notes, footnotes and references
-used only in redactions, withheld assets, real names behind pseudonyms), drops
-any that the audience legitimately gets elsewhere, and searches every output
+(redacted passages, private data, editors' notes, references used only in
+redactions, withheld files, real names where pseudonyms stand), drops any that
+the audience legitimately gets elsewhere, and searches every output
 file (pages, search index, sitemap, feeds, newsletter, PDF text, assets and
 file names) for the rest. Any hit fails the build.
 """
@@ -24,24 +24,23 @@ from typing import Iterable, Iterator
 import markdown
 from lxml import etree, html as lxml_html
 
-from .errors import ReportError
-from .data import Private
 from . import mdscan
+from .data import Private
+from .errors import ReportError
+from .facts import private_values, text_leaves
 from .mdscan import split_redactions
 from .outputs import named_as_target
-from .facts import private_values, text_leaves
 from .sources import Location
 
 HTML_COMMENT = re.compile(r"<!--(?!\[if)")     # conditional comments aside
 FORMAT_CHARACTERS = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")   # Unicode category Cf: invisible, so a copy may carry them
 EDGE_PUNCTUATION = " .,;:!?\"'()[]{}<>*_`"
 MIN_TEXT = 20          # shorter passages match too much public text to be evidence
-MIN_NOTE = 12
+MIN_NOTE = 12          # private data values: names and short phrases are the point
 SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
 PLACEHOLDER = re.compile("\x02\\d+\x03")
 MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists"]
 GENERATED = {"footnote-backref", "footnote-ref"}       # Python-Markdown's own link text and titles
-TEXT_SUFFIXES = {".html", ".htm", ".xml", ".svg", ".json", ".txt", ".md", ".css", ".js", ".eml", ".bib", ".csv"}
 
 
 @dataclass(frozen=True)
