@@ -30,6 +30,7 @@ from .errors import ReportError
 from .facts import private_values, text_leaves
 from .mdscan import split_redactions
 from .outputs import named_as_target
+from .records import PLACEHOLDER
 from .sources import Location
 
 HTML_COMMENT = re.compile(r"<!--(?!\[if)")     # conditional comments aside
@@ -38,7 +39,6 @@ EDGE_PUNCTUATION = " .,;:!?\"'()[]{}<>*_`"
 MIN_TEXT = 20          # shorter passages match too much public text to be evidence
 MIN_NOTE = 12          # private data values: names and short phrases are the point
 SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
-PLACEHOLDER = re.compile("\x02\\d+\x03")
 MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists"]
 GENERATED = {"footnote-backref", "footnote-ref"}       # Python-Markdown's own link text and titles
 
@@ -114,7 +114,7 @@ def fingerprints(session) -> list[Fingerprint]:
     can_see = session.audience.can_see
     source_allowed = public_source_text(session)
     rendered_allowed = source_allowed + " " + normalise(" ".join(
-        " ".join(markdown_text(page.output)) for page in session.pages.values()
+        " ".join(html_segments(page.html)) for page in session.pages.values()
         if page.src not in session.withheld_pages))
     rendered: list[Fingerprint] = []
     from_source: list[Fingerprint] = []

@@ -15,11 +15,9 @@ from typing import Callable
 
 from . import mdscan, numbering
 from .errors import ReportError, did_you_mean
-from .records import Deferred, PageRecord
+from .records import PLACEHOLDER, Deferred, PageRecord
 from .redaction import Redaction, register_markdown, statement_markdown
 from .sources import Location
-
-PLACEHOLDER = re.compile("\x02(\\d+)\x03")
 
 
 class Linking:
@@ -51,11 +49,11 @@ class Linking:
             page = self.pages[block.page]
             for label in numbering.hidden_labels(block.body):
                 if label in self.targets or label in self.hidden_targets:
-                    where = self.targets[label].location if label in self.targets else self.hidden_targets[label][1].location
+                    where = self.targets[label].location if label in self.targets else self.hidden_targets[label].location
                     raise ReportError(f"label '{label}' is defined twice", page.path,
                                       numbering.find_label_line(page.raw, label),
                                       f"it is also defined at {where}")
-                self.hidden_targets[label] = (None, block.redaction)
+                self.hidden_targets[label] = block.redaction
         # A citation whose placeholder went with an editor's note is not cited where readers look.
         printed = {int(i) for text in numbered.values() for i in PLACEHOLDER.findall(text)}
         for use in self.cites:
@@ -68,7 +66,6 @@ class Linking:
         for page in self.pages.values():
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
-        self.linked = True
 
     def cited_keys(self) -> list[str]:
         """Keys cited where this audience can read them, in first-citation order."""
@@ -105,11 +102,11 @@ class Linking:
                 defined.setdefault(label, owners)
             used += [(label, owners) for label in refs]
         open_uses = {label for label, owners in used if not owners}
-        for label, owners in defined.items():
-            if not owners and label not in open_uses and any(label == u for u, _ in used):
-                owners = {o for u, os in used if u == label for o in os}
+        for label, where in defined.items():
+            if not where and label not in open_uses and any(label == u for u, _ in used):
+                users = {owner for u, owners in used if u == label for owner in owners}
                 advice = ("move its definition inside the redaction, so that it goes wherever the redaction goes"
-                          if len(owners) == 1 else
+                          if len(users) == 1 else
                           "it is used in redactions of different participants: give each redaction its own copy")
                 raise ReportError(f"footnote [^{label}] is used only inside a redaction but defined outside it",
                                   page.path, _line_of(page.raw, f"[^{label}]:"), advice)
@@ -136,7 +133,7 @@ class Linking:
             if label in self.hidden_targets:
                 if validate_only:
                     return ""
-                redaction = self.hidden_targets[label][1]
+                redaction = self.hidden_targets[label]
                 raise ReportError(
                     f"label '{label}' is inside a redaction owned by '{redaction.owner}' ({redaction.location}), "
                     f"which the {self.audience} report does not show",
@@ -147,12 +144,7 @@ class Linking:
             return ""
         if target.number is None:
             target.title = self._plain_title(target.title)
-        if target.page == d.page and target.anchor:
-            href = f"#{target.anchor}"
-        else:
-            href = posixpath.relpath(target.page, posixpath.dirname(d.page) or ".")
-            href += f"#{target.anchor}" if target.anchor else ""
-        return f"[{target.text()}]({href})"
+        return f"[{target.text()}]({markdown_link(d.page, target.page, target.anchor)})"
 
     def _plain_title(self, title: str) -> str:
         """A heading's words for a reference: macros in it resolved, markup dropped."""
@@ -187,10 +179,7 @@ class Linking:
         return "\n\n" + self.citations.reference_list(keys) + "\n\n" if keys else ""
 
     def _redaction_link(self, page_src: str) -> Callable[[Redaction], str]:
-        def link(r: Redaction) -> str:
-            href = posixpath.relpath(r.page, posixpath.dirname(page_src) or ".") if r.page != page_src else ""
-            return f"{href}#{r.anchor}"
-        return link
+        return lambda r: markdown_link(page_src, r.page, r.anchor)
 
     def _resolve_statement(self, d: Deferred, validate_only: bool) -> str:
         return statement_markdown(self.redactions, self.statement_texts, self._redaction_link(d.page))
@@ -205,10 +194,12 @@ class Linking:
         return (f'<span class="anonymised" title="Public readers see: {participant.pseudonym}">'
                 f'{participant.name}</span>')
 
-    # ---- after linking ------------------------------------------------------
-
-    def output_of(self, src: str) -> str:
-        return self.pages[src].output
+def markdown_link(from_page: str, to_page: str, anchor: str | None) -> str:
+    """A Markdown link target from one docs page to another (MkDocs turns it into a URL)."""
+    if to_page == from_page and anchor:
+        return f"#{anchor}"
+    href = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    return f"{href}#{anchor}" if anchor else href
 
 
 def _line_of(raw: str, needle: str) -> int | None:

@@ -18,6 +18,7 @@ from markdown.extensions.toc import slugify as default_slugify
 
 from . import mdscan
 from .errors import ReportError
+from .records import PLACEHOLDER
 from .sources import Location
 
 APPENDIX_DIR = "appendices/"
@@ -89,7 +90,7 @@ def plan_pages(nav_pages: list[tuple[str, dict]], other_pages: list[str]) -> dic
     return plans
 
 
-def find_label_line(raw: str, label: str, offset: int = 0) -> int | None:
+def find_label_line(raw: str, label: str) -> int | None:
     """The source line where ``label`` is declared, for error messages."""
     pattern = re.compile(r"(\{[^}]*#" + re.escape(label) + r"\b|\bid\s*:\s*[\"']?" + re.escape(label) + r"\b)")
     for number, line in enumerate(raw.split("\n"), start=1):
@@ -191,7 +192,6 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
 
 
 TAG = re.compile(r"<[^>]+>")
-PLACEHOLDER = re.compile("\x02\\d+\x03")
 
 
 def plain_text(markdown_text: str) -> str:

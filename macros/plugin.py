@@ -321,9 +321,12 @@ class Build:
 
     @reports_errors
     def on_page_content(self, html: str, *, page, config, files) -> str:
-        """Editors' notes that reached the HTML (from Markdown the scanner misread) go here."""
+        """Editors' notes that reached the HTML go here; the page as readers get it is kept for the audit."""
         if self.audience.kind != "internal":
             html = HTML_COMMENTS.sub("", html)
+        record = self.session.pages.get(page.file.src_uri)
+        if record is not None:
+            record.html = html          # what readers get, kept for the audit
         return html
 
     @reports_errors

@@ -6,10 +6,18 @@ Plain dataclasses shared by the two passes (:mod:`macros.session`,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .redaction import Redaction
 from .sources import Location
+
+# Pass one leaves ``\x02N\x03`` where deferred N will be printed; pass two replaces it.
+PLACEHOLDER = re.compile("\x02(\\d+)\x03")
+
+
+def placeholder(index: int) -> str:
+    return f"\x02{index}\x03"
 
 
 @dataclass
@@ -26,6 +34,7 @@ class PageRecord:
     in_nav: bool
     rendered: str = ""             # after pass one
     output: str = ""               # after pass two
+    html: str = ""                 # as MkDocs converted it
     title: str = ""
 
 

@@ -24,7 +24,7 @@ from .errors import ReportError, did_you_mean
 from .facts import audience_view, fact_text
 from .linking import Linking
 from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
-                      RedactedBody)
+                      RedactedBody, placeholder)
 from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
 from .sources import Location, template_line
 from .template_errors import template_error
@@ -66,14 +66,12 @@ class Session(Linking):
         self.bodies: list[RedactedBody] = []
         self.cites: list[CiteUse] = []
         self.anonymous: list[AnonymousMention] = []
-        self.named: set[str] = set()               # participants named openly where the audience reads
         self.bibliography_pages: dict[str, str] = {}      # src -> "page" | "report"
         self.targets: dict[str, numbering.Target] = {}
-        self.hidden_targets: dict[str, tuple[numbering.Target | None, Redaction]] = {}
+        self.hidden_targets: dict[str, Redaction] = {}      # labels inside redactions this audience cannot see
         self.withheld_assets: list[tuple[str, Location]] = []
         self.media_files: list[str] = []           # docs-relative, for the audit
         self.withheld_pages: set[str] = set()      # pages only redacted text links to
-        self.linked = False
 
     # ---- where we are -------------------------------------------------
 
@@ -110,7 +108,7 @@ class Session(Linking):
     def _defer(self, kind: str, *args: Any) -> str:
         self.deferred.append(Deferred(kind, args, self.current.src if self.current else "",
                                       self.location(), self.visible))
-        return f"\x02{len(self.deferred) - 1}\x03"
+        return placeholder(len(self.deferred) - 1)
 
     # ---- macros ---------------------------------------------------------
 
@@ -126,8 +124,6 @@ class Session(Linking):
         if not isinstance(anonymous, bool):
             raise ReportError(f"anonymous takes true or false, got {anonymous!r}", suggestion="write anonymous=true")
         if not anonymous:
-            if self.visible:
-                self.named.add(pid)
             return participant.name
         if not participant.pseudonym:
             raise ReportError(f"participant '{pid}' has no pseudonym for an anonymous mention",
