@@ -16,31 +16,28 @@ import json
 import re
 import shutil
 import subprocess
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import markdown
 from lxml import etree, html as lxml_html
 
 from . import mdscan
+from . import passages as passages_module
 from .data import Private
 from .errors import ReportError
 from .facts import private_values, text_leaves
-from .mdscan import split_redactions
-from .outputs import named_as_target
+from .passages import EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, normalise, passages, text_passages
 from .records import PLACEHOLDER
+from .redaction import strip_marks
 from .sources import Location
 
-HTML_COMMENT = re.compile(r"<!--(?!\[if)")     # conditional comments aside
-FORMAT_CHARACTERS = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")   # Unicode category Cf: invisible, so a copy may carry them
-EDGE_PUNCTUATION = " .,;:!?\"'()[]{}<>*_`"
-MIN_TEXT = 20          # shorter passages match too much public text to be evidence
-MIN_NOTE = 12          # private data values: names and short phrases are the point
-SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
-MARKDOWN_EXTENSIONS = ["extra", "admonition", "sane_lists"]
-GENERATED = {"footnote-backref", "footnote-ref"}       # Python-Markdown's own link text and titles
+HTML_COMMENT = re.compile(r"<!--(?!\[if)(.*?)(?:-->|$)", re.S)     # conditional comments aside
+THEME_COMMENT = re.compile(r"<!--(?!\[if)(.*?)-->", re.S)
+JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+CLAUSE_END = re.compile(r"[.!?;:,()\[\]\n]|\s[-–—]\s")
+SENTENCE_END = re.compile(r"[.!?\n]")
+LINKAGE_WORDS = 4       # words besides the name that make a claim rather than a mention
 
 
 @dataclass(frozen=True)
@@ -50,6 +47,7 @@ class Fingerprint:
     location: Location
     pattern: bool = False
     anchor: str = ""       # for a pattern: plain text every match contains (a cheap first test)
+    where: str = "text"    # for a pattern: "text" (anywhere) or "names" (paths, URLs and id attributes)
 
 
 @dataclass(frozen=True)
@@ -58,171 +56,148 @@ class Finding:
     fingerprint: Fingerprint
 
 
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = FORMAT_CHARACTERS.sub("", text)
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = re.sub(r"[‐-―−]", "-", text)
-    return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def markdown_text(source: str) -> list[str]:
-    """Text segments (block texts, alt texts, URLs) of a Markdown fragment."""
-    source = PLACEHOLDER.sub(" ; ", source)       # a macro's output splits a sentence into fingerprints
-    try:
-        rendered = markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS)
-        return html_segments(rendered)
-    except Exception:  # pragma: no cover - fall back to the raw text
-        return [source]
-
-
-def html_segments(fragment: str) -> list[str]:
-    if not fragment.strip():
-        return []
-    root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    segments = []
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element.get("class") in GENERATED:
-            continue
-        if element.tag in ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
-                           "dt", "dd", "blockquote", "caption", "pre", "div", "span", "mark"):
-            segments.append("".join(element.itertext()))
-        for attribute in ("alt", "title", "href", "src"):
-            if element.get(attribute):
-                segments.append(element.get(attribute))
-    return segments
-
-
-def sentences(segments: Iterable[str], minimum: int = MIN_TEXT) -> Iterator[str]:
-    for segment in segments:
-        for sentence in SENTENCE.split(normalise(segment)):
-            sentence = sentence.strip(EDGE_PUNCTUATION)      # a copy may end in ',' or '}' instead
-            if len(sentence) >= minimum:
-                yield sentence
-
-
 def fingerprints(session) -> list[Fingerprint]:
     """What this build's audience must not find anywhere in its outputs.
 
-    Two kinds, each dropped where the audience legitimately gets the same text.
-    Fingerprints of rendered text (redacted bodies, references, notes) are
-    checked against the rendered text the audience gets, macros' output
-    included. Fingerprints read from the source inside redactions are checked
-    only against source the audience may read, so that a fault in rendering
-    that put redacted text on a page cannot excuse itself.
+    Everything comes from what the engine recorded while it built the report:
+    every redaction's body and owners however ``redact`` was called, private
+    data, editors' notes from the report's Markdown and partials, footnotes
+    that went with redactions, pages and files left out, references cited only
+    in redacted text, pseudonyms and never-named participants. A passage is
+    dropped only where the audience gets it by declaration (data values as
+    printed, replacements and notes, redactions it may read, the references
+    it lists), never because it happens to be on a page: a redacted passage in
+    open text is an author's mistake the build has already stopped on.
     """
     can_see = session.audience.can_see
-    source_allowed = public_source_text(session)
-    rendered_allowed = source_allowed + " " + normalise(" ".join(
-        " ".join(html_segments(page.html)) for page in session.pages.values()
-        if page.src not in session.withheld_pages))
-    rendered: list[Fingerprint] = []
-    from_source: list[Fingerprint] = []
+    declared = allowed_text(session)
+    published = passages_module.corpus(session.pages[src].open for src in session.reachable) + " " + declared
+    prints: list[tuple[Fingerprint, str]] = []           # each with the text that excuses it
+
+    def add(kind: str, texts: Iterable[str], where: Location, allowed: str) -> None:
+        prints.extend((Fingerprint(kind, t, where), allowed) for t in texts)
+
     for body in session.bodies:
         if not all(can_see(owner) for owner in body.owners):
-            rendered += [Fingerprint("redacted text", text, body.redaction.location)
-                         for text in sentences(markdown_text(body.body))]
-    names = {path.rsplit("/", 1)[-1]: path for path in session.media_files}
-    for page in session.pages.values():
-        for region in split_redactions(page.template)[1]:
-            if all(can_see(owner) for owner in region.owners):
-                continue
-            where = Location(page.path, page.offset + region.line)
-            from_source += [Fingerprint("file named only in redacted text", normalise(name), where)
-                            for name in names if named_as_target(name, region.text)]
-            segments = [MARKUP.sub(" ", JINJA_ANY.sub(" ; ", region.text))]
-            segments += [literal for literal in JINJA_STRING.findall(region.text) if " " in literal.strip()]
-            from_source += [Fingerprint("redacted source text", text, where) for text in sentences(segments)]
+            add("redacted text", text_passages(strip_marks(body.body)), body.redaction.location, declared)
+    for moved in session.relocated:
+        if not all(can_see(owner) for owner in moved.owners):
+            add("footnote used only in redacted text", text_passages(moved.text), moved.location, declared)
     for private in private_values(session.data.namespaces):
         if not can_see(private.owner):
-            where = Location(private.source, private.line)
-            from_source += [Fingerprint("private data", text, where)
-                            for leaf in text_leaves(private.value) for text in sentences([leaf], MIN_NOTE)]
+            add("private data", passages(text_leaves(private.value), MIN_NOTE),
+                Location(private.source, private.line), declared)
     if session.audience.kind != "internal":
-        for page in session.pages.values():
-            rendered += [Fingerprint("editor's note", text, Location(page.path))
-                         for note in mdscan.strip_comments(page.raw)[1] for text in sentences([note])]
-    rendered += [Fingerprint("asset used only in redacted text", normalise(path.rsplit("/", 1)[-1]), where)
-                 for path, where in session.withheld_assets]
+        for path, source in note_sources(session):
+            notes = mdscan.strip_comments(source)[1]
+            add("editor's note", passages(notes), Location(path), published)
+    for src in sorted(session.withheld_pages):
+        page = session.pages[src]
+        add("text of a page left out", text_passages(strip_marks(page.rendered)), Location(page.path), published)
+    fingerprints_: list[Fingerprint] = []
+    seen: set[tuple[str, str]] = set()
+    for fp, allowed in prints:
+        if (fp.kind, fp.text) not in seen and fp.text not in allowed:
+            seen.add((fp.kind, fp.text))
+            fingerprints_.append(fp)
+    fingerprints_ += [Fingerprint("file used only in text this audience does not get",
+                                  normalise(path.rsplit("/", 1)[-1]), where)
+                      for path, where in session.withheld_assets]
+    fingerprints_ += [Fingerprint("the file name of a page left out", normalise(src.rsplit("/", 1)[-1]),
+                                  Location(session.pages[src].path))
+                      for src in sorted(session.withheld_pages) if src.rsplit("/", 1)[-1] != "index.md"]
     cited = set(session.cited_keys())
     for use in session.cites:
         if use.key not in cited and not use.visible:
             reference = normalise(session.citations.plain_reference(use.key)).strip(EDGE_PUNCTUATION)
-            rendered.append(Fingerprint("reference cited only in redacted text", reference, use.location))
-    unique: dict[tuple[str, str], Fingerprint] = {}
-    for prints, allowed in ((rendered, rendered_allowed), (from_source, source_allowed)):
-        for fp in prints:
-            if fp.text not in allowed:
-                unique.setdefault((fp.kind, fp.text), fp)
-    unique.update({(fp.kind, fp.text): fp for fp in _anonymity(session)})
-    return list(unique.values())
+            if reference not in declared:
+                fingerprints_.append(Fingerprint("reference cited only in text this audience does not get",
+                                                 reference, use.location))
+    fingerprints_ += list(_linkage(session))
+    fingerprints_ += list(_never_named(session))
+    return fingerprints_
 
 
-def _anonymity(session) -> Iterator[Fingerprint]:
-    """A real name must not stand where a pseudonym does: the words around the mention, with the name."""
+def allowed_text(session) -> str:
+    """What the audience gets by declaration: data it may see (as printed), replacements and
+    notes, the bodies of redactions it may read, and the references its pages list."""
+    can_see = session.audience.can_see
+    pieces = list(text_leaves(_visible_data(session.namespaces, can_see)))
+    for redaction in session.redactions:
+        pieces += [redaction.replacement or "", redaction.note or ""]
+    pieces += [strip_marks(body.body) for body in session.bodies if all(can_see(o) for o in body.owners)]
+    pieces += [session.citations.plain_reference(key) for key in session.cited_keys()]
+    return passages_module.corpus(pieces)
+
+
+def note_sources(session) -> list[tuple[str, str]]:
+    """The report's Markdown as written, where editors' notes live: pages and the partials they include."""
+    return [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
+
+
+def _visible_data(value, can_see):
+    if isinstance(value, Private):
+        return _visible_data(value.value, can_see) if can_see(value.owner) else None
+    if isinstance(value, dict):
+        return {k: _visible_data(v, can_see) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_visible_data(v, can_see) for v in value]
+    return value
+
+
+def _linkage(session) -> Iterator[Fingerprint]:
+    """A claim made under a pseudonym, repeated under the real name, ties the two together.
+
+    The fingerprint is the clause around the pseudonym (the sentence, when the clause is too short
+    to be a claim) with the real name in its place: repeating that is a leak, sharing a few words
+    around the name ("Google told us that ...") is not.
+    """
     for mention in session.anonymous:
         if session.audience.knows(mention.participant):
             continue
-        name = session.data.participants[mention.participant].name
-        after = mention.after.split()[:3]
-        before = mention.before.split()[-3:]
-        if after:
-            yield Fingerprint("real name behind a pseudonym",
-                              r"\b" + re.escape(normalise(name)) + r"\W+" + r"\W+".join(re.escape(normalise(w)) for w in after) + r"\b",
-                              mention.location, pattern=True, anchor=normalise(name))
-        if before:
-            yield Fingerprint("real name behind a pseudonym",
-                              r"\b" + r"\W+".join(re.escape(normalise(w)) for w in before) + r"\W+" + re.escape(normalise(name)) + r"\b",
-                              mention.location, pattern=True, anchor=normalise(name))
+        name = normalise(session.data.participants[mention.participant].name)
+        for boundary in (CLAUSE_END, SENTENCE_END):
+            before = boundary.split(_plain(mention.before))[-1]
+            after = boundary.split(_plain(mention.after))[0]
+            words = (normalise(before) + " " + normalise(after)).split()
+            if len(words) >= LINKAGE_WORDS:
+                claim = " ".join([normalise(before), name, normalise(after)]).strip(EDGE_PUNCTUATION)
+                yield Fingerprint("real name behind a pseudonym", normalise(claim), mention.location)
+                break
 
 
-JINJA_STRING = re.compile(r"""(?<=["'])([^"'\n{}]{%d,})(?=["'])""" % 20)
-JINJA_ANY = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{##.*?##\}", re.S)
-MARKUP = re.compile(r"<!--.*?-->|<[^>]+>|[*_`#>|]|\]\(|\[\^?|\]", re.S)
+def _plain(markdown_text: str) -> str:
+    return mdscan.plain_text(PLACEHOLDER.sub("\n", markdown_text))
 
 
-def public_source_text(session) -> str:
-    """Normalised source an audience reads by the author's choice.
-
-    The page source outside redactions and inside those it may see (text, the
-    string arguments of macros such as replacements and notes, link and image
-    targets), the report's public data except participants' real names, and
-    the references its pages list.
-    """
-    can_see = session.audience.can_see
-    pieces = []
-    for page in session.pages.values():
-        if page.src in session.withheld_pages:
+def _never_named(session) -> Iterator[Fingerprint]:
+    """A participant with ``named: false``: its name nowhere, its id in no file name, URL or id."""
+    for participant in session.data.participants.values():
+        if participant.named or session.audience.knows(participant.id):
             continue
-        outside, regions = split_redactions(page.template)
-        readable = "\n".join([outside] + [r.text for r in regions if all(can_see(o) for o in r.owners)])
-        readable = mdscan.strip_comments(readable)[0]
-        pieces.append(MARKUP.sub(" ", JINJA_ANY.sub(" ; ", readable)))
-        pieces += JINJA_STRING.findall(readable)
-        pieces += mdscan.link_targets(readable)
-    public = _public_data(session.data.namespaces)
-    # Participants' real names are data, not a choice to name them in the report.
-    public["report"] = {k: v for k, v in public.get("report", {}).items() if k != "participants"}
-    pieces.extend(text_leaves(public))
-    # References the audience's pages list come from the .bib, not from any redaction.
-    pieces += [session.citations.plain_reference(key) for key in session.cited_keys()]
-    return normalise(" ".join(pieces))
+        where = session.participant_location(participant.id)
+        name = normalise(participant.name)
+        yield Fingerprint(f"the name of '{participant.id}', which is never named (named: false)",
+                          word_pattern(name), where, pattern=True, anchor=name.split()[0])
+        for token in {participant.id.lower(), slugify(participant.name)}:
+            yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), in a file name, URL or id",
+                              word_pattern(token), where, pattern=True, anchor=token.split("-")[0], where="names")
 
 
-def _public_data(value):
-    if isinstance(value, Private):
-        return None
-    if isinstance(value, dict):
-        return {k: _public_data(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_public_data(v) for v in value]
-    return value
+def word_pattern(words: str) -> str:
+    """Case-folded words, not inside other words: letters and digits are word characters, '-' and '_' are not."""
+    body = r"[\s_-]+".join(re.escape(w) for w in re.split(r"[\s_-]+", words) if w)
+    return r"(?<![a-z0-9])" + body + r"(?![a-z0-9])"
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", normalise(name)).strip("-")
 
 
 # ---- reading outputs ---------------------------------------------------------------
 
-def output_text(path: Path) -> str:
-    """Everything a reader or crawler could get from one output file, as normalised text."""
+def read_output(path: Path) -> tuple[str, str]:
+    """One output file as written (decoded) and everything a reader or crawler could get from it, normalised."""
     data = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix == ".gz":
@@ -232,7 +207,7 @@ def output_text(path: Path) -> str:
             pass
         suffix = Path(path.stem).suffix.lower()
     if suffix == ".pdf":
-        return normalise(pdf_text(path, data))
+        return "", normalise(pdf_text(path, data))
     text = data.decode("utf-8", errors="replace")
     parts = [text]
     if suffix in (".html", ".htm", ".xml", ".svg"):
@@ -242,7 +217,7 @@ def output_text(path: Path) -> str:
             parts.extend(_markup_text(s) if "<" in s else s for s in _json_strings(json.loads(text)))
         except ValueError:
             pass
-    return normalise(" ".join(parts))
+    return text, normalise(" ".join(parts))
 
 
 def _markup_text(text: str, xml: bool = False) -> str:
@@ -252,7 +227,7 @@ def _markup_text(text: str, xml: bool = False) -> str:
         return re.sub(r"<[^>]+>", " ", text)
     if root is None:
         return ""
-    pieces = ["".join(root.itertext())]
+    pieces = [" ".join(root.itertext())]
     for element in root.iter():
         if isinstance(element.tag, str):
             pieces.extend(str(v) for v in element.attrib.values())
@@ -280,40 +255,80 @@ def pdf_text(path: Path, data: bytes) -> str:
 
 
 def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,
-               sources: dict[str, str] | None = None) -> list[Finding]:
+               sources: dict[str, str] | None = None, theme_comments: Iterable[re.Pattern] = ()) -> list[Finding]:
     """Every place an output holds something its audience must not get.
 
-    Besides the fingerprints, any HTML comment in a page is a finding unless
-    the audience is internal: the theme writes none, so one can only be an
-    editor's note that got through.
+    Besides the fingerprints, an HTML comment in a page (``sources`` maps each
+    page's output path to its source) is a finding unless the audience is
+    internal or the theme's templates hold the same comment: editors' notes are
+    removed from every other build, so one that got through is a leak. Comments
+    in copied files (an HTML chart's ``<!-- Generated by ... -->``) are the
+    file's own.
     """
     findings: list[Finding] = []
     if not site.exists():
         return findings
-    if not comments_allowed:
-        for path in sorted(site.rglob("*.htm*")):
-            match = HTML_COMMENT.search(path.read_text(encoding="utf-8", errors="replace"))
-            if match:
-                source = (sources or {}).get(path.relative_to(site).as_posix(), "docs/")
-                findings.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "", Location(source))))
-    if not prints:
-        return findings
-    patterns = [(fp, re.compile(fp.text) if fp.pattern else None) for fp in prints]
+    sources = sources or {}
+    theme_comments = list(theme_comments)
+    search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " in fp.text)
+    words = [fp for fp in prints if not fp.pattern and " " not in fp.text]     # file names, single tokens
+    patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
-        relative = normalise(path.relative_to(site).as_posix())
-        content = output_text(path)
+        relative = path.relative_to(site).as_posix()
+        raw, content = read_output(path)
+        if not comments_allowed and relative in sources:
+            for comment in HTML_COMMENT.finditer(raw):
+                if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
+                    findings.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "",
+                                                              Location(sources[relative]))))
+                    break
+        name = normalise(relative)
+        hits = [fp for _, fp in search.find(content)]
+        hits += [fp for fp in words if fp.text in content or fp.text in name]
+        names: str | None = None
         windows: dict[str, list[str]] = {}
         for fp, pattern in patterns:
-            if pattern is None:
-                hit = fp.text in content or fp.text in relative
+            if fp.where == "names":
+                if names is None:
+                    names = name + " " + " ".join(output_names(raw, path.suffix.lower()))
+                hit = bool(pattern.search(names))
             else:
                 # Patterns match around their anchor (a name): search only next to its occurrences.
                 if fp.anchor not in windows:
-                    windows[fp.anchor] = _around(content, fp.anchor) + _around(relative, fp.anchor)
+                    windows[fp.anchor] = _around(content, fp.anchor) + _around(name, fp.anchor)
                 hit = any(pattern.search(window) for window in windows[fp.anchor])
             if hit:
-                findings.append(Finding(path, fp))
+                hits.append(fp)
+        findings += [Finding(path, fp) for fp in hits]
     return findings
+
+
+ID_ATTRIBUTE = re.compile(r"""\b(?:id|name|for|aria-labelledby|aria-describedby)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+JSON_NAMES = re.compile(r'"(?:location|url|href|id)"\s*:\s*"([^"]*)"')
+SITEMAP_LOC = re.compile(r"<loc>([^<]*)</loc>")
+
+
+def output_names(raw: str, suffix: str) -> list[str]:
+    """What an output names rather than says: URLs, id attributes, locations in the search index."""
+    found = [normalise(url) for url in mdscan.html_urls(raw)]
+    found += [normalise("".join(m.groups(default=""))) for m in ID_ATTRIBUTE.finditer(raw)]
+    if suffix == ".json":
+        found += [normalise(m.group(1)) for m in JSON_NAMES.finditer(raw)]
+    found += [normalise(m.group(1)) for m in SITEMAP_LOC.finditer(raw)]
+    return found
+
+
+def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:
+    """Comments the theme's templates write, as patterns (a Jinja expression inside one matches anything)."""
+    patterns: dict[str, re.Pattern] = {}
+    for folder in theme_dirs:
+        for template in Path(folder).rglob("*.html"):
+            text = template.read_text(encoding="utf-8", errors="replace")
+            for comment in THEME_COMMENT.finditer(text):
+                pieces = JINJA_EXPRESSION.split(comment.group(0).strip())
+                regex = ".*?".join(re.escape(piece) for piece in pieces)
+                patterns.setdefault(regex, re.compile(regex, re.S))
+    return list(patterns.values())
 
 
 def _around(text: str, anchor: str, reach: int = 300) -> list[str]:

@@ -50,7 +50,7 @@ def build_all(project_dir: Path, audiences: list[str] | None = None, strict: boo
     return outcomes
 
 
-def audit_folder(folder: Path, config_file: Path, audience: str = "public") -> list[audit.Finding]:
+def audit_folder(folder: Path, config_file: Path, audience: str = "public", strict: bool = False) -> list[audit.Finding]:
     """Findings for ``folder``: what ``audience`` must not get, searched for in every file there."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -63,14 +63,24 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public") -> l
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     try:
         with tempfile.TemporaryDirectory(prefix="report-audit-") as scratch:
-            config = load_config(str(config_file), site_dir=str(Path(scratch) / "site"))
+            config = load_config(str(config_file), site_dir=str(Path(scratch) / "site"),
+                                 **({"strict": True} if strict else {}))
             try:
                 build(config)
             except Abort as exc:
                 raise ReportError(f"the {audience} report does not build, so it cannot be audited: {exc}",
                                   str(config_file), None, "fix the build first (mkdocs build)") from None
-            session = config.plugins["macros"].report_build.session
-            return audit.audit_site(folder.resolve(), audit.fingerprints(session), comments_allowed=audience == "internal")
+            engine = config.plugins.get("macros")
+            if engine is None or getattr(engine, "report_build", None) is None:
+                raise ReportError("this build never ran the report engine, so nothing in it was checked",
+                                  str(config_file), None,
+                                  "mkdocs.yml must list the macros plugin with module_name: macros")
+            session = engine.report_build.session
+            sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
+                       for p in session.pages.values() if p.src in session.reachable}
+            return audit.audit_site(folder.resolve(), audit.fingerprints(session),
+                                    comments_allowed=audience == "internal", sources=sources,
+                                    theme_comments=audit.theme_comment_patterns(config.theme.dirs))
     finally:
         if previous is None:
             os.environ.pop("REPORT_AUDIENCE", None)

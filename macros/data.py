@@ -10,6 +10,7 @@ elsewhere (:mod:`macros.facts`).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ReportError
+from .errors import ReportError, did_you_mean
 
 
 class LineDict(dict):
@@ -128,6 +129,7 @@ class Participant:
     name: str
     pseudonym: str | None
     line: int | None
+    named: bool = True          # False: never named in public; its pseudonym stands everywhere
 
 
 @dataclass
@@ -230,5 +232,38 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
         if taken:
             raise ReportError(f"pseudonym '{pseudonym}' is used for '{taken[0]}' and '{pid}'", display, line,
                               "give each participant its own pseudonym")
-        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line)
+        named = entry.get("named", True)
+        if not isinstance(named, bool):
+            raise ReportError(f"named takes true or false, got {named!r}", display, line,
+                              "write named: false (no quotes) for a participant that is never named in public")
+        if not named and pseudonym is None:
+            raise ReportError(f"participant '{pid}' has named: false but no pseudonym", display, line,
+                              f"add pseudonym: ... to '{pid}': it stands wherever the report mentions it")
+        for key in sorted(set(map(str, entry)) - {"id", "name", "pseudonym", "named"}):
+            # Other fields are the report's own; a misspelt 'named' or 'pseudonym' would name a participant.
+            if difflib.get_close_matches(key, ["named", "pseudonym"], n=1, cutoff=0.7):
+                raise ReportError(f"participant '{pid}' has an unknown field '{key}'", display, line,
+                                  did_you_mean(key, ["named", "pseudonym"], "fields"))
+        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named)
     return participants
+
+
+def with_public_names(namespaces: dict[str, Any], participants: dict[str, Participant],
+                      knows: Any) -> dict[str, Any]:
+    """The namespaces with each never-named participant's name replaced by its pseudonym
+    for an audience that may not know it (``report.participants`` read in a loop or by fact())."""
+    report = namespaces.get("report")
+    hidden = {p.id: p.pseudonym for p in participants.values() if not p.named and not knows(p.id)}
+    if not hidden or not isinstance(report, dict) or not isinstance(report.get("participants"), list):
+        return namespaces
+    entries = report["participants"]
+    renamed = LineList(LineDict(entry, name=hidden[str(entry["id"])]) if str(entry.get("id")) in hidden
+                       else entry for entry in entries)
+    for new, old in zip(renamed, entries):
+        if new is not old:
+            new.source, new.line, new.key_lines = old.source, old.line, getattr(old, "key_lines", {})
+    renamed.source, renamed.line = entries.source, entries.line
+    renamed.item_lines = getattr(entries, "item_lines", [])
+    copy = LineDict(report, participants=renamed)
+    copy.source, copy.line, copy.key_lines = report.source, report.line, getattr(report, "key_lines", {})
+    return {**namespaces, "report": copy}

@@ -32,7 +32,6 @@ import datetime as dt
 import logging
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -44,7 +43,8 @@ log = logging.getLogger("mkdocs.plugins.report.editions")
 
 DRAFT_ENV = "REPORT_DRAFT"
 EPOCH_ENV = "SOURCE_DATE_EPOCH"
-EDITION_ENV = "MIKE_DOCS_VERSION"               # the variable mike sets for the build it deploys
+EDITION_ENV = "REPORT_EDITION"                  # set by `python -m macros publish` for the build it deploys
+MIKE_ENV = "MIKE_DOCS_VERSION"                  # set by `mike deploy` for the build it deploys
 EPOCH_MARK_ENV = "REPORT_ENGINE_SOURCE_DATE_EPOCH"  # the epoch we set: a rebuild in the same process may replace it
 LATEST = "latest"
 EDITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -118,11 +118,9 @@ def enable_version_selector(extra: Any) -> None:
 
 
 def refuse_plain_mike_deploy() -> None:
-    """``mike deploy`` bypasses the publish checks and would deploy the (moved-away) staging folder."""
-    if Path(sys.argv[0]).name not in ("mike", "mike.exe"):
-        return
-    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
-    if command == "deploy":
+    """``mike deploy`` announces itself to the build it runs through ``MIKE_DOCS_VERSION``; that build
+    would skip the publish checks, so it is refused. ``python -m macros publish`` uses its own variable."""
+    if os.environ.get(MIKE_ENV) and not os.environ.get(EDITION_ENV):
         raise ReportError("editions are published with `python -m macros publish`, not `mike deploy`", "mike deploy",
                           None, "publish checks the audience, the leak audit and existing editions before deploying")
 

@@ -9,15 +9,23 @@ page; :class:`macros.session.Session` inherits it.
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from typing import Callable
+from urllib.parse import unquote, urlsplit
 
 from . import mdscan, numbering
+from .outputs import site_path
 from .errors import ReportError, did_you_mean
-from .records import PLACEHOLDER, Deferred, PageRecord
-from .redaction import Redaction, register_markdown, statement_markdown
+from .conflicts import check_conflicts
+from .records import PLACEHOLDER, Deferred, PageRecord, Relocated
+from .redaction import (Redaction, mark_spans, open_text, register_markdown, statement_markdown,
+                        strip_marks)
 from .sources import Location
+
+# Pages published whether or not anything links to them: the home page and the error page.
+ROOT_PAGES = ("index.md", "404.md")
 
 
 class Linking:
@@ -31,11 +39,12 @@ class Linking:
         counters = numbering.Counters()
         numbered: dict[str, str] = {}
         for page in self.pages.values():
-            self._check_footnotes(page)
             text = page.rendered
             if self.audience.kind != "internal":
                 # Editors' notes go before anything reads the text, heading ids and titles included.
                 text = mdscan.strip_comments(text)[0]
+            page.open = open_text(mdscan.strip_comments(page.rendered)[0])
+            text = strip_marks(self._place_footnotes(page, text))
 
             def locate(label: str, page: PageRecord = page) -> Location:
                 return Location(page.path, numbering.find_label_line(page.raw, label))
@@ -54,8 +63,15 @@ class Linking:
                                       numbering.find_label_line(page.raw, label),
                                       f"it is also defined at {where}")
                 self.hidden_targets[label] = block.redaction
-        # A citation whose placeholder went with an editor's note is not cited where readers look.
-        printed = {int(i) for text in numbered.values() for i in PLACEHOLDER.findall(text)}
+        # Publish by reachability: the pages in nav and what their text links to, nothing else.
+        self.reachable = self._reach(numbered)
+        self.withheld_pages = set(self.pages) - self.reachable
+        self.open_reachable = self._reach({src: page.open for src, page in self.pages.items()})
+        check_conflicts(self)
+        # A citation whose placeholder went with an editor's note, or that stands on a page the
+        # audience does not get, is not cited where readers look.
+        printed = {int(i) for src, text in numbered.items() if src in self.reachable
+                   for i in PLACEHOLDER.findall(text)}
         for use in self.cites:
             if use.visible and use.deferred not in printed:
                 use.visible = False
@@ -66,6 +82,47 @@ class Linking:
         for page in self.pages.values():
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
+
+    def _reach(self, texts: dict[str, str]) -> set[str]:
+        """The pages reached from the nav (and the home page) through the links of ``texts``."""
+        roots = [src for src, page in self.pages.items()
+                 if page.in_nav or src in ROOT_PAGES or src in self.declared_files]
+        by_url = {}
+        for src, page in self.pages.items():
+            for url in (page.url, page.url + "index.html", page.url.rstrip("/")):
+                by_url.setdefault(url, src)
+        reached: set[str] = set()
+        queue = list(roots)
+        while queue:
+            src = queue.pop()
+            if src in reached or src not in texts:
+                continue
+            reached.add(src)
+            page = self.pages[src]
+            for url in mdscan.markdown_urls(texts[src]):
+                target = resolve_link(src, page.url, url, self.pages, by_url)
+                if target is not None:
+                    queue.append(target)
+            for index in PLACEHOLDER.findall(texts[src]):
+                target = self._placeholder_page(self.deferred[int(index)])
+                if target is not None:
+                    queue.append(target)
+        return reached
+
+    def _placeholder_page(self, d: Deferred) -> str | None:
+        """The page a macro's output will link to: a reference's target, a citation's bibliography."""
+        if d.kind == "ref":
+            target = self.targets.get(d.args[0])
+            return target.page if target is not None else None
+        if d.kind in ("cite", "citet") and self.bibliography_pages.get(d.page) != "page":
+            report_pages = [src for src, scope in self.bibliography_pages.items() if scope == "report"]
+            return report_pages[0] if report_pages else None
+        return None
+
+    def statement_redactions(self) -> list[Redaction]:
+        """The redactions the audience's statement speaks of: those on pages it gets."""
+        reachable = getattr(self, "reachable", None)
+        return [r for r in self.redactions if reachable is None or r.page in reachable]
 
     def cited_keys(self) -> list[str]:
         """Keys cited where this audience can read them, in first-citation order."""
@@ -81,42 +138,56 @@ class Linking:
             value = self._resolve(deferred)
             if deferred.kind == "org":
                 mention = self.anonymous[deferred.args[1]]
-                mention.before = _plain(match.string[max(0, match.start() - 80):match.start()])
-                mention.after = _plain(match.string[match.end():match.end() + 80])
+                mention.before = match.string[max(0, match.start() - 400):match.start()]
+                mention.after = match.string[match.end():match.end() + 400]
             return value
 
         return PLACEHOLDER.sub(substitute, text)
 
-    def _check_footnotes(self, page: PageRecord) -> None:
-        """A footnote lives where it is used: its definition is seen by exactly the readers of its uses.
+    def _place_footnotes(self, page: PageRecord, text: str) -> str:
+        """A footnote goes where it is used, wherever on the page it is defined.
 
-        Read from the source, so the rule is the same in every audience's build.
+        A definition written in the open but used only inside redactions goes with them: it stays
+        for audiences that can read one of its uses and leaves the text of every other audience.
+        A definition inside a redaction may only serve readers of that redaction. Read from what
+        the engine recorded (the open text and every redaction's own body, partials included), so
+        the rule is the same in every audience's build.
         """
-        outside, regions = mdscan.split_redactions(page.template)
-        places = [((), outside)] + [(region.owners, region.text) for region in regions]
+        places = [((), page.open)] + [(body.owners, open_text(body.body)) for body in self.bodies
+                                      if body.page == page.src]
         defined: dict[str, tuple[str, ...]] = {}
-        used: list[tuple[str, tuple[str, ...]]] = []
-        for owners, text in places:
-            refs, defs = mdscan.footnote_labels(text)
-            for label in defs:
-                defined.setdefault(label, owners)
-            used += [(label, owners) for label in refs]
-        open_uses = {label for label, owners in used if not owners}
+        uses: dict[str, list[tuple[str, ...]]] = {}
+        for owners, place in places:
+            for definition in mdscan.footnote_definitions(place):
+                defined.setdefault(definition.label, owners)
+            for label in mdscan.footnote_uses(place):
+                uses.setdefault(label, []).append(owners)
         for label, where in defined.items():
-            if not where and label not in open_uses and any(label == u for u, _ in used):
-                users = {owner for u, owners in used if u == label for owner in owners}
-                advice = ("move its definition inside the redaction, so that it goes wherever the redaction goes"
-                          if len(users) == 1 else
-                          "it is used in redactions of different participants: give each redaction its own copy")
-                raise ReportError(f"footnote [^{label}] is used only inside a redaction but defined outside it",
-                                  page.path, _line_of(page.raw, f"[^{label}]:"), advice)
-        for label, owners in used:
-            where = defined.get(label)
-            if where and not set(where) <= set(owners):
-                context = "outside it" if not owners else f"in a redaction of '{owners[-1]}'"
-                raise ReportError(f"footnote [^{label}] is defined inside a redaction of '{where[-1]}' but used {context}",
-                                  page.path, _line_of(page.raw, f"[^{label}]:"),
-                                  "define it where every reader of its uses can see it")
+            if not where:
+                continue
+            for owners in uses.get(label, []):
+                if not set(where) <= set(owners):
+                    context = "outside it" if not owners else f"in a redaction of '{owners[-1]}'"
+                    raise ReportError(f"footnote [^{label}] is defined inside a redaction of '{where[-1]}' but used {context}",
+                                      page.path, _line_of(page.raw, f"[^{label}]:"),
+                                      "define it outside the redaction, or use it only where its readers can see it")
+        drop = {label for label, where in defined.items()
+                if not where and uses.get(label) and all(owners for owners in uses[label])
+                and not any(all(self.audience.can_see(o) for o in owners) for owners in uses[label])}
+        if not drop:
+            return text
+        spans = mark_spans(text)
+        kept, position = [], 0
+        for definition in mdscan.footnote_definitions(text):
+            if definition.label in drop and not any(a <= definition.start < b for a, b in spans):
+                kept.append(text[position:definition.start])
+                removed = text[definition.start:definition.end]
+                owners = next(o for o in uses[definition.label])
+                self.relocated.append(Relocated(page.src, removed, owners,
+                                                Location(page.path, _line_of(page.raw, f"[^{definition.label}]:"))))
+                position = definition.end
+        kept.append(text[position:])
+        return "".join(kept)
 
     # ---- resolving placeholders ---------------------------------------------
 
@@ -182,7 +253,7 @@ class Linking:
         return lambda r: markdown_link(page_src, r.page, r.anchor)
 
     def _resolve_statement(self, d: Deferred, validate_only: bool) -> str:
-        return statement_markdown(self.redactions, self.statement_texts, self._redaction_link(d.page))
+        return statement_markdown(self.statement_redactions(), self.statement_texts, self._redaction_link(d.page))
 
     def _resolve_register(self, d: Deferred, validate_only: bool) -> str:
         return register_markdown(self.redactions, self._redaction_link(d.page))
@@ -209,10 +280,20 @@ def _line_of(raw: str, needle: str) -> int | None:
     return None
 
 
-def _plain(text: str) -> str:
-    """Words of a Markdown snippet, for audit fingerprints."""
-    text = PLACEHOLDER.sub(" ", text)
-    return re.sub(r"[^\w’'-]+", " ", text).strip()
+def resolve_link(page_src: str, page_url: str, url: str, pages: dict, by_url: dict[str, str]) -> str | None:
+    """The page a link in page ``page_src`` points to: as a docs path (``other.md``) or a site URL (``other/``)."""
+    parts = urlsplit(html.unescape(url.strip()))
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    as_source = posixpath.normpath(path.lstrip("/") if path.startswith("/")
+                                   else posixpath.join(posixpath.dirname(page_src), path))
+    if as_source in pages:
+        return as_source
+    site = site_path(page_url, url)
+    if site is None:
+        return None
+    return by_url.get(site) or by_url.get(site.rstrip("/"))
 
 
 def relative_url(target: str, base: str) -> str:

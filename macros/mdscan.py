@@ -174,3 +174,144 @@ def footnote_labels(text: str) -> tuple[set[str], set[str]]:
     """Footnote labels referenced and defined in Markdown, outside code."""
     body = prose(text)
     return set(FOOTNOTE_REF.findall(body)), set(FOOTNOTE_DEF.findall(body))
+
+
+# ---- links and embeds of every kind --------------------------------------------------------
+
+URL_ATTRIBUTE = re.compile(r"""\b(?:src|href|data|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+SRCSET = re.compile(r"""\bsrcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)""", re.I)
+
+
+def html_urls(text: str) -> list[str]:
+    """Every URL an HTML (or Markdown with inline HTML) text points at: attributes, srcset, CSS url()."""
+    urls = ["".join(m.groups(default="")) for m in URL_ATTRIBUTE.finditer(text)]
+    for match in SRCSET.finditer(text):
+        urls += [candidate.split()[0] for candidate in "".join(match.groups(default="")).split(",")
+                 if candidate.strip()]
+    urls += ["".join(m.groups(default="")) for m in CSS_URL.finditer(text)]
+    return [url for url in urls if url]
+
+
+def markdown_urls(text: str) -> set[str]:
+    """Every URL a Markdown text links or embeds, outside code: links, images, reference
+    definitions and raw HTML (href, src, srcset, object data, poster, CSS url())."""
+    return link_targets(text) | set(html_urls(prose(text)))
+
+
+# ---- footnotes as Python-Markdown reads them ----------------------------------------------------
+
+# Python-Markdown's rule, at any indentation: inside an admonition or a list it reads the dedented text.
+FOOTNOTE_DEFINITION = re.compile(r"^[ \t]*\[\^([^\]]*)\]:[ ]*(.*)$")
+FOOTNOTE_USE = re.compile(r"(?<!!)\[\^([^\]]*)\](?!\s*:)")
+
+
+@dataclass(frozen=True)
+class FootnoteDefinition:
+    label: str
+    start: int              # character offsets of the whole definition in the text
+    end: int
+    line: int               # 1-based line of ``[^label]:``
+
+
+def footnote_definitions(text: str) -> list[FootnoteDefinition]:
+    """Footnote definitions outside code, each with the extent Python-Markdown gives it: its own
+    block up to the next definition (lazy continuation lines included) and the blocks after it
+    that are indented by four spaces or a tab."""
+    scanned = list(lines(text))
+    offsets, position = [], 0
+    for line in scanned:
+        offsets.append(position)
+        position += len(line.text) + 1
+    found: list[FootnoteDefinition] = []
+    index = 0
+    while index < len(scanned):
+        line = scanned[index]
+        match = None if line.in_code else FOOTNOTE_DEFINITION.match(line.text)
+        if not match:
+            index += 1
+            continue
+        end = index + 1
+        while end < len(scanned) and scanned[end].text.strip() and not scanned[end].in_code \
+                and not FOOTNOTE_DEFINITION.match(scanned[end].text):
+            end += 1                                  # the rest of its block
+        while True:                                   # indented blocks that follow belong to it too
+            probe = end
+            while probe < len(scanned) and not scanned[probe].text.strip():
+                probe += 1
+            indent = line.text[:len(line.text) - len(line.text.lstrip())]
+            if probe >= len(scanned) or not scanned[probe].text.startswith((indent + "    ", indent + "\t")):
+                break
+            end = probe
+            while end < len(scanned) and scanned[end].text.strip() and \
+                    not FOOTNOTE_DEFINITION.match(scanned[end].text):
+                end += 1
+        stop = offsets[end] if end < len(scanned) else len(text)
+        found.append(FootnoteDefinition(match.group(1), offsets[index], stop, line.number))
+        index = end
+    return found
+
+
+def footnote_uses(text: str) -> list[str]:
+    """Labels of the footnote references in a text, outside code (definitions' own labels excluded)."""
+    body = prose(text)
+    body = "\n".join("" if FOOTNOTE_DEFINITION.match(line) else line for line in body.split("\n")) + \
+        "\n" + "\n".join(m.group(2) for line in body.split("\n") if (m := FOOTNOTE_DEFINITION.match(line)))
+    return FOOTNOTE_USE.findall(body)
+
+
+# ---- plain text, for comparing passages --------------------------------------------------------
+
+_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
+_ATTRS = re.compile(r"\{\s*[:#.][^}\n]*\}")
+_TAG = re.compile(r"<[^>]*>")
+_EMPHASIS = re.compile(r"(?<![\w])[*_~]+|[*_~]+(?![\w])|[`#>|]+")
+
+
+def plain_text(text: str) -> str:
+    """Roughly the words a reader gets from Markdown: link and image texts without their targets,
+    no tags, attribute lists, emphasis marks or reference definitions. Cheap, and the same for both
+    sides of a comparison."""
+    text = REF_DEF.sub("\n", text)
+    text = _LINK.sub(lambda m: f" {m.group(1)} ", text)
+    text = _ATTRS.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    text = FOOTNOTE_USE.sub(" ", text)
+    text = re.sub(r"^[ ]{0,3}\[\^[^\]]*\]:", " ", text, flags=re.M)
+    return _EMPHASIS.sub(" ", text)
+
+
+# ---- editors' notes written wrong -------------------------------------------------------------
+
+JINJA_STYLE_COMMENT = re.compile(r"\{#(?!#)[^}]*?#\}", re.S)
+TYPOGRAPHIC_NOTE = re.compile(r"<!\s*-?\s*[\u2012\u2013\u2014\u2015\u2212]")
+UNCLOSED_NOTE = re.compile(r"<!--(?!\[if)")
+
+
+@dataclass(frozen=True)
+class NoteMistake:
+    message: str
+    offset: int               # in the text checked
+    suggestion: str
+
+
+def note_mistake(text: str) -> NoteMistake | None:
+    """An editor's note MkDocs would publish as text: unclosed, opened with a typographic dash, or
+    written as a Jinja comment (``{# #}``, which this project's Jinja does not treat as one)."""
+    body = prose(text)
+    found: list[NoteMistake] = []
+    match = JINJA_STYLE_COMMENT.search(body)
+    if match:
+        found.append(NoteMistake("'{# ... #}' is not a comment here and would be published as text", match.start(),
+                                 "write an editor's note as <!-- ... --> or a Jinja comment as {## ... ##}"))
+    match = TYPOGRAPHIC_NOTE.search(body)
+    if match:
+        found.append(NoteMistake("an editor's note opened with a typographic dash ('<!—') would be published as text",
+                                 match.start(), "an editor may have autocorrected '--': write <!-- ... -->"))
+    remaining = COMMENT.sub(lambda m: " " * len(m.group(0)), body)
+    match = UNCLOSED_NOTE.search(remaining)
+    if match:
+        closer = "'—>'" if re.search(r"[\u2013\u2014]>", body[match.start():]) else "no '-->'"
+        found.append(NoteMistake(f"an editor's note is opened here and never closed ({closer} follows)",
+                                 match.start(), "close it with --> (two hyphens and '>')"))
+    return min(found, key=lambda mistake: mistake.offset) if found else None

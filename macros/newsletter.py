@@ -39,7 +39,7 @@ import markdown
 from lxml import etree, html as lxml_html
 from lxml.html import HtmlElement, builder as E
 
-from .audit import normalise
+from .passages import normalise
 from . import editions
 from .errors import ReportError
 from .formatting import format_value
@@ -199,10 +199,10 @@ def take_statement(body: HtmlElement, session: "Session", canonical: str) -> tup
     section heading goes too if the section holds nothing else); computed from
     the session, with absolute links, when the page does not show it.
     """
-    material = any(r.material for r in session.redactions)
+    material = any(r.material for r in session.statement_redactions())
     on_page = any(d.kind == "statement" and d.page == LANDING and d.visible for d in session.deferred)
     if on_page:
-        first = _first_paragraph(statement_markdown(session.redactions, session.statement_texts, lambda r: "#"))
+        first = _first_paragraph(statement_markdown(session.statement_redactions(), session.statement_texts, lambda r: "#"))
         for paragraph in list(body.iter("p")):
             if normalise(paragraph.text_content()) != first:
                 continue
@@ -225,7 +225,7 @@ def take_statement(body: HtmlElement, session: "Session", canonical: str) -> tup
         page = session.pages.get(r.page)
         return urljoin(canonical, page.url if page is not None else "") + f"#{r.anchor}"
 
-    rendered = markdown.markdown(statement_markdown(session.redactions, session.statement_texts, link))
+    rendered = markdown.markdown(statement_markdown(session.statement_redactions(), session.statement_texts, link))
     return "Redaction summary statement", list(lxml_html.fragments_fromstring(rendered))
 
 

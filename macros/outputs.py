@@ -98,8 +98,6 @@ def mark_confidential(page_html: str, banner: str) -> str:
     return page_html
 
 
-URL_ATTRIBUTE = re.compile(r"""\b(?:src|href|data|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
-SRCSET = re.compile(r"""\bsrcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 REFERENCE_USE = re.compile(r"\]\[([^\]]+)\]|!\[([^\]]+)\](?![\[(])")
 
 
@@ -117,12 +115,29 @@ def site_path(page_url: str, url: str) -> str | None:
 
 
 def html_references(page_url: str, page_html: str) -> set[str]:
-    """Every local path a page's HTML refers to: links, images, ``srcset``, object data, posters."""
-    urls = ["".join(m.groups(default="")) for m in URL_ATTRIBUTE.finditer(page_html)]
-    for match in SRCSET.finditer(page_html):
-        urls += [candidate.split()[0] for candidate in "".join(match.groups(default="")).split(",")
-                 if candidate.strip()]
-    return {path for url in urls if (path := site_path(page_url, url))}
+    """Every local path a page's HTML refers to: links, images, ``srcset``, object data, posters, CSS ``url()``."""
+    return {path for url in mdscan.html_urls(page_html) if (path := site_path(page_url, url))}
+
+
+def declared_files(report: dict, docs_dir: Path, report_file: str) -> set[str]:
+    """The files ``extra_files`` in data/report.yml publishes though no page links them (data a
+    script fetches, a download announced elsewhere): docs-relative paths or glob patterns."""
+    patterns = report.get("extra_files")
+    if patterns is None:
+        return set()
+    line = report.line_of("extra_files") if hasattr(report, "line_of") else None
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ReportError("extra_files must be a list of paths under docs/", report_file, line,
+                          "write extra_files: [data/chart.json, downloads/*.csv]")
+    found: set[str] = set()
+    for index, pattern in enumerate(patterns):
+        where = patterns.item_lines[index] if hasattr(patterns, "item_lines") else line
+        matches = [p for p in docs_dir.glob(pattern.lstrip("/")) if p.is_file()] if pattern.strip() else []
+        if not matches:
+            raise ReportError(f"extra_files: '{pattern}' matches no file under docs/", report_file, where,
+                              "give a path relative to docs/, e.g. data/chart.json or downloads/*.csv")
+        found |= {p.relative_to(docs_dir).as_posix() for p in matches}
+    return found
 
 
 def reference_targets(hidden: str, page_text: str) -> list[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,9 @@ REGISTER_PAGE = "redaction-register.md"
 CACHE_DIR = ".cache/report-engine"
 ENGINE_CSS = ("assets/report.css", "assets/citations.css")      # served from overrides/assets/
 ENGINE_JS = ("assets/citations.js",)
+# Files a site serves at its root for browsers, crawlers and hosts, which no page links to.
+WELL_KNOWN_FILES = ("robots.txt", "favicon.ico", "CNAME", ".nojekyll", "humans.txt", "ads.txt", "security.txt",
+                    ".well-known/security.txt")
 
 
 def fail(error: ReportError) -> PluginError:
@@ -80,6 +84,7 @@ class Build:
         report = self.data.report
         self.session = Session(self.data, self.audience, self.citations,
                                statement_texts=report.get("redaction_statement") or {})
+        self.session.declared_files = outputs.declared_files(report, self.docs_dir, self.data.files["report"])
         self.final_site_dir: Path | None = None
         self.staging: Path | None = None
 
@@ -220,7 +225,7 @@ class Build:
         try:
             self.jinja = templates.sandbox(self.env.env, self.project_dir, self.docs_dir,
                                            self.env.config["include_dir"], ReportUndefined,
-                                           self.session.namespace_type())
+                                           self.session.namespace_type(), self.session.partials)
             records = self._page_records(nav, files)
             names = list(self.env.variables) + list(self.env.env.globals)
             self.session.render_pages(records, self._render_template, names)
@@ -276,38 +281,75 @@ class Build:
 
     @reports_errors
     def on_env(self, env, *, config, files: Files):
-        """Do not copy files that only redacted text uses (every page is converted by now)."""
+        """Publish by reachability: every page is converted by now, so we know what each one links to.
+
+        Pages the audience's text does not reach (decided in pass two) and files under docs/ that
+        no published page, stylesheet or declaration reaches are not written, indexed or listed
+        in the sitemap; each is named once in the log.
+        """
+        session = self.session
+        ours = [f for f in files if f.abs_src_path and
+                Path(os.path.abspath(f.abs_src_path)).is_relative_to(self.docs_dir)]
+        media = {f.src_uri: f for f in ours if not f.is_documentation_page()}
+        by_url: dict[str, str] = {}
+        for src, file in media.items():
+            by_url.setdefault(file.url, src)
+            by_url.setdefault(src, src)
+        reached = {src for src in media if src in session.declared_files or src in self.theme_files()}
+        for file in ours:
+            if file.is_documentation_page() and file.src_uri in session.reachable and file.page is not None:
+                reached |= {by_url[p] for p in outputs.html_references(file.url, file.page.content or "")
+                            if p in by_url}
+        queue = [src for src in reached if src.endswith(".css")]
+        while queue:                        # stylesheets bring the files their url() names
+            css = media[queue.pop()]
+            for url in mdscan.html_urls(Path(css.abs_src_path).read_text(encoding="utf-8", errors="replace")):
+                path = outputs.site_path(css.url, url)
+                if path in by_url and by_url[path] not in reached:
+                    reached.add(by_url[path])
+                    if path.endswith(".css"):
+                        queue.append(by_url[path])
+        for src in sorted(reached):
+            self._check_copied_file(Path(self.docs_dir, src), src)
+        session.media_files = sorted(media)
+        hidden, sources = self._hidden_texts()
+        named = outputs.withheld_assets({src: media[src].url for src in media if src not in reached}, hidden, set())
+        session.withheld_assets = [(src, sources[index]) for src, index in sorted(named.items())]
+        named.update(outputs.withheld_assets({src: session.pages[src].url for src in session.withheld_pages},
+                                             hidden, set()))
+        docs = self.config.docs_dir.rstrip("/").rsplit("/", 1)[-1]
+        for file in ours:
+            src = file.src_uri
+            if (src in media and src not in reached) or (file.is_documentation_page() and src in session.withheld_pages):
+                files.remove(file)
+                why = "only redacted text links to it" if src in named else "nothing it publishes links to it"
+                log.info(f"{docs}/{src} is not in the {self.audience} build: {why}")
+        return env
+
+    def _hidden_texts(self) -> tuple[list[str], list[Location]]:
+        """Text this audience does not get (redacted bodies, editors' notes, footnotes that went with
+        redactions), with where each came from: a file named there and nowhere else is withheld."""
         pages = self.session.pages
-        blocks = self.session.hidden_blocks
         hidden = [block.body + "\n" + "\n".join(f"({url})" for url in outputs.reference_targets(block.body, pages[block.page].output))
-                  for block in blocks]
-        sources = [block.redaction.location for block in blocks]
+                  for block in self.session.hidden_blocks]
+        sources = [block.redaction.location for block in self.session.hidden_blocks]
+        hidden += [moved.text for moved in self.session.relocated]
+        sources += [moved.location for moved in self.session.relocated]
         if self.audience.kind != "internal":        # a file named only in an editor's note goes with the note
             for record in pages.values():
                 notes = mdscan.strip_comments(record.template)[1]
                 if notes:
                     hidden.append("\n".join(notes))
                     sources.append(Location(record.path))
-        visible: set[str] = set()
-        for file in files.documentation_pages():
-            if file.page is not None and file.page.content:
-                visible |= outputs.html_references(file.url, file.page.content)
-        media = {f.src_uri: f.url for f in files.media_files() if f.abs_src_path and
-                 Path(os.path.abspath(f.abs_src_path)).is_relative_to(self.docs_dir)}
-        for src in media:
-            self._check_copied_file(Path(self.docs_dir, src), src)
-        self.session.media_files = sorted(media)
-        for src, index in sorted(outputs.withheld_assets(media, hidden, visible).items()):
-            files.remove(files.get_file_from_path(src))
-            self.session.withheld_assets.append((src, sources[index]))
-            log.info(f"{src} is used only in text the {self.audience} build leaves out ({sources[index]}): not copied")
-        # A page outside the nav that only redacted text links to belongs to that redaction.
-        unlisted = {src: record.url for src, record in pages.items() if not record.in_nav and src != "index.md"}
-        for src in sorted(outputs.withheld_assets(unlisted, hidden, visible)):
-            files.remove(files.get_file_from_path(src))
-            self.session.withheld_pages.add(src)
-            log.info(f"{src} is linked only from redacted text: not in the {self.audience} build")
-        return env
+        return hidden, sources
+
+    def theme_files(self) -> set[str]:
+        """Files under docs/ that mkdocs.yml and the theme declare: styles, scripts, logo, favicon."""
+        declared = [str(getattr(item, "path", item)) for item in
+                    [*self.config["extra_css"], *self.config["extra_javascript"]]]
+        theme = self.config["theme"]
+        declared += [str(theme[key]) for key in ("logo", "favicon") if key in theme and theme[key]]
+        return {posixpath.normpath(path.lstrip("/")) for path in declared if "://" not in path} | set(WELL_KNOWN_FILES)
 
     def _check_copied_file(self, path: Path, src: str) -> None:
         """Files MkDocs copies as they are must not bring non-public data with them."""
@@ -352,7 +394,8 @@ class Build:
         sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
                    for p in self.session.pages.values()}
         findings = audit.audit_site(site, audit.fingerprints(self.session),
-                                    comments_allowed=self.audience.kind == "internal", sources=sources)
+                                    comments_allowed=self.audience.kind == "internal", sources=sources,
+                                    theme_comments=audit.theme_comment_patterns(self.config.theme.dirs))
         if findings:
             outputs.discard(self.staging) if self.staging else None
             raise fail(audit.findings_error(findings, site))
@@ -376,11 +419,10 @@ class Build:
 
 
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
-JINJA_COMMENT_HABIT = re.compile(r"\{#\s.*?#\}", re.S)
 
 
 def check_page_source(raw: str, template: str, meta: dict, path: str) -> None:
-    """Mistakes MkDocs would publish silently: broken front matter, ``{# #}`` comments."""
+    """Mistakes MkDocs would publish silently: broken front matter, editors' notes written wrong."""
     match = FRONT_MATTER.match(raw)
     if match and not meta:
         try:
@@ -393,16 +435,42 @@ def check_page_source(raw: str, template: str, meta: dict, path: str) -> None:
                               mark.line + 2 if mark else 1, "check the YAML between the two --- lines") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ReportError("front matter must be a mapping of fields", path, 2, "write e.g. title: Summary")
-    comment = JINJA_COMMENT_HABIT.search(mdscan.prose(template))
-    if comment:
-        line = front_matter_lines(raw, template) + template[:template.find(comment.group(0))].count("\n") + 1
-        raise ReportError("'{# ... #}' would be published as text", path, line,
-                          "Jinja comments are written {## ... ##} in this project")
+    templates.check_notes(template, path, front_matter_lines(raw, template))
+
+
+REFUSED_COMMANDS = {
+    "gh-deploy": ("`mkdocs gh-deploy` would replace every published edition with this one build, "
+                  "past the engine's checks", "publish an edition with `python -m macros publish`"),
+}
+
+
+def on_startup(*, command: str, dirty: bool) -> None:
+    """MkDocs names its command to the plugins it knows at start-up: deploying is the engine's job."""
+    if command in REFUSED_COMMANDS:
+        message, suggestion = REFUSED_COMMANDS[command]
+        raise fail(ReportError(message, f"mkdocs {command}", None, suggestion))
+
+
+def running_command() -> str | None:
+    """The MkDocs command this build runs under, as MkDocs' command line (click) knows it.
+
+    mkdocs-macros loads the engine after MkDocs has told its plugins the command (``on_startup``),
+    so until the engine is a plugin of its own it asks the command line's context instead.
+    """
+    try:
+        import click
+        context = click.get_current_context(silent=True)
+    except ImportError:  # pragma: no cover - MkDocs depends on click
+        return None
+    return context.info_name if context is not None else None
 
 
 def define_env(env: Any) -> None:
     """mkdocs-macros entry point."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    command = running_command()
+    if command:
+        on_startup(command=command, dirty=False)
     try:
         build = Build(env)
         build.configure()

@@ -14,7 +14,7 @@ this order, and refuses with one line at the first problem:
 4. the public build passes, including the leak audit that ends every build.
 
 The build runs in a child process (``mkdocs build``, as an author runs it) into
-a temporary folder, with ``MIKE_DOCS_VERSION`` set so that
+a temporary folder, with ``REPORT_EDITION`` set so that
 :mod:`macros.editions` points canonical URLs at the edition's folder. mike's
 Python API then commits that folder: the edition under its id and label,
 ``latest`` moved to it if it is the newest edition (as redirects, which GitHub
@@ -133,6 +133,7 @@ def publish(config_file: Path, args: argparse.Namespace) -> Plan:
     with tempfile.TemporaryDirectory(prefix="report-edition-") as scratch:
         site = Path(scratch) / "site"
         build(config_file, site, edition)
+        audit_built_site(config_file, site)
         plan.files = sum(1 for _ in git_utils.walk_real_files(str(site)))
         plan.newsletter = sum(1 for p in (site / NEWSLETTER_DIR).rglob("*") if p.is_file())
         if args.dry_run:
@@ -230,6 +231,25 @@ def build(config_file: Path, site: Path, edition: str) -> None:
     for line in output.splitlines():
         if line.startswith("WARNING"):
             log.warning(line.split("-", 1)[-1].strip())
+
+
+def audit_built_site(config_file: Path, site: Path) -> None:
+    """Audit the very folder about to be deployed, against a fresh strict build of the public report.
+
+    The build's exit status alone is not trusted: a ``mkdocs.yml`` without the engine builds
+    fine and would deploy raw redaction blocks. A build that never ran the engine is refused.
+    """
+    from .commands import audit_folder
+
+    try:
+        findings = audit_folder(site, config_file, "public", strict=True)
+    except ReportError as error:
+        raise Refusal(f"the audit of the folder to deploy failed, nothing was deployed: {one_line(str(error))}") from None
+    if findings:
+        first = findings[0]
+        where = first.output.relative_to(site).as_posix() if site in first.output.parents else first.output.name
+        raise Refusal(f"leak audit failed on the folder to deploy: '{where}' contains {first.fingerprint.kind} "
+                      f"({first.fingerprint.location}); nothing was deployed")
 
 
 def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, remote: str) -> None:

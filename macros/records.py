@@ -36,6 +36,7 @@ class PageRecord:
     output: str = ""               # after pass two
     html: str = ""                 # as MkDocs converted it
     title: str = ""
+    open: str = ""                 # the rendered text outside every redaction (editors' notes removed)
 
 
 @dataclass
@@ -85,3 +86,14 @@ class AnonymousMention:
     location: Location
     before: str = ""
     after: str = ""
+
+
+@dataclass
+class Relocated:
+    """A footnote definition written in the open but used only inside redactions of ``owners``:
+    it left the page for this audience."""
+
+    page: str
+    text: str
+    owners: tuple[str, ...]
+    location: Location

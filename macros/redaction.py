@@ -9,6 +9,7 @@ it is then shown, marked for review, or replaced.
 from __future__ import annotations
 
 import html
+import re
 import textwrap
 from dataclasses import dataclass
 
@@ -42,6 +43,57 @@ class Redaction:
         if self.material_number is not None:
             return f"material-redaction-{self.material_number}"
         return f"redaction-{self.owner}-{self.owner_number}"
+
+
+# Pass one marks where each shown redaction's body stands, so that pass two can tell the report's
+# open text from what participants own however the page was written (partials, macros that wrap
+# redact): ``\x0eN\x0f`` opens the body of redaction N and ``\x0e/N\x0f`` closes it. Pass two
+# removes the marks before anything else reads the text.
+MARK = re.compile("\x0e(/?)(\\d+)\x0f")
+
+
+def body_start(number: int) -> str:
+    return f"\x0e{number}\x0f"
+
+
+def body_end(number: int) -> str:
+    return f"\x0e/{number}\x0f"
+
+
+def strip_marks(text: str) -> str:
+    return MARK.sub("", text)
+
+
+def open_text(text: str, separator: str = " ; ") -> str:
+    """The text outside every marked redaction body (bodies give way to ``separator``)."""
+    out: list[str] = []
+    depth, position = 0, 0
+    for match in MARK.finditer(text):
+        if depth == 0:
+            out.append(text[position:match.start()])
+        depth += -1 if match.group(1) else 1
+        depth = max(depth, 0)
+        if depth == 0 and match.group(1):
+            out.append(separator)
+        position = match.end()
+    if depth == 0:
+        out.append(text[position:])
+    return "".join(out)
+
+
+def mark_spans(text: str) -> list[tuple[int, int]]:
+    """Where the outermost marked bodies stand in ``text`` (start, end offsets)."""
+    spans, depth, start = [], 0, 0
+    for match in MARK.finditer(text):
+        if not match.group(1):
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                spans.append((start, match.end()))
+    return spans
 
 
 def is_inline(body: str) -> bool:
@@ -78,9 +130,10 @@ def visible_markup(r: Redaction, body: str) -> str:
     label = html.escape("; ".join(details), quote=True)
     if r.inline:
         return (f'<mark class="redacted-inline" id="{r.anchor}" data-owner="{r.owner}" '
-                f'title="{label}">{body}</mark>')
+                f'title="{label}">{body_start(r.number)}{body}{body_end(r.number)}</mark>')
     block = (f'<div class="redacted-passage" id="{r.anchor}" data-owner="{r.owner}" markdown>\n'
-             f'<p class="redacted-passage__label">{label}</p>\n\n{textwrap.dedent(body).strip(chr(10))}\n\n</div>')
+             f'<p class="redacted-passage__label">{label}</p>\n\n{body_start(r.number)}\n\n'
+             f'{textwrap.dedent(body).strip(chr(10))}\n\n{body_end(r.number)}\n\n</div>')
     return "\n\n" + textwrap.indent(block, r.indent) + "\n\n"
 
 

@@ -19,12 +19,12 @@ from typing import Any, Callable, Iterable
 
 from . import numbering
 from .audience import Audience
-from .data import Private, ReportData
+from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
 from .facts import audience_view, fact_text
 from .linking import Linking
 from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
-                      RedactedBody, placeholder)
+                      RedactedBody, Relocated, placeholder)
 from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
 from .sources import Location, template_line
 from .template_errors import template_error
@@ -53,9 +53,11 @@ class Session(Linking):
         self.audience = audience
         self.citations = citations
         self.statement_texts = statement_texts or {}
+        # Never-named participants go by their pseudonym in the data an audience may not know them from.
+        self.namespaces = with_public_names(data.namespaces, data.participants, audience.knows)
         self.variables: dict[str, Any] = {
             name: audience_view(value, audience.can_see, self._check_owner)
-            for name, value in data.namespaces.items()
+            for name, value in self.namespaces.items()
         }
         self.pages: dict[str, PageRecord] = {}
         self.current: PageRecord | None = None
@@ -71,7 +73,12 @@ class Session(Linking):
         self.hidden_targets: dict[str, Redaction] = {}      # labels inside redactions this audience cannot see
         self.withheld_assets: list[tuple[str, Location]] = []
         self.media_files: list[str] = []           # docs-relative, for the audit
-        self.withheld_pages: set[str] = set()      # pages only redacted text links to
+        self.withheld_pages: set[str] = set()      # pages nothing the audience reads links to
+        self.reachable: set[str] = set()           # pages the audience's build publishes
+        self.open_reachable: set[str] = set()      # pages the report's open text reaches
+        self.declared_files: set[str] = set()      # files published though nothing links them
+        self.relocated: list[Relocated] = []       # footnote definitions that went with redactions
+        self.partials: dict[str, str] = {}         # project-relative path -> source of each included partial
 
     # ---- where we are -------------------------------------------------
 
@@ -105,6 +112,10 @@ class Session(Linking):
                               suggestion=did_you_mean(str(pid), self.data.participants, "participant ids"))
         return self.data.participants[pid]
 
+    def participant_location(self, pid: str) -> Location:
+        """Where a participant is declared: data/report.yml and its line."""
+        return Location(self.data.files.get("report", "data/report.yml"), self.data.participants[pid].line)
+
     def _defer(self, kind: str, *args: Any) -> str:
         self.deferred.append(Deferred(kind, args, self.current.src if self.current else "",
                                       self.location(), self.visible))
@@ -115,7 +126,7 @@ class Session(Linking):
     @macro
     def fact(self, path: str) -> str:
         """The value at a dotted path, formatted for prose."""
-        return fact_text(self.data.namespaces, path, self._check_owner)
+        return fact_text(self.namespaces, path, self._check_owner)
 
     @macro
     def org(self, pid: str, anonymous: bool = False) -> str:
@@ -123,7 +134,7 @@ class Session(Linking):
         participant = self._participant(pid)
         if not isinstance(anonymous, bool):
             raise ReportError(f"anonymous takes true or false, got {anonymous!r}", suggestion="write anonymous=true")
-        if not anonymous:
+        if not anonymous and participant.named:
             return participant.name
         if not participant.pseudonym:
             raise ReportError(f"participant '{pid}' has no pseudonym for an anonymous mention",

@@ -25,6 +25,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from . import mdscan
 from .errors import ReportError
 
 PARTIALS = "partials"
@@ -67,15 +68,39 @@ class Macro:
     __html__ = __str__
 
 
+def check_notes(text: str, path: str, offset: int = 0) -> None:
+    """Editors' notes written so that MkDocs would publish them fail with their file and line."""
+    mistake = mdscan.note_mistake(text)
+    if mistake is not None:
+        raise ReportError(mistake.message, path, offset + text.count("\n", 0, mistake.offset) + 1, mistake.suggestion)
+
+
+class PartialLoader(jinja2.FileSystemLoader):
+    """Partials from one folder, checked like pages and remembered (the audit reads their notes)."""
+
+    def __init__(self, folder: Path, project_dir: Path, seen: dict[str, str]) -> None:
+        super().__init__(str(folder))
+        self.project_dir = project_dir
+        self.seen = seen
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        path = Path(filename).resolve()
+        display = path.relative_to(self.project_dir).as_posix() if path.is_relative_to(self.project_dir) else filename
+        check_notes(source, display)
+        self.seen[display] = source
+        return source, filename, uptodate
+
+
 def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include_dir: str,
-            undefined: type, namespace: type) -> ImmutableSandboxedEnvironment:
+            undefined: type, namespace: type, partials_seen: dict[str, str] | None = None) -> ImmutableSandboxedEnvironment:
     """A sandboxed copy of mkdocs-macros' environment: same delimiters, filters and tests."""
     partials = (project_dir / include_dir).resolve() if include_dir else project_dir / PARTIALS
     if partials == docs_dir or docs_dir in partials.parents:
         raise ReportError(f"include_dir '{include_dir}' is inside docs/, whose files MkDocs publishes",
                           "mkdocs.yml", None, f"keep partials outside docs/, e.g. in {PARTIALS}/ next to mkdocs.yml")
     env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(partials)), undefined=undefined,
+        loader=PartialLoader(partials, project_dir, {} if partials_seen is None else partials_seen), undefined=undefined,
         extensions=[type(ext) for ext in base.extensions.values()],
         **{name: getattr(base, name) for name in DELIMITERS})
     env.filters.update(base.filters)

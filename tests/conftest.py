@@ -132,3 +132,14 @@ def assert_clean_failure(result: Result, file: str, line: int | None, *fragments
     for fragment in fragments:
         assert fragment in message, message
     return message
+
+
+def declare(report: "Report", *files: str) -> None:
+    """Publish files under docs/ that no page links to (``extra_files`` in data/report.yml)."""
+    path = report.root / "data" / "report.yml"
+    text = path.read_text(encoding="utf-8")
+    if "extra_files:" not in text:
+        text += "extra_files: []\n"
+    listed = text.split("extra_files: [", 1)[1].split("]", 1)[0]
+    names = [n for n in listed.split(", ") if n] + list(files)
+    path.write_text(text.replace(f"extra_files: [{listed}]", f"extra_files: [{', '.join(names)}]"), encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from conftest import assert_clean_failure
+from conftest import assert_clean_failure, declare
 from macros.commands import audit_folder
 
 SECRET = "Helios keeps a shadow cluster outside the monitored network"
@@ -39,6 +39,7 @@ def test_planted_redacted_text_fails_the_build(report):
     write_report(report)
     first = report.build()
     report.write("docs/notes.txt", f"Draft notes: {SECRET}.\n")      # MkDocs copies it verbatim
+    declare(report, "notes.txt")                                      # and the report publishes it
     result = report.build(expect_ok=False)
     message = assert_clean_failure(result, "docs/index.md", 5, "leak audit failed", "'notes.txt'", "redacted text")
     assert SECRET not in message                                       # the log does not repeat the secret
@@ -49,6 +50,7 @@ def test_planted_redacted_text_fails_the_build(report):
 def test_planted_real_name_fails_the_build(report):
     write_report(report)
     report.write("docs/press.txt", "Quill Research reviewed every agent pull request by hand.\n")
+    declare(report, "press.txt")
     result = report.build(expect_ok=False)
     assert_clean_failure(result, "docs/index.md", 11, "'press.txt'", "real name behind a pseudonym")
 
@@ -56,9 +58,11 @@ def test_planted_real_name_fails_the_build(report):
 def test_planted_editors_note_and_asset_name_fail_the_build(report):
     write_report(report)
     report.write("docs/todo.md.txt", "confirm the hand-review claim with Quill before publication\n")
+    declare(report, "todo.md.txt")
     result = report.build(expect_ok=False)
     assert_clean_failure(result, "docs/index.md", None, "'todo.md.txt'", "editor's note")
     (report.root / "docs/todo.md.txt").unlink()
+    report.write("data/report.yml", (report.root / "data/report.yml").read_text().replace("extra_files: [todo.md.txt]", ""))
     report.write("docs/extra/shadow-cluster-map.svg", "<svg/>")       # a second copy is withheld too
     result = report.build()
     assert not (result.site / "extra" / "shadow-cluster-map.svg").exists()
@@ -75,7 +79,7 @@ def test_audit_command_checks_any_folder(report, tmp_path):
     shutil.copytree(internal.site, upload)
     findings = audit_folder(upload, report.root / "mkdocs.yml", "public")
     kinds = {f.fingerprint.kind for f in findings}
-    assert {"redacted text", "editor's note", "asset used only in redacted text"} <= kinds
+    assert {"redacted text", "editor's note", "file used only in text this audience does not get"} <= kinds
     assert any(f.output.name == "shadow-cluster-map.svg" for f in findings)
     assert audit_folder(public.site, report.root / "mkdocs.yml", "public") == []
 

@@ -230,6 +230,8 @@ def test_publishing_refuses_to_overwrite_a_published_edition(copy):
 def test_publishing_refuses_a_build_that_fails_the_leak_audit(copy):
     set_edition(copy, "2026-05", "May to June 2026")
     (copy / "docs" / "notes.txt").write_text(f"Reminder: {SECRET}.\n", encoding="utf-8")
+    with (copy / "data" / "report.yml").open("a", encoding="utf-8") as report_yml:
+        report_yml.write("extra_files: [notes.txt]\n")
     commit(copy, "A planted leak")
     before = ref(copy)
     assert_refused(publish(copy), "leak audit failed", "notes.txt", "nothing was deployed")
@@ -240,10 +242,12 @@ def test_publishing_refuses_a_build_that_fails_the_leak_audit(copy):
 def test_plain_mike_deploy_is_refused(copy):
     mike = Path(sys.executable).with_name("mike")
     before = ref(copy)
-    proc = subprocess.run([str(mike), "deploy", "2026-05", "latest"], cwd=copy, capture_output=True, text=True,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=300)
+    proc = subprocess.run([str(mike), "deploy", "--update-aliases", "2026-05", "latest"], cwd=copy,
+                          capture_output=True, text=True,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1",
+                               "PATH": f"{mike.parent}{os.pathsep}{os.environ.get('PATH', '')}"}, timeout=300)
     assert proc.returncode != 0
-    assert "python -m macros publish" in proc.stderr
+    assert "python -m macros publish" in proc.stderr + proc.stdout
     assert ref(copy) == before
 
 

@@ -64,7 +64,7 @@ def test_public_report_structure(built):
     assert "February 16, 2026 to March 16, 2026" in summary
     assert "Section 3.1" in summary
     nav = (site / "index.html").read_text()
-    for label in ("1 How the exercise ran", "Appendix B: Anthropic", "Appendix F: Incident catalogue"):
+    for label in ("1 How the exercise ran", "Appendix B: Anthropic", "Appendix G: Incident catalogue"):
         assert label in nav
     assert "How to cite this report" in nav
     bib = (site / "report.bib").read_text()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import assert_clean_failure
+from conftest import assert_clean_failure, declare
 
 NOTE = "Helios asked us to cut the Iowa example until they confirm"
 
@@ -16,7 +16,7 @@ def all_text(site) -> str:
                      if p.is_file() and p.suffix in (".html", ".json", ".xml", ".md", ".txt", ".bib", ".svg"))
 
 
-def test_footnote_used_only_inside_a_redaction_must_be_defined_there(report):
+def test_footnote_used_only_inside_a_redaction_goes_with_it(report):
     report.page("index.md", """
         # Summary
 
@@ -27,13 +27,13 @@ def test_footnote_used_only_inside_a_redaction_must_be_defined_there(report):
         [^a]: Footnote alpha is about the cluster.
         Lazy continuation line of footnote alpha mentions the secret Iowa datacenter.
         """)
-    for audience in (None, "internal"):
-        result = report.build(audience, expect_ok=False)
-        assert_clean_failure(result, "docs/index.md", 7, "footnote [^a] is used only inside a redaction",
-                             "move its definition inside the redaction")
+    public = report.build()
+    assert "Iowa" not in all_text(public.site) and "Footnote alpha" not in all_text(public.site)
+    for audience in ("participant:helios", "internal"):
+        assert "Lazy continuation line of footnote alpha mentions the secret Iowa datacenter." in report.build(audience).page()
 
 
-def test_indented_footnote_definition_counts_too(report):
+def test_indented_footnote_definition_goes_with_the_redaction_too(report):
     report.config["markdown_extensions"] = ["admonition", "footnotes"]
     report.page("index.md", """
         # Summary
@@ -43,8 +43,8 @@ def test_indented_footnote_definition_counts_too(report):
         !!! note
             [^d]: The helios budget for agent compute doubled in March.
         """)
-    result = report.build(expect_ok=False)
-    assert_clean_failure(result, "docs/index.md", 6, "footnote [^d] is used only inside a redaction")
+    assert "agent compute doubled" not in all_text(report.build().site)
+    assert "agent compute doubled" in report.build("participant:helios").page()
 
 
 def test_footnote_defined_inside_but_used_outside(report):
@@ -118,8 +118,8 @@ def test_namespace_assignment_inside_a_redaction_is_refused(report):
         assert_clean_failure(result, "docs/index.md", 4, "inside a redaction", "namespace")
 
 
-def test_audit_reads_redacted_source_even_when_rendering_moved_it(report):
-    """Sabotage: a redaction body rendered elsewhere by a broken engine is still found by the audit."""
+def test_audit_reads_what_the_engine_recorded_even_when_rendering_shows_it(report):
+    """Sabotage: a broken engine that shows every redaction is caught from the bodies it recorded."""
     report.page("index.md", """
         # Summary
 
@@ -131,11 +131,10 @@ def test_audit_reads_redacted_source_even_when_rendering_moved_it(report):
         """)
     session = report.root / "macros" / "session.py"
     source = session.read_text()
-    session.write_text(source.replace(
-        "self.bodies.append(RedactedBody(redaction, redaction.page, body, owners))",
-        "pass").replace("if visible and self.visible:", "if True:"))
+    assert "if visible and self.visible:" in source
+    session.write_text(source.replace("if visible and self.visible:", "if True:"))
     result = report.build(expect_ok=False)
-    assert_clean_failure(result, "docs/index.md", None, "leak audit failed", "redacted source text")
+    assert_clean_failure(result, "docs/index.md", 3, "leak audit failed", "redacted text")
 
 
 def test_nested_redaction_notes_are_no_false_alarm_for_the_outer_owner(report):
@@ -345,6 +344,7 @@ def test_fingerprints_match_whatever_punctuation_follows(report):
         {% endcall %}
         """)
     report.write("docs/notes.txt", "see: helios keeps its evaluation fleet in a separate network segment, and more\n")
+    declare(report, "notes.txt")
     result = report.build(expect_ok=False)
     assert_clean_failure(result, "docs/index.md", 3, "'notes.txt'")
 
@@ -391,7 +391,7 @@ def test_footnote_defined_in_another_owners_redaction(report):
 
 def test_files_that_would_publish_private_data_are_refused(report):
     report.write("data/facts.yml", "count: !private {owner: helios, value: 7}\n")
-    report.page("index.md", "# Summary\n")
+    report.page("index.md", "# Summary\n\n[Download the data](downloads/facts.yml)\n")
     (report.root / "docs/downloads").mkdir()
     (report.root / "docs/downloads/facts.yml").symlink_to(report.root / "data/facts.yml")
     assert_clean_failure(report.build(expect_ok=False), "docs/downloads/facts.yml", None, "links to a file outside docs/")
@@ -427,7 +427,6 @@ def test_a_file_named_only_in_an_editors_note_is_not_copied(report):
     report.write("docs/assets/helios-draft-chart.png", "x")
     report.page("index.md", "# Summary\n\n<!-- editor: add ![chart](assets/helios-draft-chart.png) once Helios agrees -->\n")
     assert not (report.build().site / "assets" / "helios-draft-chart.png").exists()
-    assert (report.build("internal").site / "assets" / "helios-draft-chart.png").exists()
 
 
 # ---- third review round: no false alarms for honest reports ------------------------------
@@ -454,7 +453,7 @@ def test_honest_reports_raise_no_false_alarms(report):
         {% call redact("helios") %}
         The company considers the figure approximate and may revise it.
         Helios also relied on {{ cite("greenblatt2023control") }} and {{ cite("muller2024b") }}.
-        The evaluation suite had {{ fact("facts.tasks") }} tasks in total across all participants.
+        Helios ran all {{ fact("facts.tasks") }} tasks of the suite on two internal models.
         Its chart.png draft differs.
         {% endcall %}
 
