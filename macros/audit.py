@@ -27,7 +27,8 @@ from . import passages as passages_module
 from .data import Private
 from .errors import ReportError
 from .facts import private_values, text_leaves
-from .passages import EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, normalise, passages, text_passages
+from .passages import (EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, normalise, passages, slugify,
+                       text_passages, token_pattern, word_pattern)
 from .records import PLACEHOLDER
 from .redaction import strip_marks
 from .sources import Location
@@ -113,7 +114,10 @@ def fingerprints(session) -> list[Fingerprint]:
             if reference not in declared:
                 fingerprints_.append(Fingerprint("reference cited only in text this audience does not get",
                                                  reference, use.location))
-    fingerprints_ += list(_linkage(session))
+    linkage: dict[str, Fingerprint] = {}
+    for fp in _linkage(session):                   # the first mention of a claim names its line
+        linkage.setdefault(fp.text, fp)
+    fingerprints_ += linkage.values()
     fingerprints_ += list(_never_named(session))
     return fingerprints_
 
@@ -181,17 +185,7 @@ def _never_named(session) -> Iterator[Fingerprint]:
                           word_pattern(name), where, pattern=True, anchor=name.split()[0])
         for token in {participant.id.lower(), slugify(participant.name)}:
             yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), in a file name, URL or id",
-                              word_pattern(token), where, pattern=True, anchor=token.split("-")[0], where="names")
-
-
-def word_pattern(words: str) -> str:
-    """Case-folded words, not inside other words: letters and digits are word characters, '-' and '_' are not."""
-    body = r"[\s_-]+".join(re.escape(w) for w in re.split(r"[\s_-]+", words) if w)
-    return r"(?<![a-z0-9])" + body + r"(?![a-z0-9])"
-
-
-def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", normalise(name)).strip("-")
+                              token_pattern(token), where, pattern=True, anchor=token, where="names")
 
 
 # ---- reading outputs ---------------------------------------------------------------
@@ -270,12 +264,17 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         return findings
     sources = sources or {}
     theme_comments = list(theme_comments)
-    search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " in fp.text)
-    words = [fp for fp in prints if not fp.pattern and " " not in fp.text]     # file names, single tokens
+    search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern)
+    words = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " not in fp.text)  # in file names
     patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         relative = path.relative_to(site).as_posix()
-        raw, content = read_output(path)
+        if not prints:                                 # only the pages' comments to check
+            if comments_allowed or relative not in sources:
+                continue
+            raw, content = path.read_text(encoding="utf-8", errors="replace"), ""
+        else:
+            raw, content = read_output(path)
         if not comments_allowed and relative in sources:
             for comment in HTML_COMMENT.finditer(raw):
                 if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
@@ -284,7 +283,7 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
                     break
         name = normalise(relative)
         hits = [fp for _, fp in search.find(content)]
-        hits += [fp for fp in words if fp.text in content or fp.text in name]
+        hits += [fp for _, fp in words.find(name) if fp not in hits]
         names: str | None = None
         windows: dict[str, list[str]] = {}
         for fp, pattern in patterns:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 
+from . import mdscan
 from . import passages as text
 from .errors import ReportError
 from .facts import private_values, text_leaves
-from .redaction import open_text
+from .redaction import open_text, outermost_spans
 from .sources import Location
 
 
@@ -28,8 +29,10 @@ def check_conflicts(session) -> None:
     prints: list[tuple[str, Location, str]] = []
     for body in session.bodies:
         owner = body.owners[-1]
+        # A redaction's own replacement and note are its public version: repeating the body there is fine.
+        own = text.corpus([body.redaction.replacement or "", body.redaction.note or ""])
         prints += [(p, body.redaction.location, f"redacted for '{owner}'")
-                   for p in text.text_passages(open_text(body.body))]
+                   for p in text.text_passages(open_text(body.body)) if p not in own]
     for private in private_values(session.data.namespaces):
         if not session.audience.can_see(private.owner):     # its owner's build prints it in loops
             prints += [(p, Location(private.source, private.line), f"private to '{private.owner}'")
@@ -45,24 +48,32 @@ def check_conflicts(session) -> None:
         hit = search.first(text.corpus([page.open]))
         if hit is not None:
             passage, (_, where, what) = hit
-            line = line_of_passage(page.raw, passage)
             words = " ".join(passage.split()[:6])
             raise ReportError(
-                f"a passage {what} is also written in open text at {Location(page.path, line)} "
+                f"a passage {what} is also written in open text at {open_copy(session, page, passage)} "
                 f"(\u201c{words}\u2026\u201d)", where.file, where.line,
                 "a passage is either redacted or public: delete the open copy, or take the passage out "
                 "of the redaction if it may be published")
 
 
 def declared_text(session) -> str:
-    """Text the report declares where it stands: data values as printed, replacements and notes."""
-    pieces = [leaf for leaf in text_leaves(session.data.namespaces)]
-    for redaction in session.redactions:
-        pieces += [redaction.replacement or "", redaction.note or ""]
-    return text.corpus(pieces)
+    """Text the report's data declares, as printed: public or private, its rules are the data's."""
+    return text.corpus(text_leaves(session.data.namespaces))
 
 
 FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
+
+
+def open_copy(session, page, passage: str) -> Location:
+    """Where the open copy stands: in the page, or in a partial it includes."""
+    line = line_of_passage(page.raw, passage)
+    if line is not None:
+        return Location(page.path, line)
+    for path, source in session.partials.items():
+        line = line_of_passage(source, passage)
+        if line is not None:
+            return Location(path, line)
+    return Location(page.path)
 
 
 def line_of_passage(raw: str, passage: str) -> int | None:
@@ -70,5 +81,18 @@ def line_of_passage(raw: str, passage: str) -> int | None:
     words = passage.split()[:4]
     pattern = re.compile(r"\W+".join(re.escape(w.strip(text.EDGE_PUNCTUATION)) for w in words if
                                      w.strip(text.EDGE_PUNCTUATION)), re.I)
-    match = pattern.search(raw.translate(FOLD)) if words else None
+    if not words:
+        return None
+    folded = raw.translate(FOLD)
+    matches = list(pattern.finditer(folded))
+    calls = call_spans(folded)
+    # The open copy: an occurrence outside every {% call %} block.
+    match = next((m for m in matches if not any(a <= m.start() < b for a, b in calls)), None)
     return raw.count("\n", 0, match.start()) + 1 if match else None
+
+
+def call_spans(template: str) -> list[tuple[int, int]]:
+    """Where the bodies of ``{% call %}`` blocks stand in a template (outermost ones; the opening
+    tag, which holds a redaction's public replacement and note, is not part of the body)."""
+    return outermost_spans(((tag.group(1) == "call", tag.start(), tag.end())
+                            for tag in mdscan.JINJA_CALL.finditer(template)), inner=True)

@@ -19,7 +19,7 @@ from . import mdscan, numbering
 from .outputs import site_path
 from .errors import ReportError, did_you_mean
 from .conflicts import check_conflicts
-from .records import PLACEHOLDER, Deferred, PageRecord, Relocated
+from .records import PLACEHOLDER, AnonymousMention, Deferred, PageRecord, Relocated
 from .redaction import (Redaction, mark_spans, open_text, register_markdown, statement_markdown,
                         strip_marks)
 from .sources import Location
@@ -82,6 +82,17 @@ class Linking:
         for page in self.pages.values():
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
+            self._typed_pseudonyms(page)
+
+    def _typed_pseudonyms(self, page: PageRecord) -> None:
+        """A pseudonym typed by hand is a mention too: the audit ties its claim to the real name."""
+        for participant in self.data.participants.values():
+            if not participant.pseudonym or self.audience.knows(participant.id):
+                continue
+            for match in re.finditer(r"(?<![\w-])" + re.escape(participant.pseudonym) + r"(?![\w-])", page.output):
+                self.anonymous.append(AnonymousMention(participant.id, Location(page.path),
+                                                       page.output[max(0, match.start() - 400):match.start()],
+                                                       page.output[match.end():match.end() + 400]))
 
     def _reach(self, texts: dict[str, str]) -> set[str]:
         """The pages reached from the nav (and the home page) through the links of ``texts``."""

@@ -193,10 +193,19 @@ def html_urls(text: str) -> list[str]:
     return [url for url in urls if url]
 
 
+REFERENCE_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\[([^\]\n]*)\]|(?![(:]))")
+
+
 def markdown_urls(text: str) -> set[str]:
-    """Every URL a Markdown text links or embeds, outside code: links, images, reference
-    definitions and raw HTML (href, src, srcset, object data, poster, CSS url())."""
-    return link_targets(text) | set(html_urls(prose(text)))
+    """Every URL a Markdown text links or embeds, outside code: links, images, reference-style
+    links whose definition is used, and raw HTML (href, src, srcset, object data, poster, CSS url())."""
+    body = prose(text)
+    found = {m.group("url") for m in LINK_TARGET.finditer(body)}
+    found |= set(html_urls(body))
+    used = {(label or name).strip().lower() for name, label in REFERENCE_LINK.findall(body)}
+    found |= {m.group("url") for m in REF_DEF.finditer(body)
+              if m.group(0).split("]", 1)[0].strip().lstrip("[").lower() in used}
+    return found
 
 
 # ---- footnotes as Python-Markdown reads them ----------------------------------------------------
@@ -272,12 +281,12 @@ def plain_text(text: str) -> str:
     """Roughly the words a reader gets from Markdown: link and image texts without their targets,
     no tags, attribute lists, emphasis marks or reference definitions. Cheap, and the same for both
     sides of a comparison."""
+    text = re.sub(r"^[ \t]*\[\^[^\]]*\]:", " ", text, flags=re.M)      # footnote labels, before reference definitions
     text = REF_DEF.sub("\n", text)
     text = _LINK.sub(lambda m: f" {m.group(1)} ", text)
     text = _ATTRS.sub(" ", text)
     text = _TAG.sub(" ", text)
     text = FOOTNOTE_USE.sub(" ", text)
-    text = re.sub(r"^[ ]{0,3}\[\^[^\]]*\]:", " ", text, flags=re.M)
     return _EMPHASIS.sub(" ", text)
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
 from typing import Generic, Iterable, Iterator, TypeVar
+
+import ahocorasick
 
 from . import mdscan
 from .records import PLACEHOLDER
@@ -31,6 +32,7 @@ CLAUSE_WORDS = 6       # a clause shorter than this is a stock phrase
 SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
 CLAUSE = re.compile(r"\s*(?:[,;:()\[\]]|\s-\s|\s--\s)\s*")
 BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|<|!!!|\?\?\?|///|\[\^[^\]]*\]:|\{%|\{\{)")
+HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s")
 SEPARATOR = " ; "
 
 
@@ -53,6 +55,8 @@ def segments(markdown: str) -> list[str]:
             blocks.append([])
         elif stripped.startswith("|") or stripped.count("|") >= 2:
             blocks += [[cell] for cell in stripped.strip("|").split("|")] + [[]]
+        elif HEADING_LINE.match(line):
+            blocks += [[line], []]                 # a heading is a block of one line
         elif BLOCK_START.match(line):
             blocks.append([line])
         else:
@@ -84,45 +88,62 @@ def corpus(markdowns: Iterable[str]) -> str:
 
 
 T = TypeVar("T")
-WORD = re.compile(r"\S+")
 
 
 class PassageSearch(Generic[T]):
-    """Many passages searched for in one pass over a text.
+    """Many passages searched for in one pass over a text (an Aho-Corasick automaton).
 
-    Each passage is filed under its first two words; the text is read word by word and a passage
-    is compared only where its first words stand. One pass per text, whatever the number of
-    passages, where ``passage in text`` for each would read the text once per passage.
+    ``passage in text`` for each passage would read every output once per passage; the automaton
+    reads it once, whatever the number of passages.
     """
 
     def __init__(self, items: Iterable[tuple[str, T]]) -> None:
-        self.by_key: dict[str, list[tuple[str, T]]] = defaultdict(list)
+        self.automaton = ahocorasick.Automaton()
+        self.payloads: list[list[tuple[str, T]]] = []
         for passage, payload in items:
-            words = passage.split(" ")
-            self.by_key[" ".join(words[:2])].append((passage, payload))
+            if not passage:
+                continue
+            index = self.automaton.get(passage, None)
+            if index is None:
+                index = len(self.payloads)
+                self.payloads.append([])
+                self.automaton.add_word(passage, index)
+            self.payloads[index].append((passage, payload))
+        if self.payloads:
+            self.automaton.make_automaton()
 
     def __bool__(self) -> bool:
-        return bool(self.by_key)
+        return bool(self.payloads)
 
     def find(self, text: str) -> Iterator[tuple[str, T]]:
-        """Each (passage, payload) found in ``text`` (normalised), once."""
-        found: set[int] = set()
-        words = [(m.start(), m.group()) for m in WORD.finditer(text)]
-        for index, (start, word) in enumerate(words):
-            stripped = word.lstrip(EDGE_PUNCTUATION)
-            position = start + len(word) - len(stripped)
-            candidates = self.by_key.get(stripped, ())          # one-word passages
-            if index + 1 < len(words):
-                following = text[position:words[index + 1][0] + len(words[index + 1][1])]
-                two = self.by_key.get(following)
-                if two is None:
-                    second = words[index + 1][1]
-                    two = self.by_key.get(stripped + " " + second.rstrip(EDGE_PUNCTUATION))
-                candidates = [*candidates, *(two or ())]
-            for passage, payload in candidates:
-                if id(payload) not in found and text.startswith(passage, position):
-                    found.add(id(payload))
-                    yield passage, payload
+        """Each (passage, payload) found in ``text`` (normalised), once, in the order they end."""
+        if not self.payloads:
+            return
+        seen: set[int] = set()
+        for _, index in self.automaton.iter(text):
+            if index not in seen:
+                seen.add(index)
+                yield from self.payloads[index]
 
     def first(self, text: str) -> tuple[str, T] | None:
         return next(self.find(text), None)
+
+
+def word_pattern(words: str) -> str:
+    """A regex for case-folded words not inside other words: letters and digits are word
+    characters, '-' and '_' are not (so ``kestrel`` is found in ``kestrel-chart.svg``)."""
+    body = r"[\s_-]+".join(re.escape(w) for w in re.split(r"[\s_-]+", words) if w)
+    return r"(?<![a-z0-9])" + body + r"(?![a-z0-9])"
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", normalise(name)).strip("-")
+
+
+def token_pattern(token: str) -> str:
+    """A regex for an identifier inside names, ids and URLs: ``kestrel`` is found in
+    ``kestrel2025eval`` and ``kestrel-chart``, not in ``kestrels``."""
+    token = token.lower()
+    before = "(?<![a-z])" if token[:1].isalpha() else "(?<![0-9])" if token[:1].isdigit() else ""
+    after = "(?![a-z])" if token[-1:].isalpha() else "(?![0-9])" if token[-1:].isdigit() else ""
+    return before + re.escape(token) + after

@@ -81,19 +81,25 @@ def open_text(text: str, separator: str = " ; ") -> str:
     return "".join(out)
 
 
-def mark_spans(text: str) -> list[tuple[int, int]]:
-    """Where the outermost marked bodies stand in ``text`` (start, end offsets)."""
+def outermost_spans(tags, inner: bool = False) -> list[tuple[int, int]]:
+    """Where the outermost of nested blocks stand, from their tags as ``(opening, start, end)``:
+    each span from the opening tag's start to the closing tag's end (``inner``: between the tags)."""
     spans, depth, start = [], 0, 0
-    for match in MARK.finditer(text):
-        if not match.group(1):
+    for opening, tag_start, tag_end in tags:
+        if opening:
             if depth == 0:
-                start = match.start()
+                start = tag_end if inner else tag_start
             depth += 1
         elif depth:
             depth -= 1
             if depth == 0:
-                spans.append((start, match.end()))
+                spans.append((start, tag_start if inner else tag_end))
     return spans
+
+
+def mark_spans(text: str) -> list[tuple[int, int]]:
+    """Where the outermost marked bodies stand in ``text`` (start, end offsets)."""
+    return outermost_spans((not m.group(1), m.start(), m.end()) for m in MARK.finditer(text))
 
 
 def is_inline(body: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import re
 
 import jinja2
 from typing import Any, Callable, Iterable
@@ -23,6 +24,7 @@ from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
 from .facts import audience_view, fact_text
 from .linking import Linking
+from .passages import normalise, token_pattern, word_pattern
 from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
                       RedactedBody, Relocated, placeholder)
 from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
@@ -116,6 +118,34 @@ class Session(Linking):
         """Where a participant is declared: data/report.yml and its line."""
         return Location(self.data.files.get("report", "data/report.yml"), self.data.participants[pid].line)
 
+    def _never_named_in_reference(self, key: str) -> Any:
+        """The never-named participant a reference names (key, authors, title, publisher...), if any."""
+        if not hasattr(self, "_reference_names"):
+            self._reference_names: dict[str, Any] = {}
+        if key in self._reference_names:
+            return self._reference_names[key]
+        unnamed = [p for p in self.data.participants.values() if not p.named]
+        found = None
+        if unnamed:
+            texts = [key]
+            seen: set[str] = set()
+            current: str | None = key
+            while current and current.lower() not in seen and current in self.citations.database:
+                seen.add(current.lower())
+                entry = self.citations.database[current].entry
+                texts += list(entry.fields.values()) + [str(person) for people in entry.persons.values() for person in people]
+                current = entry.fields.get("crossref")
+            try:
+                texts.append(self.citations.plain_reference(key))
+            except ReportError:
+                pass
+            text = normalise(" ".join(texts))
+            # The key becomes an id attribute in the reference list: the id may not stand in it either.
+            found = next((p for p in unnamed if re.search(word_pattern(normalise(p.name)), text)
+                          or re.search(token_pattern(p.id), key.lower())), None)
+        self._reference_names[key] = found
+        return found
+
     def _defer(self, kind: str, *args: Any) -> str:
         self.deferred.append(Deferred(kind, args, self.current.src if self.current else "",
                                       self.location(), self.visible))
@@ -161,6 +191,11 @@ class Session(Linking):
             raise ReportError(f"citation keys are strings, got {list(keys)!r}", suggestion='write cite("key")')
         self.citations.check(list(keys))
         for key in keys:
+            unnamed = self._never_named_in_reference(key)
+            if unnamed is not None and unnamed.id not in {frame.redaction.owner for frame in self.stack}:
+                raise ReportError(
+                    f"reference '{key}' names '{unnamed.id}', a participant that is never named in public (named: false)",
+                    suggestion=f'cite it only inside {{% call redact("{unnamed.id}") %}}...{{% endcall %}}')
             self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location(),
                                       deferred=len(self.deferred)))
 

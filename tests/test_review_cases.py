@@ -451,7 +451,7 @@ def test_honest_reports_raise_no_false_alarms(report):
         <!-- Table of contents: check after the restructure. -->
 
         {% call redact("helios") %}
-        The company considers the figure approximate and may revise it.
+        Helios considers its own figure approximate and may revise it.
         Helios also relied on {{ cite("greenblatt2023control") }} and {{ cite("muller2024b") }}.
         Helios ran all {{ fact("facts.tasks") }} tasks of the suite on two internal models.
         Its chart.png draft differs.
