@@ -107,7 +107,7 @@ def fingerprints(session) -> list[Fingerprint]:
     fingerprints_ += [Fingerprint("the file name of a page left out", normalise(src.rsplit("/", 1)[-1]),
                                   Location(session.pages[src].path))
                       for src in sorted(session.withheld_pages) if src.rsplit("/", 1)[-1] != "index.md"]
-    cited = set(session.cited_keys())
+    cited = set(session.listed_keys())
     for use in session.cites:
         if use.key not in cited and not use.visible:
             reference = normalise(session.citations.plain_reference(use.key)).strip(EDGE_PUNCTUATION)
@@ -130,7 +130,7 @@ def allowed_text(session) -> str:
     for redaction in session.redactions:
         pieces += [redaction.replacement or "", redaction.note or ""]
     pieces += [strip_marks(body.body) for body in session.bodies if all(can_see(o) for o in body.owners)]
-    pieces += [session.citations.plain_reference(key) for key in session.cited_keys()]
+    pieces += [session.citations.plain_reference(key) for key in session.listed_keys()]
     return passages_module.corpus(pieces)
 
 

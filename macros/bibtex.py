@@ -27,6 +27,7 @@ import logging
 import os
 import pathlib
 import pickle
+import re
 import tempfile
 import unicodedata
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from pybtex.database.input.bibtex import LowLevelParser, Parser
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
 from .errors import ReportError
+from .works import check_type
 
 log = logging.getLogger("mkdocs.plugins.report.citations")
 
@@ -134,6 +136,7 @@ def _raise(error: Exception) -> None:
 def parse_bibtex(text: str, filename: str) -> list[BibEntry]:
     """Parse BibTeX source into entries; every problem becomes a ReportError."""
     builder = Parser()  # only for its @string macros and entry construction
+    lines = text.split("\n")
     scanner = _Scanner(text, handle_error=_raise, filename=filename, macros=builder.macros)
     seen: dict[str, BibEntry] = {}
     try:
@@ -152,11 +155,25 @@ def parse_bibtex(text: str, filename: str) -> list[BibEntry]:
             first = seen.get(key.lower())
             if first is not None:
                 raise _duplicate(key, first, filename, line)
+            _check_head(lines, command, key, filename, line)
+            check_type(command, key, filename, line)
             entry = _build_entry(builder, command, key, fields, filename, line)
             seen[key.lower()] = BibEntry(key, line, entry)
     except PybtexSyntaxError as error:
         raise _syntax_error(error, scanner, filename) from None
     return list(seen.values())
+
+
+ENTRY_HEAD = re.compile(r"@\s*(\w+)\s*[{(]\s*([^\s,{}()=]*)\s*(\S?)")
+
+
+def _check_head(lines: list[str], command: str, key: str, filename: str, line: int) -> None:
+    """pybtex reads ``@article{key author = ...`` (no comma after the key) without a word: BibTeX does not."""
+    rest = "\n".join(lines[line - 1:line + 3])
+    match = ENTRY_HEAD.search(rest)
+    if match and match.group(2) == key and match.group(3) not in (",", "}", ")", ""):
+        raise ReportError(f"BibTeX entry '{key}' has no comma after its key", filename, line,
+                          f"write @{command}{{{key}, and then the fields")
 
 
 def _build_entry(

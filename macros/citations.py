@@ -33,7 +33,6 @@ from typing import Callable, Iterable, Mapping, Sequence
 from .bibtex import BibDatabase, parse_bibtex, report_bibtex
 from .citestyles import (
     STYLES,
-    FieldIsMissing,
     Formatted,
     Label,
     ReferenceFormatter,
@@ -44,17 +43,16 @@ from .citestyles import (
     year_suffixes,
 )
 from .errors import ReportError, did_you_mean
+from .works import Work, make_work
+
+#: Bump when the formatted layout changes: caches of other versions are then ignored.
+FORMAT_VERSION = 2
+#: A parent entry is listed on its own when cited directly or through this many cited children.
+MIN_CROSSREFS = 2
 
 log = logging.getLogger("mkdocs.plugins.report.citations")
 
 Href = Callable[[str], "str | None"]
-
-_SUGGESTIONS = {
-    "author": "add author = {Last, First and Other, Second}; for an organisation "
-    "keep it whole with double braces: author = {{OpenAI}}; or give an editor",
-    "year": "add year = {2024} to the entry",
-}
-
 
 def html_id(key: str) -> str:
     """``ref-`` + the key as a lowercase ASCII slug (see the module docstring)."""
@@ -73,7 +71,8 @@ class FormattedCache:
     """
 
     def __init__(self, bib_cache: pathlib.Path | None, style: str) -> None:
-        self.path = bib_cache.with_name(bib_cache.stem + f".{style}.formatted.pickle") if bib_cache else None
+        name = f".{style}_v{FORMAT_VERSION}.formatted.pickle"
+        self.path = bib_cache.with_name(bib_cache.stem + name) if bib_cache else None
         self.entries: dict[tuple[str, str | None], Formatted] = {}
         self.dirty = False
         if self.path is not None and self.path.exists():
@@ -122,7 +121,7 @@ class FormattedCache:
 class CitationEngine:
     """Citations and reference lists for one build, in one style."""
 
-    def __init__(self, database: BibDatabase, style: str = "author-year") -> None:
+    def __init__(self, database: BibDatabase, style: str = "author-year", max_names: int = 10) -> None:
         if style not in STYLES:
             raise ReportError(
                 f"unknown citation style '{style}'",
@@ -130,13 +129,14 @@ class CitationEngine:
             )
         self.database = database
         self.style = STYLES[style]
-        self._formatter = ReferenceFormatter()
+        self._formatter = ReferenceFormatter(style, max_names)
+        self._works: dict[str, Work] = {}
         self._numbers: dict[str, int] = {}
         self._suffixes: dict[str, str] = {}
         self._info: dict[str, tuple[str | None, str | None, tuple]] = {}
         self._formatted: dict[str, tuple[str | None, Formatted]] = {}
         self._ids: dict[str, str] | None = None
-        self._disk = FormattedCache(database.cache_file, style)
+        self._disk = FormattedCache(database.cache_file, f"{style}_n{max_names}")
 
     # -- keys and report-wide order ------------------------------------------------
 
@@ -174,52 +174,45 @@ class CitationEngine:
             return
         cited = []
         for key in self._numbers:
-            names, year, order = self._require(key, ("names", "year"))
+            names, year, order = self._require(key)
             cited.append((key, names, year, order))
         self._suffixes = year_suffixes(cited)
 
     # -- labels and formatted references ---------------------------------------------
 
-    def _require(self, key: str, needs: Iterable[str]) -> tuple[str | None, str | None, tuple]:
-        """(names, year, sort key) of an entry, raising if a needed part is missing."""
+    def work(self, key: str) -> Work:
+        """The entry behind ``key`` as a work (crossref and xdata inherited)."""
+        canonical = self._canonical(key)
+        if canonical not in self._works:
+            self._works[canonical] = make_work(self.database, canonical)
+        return self._works[canonical]
+
+    def _require(self, key: str) -> tuple[str, str, tuple]:
+        """(in-text names, year, sort key) of an entry: never missing, an entry renders with what it has."""
         if key not in self._info:
             info = self._disk.info(key)
             if info is None:
-                entry = self.database[key].entry
-                info = (in_text_names(entry), year_of(entry), sort_key(entry))
+                work = self.work(key)
+                info = (in_text_names(work), year_of(work), sort_key(work))
                 self._disk.put_info(key, info)
             self._info[key] = info
-        names, year, order = self._info[key]
-        if "names" in needs and names is None:
-            raise self._missing(key, "author", "no author and no editor")
-        if "year" in needs and year is None:
-            raise self._missing(key, "year", "no year")
-        return names, year, order
+        return self._info[key]
 
     def _label(self, key: str, textual: bool = False) -> Label:
         self._enlist(key)
-        needs = self.style.needs + (("names",) if textual else ())
-        names, year, order = self._require(key, needs)
-        if year is not None:
-            year += self._suffixes.get(key, "")
-        return Label(key, self._numbers[key], names, year, order)
+        names, year, order = self._require(key)
+        return Label(key, self._numbers[key], names, year + self._suffixes.get(key, ""), order)
 
     def _reference(self, key: str) -> Formatted:
         """The formatted reference, made once (again only if its letter changed)."""
         suffix = self._suffixes.get(key)
-        year_label = None
-        if suffix:
-            year_label = (self._require(key, ("year",))[1] or "") + suffix
+        year_label = self._require(key)[1] + suffix if suffix else None
         cached = self._formatted.get(key)
         if cached is not None and cached[0] == year_label:
             return cached[1]
-        item = self.database[key]
         formatted = self._disk.get(key, year_label)
         if formatted is None:
-            try:
-                formatted = self._formatter.format(item.entry, year_label)
-            except FieldIsMissing as error:
-                raise self._missing(key, error.field_name, f"@{item.entry.type} entries need it") from None
+            formatted = self._formatter.format(self.work(key), year_label)
             self._disk.put(key, year_label, formatted)
         self._formatted[key] = (year_label, formatted)
         return formatted
@@ -228,16 +221,29 @@ class CitationEngine:
         """Keep this build's formatted entries for the next build of the same .bib."""
         self._disk.save()
 
-    def _missing(self, key: str, field: str, what: str) -> ReportError:
-        item = self.database[key]
-        return ReportError(
-            f"BibTeX entry '{item.key}' has {what}, which the {self.style.name} style needs"
-            if field in _SUGGESTIONS
-            else f"BibTeX entry '{item.key}' has no '{field}' field: {what}",
-            str(self.database.path),
-            item.line,
-            _SUGGESTIONS.get(field, f"add {field} = {{...}} to the entry, or change its type"),
-        )
+    def notes(self, keys: Iterable[str] | None = None) -> list[tuple[str, int, list[str]]]:
+        """(key, line, notes) of every incomplete entry among ``keys`` (default: the whole file)."""
+        found = []
+        for key in (self.database.keys() if keys is None else _unique(self._canonical(k) for k in keys)):
+            work = self.work(key)
+            if work.notes:
+                found.append((work.key, work.line, list(work.notes)))
+        return found
+
+    def listed(self, keys: Iterable[str]) -> list[str]:
+        """The entries a reference list shows for ``keys``: those keys, and each crossref parent
+        cited by at least two of them (BibTeX's ``min-crossrefs``), after its first child."""
+        keys = _unique(self._canonical(k) for k in keys)
+        children: dict[str, int] = {}
+        for key in keys:
+            parent = self.work(key).parent
+            if parent is not None:
+                children[self._canonical(parent)] = children.get(self._canonical(parent), 0) + 1
+        shown = list(keys)
+        for parent, count in children.items():
+            if count >= MIN_CROSSREFS and parent not in shown:
+                shown.append(parent)
+        return shown
 
     # -- HTML ------------------------------------------------------------------------
 
@@ -312,11 +318,9 @@ class CitationEngine:
     def report_reference(self, report: Mapping) -> tuple[str, str]:
         """("Cite this report" HTML in the active style, the BibTeX entry)."""
         bibtex = report_bibtex(report)
-        (item,) = parse_bibtex(bibtex, "<report metadata>")
-        try:
-            return self._formatter.format(item.entry).html, bibtex
-        except FieldIsMissing as error:  # pragma: no cover - report_bibtex sets them all
-            raise ReportError(f"the report metadata lacks '{error.field_name}'") from None
+        items = parse_bibtex(bibtex, "<report metadata>")
+        own = BibDatabase(pathlib.Path("<report metadata>"), items)
+        return self._formatter.format(make_work(own, items[0].key)).html, bibtex
 
 
 def _as_list(keys: Iterable[str] | str) -> list[str]:

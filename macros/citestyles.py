@@ -2,37 +2,26 @@
 
 Two halves:
 
-* the *full reference* goes through pybtex's style machinery
-  (:class:`ReferenceStyle`, a small subclass of pybtex's ``unsrt`` templates)
-  and is rendered by one HTML and one plain-text backend object, created once
-  per :class:`ReferenceFormatter`: pybtex's ``render_as`` looks the backend
-  plugin up on every call, which costs milliseconds per entry;
+* the *full reference* (:class:`ReferenceFormatter`) is built from a
+  :class:`macros.works.Work` in both renderings at once, inline HTML and plain
+  text, with every field's LaTeX read by :mod:`macros.latex`. An entry renders
+  with what it has: nothing here raises for a missing field. Titles keep their
+  own case (no sentence-casing, which breaks acronyms and names);
 * the *in-text* part (``(Müller et al., 2024a)``, ``[3]``) is plain string
   work on a :class:`Label`, done by :class:`AuthorYear` or :class:`Numeric`.
-
-LaTeX in fields and names is decoded by pybtex (``Text.from_latex``, which uses
-latexcodec): accents become Unicode, ``--`` an en dash, braces disappear.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import ClassVar, Iterable, Sequence
 
-from pybtex.backends import html as html_backend
-from pybtex.backends import plaintext as plaintext_backend
-from pybtex.database import Entry, Person
-from pybtex.richtext import Text
-from pybtex.style import FormattedEntry
-from pybtex.style.formatting.unsrt import Style as UnsrtStyle
-from pybtex.style.sorting.author_year_title import SortingStyle as AuthorYearTitleSorting
-from pybtex.style.template import FieldIsMissing, join, node, sentence
+from . import latex
+from .works import THESIS_KINDS, Name, Work
 
 __all__ = [
-    "STYLES", "AuthorYear", "CiteStyle", "FieldIsMissing", "Formatted", "Label",
+    "STYLES", "AuthorYear", "CiteStyle", "Formatted", "Label",
     "Numeric", "ReferenceFormatter", "in_text_names", "md_escape", "sort_key",
     "year_of", "year_suffixes",
 ]
@@ -55,79 +44,6 @@ def md_escape(text: str) -> str:
     return text.translate(_MD_SAFE)
 
 
-class _HtmlBackend(html_backend.Backend):
-    """pybtex's HTML backend, made fit for one line of inline HTML.
-
-    No newline between blocks, Unicode dashes and spaces instead of entities,
-    braces dropped without a ``bibtex-protected`` span, quoted hrefs.
-    """
-
-    symbols = MappingProxyType({"ndash": "\u2013", "newblock": " ", "nbsp": "\u00a0"})
-
-    def format_str(self, text: str) -> str:
-        return md_escape(text)
-
-    def format_protected(self, text: str) -> str:
-        return text
-
-    def format_href(self, url: str, text: str, external: bool = False) -> str:  # type: ignore[override]
-        return f'<a href="{md_escape(url)}">{text}</a>' if text else ""
-
-
-class _PlainBackend(plaintext_backend.Backend):
-    """Plain text with real dashes (pybtex's plain backend writes '-')."""
-
-    symbols = MappingProxyType({"ndash": "\u2013", "newblock": " ", "nbsp": " "})
-
-
-_PLAIN = _PlainBackend()
-
-
-def _plain(latex: str) -> str:
-    return " ".join(Text.from_latex(latex).render(_PLAIN).split())
-
-
-# -- full references -----------------------------------------------------------
-
-
-def _is_others(person: Person) -> bool:
-    return not person.first_names and person.last_names == ["others"]
-
-
-@node
-def names_et_al(children, context, role, **kwargs):  # type: ignore[no-untyped-def]
-    """pybtex's ``names``, but a final ``and others`` reads "et al." as in BibTeX."""
-    if children:
-        raise ValueError(children)
-    persons = context["entry"].persons.get(role)
-    if not persons:
-        raise FieldIsMissing(role, context["entry"])
-    style = context["style"]
-    others = _is_others(persons[-1])
-    named = persons[:-1] if others else persons
-    formatted = [style.format_name(person, style.abbreviate_names) for person in named]
-    if not others:
-        return join(**kwargs)[formatted].format_data(context)
-    return Text(join(sep=", ")[formatted].format_data(context), ", et al." if len(named) > 1 else " et al.")
-
-
-class ReferenceStyle(UnsrtStyle):
-    """``unsrt`` templates, with "et al." and unknown entry types read as @misc."""
-
-    default_sorting_style = "author_year_title"
-
-    def format_names(self, role, as_sentence=True):  # type: ignore[no-untyped-def]
-        formatted = names_et_al(role, sep=", ", sep2=" and ", last_sep=", and ")
-        return sentence[formatted] if as_sentence else formatted
-
-    def format_entry(self, label, entry, bib_data=None):  # type: ignore[no-untyped-def]
-        known = hasattr(self, f"get_{entry.type}_template") or hasattr(self, f"format_{entry.type}")
-        if known:
-            return super().format_entry(label, entry, bib_data)
-        context = {"entry": entry, "style": self, "bib_data": bib_data}
-        return FormattedEntry(entry.key, self.get_misc_template(entry).format_data(context), label)
-
-
 @dataclass(frozen=True)
 class Formatted:
     """A formatted reference: inline HTML (one line) and its plain text."""
@@ -136,83 +52,190 @@ class Formatted:
     text: str
 
 
-_DOI_PREFIX = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_URL_ESCAPE = re.compile(r"\\([_%&#$~])")
+@dataclass(frozen=True)
+class _Piece:
+    """A bit of a reference in both renderings."""
+
+    html: str
+    text: str
+
+    def __bool__(self) -> bool:
+        return bool(self.text.strip())
+
+
+def _rich(value: str, style: str | None = None) -> _Piece:
+    nodes = latex.parse(value)
+    html, text = latex.to_html(nodes, md_escape), latex.to_text(nodes)
+    if style == "em" and html:
+        html = f"<em>{html}</em>"
+    return _Piece(html, text)
+
+
+def _plain(value: str) -> _Piece:
+    return _Piece(md_escape(value), value)
+
+
+def _join(pieces: Sequence[_Piece], sep: str = " ") -> _Piece:
+    kept = [p for p in pieces if p]
+    return _Piece(md_escape(sep).join(p.html for p in kept), sep.join(p.text for p in kept))
+
+
+def _sentence(piece: _Piece) -> _Piece:
+    """End with a full stop unless the text already ends a sentence."""
+    if not piece or piece.text.rstrip().endswith((".", "?", "!")):
+        return piece
+    return _Piece(piece.html + ".", piece.text + ".")
+
+
+def _name_list(people: Sequence[Name], more: bool, inverted: bool, max_names: int) -> str:
+    shown = list(people)
+    if max_names and len(shown) > max_names:
+        shown, more = shown[:max_names], True
+    names = [p.inverted() if inverted else p.natural() for p in shown]
+    if more:
+        return ", ".join(names) + (", et al." if len(names) > 1 else " et al.")
+    if len(names) <= 1:
+        return "".join(names)
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]}"
+    return ", ".join(names[:-1]) + ", and " + names[-1]
+
+
+def _pages(work: Work) -> str:
+    return work.text("pages").replace("--", "–").replace("-", "–") if work.get("pages") else ""
+
+
+def _ordinal_edition(work: Work) -> str:
+    edition = work.text("edition")
+    if not edition:
+        return ""
+    if edition.isdigit():
+        n = int(edition)
+        suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+        return f"{n}{suffix} edition"
+    return edition if "ed" in edition.lower() else f"{edition} edition"
+
+
+STANDALONE = ("book", "thesis", "report")
+
+
+def _repeats_identifier(text: str, work: Work) -> bool:
+    """A note that only repeats the work's identifier ("arXiv:2312.06942 [cs]", as Zotero writes it)."""
+    folded = text.lower()
+    return any(value and value.lower() in folded for value in (work.arxiv(), work.doi(), *work.urls()))
 
 
 class ReferenceFormatter:
-    """Formats full references with one style object and one backend per output."""
+    """Formats full references for one style: author-year lists lead with "Surname, I." and the year,
+    numeric lists with "I. Surname" and end with the year. Titles keep their own case."""
 
-    def __init__(self) -> None:
-        self.style = ReferenceStyle()
-        self.html = _HtmlBackend()
-        self.plain = _PlainBackend()
+    def __init__(self, style: str = "author-year", max_names: int = 10) -> None:
+        self.author_year = style != "numeric"
+        self.max_names = max_names
 
-    def format(self, entry: Entry, year_label: str | None = None) -> Formatted:
-        """Format ``entry``; raises pybtex's FieldIsMissing for a field its type needs."""
-        text = self.style.format_entry("", _prepared(entry, year_label)).text
-        return Formatted(text.render(self.html), " ".join(text.render(self.plain).split()))
+    def format(self, work: Work, year_label: str | None = None) -> Formatted:
+        year = year_label or work.year or "n.d."
+        title = _rich(work.get("title"), "em" if work.kind in STANDALONE or
+                      (work.kind == "misc" and not work.container) else None)
+        people, more = (work.authors, work.authors_more) if work.authors else (work.editors, work.editors_more)
+        lead = _name_list(people, more, self.author_year, self.max_names)
+        if lead and not work.authors:
+            lead += " (Eds.)" if len(people) > 1 or more else " (Ed.)"
+        pieces: list[_Piece] = []
+        if not lead:
+            lead = work.organisation
+        if self.author_year:
+            if lead:
+                pieces.append(_sentence(_plain(f"{lead} ({year})")))
+                pieces.append(_sentence(title))
+            else:                                  # no one to lead: the title does
+                pieces.append(_sentence(_join([title, _plain(f"({year})")])))
+        else:
+            pieces += [_sentence(_plain(lead)), _sentence(title)]
+        pieces += self._details(work, year)
+        identifier = work.identifier()
+        note = _rich(work.get("note"))
+        if note and not latex.links(latex.parse(work.get("note"))) and not _repeats_identifier(note.text, work):
+            pieces.append(_sentence(note))
+        joined = _join(pieces)
+        html, text = joined.html, joined.text
+        if identifier:
+            shown, url = identifier
+            bare = shown.split(":", 1)[1] if shown.startswith("arXiv:") else shown
+            link = f'<a href="{md_escape(url)}">{md_escape(bare if bare in text else shown)}</a>'
+            if bare in text and md_escape(bare) in html:
+                html = html.replace(md_escape(bare), link, 1)        # the id is already there: link it
+            else:
+                html, text = html + " " + link, text + " " + shown
+        return Formatted(" ".join(html.split()), " ".join(text.split()))
 
-
-def _prepared(entry: Entry, year_label: str | None) -> Entry:
-    """A copy with the disambiguated year, a bare DOI and a URL free of TeX escapes."""
-    fields = dict(entry.fields)
-    if year_label is not None:
-        fields["year"] = year_label
-    if "doi" in fields:
-        fields["doi"] = _DOI_PREFIX.sub("", fields["doi"]).strip()
-    if "url" in fields:
-        fields["url"] = _URL_ESCAPE.sub(r"\1", fields["url"]).strip()
-    copy = Entry(entry.type, fields=fields, persons=entry.persons)
-    copy.key = entry.key
-    return copy
+    def _details(self, work: Work, year: str) -> list[_Piece]:
+        """Where the work appears: journal, book, school, publisher; the year last in numeric lists."""
+        container = _rich(work.container, "em")
+        volume, number, pages = work.text("volume"), work.text("number") or work.text("issue"), _pages(work)
+        publisher = _join([_rich(work.get("location") or work.get("address")),
+                           _rich(work.get("publisher"))], ": ")
+        tail = [] if self.author_year else [_plain(year)]
+        if work.kind == "article":
+            numbers = volume + (f"({number})" if number else "")
+            where = _join([container, _plain(numbers), _plain(pages)], ", ")
+            return [_sentence(_join([where, *tail], ", "))]
+        if work.kind in ("paper", "chapter"):
+            editors = ""
+            if work.authors and work.editors:
+                editors = "edited by " + _name_list(work.editors, work.editors_more, False, self.max_names)
+            inside = _join([_join([_plain("In"), container]) if container else _Piece("", ""),
+                            _plain(editors), _rich(work.get("series")),
+                            _plain(f"pp. {pages}" if pages else "")], ", ")
+            return [_sentence(_join([inside, *([publisher] if work.kind == "chapter" else
+                                               [_rich(work.get("publisher"))]), *tail], ", "))]
+        if work.kind == "thesis":
+            kind = work.text("type") or THESIS_KINDS.get(work.type, "Thesis")
+            return [_sentence(_join([_plain(kind), _rich(work.get("school") or work.get("institution")), *tail], ", "))]
+        if work.kind == "report":
+            kind = work.text("type") or "Technical report"
+            label = _plain(f"{kind} {work.text('number')}".strip())
+            return [_sentence(_join([label, _rich(work.get("institution")), *tail], ", "))]
+        if work.kind == "book":
+            return [_sentence(_join([_plain(_ordinal_edition(work)), _rich(work.get("series")),
+                                     publisher, *tail], ", "))]
+        howpublished = work.get("howpublished")
+        how = _rich(howpublished) if howpublished and not latex.links(latex.parse(howpublished)) else _Piece("", "")
+        return [_sentence(_join([container, how, publisher if work.get("publisher") else _rich(work.get("organization")),
+                                 *tail], ", "))]
 
 
 # -- in-text labels ------------------------------------------------------------
 
 
-def _persons(entry: Entry) -> list[Person]:
-    return list(entry.persons.get("author") or entry.persons.get("editor") or [])
-
-
-def in_text_names(entry: Entry) -> str | None:
-    """"Müller", "Müller and García", "Müller et al."; None without author or editor."""
-    persons = _persons(entry)
-    others = bool(persons) and _is_others(persons[-1])
-    named = persons[:-1] if others else persons
-    if not named:
-        return None
-    last = [_plain(" ".join(p.prelast_names + p.last_names)) for p in named]
-    if others or len(last) > 2:
+def in_text_names(work: Work) -> str:
+    """"Müller", "Müller and García", "Müller et al."; without people the organisation or the title."""
+    people = work.authors or work.editors
+    more = work.authors_more if work.authors else work.editors_more
+    if not people:
+        return work.organisation or work.text("title") or work.key
+    last = [p.surname for p in people]
+    if more or len(last) > 2:
         return f"{last[0]} et al."
     return " and ".join(last)
 
 
-def year_of(entry: Entry) -> str | None:
-    """The year as text (TeX decoded), or None when absent or empty."""
-    return _plain(entry.fields.get("year", "")) or None
+def year_of(work: Work) -> str:
+    """The year as text, or "n.d." when the entry has none."""
+    return work.year or "n.d."
 
 
 def _fold(text: str) -> str:
-    """Sortable form: TeX decoded, accents and case dropped ("M{\\"u}ller" -> "muller")."""
-    decomposed = unicodedata.normalize("NFKD", _plain(text))
+    """Sortable form: accents and case dropped ("Müller" -> "muller")."""
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-class _Sorting(AuthorYearTitleSorting):
-    """pybtex's author-year-title order, on decoded text and with editors as authors."""
-
-    def sorting_key(self, entry):  # type: ignore[no-untyped-def]
-        persons = _fold(self.persons_key(_persons(entry)))
-        return (persons, _fold(entry.fields.get("year", "")), _fold(entry.fields.get("title", "")))
-
-
-_SORTING = _Sorting()
-
-
-def sort_key(entry: Entry) -> tuple[str, ...]:
-    """Reference-list order of author-year styles; the key breaks ties."""
-    return (*_SORTING.sorting_key(entry), entry.key.lower())
+def sort_key(work: Work) -> tuple[str, ...]:
+    """Reference-list order of author-year styles: lead surnames, year, title; the key breaks ties."""
+    people = work.authors or work.editors
+    lead = " ".join(f"{p.last} {p.first} {p.von}" for p in people) or work.organisation or work.text("title")
+    return (_fold(lead), _fold(work.year or ""), _fold(work.text("title")), work.key.lower())
 
 
 def _letters(index: int) -> str:

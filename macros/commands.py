@@ -97,11 +97,39 @@ def add_parser(subparsers) -> None:
                        help="only this audience (repeatable); default: public, each participant, internal")
     every.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
     every.set_defaults(run=_run_build_all)
+    notes = subparsers.add_parser("check", help="list every incomplete bibliography entry, without building")
+    notes.set_defaults(run=_run_check)
     check = subparsers.add_parser("audit", help="audit a folder for what an audience must not get")
     check.add_argument("folder", type=Path, help="the folder to check, e.g. a copy about to be uploaded")
     check.add_argument("--audience", default="public", help="the audience the folder is for (default: public)")
     check.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"))
     check.set_defaults(run=_run_audit)
+
+
+def check_report(project_dir: Path) -> list[str]:
+    """Every note of a report at once, without building the site: its data loads, and each
+    bibliography entry that renders incomplete, with file, line and what is missing."""
+    from .bibtex import load_bibtex
+    from .citations import CitationEngine
+
+    data = load_data(project_dir / "data", project_dir)
+    bib = project_dir / "bibliography.bib"
+    settings = data.report.get("citations") or {}
+    engine = CitationEngine(load_bibtex(bib, None), str(settings.get("style", "author-year")))
+    display = bib.relative_to(project_dir).as_posix()
+    return [f"{display}:{line}: entry '{key}': {'; '.join(notes)}" for key, line, notes in engine.notes()]
+
+
+def _run_check(args) -> int:
+    try:
+        notes = check_report(Path.cwd())
+    except ReportError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(note)
+    print(f"{len(notes)} note(s): incomplete entries render with what they have" if notes else "no notes")
+    return 0
 
 
 def _run_build_all(args) -> int:

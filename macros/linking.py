@@ -135,6 +135,11 @@ class Linking:
         reachable = getattr(self, "reachable", None)
         return [r for r in self.redactions if reachable is None or r.page in reachable]
 
+    def listed_keys(self) -> list[str]:
+        """What the report-wide reference list shows: cited keys, and crossref parents cited through
+        two or more children the audience can read."""
+        return self.citations.listed(self.cited_keys())
+
     def cited_keys(self) -> list[str]:
         """Keys cited where this audience can read them, in first-citation order."""
         seen: dict[str, None] = {}
@@ -258,7 +263,7 @@ class Linking:
         scope = d.args[0]
         keys = self.cited_keys() if scope == "report" else \
             list(dict.fromkeys(u.key for u in self.cites if u.visible and u.page == d.page))
-        return "\n\n" + self.citations.reference_list(keys) + "\n\n" if keys else ""
+        return "\n\n" + self.citations.reference_list(self.citations.listed(keys)) + "\n\n" if keys else ""
 
     def _redaction_link(self, page_src: str) -> Callable[[Redaction], str]:
         return lambda r: markdown_link(page_src, r.page, r.anchor)

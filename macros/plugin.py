@@ -92,10 +92,16 @@ class Build:
         """The report's citations; a report without bibliography.bib gets an empty one."""
         bib = self.project_dir / "bibliography.bib"
         report = self.data.report
-        style = (report.get("citations") or {}).get("style", "author-year")
+        settings = report.get("citations") or {}
+        style = settings.get("style", "author-year")
+        max_names = settings.get("max_names", 10)
+        if not isinstance(max_names, int) or isinstance(max_names, bool) or max_names < 1:
+            raise ReportError(f"citations.max_names must be a whole number of 1 or more, got {max_names!r}",
+                              self.data.files["report"], settings.line_of("max_names") if settings else None,
+                              "write citations: {style: author-year, max_names: 10}")
         database = load_bibtex(bib, self.project_dir / CACHE_DIR)
         try:
-            return CitationEngine(database, style=str(style))
+            return CitationEngine(database, style=str(style), max_names=max_names)
         except ReportError as error:
             citations = report.get("citations")
             raise error.located(self.data.files["report"], citations.line_of("style") if citations else None)
@@ -231,6 +237,10 @@ class Build:
             self.session.render_pages(records, self._render_template, names)
             self.session.link()
             self.citations.save_cache()
+            incomplete = self.citations.notes(self.session.listed_keys())
+            if incomplete:
+                log.info(f"{len(incomplete)} cited reference(s) are incomplete and render with what they have; "
+                         "`python -m macros check` lists them")
         except ReportError as error:
             raise fail(error) from None
         return nav

@@ -63,14 +63,19 @@ BIB = r"""% Test bibliography
 #: First-citation order across the report, as the page scanner would report it.
 ORDER = ["openai2025", "mueller-deep", "lee2020", "mueller-book", "zhang2023"]
 
-REF_OPENAI = "OpenAI. GPT-5 system card. 2025. URL: https://openai.com/index/gpt-5-system-card/."
+# Author-year lists lead with "Surname, I." and the year; titles keep their own case.
+REF_OPENAI = "OpenAI (2025). GPT-5 System Card. https://openai.com/index/gpt-5-system-card/"
 REF_DEEP = (
-    "Hans Müller and José García. Deep GPU learning – a Review. Journal of Things, "
-    "3(2):1–10, 2024b. doi:10.1000/xyz123."
+    "Müller, H. and García, J. (2024b). Deep GPU Learning – a Review. Journal of Things, "
+    "3(2), 1–10. https://doi.org/10.1000/xyz123"
 )
-REF_BOOK = "Hans Müller and José García. Another Book—Second Edition. Pub House, 2024a."
-REF_LEE = "Kim Lee, Jo Park, and Ann Smith. Attention is most of what you need. In Proceedings of Things. 2020."
-REF_ZHANG = "Wei Zhang et al. Étude of scaling. Technical Report, Lab, 2023."
+REF_BOOK = "Müller, H. and García, J. (2024a). Another Book—Second Edition. Pub House."
+REF_LEE = "Lee, K., Park, J., and Smith, A. (2020). Attention Is Most of What You Need. In Proceedings of Things."
+REF_ZHANG = "Zhang, W. et al. (2023). Étude of Scaling. Technical report, Lab."
+# Numeric lists: "I. Surname", the year last.
+NUM_DEEP = ("H. Müller and J. García. Deep GPU Learning – a Review. Journal of Things, 3(2), 1–10, 2024. "
+            "https://doi.org/10.1000/xyz123")
+NUM_BOOK = "H. Müller and J. García. Another Book—Second Edition. Pub House, 2024."
 
 
 def local(key: str) -> str:
@@ -137,10 +142,10 @@ def test_missing_file_is_an_empty_database(tmp_path: pathlib.Path) -> None:
 def test_parenthetical_single_key_exact_html(db: BibDatabase) -> None:
     assert engine(db).cite(["openai2025"], None, local) == (
         '<span class="citation">(<a class="citation__ref" href="#ref-openai2025" role="doc-biblioref" '
-        'title="OpenAI. GPT-5 system card. 2025. URL: https://openai.com/index/gpt-5-system-card/." '
-        'data-citation-ref="OpenAI. GPT-5 system card. 2025. URL: &lt;a href=&quot;'
+        'title="OpenAI (2025). GPT-5 System Card. https://openai.com/index/gpt-5-system-card/" '
+        'data-citation-ref="OpenAI (2025). &lt;em&gt;GPT-5 System Card&lt;/em&gt;. &lt;a href=&quot;'
         'https://openai.com/index/gpt-5-system-card/&quot;&gt;https://openai.com/index/gpt-5-system-card/'
-        '&lt;/a&gt;.">OpenAI, 2025</a>)</span>'
+        '&lt;/a&gt;">OpenAI, 2025</a>)</span>'
     )
 
 
@@ -179,20 +184,20 @@ def test_corporate_authors_stay_whole(tmp_path: pathlib.Path) -> None:
     )
     e = CitationEngine(load_bibtex(path, None))
     assert visible(e.cite(["gdm", "meta"], None, local)) == "(Google DeepMind, 2024; Meta AI and OpenAI, 2023)"
-    assert e.plain_reference("gdm") == "Google DeepMind. T. 2024."
-    assert e.plain_reference("meta") == "Meta AI and OpenAI. U. 2023."
+    assert e.plain_reference("gdm") == "Google DeepMind (2024). T."
+    assert e.plain_reference("meta") == "Meta AI and OpenAI (2023). U."
 
 
 def test_suffixes_only_among_cited_entries(db: BibDatabase) -> None:
     e = CitationEngine(db)
     e.set_order(["mueller-deep", "openai2025"])
     assert visible(e.cite(["mueller-deep"], None, local)) == "(Müller and García, 2024)"
-    assert e.plain_reference("mueller-deep").endswith("3(2):1–10, 2024. doi:10.1000/xyz123.")
+    assert e.plain_reference("mueller-deep").startswith("Müller, H. and García, J. (2024). Deep")
 
 
 def test_no_href_gives_tooltip_only(db: BibDatabase) -> None:
     result = engine(db).cite(["lee2020"], None, lambda key: None)
-    assert '<a class="citation__ref" tabindex="0" role="doc-biblioref" title="Kim Lee' in result
+    assert '<a class="citation__ref" tabindex="0" role="doc-biblioref" title="Lee, K.' in result
     assert "href=" not in result
 
 
@@ -207,13 +212,12 @@ def test_reference_list_author_year(db: BibDatabase) -> None:
         "ref-lee2020", "ref-mueller-book", "ref-mueller-deep", "ref-openai2025", "ref-zhang2023",
     ]
     assert [visible(item) for item in re.findall(r"<li[^>]*>(.*?)</li>", result)] == [
-        REF_LEE.replace("Jo Park", "Jo\u00a0Park"),  # pybtex ties a short first name
-        REF_BOOK, REF_DEEP, REF_OPENAI, REF_ZHANG,
+        REF_LEE, REF_BOOK, REF_DEEP, REF_OPENAI, REF_ZHANG,
     ]
     assert (
-        '<li id="ref-mueller-deep">Hans Müller and José García. Deep GPU learning – a Review. '
-        "<em>Journal of Things</em>, 3(2):1–10, 2024b. "
-        '<a href="https://doi.org/10.1000/xyz123">doi:10.1000/xyz123</a>.</li>'
+        '<li id="ref-mueller-deep">Müller, H. and García, J. (2024b). Deep GPU Learning – a Review. '
+        "<em>Journal of Things</em>, 3(2), 1–10. "
+        '<a href="https://doi.org/10.1000/xyz123">https://doi.org/10.1000/xyz123</a></li>'
     ) in result
     assert "\n" not in result
 
@@ -263,8 +267,8 @@ def test_numeric_reference_list_in_citation_order(db: BibDatabase) -> None:
     ]
     items = [visible(item) for item in re.findall(r"<li[^>]*>(.*?)</li>", result)]
     # no a/b letters in the numeric style: numbers tell the entries apart
-    assert items[1] == "[2] " + REF_DEEP.replace("2024b", "2024")
-    assert items[3] == "[4] " + REF_BOOK.replace("2024a", "2024")
+    assert items[1] == "[2] " + NUM_DEEP
+    assert items[3] == "[4] " + NUM_BOOK
 
 
 def test_key_cited_outside_the_order_is_numbered_last(db: BibDatabase) -> None:
@@ -372,40 +376,26 @@ def test_bad_name_and_repeated_field_are_located(tmp_path: pathlib.Path) -> None
     assert caught.value.line == 1
 
 
-def test_missing_author_or_year_is_reported_at_the_entry(tmp_path: pathlib.Path) -> None:
+def test_incomplete_entries_render_with_what_they_have(tmp_path: pathlib.Path) -> None:
     path = write(
         tmp_path,
-        "@misc{anon,\n  title = {T},\n  year = {2020},\n}\n\n"
-        "@misc{undated,\n  author = {Doe, Jane},\n  title = {T},\n}\n",
+        "@misc{anon,\n  title = {Anonymous Memo},\n  year = {2020},\n}\n\n"
+        "@misc{undated,\n  author = {Doe, Jane},\n  title = {T},\n}\n\n"
+        "@article{nojournal,\n author = {Doe, Jane},\n title = {Loose Paper},\n year = 2021}\n",
     )
     db = load_bibtex(path, None)
-    with pytest.raises(ReportError) as caught:
-        CitationEngine(db).cite(["anon"], None, local)
-    error = caught.value
-    assert (error.file, error.line) == (str(path), 1)
-    assert error.message == (
-        "BibTeX entry 'anon' has no author and no editor, which the author-year style needs"
-    )
-    assert "author = {{OpenAI}}" in error.suggestion
-    with pytest.raises(ReportError) as caught:
-        CitationEngine(db).set_order(["undated"])
-    assert caught.value.line == 6
-    assert caught.value.message == "BibTeX entry 'undated' has no year, which the author-year style needs"
-    assert caught.value.suggestion == "add year = {2024} to the entry"
-    numeric = CitationEngine(db, "numeric")  # numbers need neither, until citet needs a name
-    assert visible(numeric.cite(["anon", "undated"], None, local)) == "[1, 2]"
-    with pytest.raises(ReportError, match="'anon' has no author and no editor, which the numeric style"):
-        numeric.citet("anon", None, local)
-
-
-def test_field_the_entry_type_needs(tmp_path: pathlib.Path) -> None:
-    path = write(tmp_path, "@misc{pad}\n@article{nojournal,\n author = {Doe, Jane},\n title = {T},\n year = 2020}\n")
-    with pytest.raises(ReportError) as caught:
-        CitationEngine(load_bibtex(path, None)).cite(["nojournal"], None, local)
-    error = caught.value
-    assert (error.file, error.line) == (str(path), 2)
-    assert error.message == "BibTeX entry 'nojournal' has no 'journal' field: @article entries need it"
-    assert error.suggestion == "add journal = {...} to the entry, or change its type"
+    e = CitationEngine(db)
+    e.set_order(["anon", "undated", "nojournal"])
+    assert visible(e.cite(["anon"], None, local)) == "(Anonymous Memo, 2020)"
+    assert visible(e.cite(["undated"], None, local)) == "(Doe, n.d.)"
+    assert e.plain_reference("anon") == "Anonymous Memo (2020)."
+    assert e.plain_reference("undated") == "Doe, J. (n.d.). T."
+    assert e.plain_reference("nojournal") == "Doe, J. (2021). Loose Paper."
+    assert e.notes() == [("anon", 1, ["no author or editor"]),
+                         ("undated", 6, ["no year or date (shown as n.d.)"]),
+                         ("nojournal", 11, ["no journal or journaltitle"])]
+    numeric = CitationEngine(db, "numeric")
+    assert visible(numeric.citet("anon", None, local)) == "Anonymous Memo [1]"
 
 
 def test_invalid_utf8(tmp_path: pathlib.Path) -> None:
@@ -499,8 +489,8 @@ def test_report_reference(db: BibDatabase) -> None:
         "}\n"
     )
     assert html_text == (
-        "ACME Résearch. State of AI &amp; Agents. Technical Report, ACME Résearch, March 2025. "
-        'Spring 2025 edition. URL: <a href="https://example.org/report/">https://example.org/report/</a>.'
+        "ACME Résearch (2025). <em>State of AI &amp; Agents</em>. Technical report, ACME Résearch. "
+        'Spring 2025 edition. <a href="https://example.org/report/">https://example.org/report/</a>'
     )
 
 
@@ -509,7 +499,7 @@ def test_report_reference_with_authors_and_errors(db: BibDatabase) -> None:
     html_text, bibtex = engine(db, "numeric").report_reference(report)
     assert "  author = {Jane Doe and Jörg Roe},\n" in bibtex and "  month = nov,\n" in bibtex
     assert html_text.startswith(
-        "Jane Doe and Jörg Roe. State of AI &amp; Agents. Technical Report, ACME Résearch, November 2024."
+        "J. Doe and J. Roe. <em>State of AI &amp; Agents</em>. Technical report, ACME Résearch, 2024."
     )
     with pytest.raises(ReportError) as caught:
         engine(db).report_reference({k: v for k, v in REPORT.items() if k != "title"})

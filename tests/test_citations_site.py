@@ -77,7 +77,7 @@ def test_in_text_citations_exact(report):
     assert "see also (OpenAI, 2025; Zhang et al., 2023)." in text
     assert "As Müller and García (2024a) argue" in text
     assert 'href="references/#ref-mueller2024deep"' in summary
-    assert 'title="Hans Müller and José García. Deep monitoring – a review.' in summary
+    assert 'title="Müller, H. and García, J. (2024b). Deep Monitoring – a Review. Journal of Oversight.' in summary
 
 
 def test_page_bibliography_and_local_links(report):
