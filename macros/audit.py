@@ -19,6 +19,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
+from urllib.parse import unquote
 
 from lxml import etree, html as lxml_html
 
@@ -86,11 +87,11 @@ def fingerprints(session) -> list[Fingerprint]:
             add("footnote used only in redacted text", text_passages(moved.text), moved.location, declared)
     for private in private_values(session.data.namespaces):
         if not can_see(private.owner):
-            add("private data", passages(text_leaves(private.value), MIN_NOTE),
+            add("private data", passages(text_leaves(private.value), MIN_NOTE, words=1),
                 Location(private.source, private.line), declared)
     if session.audience.kind != "internal":
         for path, source in note_sources(session):
-            notes = mdscan.strip_comments(source)[1]
+            notes = mdscan.strip_comments(source)[1] + mdscan.comments_in_inline_code(source)
             add("editor's note", passages(notes), Location(path), published)
     for src in sorted(session.withheld_pages):
         page = session.pages[src]
@@ -179,19 +180,39 @@ def _never_named(session) -> Iterator[Fingerprint]:
     for participant in session.data.participants.values():
         if participant.named or session.audience.knows(participant.id):
             continue
-        where = session.participant_location(participant.id)
-        name = normalise(participant.name)
-        yield Fingerprint(f"the name of '{participant.id}', which is never named (named: false)",
-                          word_pattern(name), where, pattern=True, anchor=name.split()[0])
+        declared = session.participant_location(participant.id)
+        for alias in [participant.name, *participant.aliases]:
+            name = normalise(alias)
+            where = _typed_at(session, word_pattern(name), declared) or declared
+            yield Fingerprint(f"the name of '{participant.id}', which is never named (named: false)",
+                              word_pattern(name), where, pattern=True, anchor=name.split()[0])
+        where = declared
         for token in {participant.id.lower(), slugify(participant.name)}:
             yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), in a file name, URL or id",
                               token_pattern(token), where, pattern=True, anchor=token, where="names")
 
 
+def _typed_at(session, pattern: str, declared: Location) -> Location | None:
+    """Where the report's sources write a name (pages, partials, data files other than its declaration)."""
+    compiled = re.compile(pattern)
+    sources = [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
+    for path in session.data.files.values():
+        try:
+            sources.append((path, Path(path).read_text(encoding="utf-8")))
+        except OSError:
+            continue
+    for path, text in sources:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if compiled.search(normalise(line)) and not (path == declared.file and number == declared.line):
+                return Location(path, number)
+    return None
+
+
 # ---- reading outputs ---------------------------------------------------------------
 
-def read_output(path: Path) -> tuple[str, str]:
-    """One output file as written (decoded) and everything a reader or crawler could get from it, normalised."""
+def read_output(path: Path) -> tuple[str, str, str]:
+    """One output file as written (decoded), everything a reader or crawler could get from it
+    (normalised), and the part of that which is text rather than markup (normalised)."""
     data = path.read_bytes()
     suffix = path.suffix.lower()
     if suffix == ".gz":
@@ -200,31 +221,64 @@ def read_output(path: Path) -> tuple[str, str]:
         except OSError:
             pass
         suffix = Path(path.stem).suffix.lower()
+    if suffix == ".svgz":
+        try:
+            data = gzip.decompress(data)
+        except OSError:
+            pass
+        suffix = ".svg"
     if suffix == ".pdf":
-        return "", normalise(pdf_text(path, data))
+        text = normalise(pdf_text(path, data))
+        return "", text, text
+    if data[:4] == b"PK\x03\x04":                     # office documents, EPUB, zip archives
+        text = zip_text(data)
+        return text, normalise(text), normalise(text)
     text = data.decode("utf-8", errors="replace")
-    parts = [text]
+    readable = [text]
     if suffix in (".html", ".htm", ".xml", ".svg"):
-        parts.append(_markup_text(text, xml=suffix in (".xml", ".svg")))
+        readable = [_markup_text(text, xml=suffix in (".xml", ".svg"))]
     elif suffix == ".json":
         try:
-            parts.extend(_markup_text(s) if "<" in s else s for s in _json_strings(json.loads(text)))
+            readable = [_markup_text(s) if "<" in s else s for s in _json_strings(json.loads(text))]
         except ValueError:
             pass
-    return text, normalise(" ".join(parts))
+    readable_text = normalise(" ".join(readable))
+    return text, normalise(text) + " " + readable_text, readable_text
 
 
-def _markup_text(text: str, xml: bool = False) -> str:
+def zip_text(data: bytes, limit: int = 50_000_000) -> str:
+    """The text of every member of a zip container (docx, xlsx, odt, epub...), markup dropped."""
+    import io
+    import zipfile
+
+    pieces: list[str] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if info.file_size > limit:
+                    continue
+                member = archive.read(info).decode("utf-8", errors="replace")
+                pieces += [member, re.sub(r"<[^>]+>", " ", member)]
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return data.decode("latin-1")
+    return " ".join(pieces)
+
+
+def _markup_text(text: str, xml: bool = False, code: bool = False) -> str:
+    """Text and text-bearing attributes of HTML or XML (and scripts, which may carry data); styles only with ``code``."""
     try:
         root = etree.fromstring(text.encode(), etree.XMLParser(recover=True)) if xml else lxml_html.fromstring(text)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return re.sub(r"<[^>]+>", " ", text)
     if root is None:
         return ""
+    if not code:
+        for element in list(root.iter("style")):
+            element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
     pieces = [" ".join(root.itertext())]
     for element in root.iter():
         if isinstance(element.tag, str):
-            pieces.extend(str(v) for v in element.attrib.values())
+            pieces.extend(str(v) for k, v in element.attrib.items() if str(k).lower() in TEXT_ATTRIBUTES)
     return " ".join(pieces)
 
 
@@ -249,7 +303,8 @@ def pdf_text(path: Path, data: bytes) -> str:
 
 
 def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,
-               sources: dict[str, str] | None = None, theme_comments: Iterable[re.Pattern] = ()) -> list[Finding]:
+               sources: dict[str, str] | None = None, theme_comments: Iterable[re.Pattern] = (),
+               theme_outputs: Iterable[str] = ()) -> list[Finding]:
     """Every place an output holds something its audience must not get.
 
     Besides the fingerprints, an HTML comment in a page (``sources`` maps each
@@ -264,6 +319,7 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         return findings
     sources = sources or {}
     theme_comments = list(theme_comments)
+    theme_outputs = set(theme_outputs)
     search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern)
     words = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " not in fp.text)  # in file names
     patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
@@ -272,9 +328,9 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         if not prints:                                 # only the pages' comments to check
             if comments_allowed or relative not in sources:
                 continue
-            raw, content = path.read_text(encoding="utf-8", errors="replace"), ""
+            raw, content, readable = path.read_text(encoding="utf-8", errors="replace"), "", ""
         else:
-            raw, content = read_output(path)
+            raw, content, readable = read_output(path)
         if not comments_allowed and relative in sources:
             for comment in HTML_COMMENT.finditer(raw):
                 if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
@@ -285,23 +341,26 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         hits = [fp for _, fp in search.find(content)]
         hits += [fp for _, fp in words.find(name) if fp not in hits]
         names: str | None = None
-        windows: dict[str, list[str]] = {}
         for fp, pattern in patterns:
+            if names is None:
+                names = name + " " + " ".join(output_names(raw, path.suffix.lower()))
             if fp.where == "names":
-                if names is None:
-                    names = name + " " + " ".join(output_names(raw, path.suffix.lower()))
                 hit = bool(pattern.search(names))
+            elif relative in theme_outputs:
+                continue                    # the theme's own scripts and styles: a word there names no one
             else:
-                # Patterns match around their anchor (a name): search only next to its occurrences.
-                if fp.anchor not in windows:
-                    windows[fp.anchor] = _around(content, fp.anchor) + _around(name, fp.anchor)
-                hit = any(pattern.search(window) for window in windows[fp.anchor])
+                # Text, not markup: a participant called Meta is not named by a <meta> tag.
+                hit = bool(pattern.search(readable) or pattern.search(names))
             if hit:
                 hits.append(fp)
         findings += [Finding(path, fp) for fp in hits]
     return findings
 
 
+# Attributes that carry text a reader or crawler gets (classes and the like do not).
+TEXT_ATTRIBUTES = {"alt", "title", "aria-label", "aria-description", "content", "placeholder", "value", "label",
+                   "href", "src", "srcset", "data", "poster", "action", "cite", "summary", "abbr",
+                   "data-citation-ref", "data-md-color-scheme", "id", "name"}
 ID_ATTRIBUTE = re.compile(r"""\b(?:id|name|for|aria-labelledby|aria-describedby)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 JSON_NAMES = re.compile(r'"(?:location|url|href|id)"\s*:\s*"([^"]*)"')
 SITEMAP_LOC = re.compile(r"<loc>([^<]*)</loc>")
@@ -309,7 +368,7 @@ SITEMAP_LOC = re.compile(r"<loc>([^<]*)</loc>")
 
 def output_names(raw: str, suffix: str) -> list[str]:
     """What an output names rather than says: URLs, id attributes, locations in the search index."""
-    found = [normalise(url) for url in mdscan.html_urls(raw)]
+    found = [normalise(unquote(url)) for url in mdscan.html_urls(raw)]
     found += [normalise("".join(m.groups(default=""))) for m in ID_ATTRIBUTE.finditer(raw)]
     if suffix == ".json":
         found += [normalise(m.group(1)) for m in JSON_NAMES.finditer(raw)]

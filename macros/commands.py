@@ -80,7 +80,8 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
                        for p in session.pages.values() if p.src in session.reachable}
             return audit.audit_site(folder.resolve(), audit.fingerprints(session),
                                     comments_allowed=audience == "internal", sources=sources,
-                                    theme_comments=audit.theme_comment_patterns(config.theme.dirs))
+                                    theme_comments=audit.theme_comment_patterns(config.theme.dirs),
+                                    theme_outputs=session.theme_outputs)
     finally:
         if previous is None:
             os.environ.pop("REPORT_AUDIENCE", None)

@@ -36,7 +36,7 @@ def check_conflicts(session) -> None:
     for private in private_values(session.data.namespaces):
         if not session.audience.can_see(private.owner):     # its owner's build prints it in loops
             prints += [(p, Location(private.source, private.line), f"private to '{private.owner}'")
-                       for leaf in text_leaves(private.value) for p in text.passages([leaf])]
+                       for leaf in text_leaves(private.value) for p in text.passages([leaf], words=1)]
     if not prints:
         return
     declared = declared_text(session)

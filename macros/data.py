@@ -90,6 +90,15 @@ def _construct_private(loader: _Loader, node: yaml.Node) -> Private:
     return Private(str(spec["owner"]), spec["value"], loader.source, line)
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as error:
+        raise ReportError(f"'{node.value}' is not a valid date ({error})", loader.source, node.start_mark.line + 1,
+                          "check the day and month; quote it if it is meant as text") from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("!private", _construct_private)
@@ -130,6 +139,7 @@ class Participant:
     pseudonym: str | None
     line: int | None
     named: bool = True          # False: never named in public; its pseudonym stands everywhere
+    aliases: tuple[str, ...] = ()   # other names that identify it (a short name, a brand)
 
 
 @dataclass
@@ -169,6 +179,12 @@ def load_data(data_dir: Path, project_dir: Path) -> ReportData:
             files[name] = display
     data = ReportData(namespaces=namespaces, files=files)
     data.participants = _check_report(data, data_dir, project_dir)
+    from .facts import private_values        # here: facts reads this module's types
+    for name, value in namespaces.items():
+        for private in private_values(value):
+            if private.owner not in data.participants:
+                raise ReportError(f"!private value owned by unknown participant '{private.owner}'", private.source,
+                                  private.line, did_you_mean(private.owner, data.participants, "participant ids"))
     return data
 
 
@@ -239,12 +255,16 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
         if not named and pseudonym is None:
             raise ReportError(f"participant '{pid}' has named: false but no pseudonym", display, line,
                               f"add pseudonym: ... to '{pid}': it stands wherever the report mentions it")
-        for key in sorted(set(map(str, entry)) - {"id", "name", "pseudonym", "named"}):
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise ReportError(f"aliases of '{pid}' must be a list of names", display, line,
+                              "write aliases: [Kestrel, KestrelAI]")
+        for key in sorted(set(map(str, entry)) - {"id", "name", "pseudonym", "named", "aliases"}):
             # Other fields are the report's own; a misspelt 'named' or 'pseudonym' would name a participant.
             if difflib.get_close_matches(key, ["named", "pseudonym"], n=1, cutoff=0.7):
                 raise ReportError(f"participant '{pid}' has an unknown field '{key}'", display, line,
                                   did_you_mean(key, ["named", "pseudonym"], "fields"))
-        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named)
+        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named, tuple(aliases))
     return participants
 
 

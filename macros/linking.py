@@ -169,9 +169,14 @@ class Linking:
         the engine recorded (the open text and every redaction's own body, partials included), so
         the rule is the same in every audience's build.
         """
-        places = [((), page.open)] + [(body.owners, open_text(body.body)) for body in self.bodies
-                                      if body.page == page.src]
-        defined: dict[str, tuple[str, ...]] = {}
+        # Uses in the open text are told apart by where they stand: in prose, or inside the
+        # definition of another footnote (which counts only if that footnote stays).
+        open_defs = {d.label: page.open[d.start:d.end] for d in reversed(mdscan.footnote_definitions(page.open))}
+        prose = page.open
+        for d in reversed(mdscan.footnote_definitions(page.open)):
+            prose = prose[:d.start] + "\n" * page.open.count("\n", d.start, d.end) + prose[d.end:]
+        places = [(body.owners, open_text(body.body)) for body in self.bodies if body.page == page.src]
+        defined: dict[str, tuple[str, ...]] = {label: () for label in open_defs}
         uses: dict[str, list[tuple[str, ...]]] = {}
         for owners, place in places:
             for definition in mdscan.footnote_definitions(place):
@@ -181,29 +186,48 @@ class Linking:
         for label, where in defined.items():
             if not where:
                 continue
-            for owners in uses.get(label, []):
+            for owners in uses.get(label, []) + ([()] if label in mdscan.footnote_uses(prose) else []):
                 if not set(where) <= set(owners):
                     context = "outside it" if not owners else f"in a redaction of '{owners[-1]}'"
                     raise ReportError(f"footnote [^{label}] is defined inside a redaction of '{where[-1]}' but used {context}",
                                       page.path, _line_of(page.raw, f"[^{label}]:"),
                                       "define it outside the redaction, or use it only where its readers can see it")
-        drop = {label for label, where in defined.items()
-                if not where and uses.get(label) and all(owners for owners in uses[label])
-                and not any(all(self.audience.can_see(o) for o in owners) for owners in uses[label])}
+        inside = {label: mdscan.footnote_uses(body) for label, body in open_defs.items()}
+        kept = set(mdscan.footnote_uses(prose)) | {label for label, owner_lists in uses.items() if any(
+            all(self.audience.can_see(o) for o in owners) for owners in owner_lists)}
+        changed = True
+        while changed:                           # a footnote used inside a kept footnote is kept too
+            changed = False
+            for label in list(kept):
+                for used in inside.get(label, []):
+                    if used not in kept:
+                        kept.add(used)
+                        changed = True
+        used_anywhere = set(uses) | {u for values in inside.values() for u in values}
+        drop = {label for label, where in defined.items() if not where and label in used_anywhere and label not in kept}
         if not drop:
             return text
+
+        def owners_of(label: str, seen: frozenset = frozenset()) -> tuple[str, ...]:
+            if uses.get(label):
+                return uses[label][0]
+            for parent, values in inside.items():
+                if label in values and parent not in seen:
+                    return owners_of(parent, seen | {label})
+            return ("",)                         # no reader but internal ones
+
         spans = mark_spans(text)
-        kept, position = [], 0
+        pieces, position = [], 0
         for definition in mdscan.footnote_definitions(text):
             if definition.label in drop and not any(a <= definition.start < b for a, b in spans):
-                kept.append(text[position:definition.start])
+                pieces.append(text[position:definition.start])
                 removed = text[definition.start:definition.end]
-                owners = next(o for o in uses[definition.label])
+                owners = owners_of(definition.label)
                 self.relocated.append(Relocated(page.src, removed, owners,
                                                 Location(page.path, _line_of(page.raw, f"[^{definition.label}]:"))))
                 position = definition.end
-        kept.append(text[position:])
-        return "".join(kept)
+        pieces.append(text[position:])
+        return "".join(pieces)
 
     # ---- resolving placeholders ---------------------------------------------
 

@@ -99,6 +99,12 @@ def _strip_outside_inline_code(text: str, removed: list[str]) -> str:
     return COMMENT.sub(replace, text)
 
 
+def comments_in_inline_code(text: str) -> list[str]:
+    """HTML comments that a stray backtick swallowed into a code span: shown as text, still notes."""
+    body = "\n".join("" if line.in_code else line.text for line in lines(text))
+    return [m.group(0)[4:-3].strip() for span in INLINE_CODE.finditer(body) for m in COMMENT.finditer(span.group(0))]
+
+
 def link_targets(text: str) -> set[str]:
     """URLs of links and images in Markdown or inline HTML, outside code."""
     body = prose(text)
@@ -193,15 +199,64 @@ def html_urls(text: str) -> list[str]:
     return [url for url in urls if url]
 
 
+HTML_BLOCK_TAGS = {"address", "article", "aside", "blockquote", "details", "dialog", "dd", "div", "dl", "dt",
+                   "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+                   "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "ul", "script",
+                   "style", "textarea", "iframe", "object", "video", "audio", "canvas", "noscript", "center"}
+HTML_BLOCK_START = re.compile(r"^\s{0,3}<(?P<tag>[a-zA-Z][\w-]*)(?P<rest>[^>]*)")
+LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+LINK_TITLE = re.compile(r"""(\]\(\s*<?[^)\s>]*>?)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))\s*\)""")
+
+
+def markdown_only(text: str) -> str:
+    """The text Python-Markdown reads as Markdown: fenced and indented code, raw HTML blocks
+    (without a ``markdown`` attribute) and link titles blanked, line count kept. Heuristic where
+    Markdown is ambiguous, and erring towards blanking: what is blanked here cannot publish a page
+    or keep a footnote in the open."""
+    out: list[str] = []
+    in_html = in_indented = in_list = False
+    blank_before = True
+    for line in lines(text):
+        t = line.text
+        blank = not t.strip()
+        if line.in_code:
+            out.append("")
+        elif in_html:
+            in_html = not blank
+            out.append("")
+        elif blank:
+            out.append("")
+        elif in_indented and t.startswith(("    ", "\t")):
+            out.append("")
+        else:
+            in_indented = False
+            match = HTML_BLOCK_START.match(t)
+            if blank_before and match and match.group("tag").lower() in HTML_BLOCK_TAGS \
+                    and "markdown" not in match.group("rest"):
+                in_html = True
+                out.append("")
+            elif blank_before and not in_list and t.startswith(("    ", "\t")):
+                in_indented = True
+                out.append("")
+            else:
+                if LIST_ITEM.match(t):
+                    in_list = True
+                elif blank_before and not t.startswith((" ", "\t")):
+                    in_list = False
+                out.append(t)
+        blank_before = blank
+    return INLINE_CODE.sub(" ", LINK_TITLE.sub(r"\1)", "\n".join(out)))
+
+
 REFERENCE_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\[([^\]\n]*)\]|(?![(:]))")
 
 
 def markdown_urls(text: str) -> set[str]:
     """Every URL a Markdown text links or embeds, outside code: links, images, reference-style
     links whose definition is used, and raw HTML (href, src, srcset, object data, poster, CSS url())."""
-    body = prose(text)
+    body = markdown_only(text)
     found = {m.group("url") for m in LINK_TARGET.finditer(body)}
-    found |= set(html_urls(body))
+    found |= set(html_urls(prose(text)))
     used = {(label or name).strip().lower() for name, label in REFERENCE_LINK.findall(body)}
     found |= {m.group("url") for m in REF_DEF.finditer(body)
               if m.group(0).split("]", 1)[0].strip().lstrip("[").lower() in used}
@@ -211,8 +266,8 @@ def markdown_urls(text: str) -> set[str]:
 # ---- footnotes as Python-Markdown reads them ----------------------------------------------------
 
 # Python-Markdown's rule, at any indentation: inside an admonition or a list it reads the dedented text.
-FOOTNOTE_DEFINITION = re.compile(r"^[ \t]*\[\^([^\]]*)\]:[ ]*(.*)$")
-FOOTNOTE_USE = re.compile(r"(?<!!)\[\^([^\]]*)\](?!\s*:)")
+FOOTNOTE_DEFINITION = re.compile(r"^[ \t>]*\[\^([^\]]*)\]:[ ]*(.*)$")     # in a blockquote too
+FOOTNOTE_USE = re.compile(r"(?<!!)\[\^([^\]]*)\]")
 
 
 @dataclass(frozen=True)
@@ -262,8 +317,8 @@ def footnote_definitions(text: str) -> list[FootnoteDefinition]:
 
 
 def footnote_uses(text: str) -> list[str]:
-    """Labels of the footnote references in a text, outside code (definitions' own labels excluded)."""
-    body = prose(text)
+    """Labels of the footnote references in a text, where Markdown reads them (definitions' own labels excluded)."""
+    body = markdown_only(text)
     body = "\n".join("" if FOOTNOTE_DEFINITION.match(line) else line for line in body.split("\n")) + \
         "\n" + "\n".join(m.group(2) for line in body.split("\n") if (m := FOOTNOTE_DEFINITION.match(line)))
     return FOOTNOTE_USE.findall(body)

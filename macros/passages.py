@@ -1,16 +1,19 @@
 """Passages: the unit in which the engine compares text.
 
-A passage is a sentence, or a clause of six words or more, of normalised text
+A passage is a sentence of six words or more, or a clause of eight words or more, of normalised text
 (case, whitespace, quotes, dashes and invisible characters folded). The
 conflict check and the leak audit both cut text into passages and search for
 them: the conflict check in the report's open text, the audit in every output.
 
-Why these sizes. A sentence of 20 characters or more is specific enough that
-finding it twice is evidence of a copy; shorter ones ("We agree.") recur in
-honest prose. Clauses catch a copy of part of a sentence; below six words they
-are stock phrases ("during the assessment window", "in the coming months")
-that honest reports share between redacted and open text. The false-alarm
-tests (tests/test_honest_reports.py) hold both bounds.
+Why these sizes. A sentence of six words and 20 characters or more is specific
+enough that finding it twice is evidence of a copy; shorter ones ("We agree.",
+"See the appendix for details.", a heading such as "Monitoring and oversight")
+recur in honest prose. Clauses catch a copy of part of a sentence; below eight
+words they are stock phrases ("as described in the previous section", "during
+the assessment window") that honest reports share between redacted and open
+text. The false-alarm tests (tests/test_honest_reports.py and
+tests/test_review_rounds.py) hold both bounds. Private data values are checked
+from 12 characters whatever their words: short names are their point.
 """
 
 from __future__ import annotations
@@ -28,10 +31,14 @@ FORMAT_CHARACTERS = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0
 EDGE_PUNCTUATION = " .,;:!?\"'()[]{}<>*_`"
 MIN_TEXT = 20          # a sentence shorter than this recurs in honest prose
 MIN_NOTE = 12          # private data values: names and short phrases are the point
-CLAUSE_WORDS = 6       # a clause shorter than this is a stock phrase
+SENTENCE_WORDS = 6     # "See the appendix for details." and headings recur in honest reports
+CLAUSE_WORDS = 8       # a clause shorter than this is a stock phrase ("as described in the previous section")
 SENTENCE = re.compile(r"(?<=[.!?;:])\s+")
 CLAUSE = re.compile(r"\s*(?:[,;:()\[\]]|\s-\s|\s--\s)\s*")
 BLOCK_START = re.compile(r"^\s*(?:#{1,6}\s|[-*+]\s|\d+[.)]\s|>|<|!!!|\?\?\?|///|\[\^[^\]]*\]:|\{%|\{\{)")
+# Text kept in attributes rather than in prose: link titles, title/alt/aria-label in HTML and attr lists.
+ATTRIBUTE_TEXT = re.compile(r"""(?:\b(?:title|alt|aria-label|summary)\s*=\s*|\]\(\s*<?[^)\s>]*>?\s+)"""
+                            r"""(?P<q>["'])(?P<text>[^"'\n]*)(?P=q)""")
 HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s")
 SEPARATOR = " ; "
 
@@ -61,16 +68,17 @@ def segments(markdown: str) -> list[str]:
             blocks.append([line])
         else:
             blocks[-1].append(line)
-    texts = (mdscan.plain_text("\n".join(block)) for block in blocks if block)
+    texts = [mdscan.plain_text("\n".join(block)) for block in blocks if block]
+    texts += [m.group("text") for m in ATTRIBUTE_TEXT.finditer(markdown)]       # titles, alt texts, labels
     return [text for text in texts if text.strip()]
 
 
-def passages(texts: Iterable[str], minimum: int = MIN_TEXT) -> Iterator[str]:
-    """Sentences of at least ``minimum`` characters and clauses of at least six words."""
+def passages(texts: Iterable[str], minimum: int = MIN_TEXT, words: int = SENTENCE_WORDS) -> Iterator[str]:
+    """Sentences of at least ``minimum`` characters and ``words`` words, clauses of at least eight words."""
     for text in texts:
         for sentence in SENTENCE.split(normalise(text)):
             sentence = sentence.strip(EDGE_PUNCTUATION)      # a copy may end in ',' or '}' instead
-            if len(sentence) >= minimum:
+            if len(sentence) >= minimum and len(sentence.split()) >= words:
                 yield sentence
             for clause in CLAUSE.split(sentence):
                 clause = clause.strip(EDGE_PUNCTUATION)
@@ -131,8 +139,10 @@ class PassageSearch(Generic[T]):
 
 def word_pattern(words: str) -> str:
     """A regex for case-folded words not inside other words: letters and digits are word
-    characters, '-' and '_' are not (so ``kestrel`` is found in ``kestrel-chart.svg``)."""
-    body = r"[\s_-]+".join(re.escape(w) for w in re.split(r"[\s_-]+", words) if w)
+    characters, '-' and '_' are not (so ``kestrel`` is found in ``kestrel-chart.svg``). Between
+    the words of a name any separator or none may stand: ``kestrel systems``, ``kestrel-systems``,
+    ``kestrel.systems``, ``kestrelsystems``."""
+    body = r"[\s_.\-]*".join(re.escape(w) for w in re.split(r"[\s_-]+", words) if w)
     return r"(?<![a-z0-9])" + body + r"(?![a-z0-9])"
 
 

@@ -250,10 +250,19 @@ class Build:
         rest = sorted((f for f in files.documentation_pages() if f not in in_nav), key=lambda f: f.src_uri)
         records = []
         for file in in_nav + rest:
-            raw = file.content_string
-            template, meta = get_data(raw)
             path = (Path(file.abs_src_path).resolve().relative_to(self.project_dir).as_posix()
                     if file.abs_src_path else f"{self.config.docs_dir}/{file.src_uri}")
+            try:
+                raw = file.content_string
+            except UnicodeDecodeError as error:
+                line = file.content_bytes[:error.start].count(b"\n") + 1
+                raise ReportError("this page is not UTF-8 text", path, line,
+                                  "save it as UTF-8 (most editors offer it under 'Save with encoding')") from None
+            try:
+                template, meta = get_data(raw)
+            except ValueError as error:           # an impossible date in front matter
+                raise ReportError(f"malformed front matter: {error}", path, 2,
+                                  "check the values between the two --- lines") from None
             check_page_source(raw, template, meta, path)
             if meta.get("render_macros") is False:
                 raise ReportError("render_macros: false is not supported", path, 1,
@@ -300,16 +309,18 @@ class Build:
         session = self.session
         ours = [f for f in files if f.abs_src_path and
                 Path(os.path.abspath(f.abs_src_path)).is_relative_to(self.docs_dir)]
+        session.theme_outputs = {f.dest_uri for f in files if f.abs_src_path and f not in ours
+                                 and not f.is_documentation_page()}
         media = {f.src_uri: f for f in ours if not f.is_documentation_page()}
         by_url: dict[str, str] = {}
         for src, file in media.items():
             by_url.setdefault(file.url, src)
             by_url.setdefault(src, src)
-        reached = {src for src in media if src in session.declared_files or src in self.theme_files()}
+        linked: set[str] = set()               # what the published pages' HTML points at
         for file in ours:
             if file.is_documentation_page() and file.src_uri in session.reachable and file.page is not None:
-                reached |= {by_url[p] for p in outputs.html_references(file.url, file.page.content or "")
-                            if p in by_url}
+                linked |= {by_url[p] for p in outputs.html_references(file.url, file.page.content or "") if p in by_url}
+        reached = linked | {src for src in media if src in session.declared_files or src in self.theme_files()}
         queue = [src for src in reached if src.endswith(".css")]
         while queue:                        # stylesheets bring the files their url() names
             css = media[queue.pop()]
@@ -319,10 +330,16 @@ class Build:
                     reached.add(by_url[path])
                     if path.endswith(".css"):
                         queue.append(by_url[path])
+        hidden, sources = self._hidden_texts()
+        # A file declared for publication (extra_files, often a glob) that only withheld text points at
+        # goes with that text: the declaration is not a reason to publish a redaction's file.
+        declared_only = {src: media[src].url for src in reached if src in session.declared_files and src not in linked}
+        for src in sorted(outputs.withheld_assets(declared_only, hidden, set())):
+            reached.discard(src)
+            log.info(f"{src} is listed in extra_files, but only text the {self.audience} build leaves out links to it")
         for src in sorted(reached):
             self._check_copied_file(Path(self.docs_dir, src), src)
         session.media_files = sorted(media)
-        hidden, sources = self._hidden_texts()
         named = outputs.withheld_assets({src: media[src].url for src in media if src not in reached}, hidden, set())
         session.withheld_assets = [(src, sources[index]) for src, index in sorted(named.items())]
         named.update(outputs.withheld_assets({src: session.pages[src].url for src in session.withheld_pages},
@@ -405,7 +422,8 @@ class Build:
                    for p in self.session.pages.values()}
         findings = audit.audit_site(site, audit.fingerprints(self.session),
                                     comments_allowed=self.audience.kind == "internal", sources=sources,
-                                    theme_comments=audit.theme_comment_patterns(self.config.theme.dirs))
+                                    theme_comments=audit.theme_comment_patterns(self.config.theme.dirs),
+                                    theme_outputs=self.session.theme_outputs)
         if findings:
             outputs.discard(self.staging) if self.staging else None
             raise fail(audit.findings_error(findings, site))
@@ -443,6 +461,9 @@ def check_page_source(raw: str, template: str, meta: dict, path: str) -> None:
                 mark = error.context_mark
             raise ReportError(f"malformed front matter: {error.problem or error.context}", path,
                               mark.line + 2 if mark else 1, "check the YAML between the two --- lines") from None
+        except ValueError as error:               # an impossible date: 2026-02-30
+            raise ReportError(f"malformed front matter: {error}", path, 2,
+                              "check the dates between the two --- lines") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ReportError("front matter must be a mapping of fields", path, 2, "write e.g. title: Summary")
     templates.check_notes(template, path, front_matter_lines(raw, template))

@@ -28,7 +28,7 @@ from .passages import normalise, token_pattern, word_pattern
 from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
                       RedactedBody, Relocated, placeholder)
 from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
-from .sources import Location, template_line
+from .sources import Location, project_path, template_position
 from .template_errors import template_error
 
 log = logging.getLogger("mkdocs.plugins.report.session")
@@ -81,13 +81,16 @@ class Session(Linking):
         self.declared_files: set[str] = set()      # files published though nothing links them
         self.relocated: list[Relocated] = []       # footnote definitions that went with redactions
         self.partials: dict[str, str] = {}         # project-relative path -> source of each included partial
+        self.theme_outputs: set[str] = set()       # site paths of the theme's own files (scripts, styles)
 
     # ---- where we are -------------------------------------------------
 
     def here(self) -> tuple[str | None, int | None]:
         if self.current is None:
             return None, None
-        line = template_line()
+        file, line = template_position()
+        if file is not None:                    # inside a partial: its own file and line
+            return project_path(file), line
         return self.current.path, (self.current.offset + line) if line else None
 
     def location(self) -> Location:

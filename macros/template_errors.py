@@ -8,7 +8,7 @@ from typing import Iterable
 import jinja2
 
 from .errors import ReportError, did_you_mean
-from .sources import traceback_template_line
+from .sources import project_path, traceback_position
 
 UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
 NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
@@ -21,10 +21,14 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
     """One ReportError for anything that went wrong while rendering a page."""
     if isinstance(exc, ReportError):
         if exc.file is None and exc.line is None:          # raised outside a macro: a filter, a loop
-            tb_line = traceback_template_line(exc.__traceback__)
+            tb_file, tb_line = traceback_position(exc.__traceback__)
+            if tb_file is not None:
+                return exc.located(project_path(tb_file), tb_line)
             return exc.located(path, offset + tb_line if tb_line else None)
         return exc.located(path, None)
     if isinstance(exc, jinja2.TemplateSyntaxError):
+        if exc.filename:                                   # in a partial: its own file and line
+            path, offset = project_path(exc.filename), 0
         line = offset + exc.lineno if exc.lineno else None
         message = exc.message or "syntax error"
         suggestion = "check that every {% call %} has its {% endcall %} and every {{ has its }}"
@@ -33,7 +37,9 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
         elif "{#" in message or "comment" in message:
             suggestion = "Jinja comments are written {## ... ##} in this project"
         return ReportError(f"template syntax error: {message}", path, line, suggestion)
-    tb_line = traceback_template_line(exc.__traceback__)
+    tb_file, tb_line = traceback_position(exc.__traceback__)
+    if tb_file is not None:                                # in a partial: its own file and line
+        path, offset = project_path(tb_file), 0
     line = offset + tb_line if tb_line else None
     text = str(exc)
     if isinstance(exc, jinja2.UndefinedError):

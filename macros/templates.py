@@ -78,15 +78,25 @@ def check_notes(text: str, path: str, offset: int = 0) -> None:
 class PartialLoader(jinja2.FileSystemLoader):
     """Partials from one folder, checked like pages and remembered (the audit reads their notes)."""
 
+    def _display(self, path: Path) -> str:
+        path = path.resolve()
+        return path.relative_to(self.project_dir).as_posix() if path.is_relative_to(self.project_dir) else str(path)
+
     def __init__(self, folder: Path, project_dir: Path, seen: dict[str, str]) -> None:
         super().__init__(str(folder))
         self.project_dir = project_dir
         self.seen = seen
 
     def get_source(self, environment: jinja2.Environment, template: str):
-        source, filename, uptodate = super().get_source(environment, template)
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            path = Path(self.searchpath[0]) / template
+            line = path.read_bytes()[:error.start].count(b"\n") + 1 if path.exists() else None
+            raise ReportError("this partial is not UTF-8 text", self._display(path), line,
+                              "save it as UTF-8 (most editors offer it under 'Save with encoding')") from None
         path = Path(filename).resolve()
-        display = path.relative_to(self.project_dir).as_posix() if path.is_relative_to(self.project_dir) else filename
+        display = self._display(path)
         check_notes(source, display)
         self.seen[display] = source
         return source, filename, uptodate
@@ -105,7 +115,8 @@ def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include
         **{name: getattr(base, name) for name in DELIMITERS})
     env.filters.update(base.filters)
     env.tests.update(base.tests)
-    env.globals.update({k: v for k, v in base.globals.items() if k not in HIDDEN_VARIABLES})
+    # The sandbox's own range() (bounded) stays: a page may not ask for a billion numbers.
+    env.globals.update({k: v for k, v in base.globals.items() if k not in HIDDEN_VARIABLES and k != "range"})
     env.globals["namespace"] = namespace
     return env
 
