@@ -171,10 +171,12 @@ class Linking:
         """
         # Uses in the open text are told apart by where they stand: in prose, or inside the
         # definition of another footnote (which counts only if that footnote stays).
-        open_defs = {d.label: page.open[d.start:d.end] for d in reversed(mdscan.footnote_definitions(page.open))}
+        open_definitions = mdscan.footnote_definitions(page.open)
+        open_defs = {d.label: page.open[d.start:d.end] for d in reversed(open_definitions)}
         prose = page.open
-        for d in reversed(mdscan.footnote_definitions(page.open)):
+        for d in reversed(open_definitions):
             prose = prose[:d.start] + "\n" * page.open.count("\n", d.start, d.end) + prose[d.end:]
+        prose_uses = set(mdscan.footnote_uses(prose))
         places = [(body.owners, open_text(body.body)) for body in self.bodies if body.page == page.src]
         defined: dict[str, tuple[str, ...]] = {label: () for label in open_defs}
         uses: dict[str, list[tuple[str, ...]]] = {}
@@ -186,14 +188,14 @@ class Linking:
         for label, where in defined.items():
             if not where:
                 continue
-            for owners in uses.get(label, []) + ([()] if label in mdscan.footnote_uses(prose) else []):
+            for owners in uses.get(label, []) + ([()] if label in prose_uses else []):
                 if not set(where) <= set(owners):
                     context = "outside it" if not owners else f"in a redaction of '{owners[-1]}'"
                     raise ReportError(f"footnote [^{label}] is defined inside a redaction of '{where[-1]}' but used {context}",
                                       page.path, _line_of(page.raw, f"[^{label}]:"),
                                       "define it outside the redaction, or use it only where its readers can see it")
         inside = {label: mdscan.footnote_uses(body) for label, body in open_defs.items()}
-        kept = set(mdscan.footnote_uses(prose)) | {label for label, owner_lists in uses.items() if any(
+        kept = prose_uses | {label for label, owner_lists in uses.items() if any(
             all(self.audience.can_see(o) for o in owners) for owners in owner_lists)}
         changed = True
         while changed:                           # a footnote used inside a kept footnote is kept too

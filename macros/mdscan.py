@@ -204,7 +204,9 @@ HTML_BLOCK_TAGS = {"address", "article", "aside", "blockquote", "details", "dial
                    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "ul", "script",
                    "style", "textarea", "iframe", "object", "video", "audio", "canvas", "noscript", "center"}
 HTML_BLOCK_START = re.compile(r"^\s{0,3}<(?P<tag>[a-zA-Z][\w-]*)(?P<rest>[^>]*)")
-LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+# Blocks whose content goes on in lines indented by four spaces, across blank lines: list items,
+# admonitions and details (!!!, ???), content tabs (===), footnote definitions and definition lists.
+CONTAINER = re.compile(r"^\s*(?:[-*+]|\d+[.)]|!!!|\?\?\?\+?|===|\[\^[^\]]*\]:|:)(?:\s|$)")
 LINK_TITLE = re.compile(r"""(\]\(\s*<?[^)\s>]*>?)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))\s*\)""")
 
 
@@ -239,7 +241,7 @@ def markdown_only(text: str) -> str:
                 in_indented = True
                 out.append("")
             else:
-                if LIST_ITEM.match(t):
+                if CONTAINER.match(t):
                     in_list = True
                 elif blank_before and not t.startswith((" ", "\t")):
                     in_list = False

@@ -112,3 +112,17 @@ def test_malformed_notes_are_found_where_they_open(text, fragment, offset):
 ])
 def test_honest_text_has_no_note_mistake(text):
     assert mdscan.note_mistake(text) is None
+
+
+@pytest.mark.parametrize("text, reached", [
+    ("!!! note\n    First paragraph.\n\n    Second one links [the annex](annex.md).\n", True),
+    ("- item\n\n    continued item with [the annex](annex.md)\n", True),
+    ("Text[^n].\n\n[^n]: A note.\n\n    Its second paragraph cites [the annex](annex.md).\n", True),
+    ("=== \"Tab\"\n\n    Tab content with [the annex](annex.md).\n", True),
+    ("Some prose.\n\n    [the annex](annex.md)\n", False),                  # indented code
+    ('<div class="todo">\n[the annex](annex.md)\n</div>\n', False),         # a raw HTML block
+    ('<div markdown>\n[the annex](annex.md)\n</div>\n', True),              # md_in_html
+    ('[x](https://example.org "see [the annex](annex.md)")\n', False),     # a link title
+])
+def test_links_count_where_markdown_reads_them(text, reached):
+    assert ("annex.md" in mdscan.markdown_urls(text)) is reached
