@@ -12,6 +12,7 @@ file names) for the rest. Any hit fails the build.
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import re
 import shutil
@@ -34,6 +35,8 @@ from .records import PLACEHOLDER
 from .redaction import strip_marks
 from .sources import Location
 
+TAG = re.compile(r"<[^>]*>")
+TEXT_ATTRIBUTE = re.compile(r'\b(?:title|alt|aria-label|data-citation-ref)\s*=\s*"([^"]*)"')
 HTML_COMMENT = re.compile(r"<!--(?!\[if)(.*?)(?:-->|$)", re.S)     # conditional comments aside
 THEME_COMMENT = re.compile(r"<!--(?!\[if)(.*?)-->", re.S)
 JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
@@ -239,7 +242,10 @@ def read_output(path: Path) -> tuple[str, str, str]:
         readable = [_markup_text(text, xml=suffix in (".xml", ".svg"))]
     elif suffix == ".json":
         try:
-            readable = [_markup_text(s) if "<" in s else s for s in _json_strings(json.loads(text))]
+            # The search index holds thousands of HTML fragments: tags dropped by a regex, not a parser each.
+            strings = list(_json_strings(json.loads(text)))
+            readable = [html.unescape(TAG.sub(" ", s)) if "<" in s or "&" in s else s for s in strings]
+            readable += [html.unescape(m.group(1)) for s in strings if "<" in s for m in TEXT_ATTRIBUTE.finditer(s)]
         except ValueError:
             pass
     readable_text = normalise(" ".join(readable))

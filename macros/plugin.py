@@ -15,6 +15,7 @@ import logging
 import os
 import posixpath
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -420,6 +421,7 @@ class Build:
             raise fail(error) from None
         sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
                    for p in self.session.pages.values()}
+        started = time.perf_counter()
         findings = audit.audit_site(site, audit.fingerprints(self.session),
                                     comments_allowed=self.audience.kind == "internal", sources=sources,
                                     theme_comments=audit.theme_comment_patterns(self.config.theme.dirs),
@@ -430,7 +432,7 @@ class Build:
         if self.staging is not None and self.final_site_dir is not None:
             outputs.promote(self.staging, self.final_site_dir)
             config.site_dir = str(self.final_site_dir)
-        log.info(f"Leak audit passed for the {self.audience} build")
+        log.info(f"Leak audit passed for the {self.audience} build in {time.perf_counter() - started:.2f} s")
 
     def on_build_error(self, *, error: Exception) -> None:
         """A failed build leaves the previous site as it was."""
