@@ -43,12 +43,25 @@ HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s")
 SEPARATOR = " ; "
 
 
+def _fold_table() -> dict[int, str | None]:
+    """One translation for what a copy may change: invisible format characters, curly quotes, dashes."""
+    table: dict[int, str | None] = {}
+    for start, end in re.findall(r"(.)(?:-(.))?", FORMAT_CHARACTERS.pattern[1:-1]):
+        for code in range(ord(start), ord(end or start) + 1):
+            table[code] = None
+    table.update({ord("’"): "'", ord("‘"): "'", ord("“"): '"', ord("”"): '"', ord("−"): "-"})
+    table.update({code: "-" for code in range(ord("‐"), ord("―") + 1)})
+    return table
+
+
+FOLD = _fold_table()
+
+
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = FORMAT_CHARACTERS.sub("", text)
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = re.sub(r"[‐-―−]", "-", text)
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Case, whitespace, quotes, dashes and invisible characters folded (NFKC for non-ASCII text)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(FOLD)
+    return " ".join(text.split()).lower()
 
 
 def segments(markdown: str) -> list[str]:
