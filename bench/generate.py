@@ -126,6 +126,11 @@ def generate(root: Path, pages: int, entries: int, words: int = 1500, seed: int 
     nav.append("appendices/incidents.md")
     (root / "docs" / "references.md").write_text("# References\n\n{{ bibliography(scope=\"report\") }}\n")
     nav.append("references.md")
+    write_mkdocs_yml(root, nav)
+
+
+def write_mkdocs_yml(root: Path, nav: list[str]) -> None:
+    """The contract's mkdocs.yml for a generated report: Material, search, macros, the nav."""
     nav_yaml = "\n".join(f"  - {n}" for n in nav)
     (root / "mkdocs.yml").write_text(
         "site_name: Bench\ntheme: {name: material, custom_dir: overrides}\n"

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import write_mkdocs_yml  # noqa: E402
 REPORT_YML = """\
 title: Benchmark Report
 edition: "1"
@@ -68,11 +70,7 @@ def make_report(root: Path, entries: int, pages: int, cited: bool) -> None:
         (root / "bibliography.bib").write_text("".join(entry(n) for n in range(entries)))
         (root / "docs/references.md").write_text("---\nnumbered: false\n---\n# References\n\n{{ bibliography(scope='report') }}\n")
         nav.append("references.md")
-    nav_yaml = "\n".join(f"  - {n}" for n in nav)
-    (root / "mkdocs.yml").write_text(
-        "site_name: Bench\ntheme: {name: material, custom_dir: overrides}\n"
-        "plugins:\n  - search\n  - macros: {module_name: macros, on_error_fail: true}\n"
-        f"nav:\n{nav_yaml}\n")
+    write_mkdocs_yml(root, nav)
 
 
 def build(root: Path) -> float:

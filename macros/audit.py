@@ -213,7 +213,7 @@ def _typed_at(session, pattern: str, declared: Location) -> Location | None:
 
 # ---- reading outputs ---------------------------------------------------------------
 
-def read_output(path: Path) -> tuple[str, str, str]:
+def read_output(path: Path, page: bool = False) -> tuple[str, str, str]:
     """One output file as written (decoded), everything a reader or crawler could get from it
     (normalised), and the part of that which is text rather than markup (normalised)."""
     data = path.read_bytes()
@@ -239,7 +239,13 @@ def read_output(path: Path) -> tuple[str, str, str]:
     text = data.decode("utf-8", errors="replace")
     readable = [text]
     if suffix in (".html", ".htm", ".xml", ".svg"):
-        readable = [_markup_text(text, xml=suffix in (".xml", ".svg"))]
+        markup, attributes = _markup_parts(text, xml=suffix in (".xml", ".svg"))
+        if page:
+            # A page MkDocs wrote: its text and every attribute are all it holds (its comments are
+            # checked on their own), so the markup is not searched twice.
+            readable_text = normalise(markup)
+            return text, readable_text + " " + normalise(attributes), readable_text
+        readable = [markup]
     elif suffix == ".json":
         try:
             # The search index holds thousands of HTML fragments: tags dropped by a regex, not a parser each.
@@ -270,22 +276,24 @@ def zip_text(data: bytes, limit: int = 50_000_000) -> str:
     return " ".join(pieces)
 
 
-def _markup_text(text: str, xml: bool = False, code: bool = False) -> str:
-    """Text and text-bearing attributes of HTML or XML (and scripts, which may carry data); styles only with ``code``."""
+def _markup_parts(text: str, xml: bool = False) -> tuple[str, str]:
+    """(text and text-bearing attributes, every other attribute value) of HTML or XML, in one parse."""
     try:
         root = etree.fromstring(text.encode(), etree.XMLParser(recover=True)) if xml else lxml_html.fromstring(text)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return re.sub(r"<[^>]+>", " ", text)
+        return re.sub(r"<[^>]+>", " ", text), ""
     if root is None:
-        return ""
-    if not code:
-        for element in list(root.iter("style")):
-            element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
+        return "", ""
+    styles = [" ".join(element.itertext()) for element in root.iter("style")]
+    for element in list(root.iter("style")):
+        element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
     pieces = [" ".join(root.itertext())]
+    others = styles
     for element in root.iter():
         if isinstance(element.tag, str):
-            pieces.extend(str(v) for k, v in element.attrib.items() if str(k).lower() in TEXT_ATTRIBUTES)
-    return " ".join(pieces)
+            for key, value in element.attrib.items():
+                (pieces if str(key).lower() in TEXT_ATTRIBUTES else others).append(str(value))
+    return " ".join(pieces), " ".join(others)
 
 
 def _json_strings(value) -> Iterator[str]:
@@ -336,7 +344,7 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
                 continue
             raw, content, readable = path.read_text(encoding="utf-8", errors="replace"), "", ""
         else:
-            raw, content, readable = read_output(path)
+            raw, content, readable = read_output(path, page=relative in sources)
         if not comments_allowed and relative in sources:
             for comment in HTML_COMMENT.finditer(raw):
                 if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
