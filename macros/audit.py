@@ -51,7 +51,6 @@ class Fingerprint:
     text: str              # normalised text, or a regex when ``pattern`` is set
     location: Location
     pattern: bool = False
-    anchor: str = ""       # for a pattern: plain text every match contains (a cheap first test)
     where: str = "text"    # for a pattern: "text" (anywhere) or "names" (paths, URLs and id attributes)
 
 
@@ -188,11 +187,11 @@ def _never_named(session) -> Iterator[Fingerprint]:
             name = normalise(alias)
             where = _typed_at(session, word_pattern(name), declared) or declared
             yield Fingerprint(f"the name of '{participant.id}', which is never named (named: false)",
-                              word_pattern(name), where, pattern=True, anchor=name.split()[0])
+                              word_pattern(name), where, pattern=True)
         where = declared
         for token in {participant.id.lower(), slugify(participant.name)}:
             yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), in a file name, URL or id",
-                              token_pattern(token), where, pattern=True, anchor=token, where="names")
+                              token_pattern(token), where, pattern=True, where="names")
 
 
 def _typed_at(session, pattern: str, declared: Location) -> Location | None:
@@ -390,6 +389,16 @@ def output_names(raw: str, suffix: str) -> list[str]:
     return found
 
 
+def audit_build(site: Path, session, theme_dirs: Iterable[str]) -> list[Finding]:
+    """The audit of one build's output folder: its session's fingerprints, its pages' comments
+    against the theme's own, the theme's files left out of the name search."""
+    sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
+               for p in session.pages.values() if p.src in session.reachable}
+    return audit_site(site, fingerprints(session), comments_allowed=session.audience.kind == "internal",
+                      sources=sources, theme_comments=theme_comment_patterns(theme_dirs),
+                      theme_outputs=session.theme_outputs)
+
+
 def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:
     """Comments the theme's templates write, as patterns (a Jinja expression inside one matches anything)."""
     patterns: dict[str, re.Pattern] = {}
@@ -401,15 +410,6 @@ def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:
                 regex = ".*?".join(re.escape(piece) for piece in pieces)
                 patterns.setdefault(regex, re.compile(regex, re.S))
     return list(patterns.values())
-
-
-def _around(text: str, anchor: str, reach: int = 300) -> list[str]:
-    """The stretches of ``text`` within ``reach`` characters of each occurrence of ``anchor``."""
-    found, start = [], text.find(anchor)
-    while start != -1:
-        found.append(text[max(0, start - reach):start + len(anchor) + reach])
-        start = text.find(anchor, start + 1)
-    return found
 
 
 def findings_error(findings: list[Finding], site: Path) -> ReportError:

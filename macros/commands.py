@@ -80,13 +80,7 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
                 raise ReportError("this build never ran the report engine, so nothing in it was checked",
                                   str(config_file), None,
                                   "mkdocs.yml must list the macros plugin with module_name: macros")
-            session = engine.report_build.session
-            sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
-                       for p in session.pages.values() if p.src in session.reachable}
-            return audit.audit_site(folder.resolve(), audit.fingerprints(session),
-                                    comments_allowed=audience == "internal", sources=sources,
-                                    theme_comments=audit.theme_comment_patterns(config.theme.dirs),
-                                    theme_outputs=session.theme_outputs)
+            return audit.audit_build(folder.resolve(), engine.report_build.session, config.theme.dirs)
     finally:
         if previous is None:
             os.environ.pop("REPORT_AUDIENCE", None)

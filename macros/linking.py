@@ -39,11 +39,10 @@ class Linking:
         counters = numbering.Counters()
         numbered: dict[str, str] = {}
         for page in self.pages.values():
-            text = page.rendered
-            if self.audience.kind != "internal":
-                # Editors' notes go before anything reads the text, heading ids and titles included.
-                text = mdscan.strip_comments(text)[0]
-            page.open = open_text(mdscan.strip_comments(page.rendered)[0])
+            # Editors' notes go before anything reads the text, heading ids and titles included.
+            without_notes = mdscan.strip_comments(page.rendered)[0]
+            text = page.rendered if self.audience.kind == "internal" else without_notes
+            page.open = open_text(without_notes)
             text = strip_marks(self._place_footnotes(page, text))
 
             def locate(label: str, page: PageRecord = page) -> Location:

@@ -20,10 +20,7 @@ OPTION_ID = re.compile(r"""\bid\s*:\s*["']?(?P<id>[\w\-:.]+)""")
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 INLINE_CODE = re.compile(r"(`+)(?:(?!\n[ \t]*\n).)+?\1", re.S)     # never across a blank line
 JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
-FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-FOOTNOTE_DEF = re.compile(r"^[ \t]*\[\^([^\]\s]+)\]:", re.M)
 LINK_TARGET = re.compile(r"\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
-HTML_TARGET = re.compile(r"""\b(?:src|href)\s*=\s*["'](?P<url>[^"']+)["']""")
 REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<url>\S+?)>?(?:\s|$)", re.M)
 
 
@@ -105,81 +102,11 @@ def comments_in_inline_code(text: str) -> list[str]:
     return [m.group(0)[4:-3].strip() for span in INLINE_CODE.finditer(body) for m in COMMENT.finditer(span.group(0))]
 
 
-def link_targets(text: str) -> set[str]:
-    """URLs of links and images in Markdown or inline HTML, outside code."""
-    body = prose(text)
-    found = {m.group("url") for m in LINK_TARGET.finditer(body)}
-    found |= {m.group("url") for m in HTML_TARGET.finditer(body)}
-    found |= {m.group("url") for m in REF_DEF.finditer(body)}
-    return found
-
-
 def heading_id(attrs: str | None) -> str | None:
     if not attrs:
         return None
     match = ATTR_ID.search(attrs)
     return match.group("id") if match else None
-
-
-@dataclass(frozen=True)
-class Region:
-    """Source text inside redactions, with the owners of every enclosing redaction."""
-
-    owners: tuple[str, ...]
-    text: str
-    line: int = 1           # in the template, where the text starts
-
-
-REDACT_OWNER = re.compile(r"""\s*redact\s*\(\s*["']([^"']*)["']""")
-
-
-def split_redactions(template: str) -> tuple[str, list[Region]]:
-    """A page template's own text outside every ``{% call redact(...) %}`` block, and the regions inside.
-
-    Read straight from the source, independently of rendering: what the author
-    wrote in the open is public by choice, what they wrote inside is not.
-    """
-    outside: list[str] = []
-    inside: list[Region] = []
-    stack: list[str | None] = []          # owner of each open call block; None for other calls
-    position = 0
-
-    def keep(start: int, end: int) -> None:
-        owners = tuple(owner for owner in stack if owner is not None)
-        if owners:
-            inside.append(Region(owners, template[start:end], template.count("\n", 0, start) + 1))
-        else:
-            outside.append(template[start:end])
-
-    for match in JINJA_CALL.finditer(template):
-        if in_raw(template, match.start()):
-            continue                      # {% raw %} shows Jinja as text: an example, not a redaction
-        keep(position, match.start())
-        if match.group(1) == "call":
-            # The tag belongs where it stands: a redaction's note and replacement are shown
-            # to whoever reads the text around it.
-            keep(match.start(), match.end())
-            owner = REDACT_OWNER.match(match.group(2))
-            stack.append(owner.group(1) if owner else None)
-        else:
-            if stack:
-                stack.pop()
-        position = match.end()
-    keep(position, len(template))
-    return "".join(outside), inside
-
-
-RAW_BLOCK = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
-
-
-def in_raw(template: str, position: int) -> bool:
-    return any(m.start() < position < m.end() for m in RAW_BLOCK.finditer(template))
-
-
-def footnote_labels(text: str) -> tuple[set[str], set[str]]:
-    """Footnote labels referenced and defined in Markdown, outside code."""
-    body = prose(text)
-    return set(FOOTNOTE_REF.findall(body)), set(FOOTNOTE_DEF.findall(body))
 
 
 # ---- links and embeds of every kind --------------------------------------------------------

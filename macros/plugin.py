@@ -259,11 +259,7 @@ class Build:
                 line = file.content_bytes[:error.start].count(b"\n") + 1
                 raise ReportError("this page is not UTF-8 text", path, line,
                                   "save it as UTF-8 (most editors offer it under 'Save with encoding')") from None
-            try:
-                template, meta = get_data(raw)
-            except ValueError as error:           # an impossible date in front matter
-                raise ReportError(f"malformed front matter: {error}", path, 2,
-                                  "check the values between the two --- lines") from None
+            template, meta = get_data(raw)        # it swallows YAML errors: check_page_source reports them
             check_page_source(raw, template, meta, path)
             if meta.get("render_macros") is False:
                 raise ReportError("render_macros: false is not supported", path, 1,
@@ -321,7 +317,8 @@ class Build:
         for file in ours:
             if file.is_documentation_page() and file.src_uri in session.reachable and file.page is not None:
                 linked |= {by_url[p] for p in outputs.html_references(file.url, file.page.content or "") if p in by_url}
-        reached = linked | {src for src in media if src in session.declared_files or src in self.theme_files()}
+        declared = session.declared_files | self.theme_files()
+        reached = linked | {src for src in media if src in declared}
         queue = [src for src in reached if src.endswith(".css")]
         while queue:                        # stylesheets bring the files their url() names
             css = media[queue.pop()]
@@ -419,13 +416,8 @@ class Build:
                 newsletter.write_newsletter(site, self.session, self.data.report)
         except ReportError as error:
             raise fail(error) from None
-        sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
-                   for p in self.session.pages.values()}
         started = time.perf_counter()
-        findings = audit.audit_site(site, audit.fingerprints(self.session),
-                                    comments_allowed=self.audience.kind == "internal", sources=sources,
-                                    theme_comments=audit.theme_comment_patterns(self.config.theme.dirs),
-                                    theme_outputs=self.session.theme_outputs)
+        findings = audit.audit_build(site, self.session, self.config.theme.dirs)
         if findings:
             outputs.discard(self.staging) if self.staging else None
             raise fail(audit.findings_error(findings, site))

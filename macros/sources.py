@@ -57,10 +57,6 @@ def template_position() -> tuple[str | None, int | None]:
     return None, None
 
 
-def template_line() -> int | None:
-    return template_position()[1]
-
-
 def traceback_position(tb) -> tuple[str | None, int | None]:
     """The last template (file, line) in a traceback (for errors raised inside Jinja).
 
@@ -86,6 +82,3 @@ def traceback_position(tb) -> tuple[str | None, int | None]:
         tb = tb.tb_next
     return position
 
-
-def traceback_template_line(tb) -> int | None:
-    return traceback_position(tb)[1]
