@@ -68,7 +68,7 @@ class Name:
             if "-" in word:
                 return "-".join(initial(part) for part in word.split("-") if part)
             letters = word.rstrip(".")
-            return letters if len(letters) <= 1 and word.endswith(".") else (letters[:1] + "." if letters else "")
+            return letters[:1] + "." if letters else ""
         return " ".join(initial(word) for word in self.first.split())
 
     def inverted(self) -> str:

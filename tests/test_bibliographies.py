@@ -292,3 +292,9 @@ def test_strings_concatenation_and_xdata_resolve_as_biblatex_does():
     e.set_order(["p"])
     assert e.plain_reference("p") == ("Roe, R. (2024). Paper. In Findings of Association for Computational "
                                       "Linguistics, pp. 1–2, Association for Computational Linguistics Press.")
+
+
+def test_initials_keep_their_full_stop_however_the_name_was_written():
+    from macros.works import Name
+    assert [Name("X", first).initials() for first in ("Daniel M.", "Daniel M", "Ann-Marie Beth", "J. R. R.")] == [
+        "D. M.", "D. M.", "A.-M. B.", "J. R. R."]
