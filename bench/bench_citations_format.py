@@ -15,8 +15,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from macros.bibtex import load_bibtex  # noqa: E402
-from macros.citations import CitationEngine  # noqa: E402
+from report_engine.bibtex import load_bibtex  # noqa: E402
+from report_engine.citations import CitationEngine  # noqa: E402
 
 ENTRY = """@article{{key{n},
   author  = {{M{{\\"u}}ller, Hans and Garc{{\\'i}}a, Jos{{\\'e}} and Author{n}, Some}},

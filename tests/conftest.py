@@ -1,8 +1,9 @@
 """Fixtures: small reports built for real in temporary folders.
 
 A report is written in the contract's layout (``mkdocs.yml``, ``docs/``,
-``data/``, ``bibliography.bib``) next to a copy of this repository's engine
-(``macros/``) and theme overrides, built with the ``mkdocs`` command in a
+``data/``, ``bibliography.bib``, the report's own ``macros/`` module and an
+``overrides/`` folder) with no engine code in it: the engine is the installed
+``report-engine`` package. It is built with the ``mkdocs`` command in a
 subprocess (as an author would), and read back as files.
 """
 
@@ -69,11 +70,18 @@ class Report:
     def __init__(self, root: Path) -> None:
         self.root = root
         shutil.copytree(REPO / "macros", root / "macros", ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copytree(REPO / "overrides", root / "overrides")
+        (root / "overrides").mkdir(parents=True)
         (root / "docs").mkdir()
         (root / "data").mkdir()
         self.write("data/report.yml", REPORT_YML)
         self.config = dict(CONTRACT_MKDOCS)
+
+    def engine_copy(self) -> Path:
+        """A copy of the engine inside the report, which shadows the installed one (mkdocs-macros puts
+        the report's folder first on the import path): for tests that sabotage the engine."""
+        target = self.root / "report_engine"
+        shutil.copytree(REPO / "src" / "report_engine", target, ignore=shutil.ignore_patterns("__pycache__"))
+        return target
 
     def write(self, path: str, text: str) -> Path:
         target = self.root / path

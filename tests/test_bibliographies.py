@@ -15,9 +15,9 @@ import sys
 import pytest
 
 from conftest import assert_clean_failure
-from macros.bibtex import load_bibtex, parse_bibtex
-from macros.citations import CitationEngine
-from macros.errors import ReportError
+from report_engine.bibtex import load_bibtex, parse_bibtex
+from report_engine.citations import CitationEngine
+from report_engine.errors import ReportError
 
 BIB = pathlib.Path(__file__).parent / "bib"
 LATEX_LEFT = re.compile(r"[\\{}$]")
@@ -295,6 +295,6 @@ def test_strings_concatenation_and_xdata_resolve_as_biblatex_does():
 
 
 def test_initials_keep_their_full_stop_however_the_name_was_written():
-    from macros.works import Name
+    from report_engine.works import Name
     assert [Name("X", first).initials() for first in ("Daniel M.", "Daniel M", "Ann-Marie Beth", "J. R. R.")] == [
         "D. M.", "D. M.", "A.-M. B.", "J. R. R."]

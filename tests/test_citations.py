@@ -11,11 +11,11 @@ import markdown
 import pybtex.errors
 import pytest
 
-from macros import bibtex as bibtex_module
-from macros.bibtex import BibDatabase, load_bibtex
-from macros.citations import CitationEngine, html_id
-from macros.citestyles import ReferenceFormatter
-from macros.errors import ReportError
+from report_engine import bibtex as bibtex_module
+from report_engine.bibtex import BibDatabase, load_bibtex
+from report_engine.citations import CitationEngine, html_id
+from report_engine.citestyles import ReferenceFormatter
+from report_engine.errors import ReportError
 
 BIB = r"""% Test bibliography
 @string{things = "Journal of Things"}

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from macros.formatting import format_value
+from report_engine.formatting import format_value
 from conftest import assert_clean_failure
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from conftest import REPO
 from test_redteam import BIB_OPEN, K, PARTICIPANTS_YML, PNG, find_leaks, flat, plant, site_text
 
 PUBLIC = "Public text about the assessment."
@@ -167,8 +168,8 @@ HONEST = [
 
 
 def add_theme_comments(report) -> None:
-    main = report.root / "overrides" / "main.html"
-    text = main.read_text(encoding="utf-8")
+    main = report.root / "overrides" / "main.html"        # the report's own, replacing the engine's
+    text = (REPO / "src" / "report_engine" / "theme" / "main.html").read_text(encoding="utf-8")
     text = text.replace("{% block extrahead %}", "{% block extrahead %}\n  <!-- Theme note: keep in step with Material 9 -->", 1)
     text += "\n{% block footer %}\n  {{ super() }}\n  <!-- Footer note from the report's theme -->\n{% endblock %}\n"
     main.write_text(text, encoding="utf-8")

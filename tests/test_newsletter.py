@@ -18,8 +18,8 @@ import pytest
 from lxml import html as lxml_html
 
 from conftest import REPO, Report
-from macros.audit import normalise
-from macros.newsletter_markdown import to_markdown
+from report_engine.audit import normalise
+from report_engine.newsletter_markdown import to_markdown
 
 # Links go to the edition's permanent address: the root of a published site only redirects.
 CANONICAL = "https://reports.example.org/test-report/2026-03/"

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from macros import mdscan
-from macros.passages import PassageSearch, corpus, normalise, slugify, text_passages, token_pattern, word_pattern
-from macros.redaction import body_end, body_start, mark_spans, open_text, strip_marks
+from report_engine import mdscan
+from report_engine.passages import PassageSearch, corpus, normalise, slugify, text_passages, token_pattern, word_pattern
+from report_engine.redaction import body_end, body_start, mark_spans, open_text, strip_marks
 
 
 def test_passages_are_sentences_and_long_clauses_of_plain_text():

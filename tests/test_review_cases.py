@@ -129,7 +129,7 @@ def test_audit_reads_what_the_engine_recorded_even_when_rendering_shows_it(repor
 
         A sentence with a macro inside it {{ org("quill", anonymous=true) }} and the rest of it continues here.
         """)
-    session = report.root / "macros" / "session.py"
+    session = report.engine_copy() / "session.py"
     source = session.read_text()
     assert "if visible and self.visible:" in source
     session.write_text(source.replace("if visible and self.visible:", "if True:"))

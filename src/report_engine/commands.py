@@ -21,6 +21,7 @@ from pathlib import Path
 from . import audit
 from .data import load_data
 from .errors import ReportError
+from .plugin import PLUGIN_NAME, ReportPlugin
 
 log = logging.getLogger("mkdocs.plugins.report.commands")
 
@@ -63,29 +64,28 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
 
     if not folder.is_dir():
         raise ReportError(f"no such folder: {folder}", str(folder), None, "give the folder you are about to upload")
-    previous = os.environ.get("REPORT_AUDIENCE")
-    os.environ["REPORT_AUDIENCE"] = audience
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    try:
-        with tempfile.TemporaryDirectory(prefix="report-audit-") as scratch:
-            config = load_config(str(config_file), site_dir=str(Path(scratch) / "site"),
-                                 **({"strict": True} if strict else {}))
-            try:
-                build(config)
-            except Abort as exc:
-                raise ReportError(f"the {audience} report does not build, so it cannot be audited: {exc}",
-                                  str(config_file), None, "fix the build first (mkdocs build)") from None
-            engine = config.plugins.get("macros")
-            if engine is None or getattr(engine, "report_build", None) is None:
-                raise ReportError("this build never ran the report engine, so nothing in it was checked",
-                                  str(config_file), None,
-                                  "mkdocs.yml must list the macros plugin with module_name: macros")
-            return audit.audit_build(folder.resolve(), engine.report_build.session, config.theme.dirs)
-    finally:
-        if previous is None:
-            os.environ.pop("REPORT_AUDIENCE", None)
-        else:
-            os.environ["REPORT_AUDIENCE"] = previous
+    with tempfile.TemporaryDirectory(prefix="report-audit-") as scratch:
+        config = load_config(str(config_file), site_dir=str(Path(scratch) / "site"),
+                             **({"strict": True} if strict else {}))
+        plugin = config.plugins.get(PLUGIN_NAME)
+        if plugin is None:                # mkdocs.yml lists only macros: the report's define_env would add it
+            plugin = ReportPlugin()
+            plugin.load_config({}, str(config_file))
+            config.plugins[PLUGIN_NAME] = plugin
+        if not isinstance(plugin, ReportPlugin):
+            raise ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",
+                              str(config_file), None, "remove it or rename it")
+        plugin.config.audience = audience
+        try:
+            build(config)
+        except Abort as exc:
+            raise ReportError(f"the {audience} report does not build, so it cannot be audited: {exc}",
+                              str(config_file), None, "fix the build first (mkdocs build)") from None
+        if plugin.build is None or plugin.build.env is None:
+            raise ReportError("this build never ran the report engine, so nothing in it was checked",
+                              str(config_file), None,
+                              "mkdocs.yml must list the macros plugin with module_name: macros")
+        return audit.audit_build(folder.resolve(), plugin.build.session, config.theme.dirs)
 
 
 # ---- command line ------------------------------------------------------------------------

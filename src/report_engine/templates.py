@@ -31,6 +31,9 @@ from .errors import ReportError
 PARTIALS = "partials"
 DELIMITERS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
               "comment_start_string", "comment_end_string")
+# Jinja's own comment delimiters would make ``{#label}`` after a heading open a comment; unless the
+# report chose others in mkdocs.yml (j2_comment_start_string), pages use these.
+COMMENT_DELIMITERS = ("{##", "##}")
 # What mkdocs-macros and Jinja put in every template; data namespaces may not take these names.
 RESERVED = {"config", "page", "extra", "macros", "filters", "filters_builtin", "navigation", "files",
             "environment", "plugin", "git", "context", "macros_info", "now", "fix_url", "range", "dict",
@@ -109,10 +112,13 @@ def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include
     if partials == docs_dir or docs_dir in partials.parents:
         raise ReportError(f"include_dir '{include_dir}' is inside docs/, whose files MkDocs publishes",
                           "mkdocs.yml", None, f"keep partials outside docs/, e.g. in {PARTIALS}/ next to mkdocs.yml")
+    delimiters = {name: getattr(base, name) for name in DELIMITERS}
+    if base.comment_start_string == "{#":
+        delimiters["comment_start_string"], delimiters["comment_end_string"] = COMMENT_DELIMITERS
     env = ImmutableSandboxedEnvironment(
         loader=PartialLoader(partials, project_dir, {} if partials_seen is None else partials_seen), undefined=undefined,
         extensions=[type(ext) for ext in base.extensions.values()],
-        **{name: getattr(base, name) for name in DELIMITERS})
+        **delimiters)
     env.filters.update(base.filters)
     env.tests.update(base.tests)
     # The sandbox's own range() (bounded) stays: a page may not ask for a billion numbers.

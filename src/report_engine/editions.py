@@ -10,9 +10,10 @@ redirects there (see :mod:`macros.publish`, which does the deploying).
 are set and before the site directory is chosen. It decides four things:
 
 * **The build date.** MkDocs stamps the sitemap (and the gzip header of
-  ``sitemap.xml.gz``) with ``SOURCE_DATE_EPOCH``, falling back to the clock.
-  The clock would make two builds of the same source differ, so the date is
-  pinned to the report's ``published`` date unless the caller set one.
+  ``sitemap.xml.gz``) with each page's ``update_date``: ``SOURCE_DATE_EPOCH``,
+  falling back to the clock. The clock would make two builds of the same
+  source differ, so the plugin dates every page by the report's ``published``
+  date unless the caller set ``SOURCE_DATE_EPOCH`` (:func:`page_date`).
 * **Courtesy drafts.** ``REPORT_DRAFT=1`` or ``REPORT_DRAFT=YYYY-MM-DD`` marks
   every page "Courtesy draft — not for distribution" with the date it was
   shared, and asks search engines not to index it. Any audience can be drafted;
@@ -45,7 +46,6 @@ DRAFT_ENV = "REPORT_DRAFT"
 EPOCH_ENV = "SOURCE_DATE_EPOCH"
 EDITION_ENV = "REPORT_EDITION"                  # set by `python -m macros publish` for the build it deploys
 MIKE_ENV = "MIKE_DOCS_VERSION"                  # set by `mike deploy` for the build it deploys
-EPOCH_MARK_ENV = "REPORT_ENGINE_SOURCE_DATE_EPOCH"  # the epoch we set: a rebuild in the same process may replace it
 LATEST = "latest"
 EDITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -58,7 +58,6 @@ def configure(config: Any, report: Mapping[str, Any], audience: Audience) -> Non
     refuse_plain_mike_deploy()
     caller_epoch = caller_source_date_epoch()
     shared = draft_date(os.environ.get(DRAFT_ENV))
-    pin_build_date(report)
     edition = edition_id(report)
     deploying = os.environ.get(EDITION_ENV)
     if deploying is not None:
@@ -138,7 +137,7 @@ def epoch_of(day: dt.date) -> int:
 def caller_source_date_epoch() -> dt.date | None:
     """The date of a ``SOURCE_DATE_EPOCH`` the caller set (not one an earlier build in this process set)."""
     value = os.environ.get(EPOCH_ENV)
-    if value is None or value == os.environ.get(EPOCH_MARK_ENV):
+    if value is None:
         return None
     try:
         return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date()
@@ -147,14 +146,15 @@ def caller_source_date_epoch() -> dt.date | None:
                           "unset it to date the build by the report's published date") from None
 
 
-def pin_build_date(report: Mapping[str, Any]) -> None:
-    """Date the build by ``published`` unless the caller chose a date: no output may depend on the clock."""
-    current = os.environ.get(EPOCH_ENV)
-    if current is not None and current != os.environ.get(EPOCH_MARK_ENV):
-        return
-    value = str(epoch_of(report["published"]))
-    os.environ[EPOCH_ENV] = value
-    os.environ[EPOCH_MARK_ENV] = value      # so that `mkdocs serve` follows an edited published date
+def page_date(report: Mapping[str, Any]) -> str | None:
+    """The date every page of the build carries (``YYYY-MM-DD``): the report's ``published`` date,
+    or ``None`` when the caller chose one with ``SOURCE_DATE_EPOCH`` (MkDocs reads it itself)."""
+    if caller_source_date_epoch() is not None:
+        return None
+    published = report["published"]
+    if isinstance(published, dt.datetime):
+        published = published.date()
+    return published.isoformat()
 
 
 # ---- courtesy drafts -------------------------------------------------------------------

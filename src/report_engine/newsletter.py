@@ -54,7 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover
 FOLDER = "newsletter"
 LANDING = "index.md"
 STYLESHEET = "assets/newsletter.css"
-ENGINE_STYLESHEET = Path(__file__).resolve().parent.parent / "overrides" / STYLESHEET
+ENGINE_STYLESHEET = Path(__file__).resolve().parent / "theme" / STYLESHEET
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 CHROME = {"headerlink", "md-content__button", "md-source-file", "md-tags", "report-cite"}
 DROPPED = ("script", "style", "link", "noscript", "template", "button", "input", "form", "iframe",

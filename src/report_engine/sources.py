@@ -8,7 +8,7 @@ template sees the text, so each page records how many lines that took.
 
 from __future__ import annotations
 
-import sys
+import inspect
 from dataclasses import dataclass
 
 
@@ -44,7 +44,8 @@ def front_matter_lines(raw: str, body: str) -> int:
 def template_position() -> tuple[str | None, int | None]:
     """(file, line) of the innermost Jinja frame on the stack: the file is None for the page itself
     (rendered from a string) and the partial's path for an included or imported one."""
-    frame = sys._getframe(1)
+    frame = inspect.currentframe()
+    frame = frame.f_back if frame is not None else None
     while frame is not None:
         template = frame.f_globals.get("__jinja_template__")
         if template is not None:

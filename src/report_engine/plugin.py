@@ -1,15 +1,23 @@
-"""The adapter between MkDocs (through mkdocs-macros) and the engine.
+"""The engine's MkDocs plugin, and its hand-over to mkdocs-macros.
 
-This is the only module that touches MkDocs objects. ``define_env`` runs while
-mkdocs-macros configures itself; it loads the report, forces the settings the
-engine's guarantees rest on (errors fail the build, undefined names are
-errors, ``{## ##}`` comments), registers the macros and hooks the build events
-it needs. Hooks are registered here rather than in ``mkdocs.yml`` so that a
-report whose ``mkdocs.yml`` lists only ``search`` and ``macros`` gets them all.
+This is the only module that touches MkDocs objects. The engine is a real
+MkDocs plugin (``report``, registered through the ``mkdocs.plugins`` entry
+point) with a typed configuration. A report may list it in ``mkdocs.yml``; a
+report whose ``mkdocs.yml`` lists only ``search`` and ``macros`` gets it all
+the same: the report's macros module calls :func:`define_env`, which adds the
+plugin through MkDocs' public ``config.plugins[name] = plugin`` mapping (that
+registers every event of the plugin). Either way the build has the guarantees,
+or it stops.
+
+mkdocs-macros stays the way macros reach pages, but it never renders a raw
+page: the engine renders every page itself (pass one and two, in ``on_nav``),
+and hands each page to mkdocs-macros through its public ``on_pre_page_macros``
+hook, marked so that mkdocs-macros leaves it as it is.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
@@ -20,13 +28,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from mkdocs.config import base
+from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
 from . import audit, editions, mdscan, newsletter, outputs, templates
-from .audience import audience_from_environment
+from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
 from .data import load_data
@@ -38,16 +48,18 @@ from .template_errors import ReportUndefined
 
 log = logging.getLogger("mkdocs.plugins.report")
 
-COMMENT_START, COMMENT_END = "{##", "##}"
+PLUGIN_NAME = "report"
 HTML_COMMENTS = re.compile(r"<!--(?!\[if).*?-->", re.S)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
 REGISTER_PAGE = "redaction-register.md"
 CACHE_DIR = ".cache/report-engine"
-ENGINE_CSS = ("assets/report.css", "assets/citations.css")      # served from overrides/assets/
+THEME_DIR = Path(__file__).resolve().parent / "theme"      # the engine's templates and assets
+ENGINE_CSS = ("assets/report.css", "assets/citations.css")
 ENGINE_JS = ("assets/citations.js",)
 # Files a site serves at its root for browsers, crawlers and hosts, which no page links to.
 WELL_KNOWN_FILES = ("robots.txt", "favicon.ico", "CNAME", ".nojekyll", "humans.txt", "ads.txt", "security.txt",
                     ".well-known/security.txt")
+SITEMAP_DATE = re.compile(r"<lastmod>[^<]*</lastmod>")
 
 
 def fail(error: ReportError) -> PluginError:
@@ -74,13 +86,17 @@ def reports_errors(handler):
 class Build:
     """One MkDocs build of the report for one audience."""
 
-    def __init__(self, env: Any) -> None:
-        self.env = env
-        self.config = env.conf
-        self.project_dir = Path(self.config.config_file_path).resolve().parent
-        self.docs_dir = Path(self.config.docs_dir).resolve()
+    def __init__(self, config: Any, audience: str | None) -> None:
+        self.env: Any = None              # mkdocs-macros, once the report's macros module attaches
+        self.config = config
+        self.project_dir = Path(config.config_file_path).resolve().parent
+        self.docs_dir = Path(config.docs_dir).resolve()
         self.data = load_data(self.project_dir / "data", self.project_dir)
-        self.audience = audience_from_environment(self.data.participants)
+        source = "the report plugin's audience setting" if audience is not None else ENV_VAR
+        value = audience if audience is not None else os.environ.get(ENV_VAR)
+        self.audience = parse_audience(value, self.data.participants, source)
+        self.handed: set[str] = set()     # pages handed to mkdocs-macros by the engine
+        self.page_date = editions.page_date(self.data.report)
         self.citations = self._load_citations()
         report = self.data.report
         self.session = Session(self.data, self.audience, self.citations,
@@ -110,13 +126,7 @@ class Build:
     # ---- configuration -------------------------------------------------------
 
     def configure(self) -> None:
-        """Force the settings the guarantees depend on, whatever mkdocs.yml says."""
-        settings = self.env.config
-        settings["on_error_fail"] = True
-        settings["on_undefined"] = "strict"
-        if not settings.get("j2_comment_start_string"):
-            settings["j2_comment_start_string"] = COMMENT_START
-            settings["j2_comment_end_string"] = COMMENT_END
+        """The MkDocs settings the guarantees depend on, whatever mkdocs.yml says."""
         extensions = self.config["markdown_extensions"]
         for name in REQUIRED_EXTENSIONS:
             if name not in extensions:
@@ -140,8 +150,13 @@ class Build:
         self._choose_site_dir()
 
     def _theme_assets(self) -> None:
-        """Footnote tooltips and the engine's own styles and scripts, even if mkdocs.yml omits them."""
+        """The engine's templates, styles and scripts, and footnote tooltips, even if mkdocs.yml omits them.
+
+        The engine's theme folder comes after the report's own ``custom_dir`` (a report may override
+        any template) and before Material's."""
         theme = self.config["theme"]
+        if str(THEME_DIR) not in theme.dirs:
+            theme.dirs.insert(1 if theme.custom_dir else 0, str(THEME_DIR))
         if theme.name == "material":
             features = theme["features"] if "features" in theme else []
             if "content.footnote.tooltips" not in features:
@@ -196,8 +211,10 @@ class Build:
         self.staging.parent.mkdir(parents=True, exist_ok=True)
         self.config.site_dir = str(self.staging)
 
-    def register(self) -> None:
-        env = self.env
+    def attach(self, env: Any) -> None:
+        """The report's macros module hands over mkdocs-macros: the engine's macros and data go in,
+        and the engine gives it each page already rendered (``on_pre_page_macros``)."""
+        self.env = env
         for name, value in self.session.variables.items():
             if name in templates.RESERVED or name in self.session.macros():
                 raise ReportError(f"data namespace '{name}' clashes with a built-in variable or macro",
@@ -205,13 +222,25 @@ class Build:
             env.variables[name] = value
         for name, function in self.session.macros().items():
             env.macro(templates.Macro(name, function), name)
-        env.render = self.render
-        plugins = self.config.plugins
-        for event, handler in (("files", self.on_files), ("nav", self.on_nav), ("env", self.on_env),
-                               ("page_content", self.on_page_content),
-                               ("post_page", self.on_post_page), ("post_build", self.on_post_build),
-                               ("build_error", self.on_build_error), ("serve", self.on_serve)):
-            plugins._register_event(event, handler, plugin_name="report")
+        env.pre_macro_functions.insert(0, self.hand_over)
+
+    def hand_over(self, env: Any) -> None:
+        """mkdocs-macros' pre-page hook: the page is the one the engine rendered and linked, and
+        mkdocs-macros is told (through the page's metadata as it sees it) to leave it as it is."""
+        page = env.page
+        record = self.session.pages.get(page.file.src_uri)
+        if record is None:
+            raise fail(ReportError("a page reached MkDocs without passing through the report engine",
+                                   page.file.src_uri, None,
+                                   "this is a bug in a plugin that adds pages after the report engine's on_nav"))
+        env.markdown = record.output
+        shown = copy.copy(env.variables["page"])
+        shown.meta = {**(page.meta or {}), "render_macros": False}
+        env.variables["page"] = shown
+        if page.title and env.has_j2(page.title):
+            # Never the source: a title written with macros is read from the linked page.
+            page.title = record.title or page.file.name.replace("-", " ").replace("_", " ").capitalize()
+        self.handed.add(record.src)
 
     # ---- build events, in the order MkDocs calls them ------------------------------
 
@@ -226,9 +255,13 @@ class Build:
                                         content="# Redaction register\n\n{{ redaction_register() }}\n"))
         return files
 
-    @event_priority(-100)
     def on_nav(self, nav, *, config, files: Files):
         """Render and link the whole report before MkDocs reads any page (pass one and two)."""
+        if self.env is None:
+            raise fail(ReportError("mkdocs-macros never handed the report's pages to the report engine",
+                                   "mkdocs.yml", None,
+                                   "list the macros plugin (module_name: macros), whose define_env calls "
+                                   "report_engine's define_env"))
         try:
             self.jinja = templates.sandbox(self.env.env, self.project_dir, self.docs_dir,
                                            self.env.config["include_dir"], ReportUndefined,
@@ -281,19 +314,6 @@ class Build:
         site = {"site_name": self.config.site_name, "site_url": self.config.site_url, "extra": self.config.extra}
         variables = templates.page_variables(self.env.variables, record.meta, info, site)
         return self.jinja.from_string(record.template).render(**variables)
-
-    def render(self, markdown: str, force_rendering: bool = False) -> str:
-        """Replaces mkdocs-macros' render: pages come from the linked session."""
-        page = getattr(self.env, "_page", None)
-        record = self.session.pages.get(page.file.src_uri) if page is not None else None
-        if record is not None and markdown == record.template:
-            return record.output
-        if record is not None and markdown == page.title:
-            # Never the source: a title written with macros is read from the linked page.
-            return record.title or page.file.name.replace("-", " ").replace("_", " ").capitalize()
-        raise fail(ReportError("a page reached MkDocs without passing through the report engine",
-                               page.file.src_uri if page is not None else None, None,
-                               "this is a bug in a plugin that changes pages before mkdocs-macros"))
 
     @reports_errors
     def on_env(self, env, *, config, files: Files):
@@ -407,7 +427,18 @@ class Build:
         return output
 
     @reports_errors
-    @event_priority(-100)
+    def on_page_markdown(self, markdown: str, *, page) -> str:
+        """Every page MkDocs converts is one the engine rendered; each is dated by the report."""
+        if page.file.src_uri not in self.handed:
+            raise ReportError("this page reached MkDocs without passing through the report engine",
+                              page.file.src_uri, None,
+                              "the report's macros module must call report_engine's define_env, and no plugin "
+                              "may render pages before the report plugin")
+        if self.page_date is not None:
+            page.update_date = self.page_date      # the sitemap's dates: the report's, never the clock's
+        return markdown
+
+    @reports_errors
     def on_post_build(self, *, config) -> None:
         """Audit everything written, then put the finished site in place."""
         site = Path(config.site_dir)
@@ -434,7 +465,7 @@ class Build:
     def on_serve(self, server, *, config, builder):
         """``mkdocs serve`` also reloads on data, bibliography and engine edits."""
         for path in (self.project_dir / "data", self.project_dir / "bibliography.bib",
-                     self.project_dir / "macros", self.project_dir / "overrides"):
+                     self.project_dir / "partials", self.project_dir / "macros"):
             if path.exists():
                 server.watch(str(path))
         return server
@@ -469,8 +500,8 @@ REFUSED_COMMANDS = {
 }
 
 
-def on_startup(*, command: str, dirty: bool) -> None:
-    """MkDocs names its command to the plugins it knows at start-up: deploying is the engine's job."""
+def refuse_command(command: str | None) -> None:
+    """Deploying is the engine's job, never MkDocs' own."""
     if command in REFUSED_COMMANDS:
         message, suggestion = REFUSED_COMMANDS[command]
         raise fail(ReportError(message, f"mkdocs {command}", None, suggestion))
@@ -479,27 +510,133 @@ def on_startup(*, command: str, dirty: bool) -> None:
 def running_command() -> str | None:
     """The MkDocs command this build runs under, as MkDocs' command line (click) knows it.
 
-    mkdocs-macros loads the engine after MkDocs has told its plugins the command (``on_startup``),
-    so until the engine is a plugin of its own it asks the command line's context instead.
+    Used only when the plugin was added by :func:`define_env`: MkDocs told its plugins the
+    command (``on_startup``) before mkdocs-macros loaded the report's macros module.
     """
-    try:
-        import click
-        context = click.get_current_context(silent=True)
-    except ImportError:  # pragma: no cover - MkDocs depends on click
-        return None
+    import click
+
+    context = click.get_current_context(silent=True)
     return context.info_name if context is not None else None
 
 
+class ReportConfig(base.Config):
+    """``plugins: [report: {audience: ...}]`` in mkdocs.yml; every setting is optional."""
+
+    # The audience to build for; unset, REPORT_AUDIENCE decides (and unset too, public).
+    # ``audience: !ENV [REPORT_AUDIENCE, public]`` says the same thing explicitly.
+    audience = c.Optional(c.Type(str))
+
+
+class ReportPlugin(BasePlugin[ReportConfig]):
+    """The report engine as MkDocs sees it: each event hands over to the build under way.
+
+    MkDocs keeps a plugin with ``on_startup`` alive across the rebuilds of ``mkdocs serve``;
+    everything of one build lives in :class:`Build`, made afresh for every build.
+    """
+
+    def __init__(self) -> None:
+        self.build: Build | None = None
+        self.command: str | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+        refuse_command(command)
+
+    def prepare(self, config: Any) -> Build:
+        """The build of this configuration, made and configured once (on_config and define_env both ask)."""
+        if self.build is None or self.build.config is not config:
+            try:
+                build = Build(config, self.config.audience)
+                build.configure()
+            except ReportError as error:
+                raise fail(error) from None
+            self.build = build
+        return self.build
+
+    def on_config(self, config):
+        self.prepare(config)
+        return config
+
+    def _current(self) -> Build:
+        if self.build is None:          # pragma: no cover - MkDocs calls on_config first
+            raise PluginError("the report plugin was not configured")
+        return self.build
+
+    def on_files(self, files, *, config):
+        return self._current().on_files(files, config=config)
+
+    @event_priority(-100)
+    def on_nav(self, nav, *, config, files):
+        return self._current().on_nav(nav, config=config, files=files)
+
+    @event_priority(-100)
+    def on_page_markdown(self, markdown, *, page, config, files):
+        return self._current().on_page_markdown(markdown, page=page)
+
+    def on_env(self, env, *, config, files):
+        return self._current().on_env(env, config=config, files=files)
+
+    def on_page_content(self, html, *, page, config, files):
+        return self._current().on_page_content(html, page=page, config=config, files=files)
+
+    def on_post_page(self, output, *, page, config):
+        return self._current().on_post_page(output, page=page, config=config)
+
+    @event_priority(-100)
+    def on_post_build(self, *, config):
+        return self._current().on_post_build(config=config)
+
+    def on_build_error(self, *, error):
+        if self.build is not None:
+            self.build.on_build_error(error=error)
+
+    def on_serve(self, server, *, config, builder):
+        return self._current().on_serve(server, config=config, builder=builder)
+
+
+# Python code is imported once per process: under `mkdocs serve` an edit to it would silently not
+# apply, so the next rebuild says so instead. Keyed by folder; the stamps of the first build.
+_CODE_STAMPS: dict[Path, dict[str, int]] = {}
+
+
+def code_stamps(folder: Path) -> dict[str, int]:
+    return {p.as_posix(): p.stat().st_mtime_ns for p in sorted(folder.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def check_code_unchanged(project_dir: Path) -> None:
+    """Refuse a rebuild whose Python code (the report's macros, the engine) changed since it was loaded."""
+    for folder in (project_dir / "macros", Path(__file__).resolve().parent):
+        if not folder.is_dir():
+            continue
+        stamps = code_stamps(folder)
+        first = _CODE_STAMPS.setdefault(folder, stamps)
+        changed = sorted(set(stamps.items()) ^ set(first.items()))
+        if changed:
+            path = Path(changed[0][0])
+            shown = path.relative_to(project_dir).as_posix() if path.is_relative_to(project_dir) else str(path)
+            raise ReportError("this Python file changed after `mkdocs serve` loaded it, and Python code is "
+                              "loaded once", shown, None, "stop `mkdocs serve` (Ctrl+C) and start it again")
+
+
 def define_env(env: Any) -> None:
-    """mkdocs-macros entry point."""
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    command = running_command()
-    if command:
-        on_startup(command=command, dirty=False)
+    """The engine's part of a report's mkdocs-macros module: call it from the module's ``define_env``.
+
+    It finds the report plugin (or adds it, when mkdocs.yml lists only ``search`` and ``macros``),
+    and attaches mkdocs-macros to the build: the engine's macros and data namespaces, and the
+    hand-over of each rendered page.
+    """
+    config = env.conf
+    plugin = config.plugins.get(PLUGIN_NAME)
+    if plugin is None:
+        refuse_command(running_command())
+        plugin = ReportPlugin()
+        errors, warnings = plugin.load_config({}, config.config_file_path)
+        config.plugins[PLUGIN_NAME] = plugin          # public: registers every event of the plugin
+    elif not isinstance(plugin, ReportPlugin):
+        raise fail(ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",
+                               "mkdocs.yml", None, "remove it or rename it"))
     try:
-        build = Build(env)
-        build.configure()
-        build.register()
-        env.report_build = build      # for commands that build in-process (audit)
+        check_code_unchanged(Path(config.config_file_path).resolve().parent)
+        plugin.prepare(config).attach(env)
     except ReportError as error:
         raise fail(error) from None

@@ -1,0 +1,198 @@
+"""The engine as an installed package and a real MkDocs plugin.
+
+Reports in these tests hold no engine code (see conftest): the engine comes from the
+installed ``report-engine`` package. These tests cover how a report meets it: the
+``report`` plugin listed or not, the report's own macros, and what the engine must
+never do inside a build (private APIs of other libraries, the process environment).
+"""
+
+from __future__ import annotations
+
+import ast
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, error_line
+
+PACKAGE = REPO / "src" / "report_engine"
+# Modules that run as commands, outside any MkDocs build.
+COMMAND_MODULES = {"__main__.py", "publish.py", "commands.py"}
+
+PAGE = """
+    # Summary
+
+    We met {{ org("quill", anonymous=true) }}.
+
+    {% call redact("helios") %}
+    Helios trained its largest model in the Iowa datacenter during March.
+    {% endcall %}
+    """
+
+
+def test_the_plugin_is_registered_through_the_entry_point():
+    plugins = {ep.name: ep.value for ep in entry_points(group="mkdocs.plugins")}
+    assert plugins.get("report") == "report_engine.plugin:ReportPlugin"
+
+
+def _private_uses(path: Path) -> list[str]:
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
+                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) > 1):
+            owner, name = node.args[0], node.args[1]
+            own = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
+            if not own and not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)} (a name computed at run time)")
+            elif not own and isinstance(name, ast.Constant) and str(name.value).startswith("_"):
+                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+ALLOWED_DYNAMIC = {
+    "facts.py",       # a fact's value forwards attribute reads to the data value it stands for
+    "numbering.py",   # counters of the engine's own dataclass, by kind
+    "templates.py",   # Jinja's public delimiter settings, by name
+}
+
+
+def test_no_private_attribute_of_another_library():
+    found = [use for path in sorted(PACKAGE.glob("*.py")) for use in _private_uses(path)
+             if not (path.name in ALLOWED_DYNAMIC and "computed at run time" in use)]
+    assert found == []
+
+
+def test_the_private_api_check_can_fail(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(plugins, env):\n    plugins._register_event('x', f)\n    return getattr(env, '_page')\n")
+    assert len(_private_uses(sample)) == 2
+
+
+def _environment_writes(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        text = ast.unparse(node) if isinstance(node, (ast.Assign, ast.Call, ast.AugAssign, ast.Delete)) else ""
+        if isinstance(node, ast.Assign) and any("os.environ" in ast.unparse(t) for t in node.targets):
+            found.append(f"{path.name}:{node.lineno}: {text}")
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) in (
+                "os.environ.setdefault", "os.environ.pop", "os.environ.update", "os.putenv", "os.chdir"):
+            found.append(f"{path.name}:{node.lineno}: {text}")
+        elif isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.argv":
+            found.append(f"{path.name}:{node.lineno}: sys.argv")
+    return found
+
+
+def test_a_build_never_changes_the_process_environment_or_folder():
+    found = [use for path in sorted(PACKAGE.glob("*.py")) if path.name not in COMMAND_MODULES
+             for use in _environment_writes(path)]
+    assert found == []
+
+
+def test_a_report_with_the_plugin_listed_builds_with_every_guarantee(report):
+    report.config["plugins"] = ["search", "report", {"macros": {"module_name": "macros"}}]
+    report.page("index.md", PAGE)
+    public = report.build()
+    assert "Developer B" in public.article() and "Iowa" not in public.page()
+    internal = report.build("internal")
+    assert "Iowa datacenter" in internal.article()
+
+
+def test_the_plugin_may_come_after_macros(report):
+    report.config["plugins"] = ["search", {"macros": {"module_name": "macros"}}, "report"]
+    report.page("index.md", PAGE)
+    assert "Iowa" not in report.build().page()
+
+
+def test_the_audience_can_be_set_in_mkdocs_yml(report):
+    report.config["plugins"] = ["search", {"report": {"audience": "participant:helios"}},
+                                {"macros": {"module_name": "macros"}}]
+    report.page("index.md", PAGE)
+    result = report.build()           # no REPORT_AUDIENCE: the plugin's setting decides
+    helios = report.root / "site-private" / "participant-helios" / "index.html"
+    assert "Iowa datacenter" in helios.read_text(encoding="utf-8")
+    assert not (report.root / "site" / "index.html").exists()
+    assert result.returncode == 0
+
+
+def test_an_unknown_audience_in_mkdocs_yml_names_the_setting(report):
+    report.config["plugins"] = ["search", {"report": {"audience": "participant:nobody"}},
+                                {"macros": {"module_name": "macros"}}]
+    report.page("index.md", PAGE)
+    result = report.build(expect_ok=False)
+    assert result.returncode != 0
+    assert "unknown participant 'nobody'" in error_line(result)
+    assert "Traceback" not in result.output
+
+
+def test_the_plugin_without_macros_stops_the_build(report):
+    report.config["plugins"] = ["search", "report"]
+    report.page("index.md", PAGE)
+    result = report.build(expect_ok=False)
+    assert result.returncode != 0
+    assert "mkdocs-macros never handed the report's pages to the report engine" in error_line(result)
+    assert not (report.root / "site").exists()
+
+
+def test_a_macros_module_that_skips_the_engine_stops_a_build_that_lists_the_plugin(report):
+    report.config["plugins"] = ["search", "report", {"macros": {"module_name": "macros"}}]
+    report.write("macros/__init__.py", "def define_env(env):\n    env.variables['x'] = 1\n")
+    report.page("index.md", PAGE)
+    result = report.build(expect_ok=False)
+    assert result.returncode != 0
+    assert "never handed the report's pages" in error_line(result)
+    assert "Iowa" not in result.output
+
+
+def test_a_report_adds_its_own_macro(report):
+    report.write("macros/__init__.py", '''
+        import report_engine
+
+
+        def define_env(env):
+            report_engine.define_env(env)
+
+            @env.macro
+            def shout(text):
+                return text.upper() + "!"
+        ''')
+    report.page("index.md", """
+        # Summary
+
+        We say {{ shout("careful") }}
+
+        {% call redact("helios") %}
+        Helios said {{ shout("hush") }} about its Iowa datacenter plans for March.
+        {% endcall %}
+        """)
+    public = report.build()
+    assert "We say CAREFUL!" in public.article()
+    assert "HUSH" not in public.page()
+    assert "HUSH!" in report.build("internal").article()
+
+
+def test_jinja_comment_delimiters_never_swallow_heading_ids(report):
+    """mkdocs.yml without j2_comment_* settings: `{#label}` after a heading is an id, not a comment."""
+    report.config["plugins"] = ["search", {"macros": {"module_name": "macros"}}]
+    report.page("index.md", "# Summary\n\n## Findings {#findings}\n\nText after the heading.\n")
+    article = report.build().article()
+    assert 'id="findings"' in article and "Text after the heading." in article
+
+
+@pytest.mark.parametrize("listed", [False, True])
+def test_gh_deploy_is_refused_either_way(report, listed):
+    import subprocess
+    import sys
+
+    if listed:
+        report.config["plugins"] = ["search", "report", {"macros": {"module_name": "macros"}}]
+    report.page("index.md", PAGE)
+    report.build()
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "gh-deploy", "--no-history"], cwd=report.root,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "would replace every published edition" in proc.stdout + proc.stderr
