@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build build-all test bench clean
+.PHONY: serve build build-all test test-fast typecheck bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ build-all: $(VENV)/.installed
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
+
+test-fast: $(VENV)/.test-installed       # the in-process tier: no site builds, a few seconds
+	$(BIN)/python -m pytest -m "not site"
+
+typecheck: $(VENV)/.test-installed
+	$(BIN)/python -m mypy
 
 bench: $(VENV)/.test-installed
 	$(BIN)/python bench/run.py

@@ -150,7 +150,7 @@ def floor(report: Path, out: Path) -> None:
     try:
         config = load_config("mkdocs.yml", site_dir=str(out / "scratch-site"))
         build(config)
-        session = config.plugins["macros"].report_build.session
+        session = config.plugins["report"].build.session
     finally:
         os.chdir(previous)
     if out.exists():

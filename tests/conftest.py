@@ -151,3 +151,22 @@ def declare(report: "Report", *files: str) -> None:
     listed = text.split("extra_files: [", 1)[1].split("]", 1)[0]
     names = [n for n in listed.split(", ") if n] + list(files)
     path.write_text(text.replace(f"extra_files: [{listed}]", f"extra_files: [{', '.join(names)}]"), encoding="utf-8")
+
+
+# Fixtures that build a real site in a subprocess; a test using one (or starting a process itself)
+# belongs to the end-to-end tier. `make test-fast` runs the rest, in process.
+SITE_FIXTURES = {"report", "built", "example", "published", "copy", "server"}
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "site: builds a real site in a subprocess (end-to-end tier)")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        source = inspect.getsource(function) if function is not None else ""
+        if SITE_FIXTURES & set(getattr(item, "fixturenames", ())) or "subprocess" in source:
+            item.add_marker(pytest.mark.site)

@@ -63,3 +63,28 @@ def test_audit_command_on_a_folder(report, tmp_path):
     assert clean.returncode == 0, clean.stdout + clean.stderr
     missing = run(report, "audit", str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "no such folder" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_audit_refuses_a_folder_no_audited_build_wrote(report, tmp_path):
+    """A passed audit is stamped on the folder's exact content: a copy passes, an edited or foreign folder does not."""
+    small_report(report)
+    copy = tmp_path / "copy"
+    shutil.copytree(report.root / "site", copy)
+    assert run(report, "audit", str(copy)).returncode == 0          # the same bytes: the same stamp
+    (copy / "extra.html").write_text("<p>An innocent page added by hand.</p>", encoding="utf-8")
+    edited = run(report, "audit", str(copy))
+    assert edited.returncode == 1
+    assert "no passed leak audit is recorded" in edited.stderr and "Traceback" not in edited.stderr
+    foreign = tmp_path / "foreign"
+    (foreign / "assets").mkdir(parents=True)
+    (foreign / "index.html").write_text("<h1>Test Report</h1><p>Built by something else.</p>", encoding="utf-8")
+    assert "no passed leak audit is recorded" in run(report, "audit", str(foreign)).stderr
+
+
+def test_audit_names_the_audience_a_folder_was_stamped_for(report):
+    small_report(report)
+    quill = report.build("participant:quill")          # sees nothing of helios: no leak to find
+    result = run(report, "audit", str(quill.site))
+    assert result.returncode == 1
+    assert "audited for participant:quill, not for public" in result.stderr
+    assert run(report, "audit", str(quill.site), "--audience", "participant:quill").returncode == 0

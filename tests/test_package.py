@@ -196,3 +196,12 @@ def test_gh_deploy_is_refused_either_way(report, listed):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert "would replace every published edition" in proc.stdout + proc.stderr
+
+
+def test_the_package_type_checks():
+    """mypy over src/report_engine, with the settings in pyproject.toml."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

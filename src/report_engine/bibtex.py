@@ -124,7 +124,7 @@ class _Scanner(LowLevelParser):
 
     command_line = 1
 
-    def parse_command(self):  # type: ignore[no-untyped-def]
+    def parse_command(self):
         self.command_line = self.lineno  # the scanner has just consumed the '@'
         return super().parse_command()
 
@@ -364,7 +364,7 @@ def _unbraced(text: str) -> str:
 
 def _latex(text: str) -> str:
     """Unicode text as a BibTeX value: specials escaped, non-ASCII kept (UTF-8)."""
-    return codecs.encode(_unbraced(text), "ulatex+utf8")
+    return str(codecs.encode(_unbraced(text), "ulatex+utf8"))   # latexcodec's text codec returns text
 
 
 def _ascii(text: str) -> str:

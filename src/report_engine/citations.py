@@ -28,7 +28,7 @@ import pathlib
 import pickle
 import re
 import unicodedata
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .bibtex import BibDatabase, parse_bibtex, report_bibtex
 from .citestyles import (
@@ -73,7 +73,7 @@ class FormattedCache:
     def __init__(self, bib_cache: pathlib.Path | None, style: str) -> None:
         name = f".{style}_v{FORMAT_VERSION}.formatted.pickle"
         self.path = bib_cache.with_name(bib_cache.stem + name) if bib_cache else None
-        self.entries: dict[tuple[str, str | None], Formatted] = {}
+        self.entries: dict[tuple[str, str | None], Any] = {}     # formatted entries, and ("\x00info", key) tuples
         self.dirty = False
         if self.path is not None and self.path.exists():
             try:
@@ -133,7 +133,7 @@ class CitationEngine:
         self._works: dict[str, Work] = {}
         self._numbers: dict[str, int] = {}
         self._suffixes: dict[str, str] = {}
-        self._info: dict[str, tuple[str | None, str | None, tuple]] = {}
+        self._info: dict[str, tuple[str, str, tuple]] = {}
         self._formatted: dict[str, tuple[str | None, Formatted]] = {}
         self._ids: dict[str, str] | None = None
         self._disk = FormattedCache(database.cache_file, f"{style}_n{max_names}")

@@ -17,8 +17,9 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from . import audit
+from . import audit, stamps
 from .data import load_data
 from .errors import ReportError
 from .plugin import PLUGIN_NAME, ReportPlugin
@@ -65,8 +66,10 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
     if not folder.is_dir():
         raise ReportError(f"no such folder: {folder}", str(folder), None, "give the folder you are about to upload")
     with tempfile.TemporaryDirectory(prefix="report-audit-") as scratch:
-        config = load_config(str(config_file), site_dir=str(Path(scratch) / "site"),
-                             **({"strict": True} if strict else {}))
+        options: dict[str, Any] = {"site_dir": str(Path(scratch) / "site")}
+        if strict:
+            options["strict"] = True
+        config = load_config(str(config_file), **options)
         plugin = config.plugins.get(PLUGIN_NAME)
         if plugin is None:                # mkdocs.yml lists only macros: the report's define_env would add it
             plugin = ReportPlugin()
@@ -155,6 +158,11 @@ def _run_audit(args) -> int:
         print(f"LEAK  {where}: {finding.fingerprint.kind} from {finding.fingerprint.location}")
     if findings:
         print(f"ERROR: {len(findings)} finding(s): do not upload {args.folder}", file=sys.stderr)
+        return 1
+    reason = stamps.unstamped_reason(args.config_file.resolve().parent, args.folder.resolve(), args.audience)
+    if reason is not None:
+        print(f"ERROR: {reason}; rebuild it (mkdocs build, or python -m macros build-all) and upload what the "
+              "build wrote", file=sys.stderr)
         return 1
     print(f"ok: nothing the {args.audience} audience must not get was found in {args.folder}")
     return 0

@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -90,7 +90,7 @@ def _construct_private(loader: _Loader, node: yaml.Node) -> Private:
     return Private(str(spec["owner"]), spec["value"], loader.source, line)
 
 
-def _construct_timestamp(loader: _Loader, node: yaml.Node) -> Any:
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except ValueError as error:
@@ -122,9 +122,9 @@ def load_yaml(path: Path, display: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and "stream end" in str(exc.problem):   # an unclosed bracket: name where it opened
             mark = exc.context_mark
-        line = mark.line + 1 if mark else None
+        mark_line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "malformed YAML"
-        raise ReportError(f"malformed YAML: {problem}", display, line,
+        raise ReportError(f"malformed YAML: {problem}", display, mark_line,
                           "check indentation and quoting on this line and the one above") from None
     except yaml.YAMLError as exc:
         raise ReportError(f"malformed YAML: {exc}", display) from None
@@ -200,6 +200,7 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
     if not isinstance(report, dict):
         raise ReportError("data/report.yml is empty or not a mapping of fields", display, 1,
                           f"start it with the required fields: {', '.join(REQUIRED_REPORT_FIELDS)}")
+    report = cast(LineDict, report)          # what the YAML loader makes of every mapping
     for name in REQUIRED_REPORT_FIELDS:
         if name not in report:
             raise ReportError(f"data/report.yml has no '{name}'", display, report.line,
@@ -276,6 +277,7 @@ def with_public_names(namespaces: dict[str, Any], participants: dict[str, Partic
     hidden = {p.id: p.pseudonym for p in participants.values() if not p.named and not knows(p.id)}
     if not hidden or not isinstance(report, dict) or not isinstance(report.get("participants"), list):
         return namespaces
+    report = cast(LineDict, report)
     entries = report["participants"]
     renamed = LineList(LineDict(entry, name=hidden[str(entry["id"])]) if str(entry.get("id")) in hidden
                        else entry for entry in entries)

@@ -65,7 +65,7 @@ def configure(config: Any, report: Mapping[str, Any], audience: Audience) -> Non
         config["site_url"] = edition_url(str(config.get("site_url") or report["canonical_url"]), edition)
     extra = config["extra"]
     if shared is not False:
-        notice = draft_notice(shared if shared is not None else caller_epoch, report["published"])
+        notice = draft_notice(shared if isinstance(shared, dt.date) else caller_epoch, report["published"])
         extra.setdefault("report_build", {})["draft"] = notice
         log.info(f"Courtesy draft: {notice}")
     elif audience.is_public:

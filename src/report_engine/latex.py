@@ -234,7 +234,7 @@ class _Parser:
 
 def _latexcodec(command: str) -> str | None:
     try:
-        decoded = codecs.decode(command, "ulatex").strip()
+        decoded = str(codecs.decode(command, "ulatex")).strip()  # type: ignore[call-overload]  # latexcodec's codec
     except Exception:  # pragma: no cover - latexcodec refuses some input
         return None
     return decoded if decoded and "\\" not in decoded else None

@@ -4,7 +4,7 @@ Numbers headings and captions across the report, resolves the placeholders
 pass one left (references, citations, bibliographies, the redaction statement,
 pseudonyms) and removes what the audience may not get (editors' notes,
 footnotes used only in redacted text). Runs once, before MkDocs converts any
-page; :class:`macros.session.Session` inherits it.
+page; :func:`link` is called with the session pass one filled.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 from urllib.parse import unquote, urlsplit
 
 from . import mdscan, numbering
@@ -24,24 +24,36 @@ from .redaction import (Redaction, mark_spans, open_text, register_markdown, sta
                         strip_marks)
 from .sources import Location
 
+if TYPE_CHECKING:
+    from .session import Session
+
 # Pages published whether or not anything links to them: the home page and the error page.
 ROOT_PAGES = ("index.md", "404.md")
 
 
-class Linking:
-    """The second pass, as methods over the session's records."""
+def link(session: Session) -> None:
+    """Pass two over ``session``, whose pass one rendered every page: each page gets its output and
+    title, and the session what the audience's build publishes (reachable and withheld pages)."""
+    Linker(session).link()
+
+
+class Linker:
+    """The second pass, over one session's records."""
+
+    def __init__(self, session: Session) -> None:
+        self.s = session
 
     def link(self) -> None:
         """Pass two: number, resolve and clean every page."""
-        nav = [(p.src, p.meta) for p in self.pages.values() if p.in_nav]
-        others = [p.src for p in self.pages.values() if not p.in_nav]
+        nav = [(p.src, p.meta) for p in self.s.pages.values() if p.in_nav]
+        others = [p.src for p in self.s.pages.values() if not p.in_nav]
         plans = numbering.plan_pages(nav, others)
         counters = numbering.Counters()
         numbered: dict[str, str] = {}
-        for page in self.pages.values():
+        for page in self.s.pages.values():
             # Editors' notes go before anything reads the text, heading ids and titles included.
             without_notes = mdscan.strip_comments(page.rendered)[0]
-            text = page.rendered if self.audience.kind == "internal" else without_notes
+            text = page.rendered if self.s.audience.kind == "internal" else without_notes
             page.open = open_text(without_notes)
             text = strip_marks(self._place_footnotes(page, text))
 
@@ -50,55 +62,55 @@ class Linking:
             result = numbering.number_page(text, plans[page.src], counters, locate)
             numbered[page.src] = result.text
             for target in result.targets:
-                if target.label in self.targets:
-                    raise numbering.duplicate_error(self.targets[target.label], target)
-                self.targets[target.label] = target
-        for block in self.hidden_blocks:
-            page = self.pages[block.page]
+                if target.label in self.s.targets:
+                    raise numbering.duplicate_error(self.s.targets[target.label], target)
+                self.s.targets[target.label] = target
+        for block in self.s.hidden_blocks:
+            page = self.s.pages[block.page]
             for label in numbering.hidden_labels(block.body):
-                if label in self.targets or label in self.hidden_targets:
-                    where = self.targets[label].location if label in self.targets else self.hidden_targets[label].location
+                if label in self.s.targets or label in self.s.hidden_targets:
+                    where = self.s.targets[label].location if label in self.s.targets else self.s.hidden_targets[label].location
                     raise ReportError(f"label '{label}' is defined twice", page.path,
                                       numbering.find_label_line(page.raw, label),
                                       f"it is also defined at {where}")
-                self.hidden_targets[label] = block.redaction
+                self.s.hidden_targets[label] = block.redaction
         # Publish by reachability: the pages in nav and what their text links to, nothing else.
-        self.reachable = self._reach(numbered)
-        self.withheld_pages = set(self.pages) - self.reachable
-        self.open_reachable = self._reach({src: page.open for src, page in self.pages.items()})
-        check_conflicts(self)
+        self.s.reachable = self._reach(numbered)
+        self.s.withheld_pages = set(self.s.pages) - self.s.reachable
+        self.s.open_reachable = self._reach({src: page.open for src, page in self.s.pages.items()})
+        check_conflicts(self.s)
         # A citation whose placeholder went with an editor's note, or that stands on a page the
         # audience does not get, is not cited where readers look.
-        printed = {int(i) for src, text in numbered.items() if src in self.reachable
+        printed = {int(i) for src, text in numbered.items() if src in self.s.reachable
                    for i in PLACEHOLDER.findall(text)}
-        for use in self.cites:
+        for use in self.s.cites:
             if use.visible and use.deferred not in printed:
                 use.visible = False
-        self.citations.set_order(self.cited_keys())
-        for deferred in self.deferred:
+        self.s.citations.set_order(self.s.cited_keys())
+        for deferred in self.s.deferred:
             if not deferred.visible:
                 self._resolve(deferred, validate_only=True)
-        for page in self.pages.values():
+        for page in self.s.pages.values():
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
             self._typed_pseudonyms(page)
 
     def _typed_pseudonyms(self, page: PageRecord) -> None:
         """A pseudonym typed by hand is a mention too: the audit ties its claim to the real name."""
-        for participant in self.data.participants.values():
-            if not participant.pseudonym or self.audience.knows(participant.id):
+        for participant in self.s.data.participants.values():
+            if not participant.pseudonym or self.s.audience.knows(participant.id):
                 continue
             for match in re.finditer(r"(?<![\w-])" + re.escape(participant.pseudonym) + r"(?![\w-])", page.output):
-                self.anonymous.append(AnonymousMention(participant.id, Location(page.path),
+                self.s.anonymous.append(AnonymousMention(participant.id, Location(page.path),
                                                        page.output[max(0, match.start() - 400):match.start()],
                                                        page.output[match.end():match.end() + 400]))
 
     def _reach(self, texts: dict[str, str]) -> set[str]:
         """The pages reached from the nav (and the home page) through the links of ``texts``."""
-        roots = [src for src, page in self.pages.items()
-                 if page.in_nav or src in ROOT_PAGES or src in self.declared_files]
-        by_url = {}
-        for src, page in self.pages.items():
+        roots = [src for src, page in self.s.pages.items()
+                 if page.in_nav or src in ROOT_PAGES or src in self.s.declared_files]
+        by_url: dict[str, str] = {}
+        for src, page in self.s.pages.items():
             for url in (page.url, page.url + "index.html", page.url.rstrip("/")):
                 by_url.setdefault(url, src)
         reached: set[str] = set()
@@ -108,13 +120,13 @@ class Linking:
             if src in reached or src not in texts:
                 continue
             reached.add(src)
-            page = self.pages[src]
+            page = self.s.pages[src]
             for url in mdscan.markdown_urls(texts[src]):
-                target = resolve_link(src, page.url, url, self.pages, by_url)
+                target = resolve_link(src, page.url, url, self.s.pages, by_url)
                 if target is not None:
                     queue.append(target)
             for index in PLACEHOLDER.findall(texts[src]):
-                target = self._placeholder_page(self.deferred[int(index)])
+                target = self._placeholder_page(self.s.deferred[int(index)])
                 if target is not None:
                     queue.append(target)
         return reached
@@ -122,37 +134,19 @@ class Linking:
     def _placeholder_page(self, d: Deferred) -> str | None:
         """The page a macro's output will link to: a reference's target, a citation's bibliography."""
         if d.kind == "ref":
-            target = self.targets.get(d.args[0])
+            target = self.s.targets.get(d.args[0])
             return target.page if target is not None else None
-        if d.kind in ("cite", "citet") and self.bibliography_pages.get(d.page) != "page":
-            report_pages = [src for src, scope in self.bibliography_pages.items() if scope == "report"]
+        if d.kind in ("cite", "citet") and self.s.bibliography_pages.get(d.page) != "page":
+            report_pages = [src for src, scope in self.s.bibliography_pages.items() if scope == "report"]
             return report_pages[0] if report_pages else None
         return None
 
-    def statement_redactions(self) -> list[Redaction]:
-        """The redactions the audience's statement speaks of: those on pages it gets."""
-        reachable = getattr(self, "reachable", None)
-        return [r for r in self.redactions if reachable is None or r.page in reachable]
-
-    def listed_keys(self) -> list[str]:
-        """What the report-wide reference list shows: cited keys, and crossref parents cited through
-        two or more children the audience can read."""
-        return self.citations.listed(self.cited_keys())
-
-    def cited_keys(self) -> list[str]:
-        """Keys cited where this audience can read them, in first-citation order."""
-        seen: dict[str, None] = {}
-        for use in self.cites:
-            if use.visible:
-                seen.setdefault(use.key, None)
-        return list(seen)
-
     def _finish(self, page: PageRecord, text: str) -> str:
         def substitute(match: re.Match) -> str:
-            deferred = self.deferred[int(match.group(1))]
+            deferred = self.s.deferred[int(match.group(1))]
             value = self._resolve(deferred)
             if deferred.kind == "org":
-                mention = self.anonymous[deferred.args[1]]
+                mention = self.s.anonymous[deferred.args[1]]
                 mention.before = match.string[max(0, match.start() - 400):match.start()]
                 mention.after = match.string[match.end():match.end() + 400]
             return value
@@ -176,7 +170,7 @@ class Linking:
         for d in reversed(open_definitions):
             prose = prose[:d.start] + "\n" * page.open.count("\n", d.start, d.end) + prose[d.end:]
         prose_uses = set(mdscan.footnote_uses(prose))
-        places = [(body.owners, open_text(body.body)) for body in self.bodies if body.page == page.src]
+        places = [(body.owners, open_text(body.body)) for body in self.s.bodies if body.page == page.src]
         defined: dict[str, tuple[str, ...]] = {label: () for label in open_defs}
         uses: dict[str, list[tuple[str, ...]]] = {}
         for owners, place in places:
@@ -195,7 +189,7 @@ class Linking:
                                       "define it outside the redaction, or use it only where its readers can see it")
         inside = {label: mdscan.footnote_uses(body) for label, body in open_defs.items()}
         kept = prose_uses | {label for label, owner_lists in uses.items() if any(
-            all(self.audience.can_see(o) for o in owners) for owners in owner_lists)}
+            all(self.s.audience.can_see(o) for o in owners) for owners in owner_lists)}
         changed = True
         while changed:                           # a footnote used inside a kept footnote is kept too
             changed = False
@@ -224,7 +218,7 @@ class Linking:
                 pieces.append(text[position:definition.start])
                 removed = text[definition.start:definition.end]
                 owners = owners_of(definition.label)
-                self.relocated.append(Relocated(page.src, removed, owners,
+                self.s.relocated.append(Relocated(page.src, removed, owners,
                                                 Location(page.path, _line_of(page.raw, f"[^{definition.label}]:"))))
                 position = definition.end
         pieces.append(text[position:])
@@ -240,17 +234,17 @@ class Linking:
 
     def _resolve_ref(self, d: Deferred, validate_only: bool) -> str:
         label = d.args[0]
-        target = self.targets.get(label)
+        target = self.s.targets.get(label)
         if target is None:
-            if label in self.hidden_targets:
+            if label in self.s.hidden_targets:
                 if validate_only:
                     return ""
-                redaction = self.hidden_targets[label]
+                redaction = self.s.hidden_targets[label]
                 raise ReportError(
                     f"label '{label}' is inside a redaction owned by '{redaction.owner}' ({redaction.location}), "
-                    f"which the {self.audience} report does not show",
+                    f"which the {self.s.audience} report does not show",
                     suggestion=f"put this reference inside a redaction of '{redaction.owner}' too, or move the label out of the redaction")
-            known = list(self.targets) + list(self.hidden_targets)
+            known = list(self.s.targets) + list(self.s.hidden_targets)
             raise ReportError(f"unknown label '{label}'", suggestion=did_you_mean(label, known, "labels"))
         if validate_only:
             return ""
@@ -261,47 +255,47 @@ class Linking:
     def _plain_title(self, title: str) -> str:
         """A heading's words for a reference: macros in it resolved, markup dropped."""
         def resolve(match: re.Match) -> str:
-            deferred = self.deferred[int(match.group(1))]
+            deferred = self.s.deferred[int(match.group(1))]
             return "" if deferred.kind in ("ref", "bibliography", "statement", "register") else self._resolve(deferred)
         return numbering.plain_text(PLACEHOLDER.sub(resolve, title))
 
     def _cite_href(self, page_src: str) -> Callable[[str], str | None]:
-        if self.bibliography_pages.get(page_src) == "page":
-            return lambda key: f"#{self.citations.entry_id(key)}"
-        report_pages = [src for src, scope in self.bibliography_pages.items() if scope == "report"]
+        if self.s.bibliography_pages.get(page_src) == "page":
+            return lambda key: f"#{self.s.citations.entry_id(key)}"
+        report_pages = [src for src, scope in self.s.bibliography_pages.items() if scope == "report"]
         if not report_pages:
             return lambda key: None
-        base = relative_url(self.pages[report_pages[0]].url, self.pages[page_src].url)
-        return lambda key: f"{base}#{self.citations.entry_id(key)}"
+        base = relative_url(self.s.pages[report_pages[0]].url, self.s.pages[page_src].url)
+        return lambda key: f"{base}#{self.s.citations.entry_id(key)}"
 
     def _resolve_cite(self, d: Deferred, validate_only: bool) -> str:
         keys, loc = d.args
-        return "" if validate_only else self.citations.cite(list(keys), loc, self._cite_href(d.page))
+        return "" if validate_only else self.s.citations.cite(list(keys), loc, self._cite_href(d.page))
 
     def _resolve_citet(self, d: Deferred, validate_only: bool) -> str:
         key, loc = d.args
-        return "" if validate_only else self.citations.citet(key, loc, self._cite_href(d.page))
+        return "" if validate_only else self.s.citations.citet(key, loc, self._cite_href(d.page))
 
     def _resolve_bibliography(self, d: Deferred, validate_only: bool) -> str:
         if validate_only:
             return ""
         scope = d.args[0]
-        keys = self.cited_keys() if scope == "report" else \
-            list(dict.fromkeys(u.key for u in self.cites if u.visible and u.page == d.page))
-        return "\n\n" + self.citations.reference_list(self.citations.listed(keys)) + "\n\n" if keys else ""
+        keys = self.s.cited_keys() if scope == "report" else \
+            list(dict.fromkeys(u.key for u in self.s.cites if u.visible and u.page == d.page))
+        return "\n\n" + self.s.citations.reference_list(self.s.citations.listed(keys)) + "\n\n" if keys else ""
 
     def _redaction_link(self, page_src: str) -> Callable[[Redaction], str]:
         return lambda r: markdown_link(page_src, r.page, r.anchor)
 
     def _resolve_statement(self, d: Deferred, validate_only: bool) -> str:
-        return statement_markdown(self.statement_redactions(), self.statement_texts, self._redaction_link(d.page))
+        return statement_markdown(self.s.statement_redactions(), self.s.statement_texts, self._redaction_link(d.page))
 
     def _resolve_register(self, d: Deferred, validate_only: bool) -> str:
-        return register_markdown(self.redactions, self._redaction_link(d.page))
+        return register_markdown(self.s.redactions, self._redaction_link(d.page))
 
     def _resolve_org(self, d: Deferred, validate_only: bool) -> str:
-        participant = self.data.participants[d.args[0]]
-        if not self.audience.knows(participant.id):
+        participant = self.s.data.participants[d.args[0]]
+        if not self.s.audience.knows(participant.id):
             return participant.pseudonym or ""
         return (f'<span class="anonymised" title="Public readers see: {participant.pseudonym}">'
                 f'{participant.name}</span>')

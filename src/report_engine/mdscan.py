@@ -40,9 +40,9 @@ def lines(text: str) -> Iterator[Line]:
             fence = match.group("fence")
             yield Line(number, text_line, True)
         elif fence is not None:
-            closing = match and match.group("fence")[0] == fence[0] and len(match.group("fence")) >= len(fence)
+            closing = match is not None and match.group("fence")[0] == fence[0] and len(match.group("fence")) >= len(fence)
             yield Line(number, text_line, True)
-            if closing and text_line.strip() == match.group("fence"):
+            if match is not None and closing and text_line.strip() == match.group("fence"):
                 fence = None
         else:
             yield Line(number, text_line, False)

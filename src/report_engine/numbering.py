@@ -137,11 +137,12 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
         if caption:
             kind = caption.group("kind")
             setattr(counters, kind, getattr(counters, kind) + 1)
-            number = str(getattr(counters, kind))
-            out[index] = f"/// {kind}-caption | {number}"
-            label = _caption_id(out, index)
-            if label:
-                result.targets.append(Target(label, kind, number, "", plan.src, label, locate(label)))
+            caption_number = str(getattr(counters, kind))
+            out[index] = f"/// {kind}-caption | {caption_number}"
+            caption_label = _caption_id(out, index)
+            if caption_label:
+                result.targets.append(Target(caption_label, kind, caption_number, "", plan.src, caption_label,
+                                             locate(caption_label)))
             continue
         heading = mdscan.HEADING.match(line.text)
         if not heading:
@@ -184,8 +185,8 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
         elif label:
             used.add(label)
         if label:
-            anchor = None if kind == "page" else label
-            result.targets.append(Target(label, kind, number, title, plan.src, anchor, locate(label),
+            result.targets.append(Target(label, kind, number, title, plan.src, None if kind == "page" else label,
+                                         locate(label),
                                          appendix=plan.kind == "appendix"))
     result.text = "\n".join(out)
     return result
@@ -231,11 +232,12 @@ def hidden_labels(text: str) -> list[str]:
         if line.in_code:
             continue
         heading = mdscan.HEADING.match(line.text)
-        if heading and mdscan.heading_id(heading.group("attrs")):
-            found.append(mdscan.heading_id(heading.group("attrs")))
+        heading_label = mdscan.heading_id(heading.group("attrs")) if heading else None
+        if heading_label:
+            found.append(heading_label)
     text_lines = text.split("\n")
-    for index, line in enumerate(text_lines):
-        if mdscan.CAPTION.match(line):
+    for index, raw_line in enumerate(text_lines):
+        if mdscan.CAPTION.match(raw_line):
             label = _caption_id(text_lines, index)
             if label:
                 found.append(label)

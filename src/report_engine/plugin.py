@@ -35,11 +35,11 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, editions, mdscan, newsletter, outputs, templates
+from . import audit, editions, linking, mdscan, newsletter, outputs, stamps, templates
 from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
-from .data import load_data
+from .data import LineDict, load_data
 from .errors import ReportError
 from .formatting import format_value
 from .session import PageRecord, Session
@@ -109,7 +109,7 @@ class Build:
         """The report's citations; a report without bibliography.bib gets an empty one."""
         bib = self.project_dir / "bibliography.bib"
         report = self.data.report
-        settings = report.get("citations") or {}
+        settings = report.get("citations") or LineDict()
         style = settings.get("style", "author-year")
         max_names = settings.get("max_names", 10)
         if not isinstance(max_names, int) or isinstance(max_names, bool) or max_names < 1:
@@ -192,7 +192,7 @@ class Build:
         if self.audience.kind == "internal":
             who = "internal readers only"
         else:
-            who = f"{self.data.participants[self.audience.participant].name} only"
+            who = f"{self.data.participants[str(self.audience.participant)].name} only"
         return f"Confidential: {who} ({self.audience}). Not for publication; do not forward."
 
     def _choose_site_dir(self) -> None:
@@ -269,7 +269,7 @@ class Build:
             records = self._page_records(nav, files)
             names = list(self.env.variables) + list(self.env.env.globals)
             self.session.render_pages(records, self._render_template, names)
-            self.session.link()
+            linking.link(self.session)
             self.citations.save_cache()
             incomplete = self.citations.notes(self.session.listed_keys())
             if incomplete:
@@ -342,7 +342,7 @@ class Build:
         queue = [src for src in reached if src.endswith(".css")]
         while queue:                        # stylesheets bring the files their url() names
             css = media[queue.pop()]
-            for url in mdscan.html_urls(Path(css.abs_src_path).read_text(encoding="utf-8", errors="replace")):
+            for url in mdscan.html_urls(Path(str(css.abs_src_path)).read_text(encoding="utf-8", errors="replace")):
                 path = outputs.site_path(css.url, url)
                 if path in by_url and by_url[path] not in reached:
                     reached.add(by_url[path])
@@ -452,6 +452,8 @@ class Build:
         if findings:
             outputs.discard(self.staging) if self.staging else None
             raise fail(audit.findings_error(findings, site))
+        draft = "draft " if self.config["extra"]["report_build"].get("draft") else ""
+        stamps.write_stamp(self.project_dir, site, draft + str(self.audience))
         if self.staging is not None and self.final_site_dir is not None:
             outputs.promote(self.staging, self.final_site_dir)
             config.site_dir = str(self.final_site_dir)

@@ -39,7 +39,7 @@ from typing import Any
 from mike import commands, git_utils
 from mike.versions import Versions
 
-from . import editions, outputs
+from . import editions, outputs, stamps
 from .audience import ENV_VAR as AUDIENCE_ENV
 from .data import load_data
 from .errors import ReportError
@@ -250,6 +250,9 @@ def audit_built_site(config_file: Path, site: Path) -> None:
         where = first.output.relative_to(site).as_posix() if site in first.output.parents else first.output.name
         raise Refusal(f"leak audit failed on the folder to deploy: '{where}' contains {first.fingerprint.kind} "
                       f"({first.fingerprint.location}); nothing was deployed")
+    reason = stamps.unstamped_reason(config_file.parent, site, "public")
+    if reason is not None:
+        raise Refusal(f"{reason}; nothing was deployed")
 
 
 def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, remote: str) -> None:

@@ -23,7 +23,6 @@ from .audience import Audience
 from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
 from .facts import audience_view, fact_text
-from .linking import Linking
 from .passages import normalise, token_pattern, word_pattern
 from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
                       RedactedBody, Relocated, placeholder)
@@ -47,7 +46,7 @@ def macro(method: Callable) -> Callable:
     return wrapper
 
 
-class Session(Linking):
+class Session:
     """State and macros for one build."""
 
     def __init__(self, data: ReportData, audience: Audience, citations, *, statement_texts: dict | None = None):
@@ -82,6 +81,23 @@ class Session(Linking):
         self.relocated: list[Relocated] = []       # footnote definitions that went with redactions
         self.partials: dict[str, str] = {}         # project-relative path -> source of each included partial
         self.theme_outputs: set[str] = set()       # site paths of the theme's own files (scripts, styles)
+
+    def statement_redactions(self) -> list[Redaction]:
+        """The redactions the audience's statement speaks of: those on pages it gets."""
+        return [r for r in self.redactions if r.page in self.reachable]
+
+    def listed_keys(self) -> list[str]:
+        """What the report-wide reference list shows: cited keys, and crossref parents cited through
+        two or more children the audience can read."""
+        return self.citations.listed(self.cited_keys())
+
+    def cited_keys(self) -> list[str]:
+        """Keys cited where this audience can read them, in first-citation order."""
+        seen: dict[str, None] = {}
+        for use in self.cites:
+            if use.visible:
+                seen.setdefault(use.key, None)
+        return list(seen)
 
     # ---- where we are -------------------------------------------------
 

@@ -51,7 +51,8 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
         if attribute:
             owner = getattr(exc, "undefined_obj", None)
             if isinstance(owner, dict):
-                where = f" in {owner.source}:{owner.line}" if getattr(owner, "source", "") else ""
+                source, line_no = getattr(owner, "source", ""), getattr(owner, "line", None)
+                where = f" in {source}:{line_no}" if source else ""
                 return ReportError(f"unknown field '{attribute.group(1)}'{where}", path, line,
                                    did_you_mean(attribute.group(1), [str(k) for k in owner], "fields"))
             return ReportError(f"unknown field '{attribute.group(1)}'", path, line,
