@@ -23,12 +23,15 @@ import logging
 import os
 import posixpath
 import re
+import shutil
+import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, NoReturn
 
 import yaml
 from mkdocs.config import base
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
@@ -620,6 +623,38 @@ def check_code_unchanged(project_dir: Path) -> None:
                               "loaded once", shown, None, "stop `mkdocs serve` (Ctrl+C) and start it again")
 
 
+FOREIGN_HOST = ("ERROR   -  report-engine: this build does not run MkDocs' plugin events (Zensical runs the "
+                "macros module alone), so redactions, numbering, citations and the leak audit cannot be "
+                "guaranteed; nothing it writes may be published. Build with `mkdocs build`.")
+
+
+def discard_foreign_output(conf: Any) -> None:
+    """The host's output folder, when it is plainly one (inside the project, not docs/, no mkdocs.yml
+    in it): the host copies docs/ assets before any page reaches the engine, some of which only a
+    redaction may use, so nothing it wrote is left for someone to upload by hand."""
+    if not isinstance(conf, Mapping) or not conf.get("site_dir"):
+        return
+    root = Path(str(conf.get("root_dir") or ".")).resolve()
+    site = (root / str(conf["site_dir"])).resolve()
+    docs = (root / str(conf.get("docs_dir") or "docs")).resolve()
+    if (site.is_dir() and site != root and site.is_relative_to(root) and not docs.is_relative_to(site)
+            and not (site / "mkdocs.yml").exists()):
+        shutil.rmtree(site, ignore_errors=True)
+
+
+def refuse_foreign_host(conf: Any = None) -> NoReturn:
+    """Another host calls the report's macros module (Zensical's own mkdocs-macros): stop, in one line.
+
+    Zensical turns any exception raised here, SystemExit included, into a traceback of its own
+    (it renders pages on several threads, each of which would print it), so the process ends at
+    once with ``os._exit``, the standard library's documented immediate exit. Whatever the host
+    wrote before carries no audit stamp, so ``publish`` and ``audit`` refuse it."""
+    print(FOREIGN_HOST, file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    discard_foreign_output(conf)
+    os._exit(1)
+
+
 def define_env(env: Any) -> None:
     """The engine's part of a report's mkdocs-macros module: call it from the module's ``define_env``.
 
@@ -627,7 +662,9 @@ def define_env(env: Any) -> None:
     and attaches mkdocs-macros to the build: the engine's macros and data namespaces, and the
     hand-over of each rendered page.
     """
-    config = env.conf
+    config = getattr(env, "conf", None)
+    if not isinstance(config, MkDocsConfig):
+        refuse_foreign_host(config)
     plugin = config.plugins.get(PLUGIN_NAME)
     if plugin is None:
         refuse_command(running_command())
