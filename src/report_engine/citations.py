@@ -42,6 +42,7 @@ from .citestyles import (
     year_of,
     year_suffixes,
 )
+from .caches import engine_digest
 from .errors import ReportError, did_you_mean
 from .works import Work, make_work
 
@@ -71,7 +72,8 @@ class FormattedCache:
     """
 
     def __init__(self, bib_cache: pathlib.Path | None, style: str) -> None:
-        name = f".{style}_v{FORMAT_VERSION}.formatted.pickle"
+        # The engine's digest in the name: formatted entries and notes made by other code are never read.
+        name = f".{style}_v{FORMAT_VERSION}_{engine_digest()[:16]}.formatted.pickle"
         self.path = bib_cache.with_name(bib_cache.stem + name) if bib_cache else None
         self.entries: dict[tuple[str, str | None], Any] = {}     # formatted entries, and ("\x00info", key) tuples
         self.dirty = False
@@ -225,10 +227,23 @@ class CitationEngine:
         """(key, line, notes) of every incomplete entry among ``keys`` (default: the whole file)."""
         found = []
         for key in (self.database.keys() if keys is None else _unique(self._canonical(k) for k in keys)):
-            work = self.work(key)
-            if work.notes:
-                found.append((work.key, work.line, list(work.notes)))
+            notes = self._disk.entries.get(("\x00notes", key))
+            if notes is None:
+                notes = tuple(self.work(key).notes)
+                self._disk.entries[("\x00notes", key)] = notes
+                self._disk.dirty = True
+            if notes:
+                found.append((key, self.database[key].line, list(notes)))
         return found
+
+    def parent(self, key: str) -> str | None:
+        """The crossref parent of ``key`` when the bibliography has it (no need to build the work)."""
+        canonical = self._canonical(key)
+        if canonical in self._works:
+            return self._works[canonical].parent
+        fields = self.database[canonical].entry.fields
+        value = next((str(v) for k, v in fields.items() if k.lower() == "crossref"), "").strip()
+        return value if value and value in self.database else None
 
     def listed(self, keys: Iterable[str]) -> list[str]:
         """The entries a reference list shows for ``keys``: those keys, and each crossref parent
@@ -236,7 +251,7 @@ class CitationEngine:
         keys = _unique(self._canonical(k) for k in keys)
         children: dict[str, int] = {}
         for key in keys:
-            parent = self.work(key).parent
+            parent = self.parent(key)
             if parent is not None:
                 children[self._canonical(parent)] = children.get(self._canonical(parent), 0) + 1
         shown = list(keys)

@@ -57,8 +57,14 @@ class Linker:
             page.open = open_text(without_notes)
             text = strip_marks(self._place_footnotes(page, text))
 
+            declared: dict[str, int] | None = None
+
             def locate(label: str, page: PageRecord = page) -> Location:
-                return Location(page.path, numbering.find_label_line(page.raw, label))
+                nonlocal declared
+                if declared is None:                 # one scan of the page for all its labels
+                    declared = numbering.label_lines(page.raw)
+                line = declared.get(label)
+                return Location(page.path, line if line is not None else numbering.find_label_line(page.raw, label))
             result = numbering.number_page(text, plans[page.src], counters, locate)
             numbered[page.src] = result.text
             for target in result.targets:
@@ -100,7 +106,14 @@ class Linker:
         for participant in self.s.data.participants.values():
             if not participant.pseudonym or self.s.audience.knows(participant.id):
                 continue
-            for match in re.finditer(r"(?<![\w-])" + re.escape(participant.pseudonym) + r"(?![\w-])", page.output):
+            if participant.pseudonym not in page.output:       # most pages: one fast scan, no regex
+                continue
+            # The literal first (the regex engine then searches for it quickly); the character before
+            # is checked by hand: a pseudonym inside a longer word or name is not a mention.
+            for match in re.finditer(re.escape(participant.pseudonym) + r"(?![\w-])", page.output):
+                before = page.output[match.start() - 1] if match.start() else " "
+                if before.isalnum() or before in "_-":
+                    continue
                 self.s.anonymous.append(AnonymousMention(participant.id, Location(page.path),
                                                        page.output[max(0, match.start() - 400):match.start()],
                                                        page.output[match.end():match.end() + 400]))

@@ -90,6 +90,19 @@ def plan_pages(nav_pages: list[tuple[str, dict]], other_pages: list[str]) -> dic
     return plans
 
 
+LABEL_DECLARATION = re.compile(r"\{[^}\n]*?#([\w.:-]+)|\bid\s*:\s*[\"']?([\w.:-]+)")
+
+
+def label_lines(raw: str) -> dict[str, int]:
+    """Every label declared in ``raw`` (``{#label}``, ``id: label``) and the first line declaring it."""
+    found: dict[str, int] = {}
+    for number, line in enumerate(raw.split("\n"), start=1):
+        if "#" in line or "id" in line:
+            for match in LABEL_DECLARATION.finditer(line):
+                found.setdefault(match.group(1) or match.group(2), number)
+    return found
+
+
 def find_label_line(raw: str, label: str) -> int | None:
     """The source line where ``label`` is declared, for error messages."""
     pattern = re.compile(r"(\{[^}]*#" + re.escape(label) + r"\b|\bid\s*:\s*[\"']?" + re.escape(label) + r"\b)")

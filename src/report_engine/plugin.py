@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import logging
 import os
 import posixpath
@@ -38,7 +39,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, editions, linking, mdscan, newsletter, outputs, stamps, templates
+from . import audit, caches, editions, linking, mdscan, newsletter, outputs, stamps, templates
 from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
@@ -100,6 +101,7 @@ class Build:
         self.audience = parse_audience(value, self.data.participants, source)
         self.handed: set[str] = set()     # pages handed to mkdocs-macros by the engine
         self.page_date = editions.page_date(self.data.report)
+        self.passes = ""                  # the digest of everything pass one and two read (on_nav)
         self.citations = self._load_citations()
         report = self.data.report
         self.session = Session(self.data, self.audience, self.citations,
@@ -270,9 +272,18 @@ class Build:
                                            self.env.config["include_dir"], ReportUndefined,
                                            self.session.namespace_type(), self.session.partials)
             records = self._page_records(nav, files)
-            names = list(self.env.variables) + list(self.env.env.globals)
-            self.session.render_pages(records, self._render_template, names)
-            linking.link(self.session)
+            key = self.passes = self.passes_key(records)
+            memo = caches.PassMemo(self.project_dir)
+            state = memo.load(key)
+            if isinstance(state, dict):
+                self.session.restore(state)
+            else:
+                self.compiled = templates.CompiledPages(self.jinja, self.project_dir / CACHE_DIR / "jinja")
+                names = list(self.env.variables) + list(self.env.env.globals)
+                self.session.render_pages(records, self._render_template, names)
+                self.compiled.close()
+                linking.link(self.session)
+                memo.save(key, self.session.linked_state())
             self.citations.save_cache()
             incomplete = self.citations.notes(self.session.listed_keys())
             if incomplete:
@@ -281,6 +292,24 @@ class Build:
         except ReportError as error:
             raise fail(error) from None
         return nav
+
+    def passes_key(self, records: list[PageRecord]) -> str:
+        """Everything pass one and two read, as one digest: the engine, the configuration pages see
+        (mkdocs.yml, site name and address, ``extra``), the audience, every page (source, place,
+        address, in the nav or not), the data, the bibliography, the partials, the report's own
+        macros module and the files declared for publication."""
+        include_dir = self.env.config["include_dir"]
+        partials = (self.project_dir / include_dir).resolve() if include_dir else self.project_dir / templates.PARTIALS
+        parts = [caches.engine_digest(), str(self.audience), str(self.config.site_name), str(self.config.site_url),
+                 json.dumps(self.config["extra"], sort_keys=True, default=repr),
+                 Path(self.config.config_file_path).read_bytes().decode("utf-8", "replace"),
+                 *sorted(self.session.declared_files)]
+        for record in records:
+            parts += [record.src, record.path, record.url, str(record.in_nav), record.raw]
+        for folder in (self.project_dir / "data", self.project_dir / "bibliography.bib", partials,
+                       self.project_dir / "macros"):
+            parts += [str(folder.name), *caches.files_digest(folder)]
+        return caches.digest(*parts)
 
     def _page_records(self, nav, files: Files) -> list[PageRecord]:
         in_nav = [page.file for page in nav.pages]
@@ -306,7 +335,7 @@ class Build:
 
     def _render_template(self, record: PageRecord) -> str:
         try:
-            templates.check_template(self.jinja, record.template)
+            template = self.compiled.template(record.template)
         except ReportError as error:
             raise error.located(record.path, record.offset + error.line if error.line else None) from None
         clash = sorted(set(record.meta) & (templates.RESERVED | set(self.session.variables) | set(self.session.macros())))
@@ -316,7 +345,7 @@ class Build:
         info = templates.PageInfo(record.src, record.url, str(record.meta.get("title", "")), dict(record.meta))
         site = {"site_name": self.config.site_name, "site_url": self.config.site_url, "extra": self.config.extra}
         variables = templates.page_variables(self.env.variables, record.meta, info, site)
-        return self.jinja.from_string(record.template).render(**variables)
+        return template.render(**variables)
 
     @reports_errors
     def on_env(self, env, *, config, files: Files):
@@ -451,7 +480,14 @@ class Build:
         except ReportError as error:
             raise fail(error) from None
         started = time.perf_counter()
-        findings = audit.audit_build(site, self.session, self.config.theme.dirs)
+        # What the audit searches for depends only on the passes' outcome and the files left out.
+        memo = caches.PassMemo(self.project_dir, "fingerprints")
+        prints_key = caches.digest(self.passes, repr(sorted(self.session.withheld_assets)))
+        prints = memo.load(prints_key)
+        if not isinstance(prints, list):
+            prints = audit.fingerprints(self.session)
+            memo.save(prints_key, prints)
+        findings = audit.audit_build(site, self.session, self.config.theme.dirs, self.project_dir, prints)
         if findings:
             outputs.discard(self.staging) if self.staging else None
             raise fail(audit.findings_error(findings, site))

@@ -99,6 +99,22 @@ class Session:
                 seen.setdefault(use.key, None)
         return list(seen)
 
+    # ---- the outcome of pass one and two, as a value (cached between builds) ----
+
+    LINKED = ("pages", "deferred", "redactions", "hidden_blocks", "bodies", "cites", "anonymous",
+              "bibliography_pages", "targets", "hidden_targets", "reachable", "withheld_pages",
+              "open_reachable", "relocated", "partials")
+
+    def linked_state(self) -> dict[str, Any]:
+        """What pass one and two recorded, as plain values: everything later stages read."""
+        return {name: getattr(self, name) for name in self.LINKED}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take the outcome of an earlier, identical build's passes (see :meth:`linked_state`)."""
+        for name in self.LINKED:
+            setattr(self, name, state[name])
+        self.citations.set_order(self.cited_keys())
+
     # ---- where we are -------------------------------------------------
 
     def here(self) -> tuple[str | None, int | None]:

@@ -17,6 +17,8 @@ page itself (pass one) in a sandboxed copy of it, for three reasons:
 
 from __future__ import annotations
 
+import marshal
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -26,6 +28,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import mdscan
+from .caches import digest, engine_digest, prune, write_atomic
 from .errors import ReportError
 
 PARTIALS = "partials"
@@ -125,6 +128,47 @@ def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include
     env.globals.update({k: v for k, v in base.globals.items() if k not in HIDDEN_VARIABLES and k != "range"})
     env.globals["namespace"] = namespace
     return env
+
+
+class CompiledPages:
+    """Pages' templates compiled once per content: in memory for the process (``mkdocs serve``
+    rebuilds) and on disk between builds. Compiling (and checking) a template costs more than
+    rendering it; the code depends only on the source and the environment's settings."""
+
+    memory: dict[str, Any] = {}           # digest -> code object, shared by the builds of a process
+
+    def __init__(self, env: jinja2.Environment, folder: Path | None) -> None:
+        self.env = env
+        settings = [jinja2.__version__, sys.version, type(env).__name__, engine_digest(),
+                    *(str(getattr(env, name)) for name in DELIMITERS),
+                    *sorted(type(ext).__name__ for ext in env.extensions.values()),
+                    str(env.trim_blocks), str(env.lstrip_blocks), str(env.keep_trailing_newline),
+                    env.newline_sequence, str(env.autoescape)]
+        self.settings = digest(*settings)
+        self.folder = folder
+        self.written = False
+
+    def template(self, source: str) -> jinja2.Template:
+        """The page's template, checked (see :func:`check_template`) and compiled."""
+        key = digest(self.settings, source)
+        code = self.memory.get(key)
+        if code is None and self.folder is not None:
+            try:
+                code = marshal.loads((self.folder / key).read_bytes())
+            except (OSError, ValueError, EOFError, TypeError):
+                code = None
+        if code is None:
+            check_template(self.env, source)
+            code = self.env.compile(source)
+            if self.folder is not None:
+                write_atomic(self.folder / key, marshal.dumps(code))
+                self.written = True
+        self.memory[key] = code
+        return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
+    def close(self) -> None:
+        if self.written and self.folder is not None:
+            prune(self.folder, keep=4000)
 
 
 def check_template(env: jinja2.Environment, source: str) -> None:
