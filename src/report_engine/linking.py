@@ -31,10 +31,19 @@ if TYPE_CHECKING:
 ROOT_PAGES = ("index.md", "404.md")
 
 
-def link(session: Session) -> None:
+def link(session: Session, checks: bool = True) -> None:
     """Pass two over ``session``, whose pass one rendered every page: each page gets its output and
-    title, and the session what the audience's build publishes (reachable and withheld pages)."""
-    Linker(session).link()
+    title, and the session what the audience's build publishes (reachable and withheld pages).
+
+    With ``checks=False`` the checks that change no output (a passage both redacted and open, and
+    the pseudonyms typed by hand, which only the audit reads) are left to :func:`check`: a live
+    preview runs them after the browser has reloaded. A build always runs them here."""
+    Linker(session).link(checks)
+
+
+def check(session: Session) -> None:
+    """The checks :func:`link` leaves out with ``checks=False``; raises ReportError on a conflict."""
+    Linker(session).checks()
 
 
 class Linker:
@@ -43,7 +52,13 @@ class Linker:
     def __init__(self, session: Session) -> None:
         self.s = session
 
-    def link(self) -> None:
+    def checks(self) -> None:
+        self.s.open_reachable = self._reach({src: page.open for src, page in self.s.pages.items()})
+        check_conflicts(self.s)
+        for page in self.s.pages.values():
+            self._typed_pseudonyms(page)
+
+    def link(self, checks: bool = True) -> None:
         """Pass two: number, resolve and clean every page."""
         nav = [(p.src, p.meta) for p in self.s.pages.values() if p.in_nav]
         others = [p.src for p in self.s.pages.values() if not p.in_nav]
@@ -83,8 +98,9 @@ class Linker:
         # Publish by reachability: the pages in nav and what their text links to, nothing else.
         self.s.reachable = self._reach(numbered)
         self.s.withheld_pages = set(self.s.pages) - self.s.reachable
-        self.s.open_reachable = self._reach({src: page.open for src, page in self.s.pages.items()})
-        check_conflicts(self.s)
+        if checks:
+            self.s.open_reachable = self._reach({src: page.open for src, page in self.s.pages.items()})
+            check_conflicts(self.s)
         # A citation whose placeholder went with an editor's note, or that stands on a page the
         # audience does not get, is not cited where readers look.
         printed = {int(i) for src, text in numbered.items() if src in self.s.reachable
@@ -99,7 +115,8 @@ class Linker:
         for page in self.s.pages.values():
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
-            self._typed_pseudonyms(page)
+            if checks:
+                self._typed_pseudonyms(page)
 
     def _typed_pseudonyms(self, page: PageRecord) -> None:
         """A pseudonym typed by hand is a mention too: the audit ties its claim to the real name."""

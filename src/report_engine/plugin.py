@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import json
 import logging
 import os
@@ -26,6 +27,7 @@ import posixpath
 import re
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Mapping, NoReturn
@@ -53,6 +55,8 @@ from .template_errors import ReportUndefined
 log = logging.getLogger("mkdocs.plugins.report")
 
 PLUGIN_NAME = "report"
+_PREVIEWS = itertools.count(1)       # previews built by this process (mkdocs serve)
+_LATEST_PREVIEW = [0]
 HTML_COMMENTS = re.compile(r"<!--(?!\[if).*?-->", re.S)
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
 REGISTER_PAGE = "redaction-register.md"
@@ -90,7 +94,7 @@ def reports_errors(handler):
 class Build:
     """One MkDocs build of the report for one audience."""
 
-    def __init__(self, config: Any, audience: str | None) -> None:
+    def __init__(self, config: Any, audience: str | None, serving: bool = False) -> None:
         self.env: Any = None              # mkdocs-macros, once the report's macros module attaches
         self.config = config
         self.project_dir = Path(config.config_file_path).resolve().parent
@@ -102,6 +106,7 @@ class Build:
         self.handed: set[str] = set()     # pages handed to mkdocs-macros by the engine
         self.page_date = editions.page_date(self.data.report)
         self.passes = ""                  # the digest of everything pass one and two read (on_nav)
+        self.serving = serving            # under `mkdocs serve`: checks that change no output come after
         self.citations = self._load_citations()
         report = self.data.report
         self.session = Session(self.data, self.audience, self.citations,
@@ -282,7 +287,7 @@ class Build:
                 names = list(self.env.variables) + list(self.env.env.globals)
                 self.session.render_pages(records, self._render_template, names)
                 self.compiled.close()
-                linking.link(self.session)
+                linking.link(self.session, checks=not self.serving)
                 memo.save(key, self.session.linked_state())
             self.citations.save_cache()
             incomplete = self.citations.notes(self.session.listed_keys())
@@ -300,7 +305,8 @@ class Build:
         macros module and the files declared for publication."""
         include_dir = self.env.config["include_dir"]
         partials = (self.project_dir / include_dir).resolve() if include_dir else self.project_dir / templates.PARTIALS
-        parts = [caches.engine_digest(), str(self.audience), str(self.config.site_name), str(self.config.site_url),
+        parts = [caches.engine_digest(), str(self.audience), f"serving={self.serving}",
+                 str(self.config.site_name), str(self.config.site_url),
                  json.dumps(self.config["extra"], sort_keys=True, default=repr),
                  Path(self.config.config_file_path).read_bytes().decode("utf-8", "replace"),
                  *sorted(self.session.declared_files)]
@@ -479,15 +485,11 @@ class Build:
                 newsletter.write_newsletter(site, self.session, self.data.report)
         except ReportError as error:
             raise fail(error) from None
+        if self.serving:
+            self._preview_then_audit(config, site)
+            return
         started = time.perf_counter()
-        # What the audit searches for depends only on the passes' outcome and the files left out.
-        memo = caches.PassMemo(self.project_dir, "fingerprints")
-        prints_key = caches.digest(self.passes, repr(sorted(self.session.withheld_assets)))
-        prints = memo.load(prints_key)
-        if not isinstance(prints, list):
-            prints = audit.fingerprints(self.session)
-            memo.save(prints_key, prints)
-        findings = audit.audit_build(site, self.session, self.config.theme.dirs, self.project_dir, prints)
+        findings = self._audit(site)
         if findings:
             outputs.discard(self.staging) if self.staging else None
             raise fail(audit.findings_error(findings, site))
@@ -497,6 +499,47 @@ class Build:
             outputs.promote(self.staging, self.final_site_dir)
             config.site_dir = str(self.final_site_dir)
         log.info(f"Leak audit passed for the {self.audience} build in {time.perf_counter() - started:.2f} s")
+
+    def _audit(self, site: Path) -> list[audit.Finding]:
+        # What the audit searches for depends only on the passes' outcome and the files left out.
+        memo = caches.PassMemo(self.project_dir, "fingerprints")
+        prints_key = caches.digest(self.passes, repr(sorted(self.session.withheld_assets)))
+        prints = memo.load(prints_key)
+        if not isinstance(prints, list):
+            prints = audit.fingerprints(self.session)
+            memo.save(prints_key, prints)
+        return audit.audit_build(site, self.session, self.config.theme.dirs, self.project_dir, prints)
+
+    def _preview_then_audit(self, config: Any, site: Path) -> None:
+        """``mkdocs serve``: the preview goes on screen at once, and the checks that change no output
+        (conflicting declarations, the leak audit) run after it, reporting in the terminal. A preview
+        is never published: MkDocs serves it from a temporary folder, which carries no audit stamp."""
+        if self.staging is not None and self.final_site_dir is not None:
+            outputs.promote(self.staging, self.final_site_dir)
+            config.site_dir = str(self.final_site_dir)
+            site = self.final_site_dir
+        generation = next(_PREVIEWS)
+        _LATEST_PREVIEW[0] = generation
+
+        def check() -> None:
+            started = time.perf_counter()
+            try:
+                linking.check(self.session)
+                findings = self._audit(site)
+                message = audit.findings_error(findings, site) if findings else None
+            except ReportError as error:
+                message = error
+            except Exception as error:      # the folder changed under us: a newer preview replaces it
+                message = ReportError(f"the preview's checks did not finish: {error}")
+            if _LATEST_PREVIEW[0] != generation:
+                return                      # an edit since: its own checks will report
+            if message is not None:
+                log.error(f"{fail(message)} (in the preview; a build stops on it)")
+            else:
+                log.info(f"Preview checked: no conflicting declarations; leak audit passed for the "
+                         f"{self.audience} preview in {time.perf_counter() - started:.2f} s")
+
+        threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
 
     def on_build_error(self, *, error: Exception) -> None:
         """A failed build leaves the previous site as it was."""
@@ -587,7 +630,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         """The build of this configuration, made and configured once (on_config and define_env both ask)."""
         if self.build is None or self.build.config is not config:
             try:
-                build = Build(config, self.config.audience)
+                build = Build(config, self.config.audience, serving=self.command == "serve")
                 build.configure()
             except ReportError as error:
                 raise fail(error) from None
@@ -703,8 +746,10 @@ def define_env(env: Any) -> None:
         refuse_foreign_host(config)
     plugin = config.plugins.get(PLUGIN_NAME)
     if plugin is None:
-        refuse_command(running_command())
+        command = running_command()
+        refuse_command(command)
         plugin = ReportPlugin()
+        plugin.command = command
         errors, warnings = plugin.load_config({}, config.config_file_path)
         config.plugins[PLUGIN_NAME] = plugin          # public: registers every event of the plugin
     elif not isinstance(plugin, ReportPlugin):
