@@ -38,8 +38,8 @@ from .sources import Location
 
 TAG = re.compile(r"<[^>]*>")
 TEXT_ATTRIBUTE = re.compile(r'\b(?:title|alt|aria-label|data-citation-ref)\s*=\s*"([^"]*)"')
-HTML_COMMENT = re.compile(r"<!--(?!\[if)(.*?)(?:-->|$)", re.S)     # conditional comments aside
-THEME_COMMENT = re.compile(r"<!--(?!\[if)(.*?)-->", re.S)
+HTML_COMMENT = mdscan.HTML_COMMENT_OR_UNCLOSED
+THEME_COMMENT = mdscan.HTML_COMMENT
 JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 CLAUSE_END = re.compile(r"[.!?;:,()\[\]\n]|\s[-–—]\s")
 SENTENCE_END = re.compile(r"[.!?\n]")

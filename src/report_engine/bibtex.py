@@ -24,11 +24,9 @@ import codecs
 import datetime
 import hashlib
 import logging
-import os
 import pathlib
 import pickle
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
@@ -41,6 +39,7 @@ from pybtex.database import Entry
 from pybtex.database.input.bibtex import LowLevelParser, Parser
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
+from .caches import write_atomic
 from .errors import ReportError
 from .works import check_type
 
@@ -96,6 +95,11 @@ class BibDatabase:
         return f"BibDatabase({str(self.path)!r}, {len(self)} entries)"
 
 
+# The newest parse this process read (``mkdocs serve`` rebuilds after every edit, mostly of other files);
+# keyed by the cache file's name, which holds a digest of the .bib's bytes. Entries are never changed.
+_LAST_PARSE: dict[str, Any] = {}
+
+
 def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDatabase:
     """Parse ``path`` (or reuse the cached parse of identical content).
 
@@ -108,11 +112,17 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
         return BibDatabase(path, [])
     data = path.read_bytes()
     cache_file = _cache_file(path, data, cache_dir)
+    remembered = _LAST_PARSE.get("key")
+    if cache_file is not None and remembered == str(cache_file):      # the same content, this process
+        return BibDatabase(path, _LAST_PARSE["entries"], cache_file)
     entries = _read_cache(cache_file) if cache_file else None
+    if entries is not None and cache_file is not None:
+        _LAST_PARSE.update(key=str(cache_file), entries=entries)
     if entries is None:
         entries = parse_bibtex(_decode(data, path), str(path))
         if cache_file:
             _write_cache(cache_file, entries)
+            _LAST_PARSE.update(key=str(cache_file), entries=entries)
     return BibDatabase(path, entries, cache_file)
 
 
@@ -276,13 +286,7 @@ def _write_cache(cache_file: pathlib.Path, entries: list[BibEntry]) -> None:
         prefix = cache_file.name.rsplit("-", 1)[0] + "-"
         for old in cache_file.parent.glob(prefix + "*.pickle"):
             old.unlink(missing_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                pickle.dump((CACHE_VERSION, entries), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, cache_file)
-        finally:
-            pathlib.Path(temporary).unlink(missing_ok=True)
+        write_atomic(cache_file, pickle.dumps((CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as error:  # a read-only cache dir only costs speed
         log.debug("could not write cache %s: %s", cache_file, error)
 

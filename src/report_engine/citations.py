@@ -42,7 +42,7 @@ from .citestyles import (
     year_of,
     year_suffixes,
 )
-from .caches import engine_digest
+from .caches import engine_digest, write_atomic
 from .errors import ReportError, did_you_mean
 from .works import Work, make_work
 
@@ -111,10 +111,7 @@ class FormattedCache:
             for old in self.path.parent.glob(f"{prefix}-*.{suffix}"):
                 if old != self.path:
                     old.unlink(missing_ok=True)
-            partial = self.path.with_name(self.path.name + ".tmp")
-            with partial.open("wb") as stream:
-                pickle.dump(self.entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
-            partial.replace(self.path)
+            write_atomic(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
             self.dirty = False
         except OSError as error:
             log.debug("could not write formatted-entry cache %s: %s", self.path, error)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Iterable, Sequence
 
 from . import latex
+from .formatting import letters
 from .works import THESIS_KINDS, Name, Work
 
 __all__ = [
@@ -238,16 +239,6 @@ def sort_key(work: Work) -> tuple[str, ...]:
     return (_fold(lead), _fold(work.year or ""), _fold(work.text("title")), work.key.lower())
 
 
-def _letters(index: int) -> str:
-    """0 -> 'a', 25 -> 'z', 26 -> 'aa' ..."""
-    text = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        text = chr(ord("a") + rest) + text
-    return text
-
-
 def year_suffixes(cited: Iterable[tuple[str, str, str, tuple]]) -> dict[str, str]:
     """key -> "a", "b"... for cited entries whose in-text label would be equal.
 
@@ -263,7 +254,7 @@ def year_suffixes(cited: Iterable[tuple[str, str, str, tuple]]) -> dict[str, str
     for members in groups.values():
         if len(members) > 1:
             for index, (_, key) in enumerate(sorted(members)):
-                suffixes[key] = _letters(index)
+                suffixes[key] = letters(index)
     return suffixes
 
 

@@ -39,18 +39,36 @@ def all_audiences(project_dir: Path) -> list[str]:
     return ["public"] + [f"participant:{pid}" for pid in data.participants] + ["internal"]
 
 
+@dataclass
+class BuildRun:
+    ok: bool
+    error: str          # the last ERROR line's message, or a one-line summary of a failure without one
+    output: str
+
+
+def mkdocs_build(project_dir: Path, arguments: list[str], env: dict[str, str]) -> BuildRun:
+    """``mkdocs build`` in its own process, as an author runs it; the error it ended on, in one line."""
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", *arguments], cwd=project_dir,
+                          env={**env, "NO_MKDOCS_2_WARNING": "1"}, capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
+    errors = [line for line in output.splitlines() if line.startswith("ERROR")]
+    if errors:
+        message = errors[-1].split("-", 1)[-1].strip()
+    elif proc.returncode != 0:
+        message = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+    else:
+        message = ""
+    return BuildRun(proc.returncode == 0, message, output)
+
+
 def build_all(project_dir: Path, audiences: list[str] | None = None, strict: bool = True,
               jobs: int | None = None) -> list[Outcome]:
     """Build each audience in its own process, as many at once as the machine has cores; stop at
     nothing, report everything (in the order asked)."""
     def one(audience: str) -> Outcome:
-        env = {**os.environ, "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
-        command = [sys.executable, "-m", "mkdocs", "build", "--quiet"] + (["--strict"] if strict else [])
-        proc = subprocess.run(command, cwd=project_dir, env=env, capture_output=True, text=True)
-        errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("ERROR")]
-        message = errors[-1].split("-", 1)[-1].strip() if errors else ("built" if proc.returncode == 0 else
-                                                                     (proc.stderr.strip().splitlines() or ["failed"])[-1])
-        return Outcome(audience, proc.returncode == 0, message)
+        run = mkdocs_build(project_dir, ["--quiet"] + (["--strict"] if strict else []),
+                           {**os.environ, "REPORT_AUDIENCE": audience})
+        return Outcome(audience, run.ok, run.error or ("built" if run.ok else "failed"))
 
     wanted = audiences or all_audiences(project_dir)
     with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:

@@ -104,6 +104,14 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 _Loader.add_constructor("!private", _construct_private)
 
 
+def yaml_error_line(error: yaml.MarkedYAMLError) -> int | None:
+    """The 1-based line a YAML error points at: where an unclosed bracket opened, not the end of the text."""
+    mark = error.problem_mark or error.context_mark
+    if error.context_mark and "stream end" in str(error.problem):
+        mark = error.context_mark
+    return mark.line + 1 if mark else None
+
+
 def load_yaml(path: Path, display: str) -> Any:
     """Parse one YAML file; malformed YAML fails with file and line."""
     try:
@@ -119,10 +127,7 @@ def load_yaml(path: Path, display: str) -> Any:
     except ReportError:
         raise
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and "stream end" in str(exc.problem):   # an unclosed bracket: name where it opened
-            mark = exc.context_mark
-        mark_line = mark.line + 1 if mark else None
+        mark_line = yaml_error_line(exc)
         problem = exc.problem or exc.context or "malformed YAML"
         raise ReportError(f"malformed YAML: {problem}", display, mark_line,
                           "check indentation and quoting on this line and the one above") from None

@@ -33,7 +33,6 @@ import datetime as dt
 import logging
 import os
 import re
-from pathlib import Path
 from typing import Any, Mapping
 
 from .audience import Audience

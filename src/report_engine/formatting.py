@@ -65,3 +65,13 @@ def format_value(value: Any, key: str = "") -> str:
         if "name" in value:
             return str(value["name"])
     return str(value)
+
+
+def letters(index: int, upper: bool = False) -> str:
+    """0 -> 'a', 25 -> 'z', 26 -> 'aa' (appendix letters, year suffixes)."""
+    text = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        text = chr(ord("A" if upper else "a") + rest) + text
+    return text

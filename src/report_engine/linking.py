@@ -334,8 +334,19 @@ def markdown_link(from_page: str, to_page: str, anchor: str | None) -> str:
     """A Markdown link target from one docs page to another (MkDocs turns it into a URL)."""
     if to_page == from_page and anchor:
         return f"#{anchor}"
-    href = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    href = relative_path(to_page, posixpath.dirname(from_page))
     return f"{href}#{anchor}" if anchor else href
+
+
+def relative_path(target: str, start: str) -> str:
+    """``posixpath.relpath`` for two normalised docs-relative paths, without asking the file system
+    for the working directory (relpath does, on every call: most of pass two's link time)."""
+    to = [part for part in target.split("/") if part not in ("", ".")]
+    base = [part for part in start.split("/") if part not in ("", ".")]
+    common = 0
+    while common < min(len(to), len(base)) and to[common] == base[common]:
+        common += 1
+    return "/".join([".."] * (len(base) - common) + to[common:]) or "."
 
 
 def _line_of(raw: str, needle: str) -> int | None:

@@ -18,6 +18,10 @@ CAPTION = re.compile(r"^///[ \t]*(?P<kind>figure|table)-caption\b(?P<rest>.*)$")
 ATTR_ID = re.compile(r"(?:^|\s)#(?P<id>[\w\-:.]+)")
 OPTION_ID = re.compile(r"""\bid\s*:\s*["']?(?P<id>[\w\-:.]+)""")
 COMMENT = re.compile(r"<!--.*?-->", re.S)
+# HTML comments as a browser reads them, conditional comments (<!--[if IE]>) aside: closed ones,
+# and an unclosed one running to the end of the text.
+HTML_COMMENT = re.compile(r"<!--(?!\[if)(.*?)-->", re.S)
+HTML_COMMENT_OR_UNCLOSED = re.compile(r"<!--(?!\[if)(.*?)(?:-->|$)", re.S)
 INLINE_CODE = re.compile(r"(`+)(?:(?!\n[ \t]*\n).)+?\1", re.S)     # never across a blank line
 JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
 LINK_TARGET = re.compile(r"\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")

@@ -10,13 +10,13 @@ audience actually gets, so a redacted heading leaves no gap.
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass, field
 from typing import Callable
 
 from markdown.extensions.toc import slugify as default_slugify
 
 from . import mdscan
+from .formatting import letters
 from .errors import ReportError
 from .records import PLACEHOLDER
 from .sources import Location
@@ -63,13 +63,7 @@ class Counters:
 
 def appendix_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
-    letters = string.ascii_uppercase
-    text = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        text = letters[rem] + text
-    return text
+    return letters(index, upper=True)
 
 
 def plan_pages(nav_pages: list[tuple[str, dict]], other_pages: list[str]) -> dict[str, PagePlan]:

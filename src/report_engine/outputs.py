@@ -116,7 +116,7 @@ def site_path(page_url: str, url: str) -> str | None:
 
 def html_references(page_url: str, page_html: str) -> set[str]:
     """Every local path a page's HTML refers to: links, images, ``srcset``, object data, posters, CSS ``url()``."""
-    return {path for url in mdscan.html_urls(page_html) if (path := site_path(page_url, url))}
+    return {path for url in set(mdscan.html_urls(page_html)) if (path := site_path(page_url, url))}
 
 
 def declared_files(report: dict, docs_dir: Path, report_file: str) -> set[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
+import multiprocessing
 import json
 import logging
 import os
@@ -45,7 +46,7 @@ from . import audit, caches, editions, linking, mdscan, newsletter, outputs, sta
 from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
-from .data import LineDict, load_data
+from .data import LineDict, load_data, yaml_error_line
 from .errors import ReportError
 from .formatting import format_value
 from .session import PageRecord, Session
@@ -57,7 +58,16 @@ log = logging.getLogger("mkdocs.plugins.report")
 PLUGIN_NAME = "report"
 _PREVIEWS = itertools.count(1)       # previews built by this process (mkdocs serve)
 _LATEST_PREVIEW = [0]
-HTML_COMMENTS = re.compile(r"<!--(?!\[if).*?-->", re.S)
+_PREVIEW_CHECKS: list[Any] = [None]  # the process checking the newest preview, if any
+
+
+def stop_preview_checks() -> None:
+    """A new preview is coming: the checks of the one it replaces would only report on text gone."""
+    checker = _PREVIEW_CHECKS[0]
+    if checker is not None and checker.is_alive():
+        checker.terminate()
+        checker.join(timeout=5)
+    _PREVIEW_CHECKS[0] = None
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
 REGISTER_PAGE = "redaction-register.md"
 CACHE_DIR = ".cache/report-engine"
@@ -372,7 +382,7 @@ class Build:
             by_url.setdefault(file.url, src)
             by_url.setdefault(src, src)
         linked: set[str] = set()               # what the published pages' HTML points at
-        for file in ours:
+        for file in ours if by_url else []:        # no files beside the pages: nothing to look for
             if file.is_documentation_page() and file.src_uri in session.reachable and file.page is not None:
                 linked |= {by_url[p] for p in outputs.html_references(file.url, file.page.content or "") if p in by_url}
         declared = session.declared_files | self.theme_files()
@@ -448,7 +458,7 @@ class Build:
     def on_page_content(self, html: str, *, page, config, files) -> str:
         """Editors' notes that reached the HTML go here; the page as readers get it is kept for the audit."""
         if self.audience.kind != "internal":
-            html = HTML_COMMENTS.sub("", html)
+            html = mdscan.HTML_COMMENT.sub("", html)
         record = self.session.pages.get(page.file.src_uri)
         if record is not None:
             record.html = html          # what readers get, kept for the audit
@@ -539,7 +549,16 @@ class Build:
                 log.info(f"Preview checked: no conflicting declarations; leak audit passed for the "
                          f"{self.audience} preview in {time.perf_counter() - started:.2f} s")
 
-        threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
+        stop_preview_checks()
+        # A process of its own where the system can fork one: the checks then run on another core
+        # instead of holding the interpreter while the next edit's preview is built.
+        if "fork" in multiprocessing.get_all_start_methods():
+            checker = multiprocessing.get_context("fork").Process(target=check, name="report-preview-checks",
+                                                                  daemon=True)
+            checker.start()
+            _PREVIEW_CHECKS[0] = checker
+        else:                                   # pragma: no cover - platforms without fork
+            threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
 
     def on_build_error(self, *, error: Exception) -> None:
         """A failed build leaves the previous site as it was."""
@@ -565,11 +584,9 @@ def check_page_source(raw: str, template: str, meta: dict, path: str) -> None:
         try:
             loaded = yaml.safe_load(match.group(1))
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            if error.context_mark and "stream end" in str(error.problem):   # an unclosed bracket: name where it opened
-                mark = error.context_mark
+            line = yaml_error_line(error)
             raise ReportError(f"malformed front matter: {error.problem or error.context}", path,
-                              mark.line + 2 if mark else 1, "check the YAML between the two --- lines") from None
+                              line + 1 if line else 1, "check the YAML between the two --- lines") from None
         except ValueError as error:               # an impossible date: 2026-02-30
             raise ReportError(f"malformed front matter: {error}", path, 2,
                               "check the dates between the two --- lines") from None
@@ -638,6 +655,8 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return self.build
 
     def on_config(self, config):
+        if self.command == "serve":
+            stop_preview_checks()
         self.prepare(config)
         return config
 

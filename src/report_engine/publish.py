@@ -220,15 +220,13 @@ def build(config_file: Path, site: Path, edition: str) -> None:
     env = {k: v for k, v in os.environ.items() if k not in (AUDIENCE_ENV, editions.DRAFT_ENV)}
     env.update({AUDIENCE_ENV: "public", editions.EDITION_ENV: edition, "NO_MKDOCS_2_WARNING": "1"})
     log.info(f"Building the public edition {edition}")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--config-file", str(config_file),
-                           "--site-dir", str(site)], cwd=config_file.parent, env=env,
-                          capture_output=True, text=True)
-    output = proc.stdout + proc.stderr
-    if proc.returncode != 0 or not (site / "index.html").is_file():
-        errors = [line for line in output.splitlines() if line.startswith("ERROR")]
-        reason = errors[-1].split("-", 1)[-1].strip() if errors else one_line(output)
-        raise Refusal(f"the public build failed, nothing was deployed: {reason or f'exit status {proc.returncode}'}")
-    for line in output.splitlines():
+    from .commands import mkdocs_build
+
+    run = mkdocs_build(config_file.parent, ["--config-file", str(config_file), "--site-dir", str(site)], env)
+    if not run.ok or not (site / "index.html").is_file():
+        reason = run.error or one_line(run.output)
+        raise Refusal(f"the public build failed, nothing was deployed: {reason or 'no site was written'}")
+    for line in run.output.splitlines():
         if line.startswith("WARNING"):
             log.warning(line.split("-", 1)[-1].strip())
 

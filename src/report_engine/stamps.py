@@ -19,6 +19,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from .caches import write_atomic
+
 STAMP_DIR = Path(".cache/report-engine/audited")
 
 
@@ -45,9 +47,7 @@ def write_stamp(project_dir: Path, folder: Path, audience: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     audiences = set(read_stamp(path))
     audiences.add(audience)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"digest": digest, "audiences": sorted(audiences)}), encoding="utf-8")
-    temporary.replace(path)
+    write_atomic(path, json.dumps({"digest": digest, "audiences": sorted(audiences)}).encode("utf-8"))
     return digest
 
 
