@@ -12,7 +12,18 @@ Its output goes through the same redactions, numbering and leak audit as the
 rest of the page: a macro cannot reach text its page's audience may not see.
 """
 
-import report_engine
+try:
+    import report_engine
+except ImportError:            # this repository's own checkout, not installed: its src/ folder
+    import pathlib
+    import sys
+
+    _SRC = pathlib.Path(__file__).resolve().parent.parent / "src"
+    if not (_SRC / "report_engine").is_dir():
+        raise ImportError("the report engine is not installed: pip install report-engine "
+                          "(see requirements.txt)") from None
+    sys.path.insert(0, str(_SRC))
+    import report_engine
 
 
 def define_env(env):

@@ -1,0 +1,29 @@
+"""report-engine: publish a research report from one Markdown source to many audiences, on MkDocs.
+
+The engine is plain Python over typed values; :mod:`report_engine.plugin` is the
+only module that knows MkDocs and mkdocs-macros. A report uses it in two lines:
+
+* ``mkdocs.yml`` lists the ``report`` plugin (optional: see below) and the
+  ``macros`` plugin with ``module_name: macros``;
+* the report's ``macros/__init__.py`` calls :func:`define_env` from its own
+  ``define_env``, and may register macros of its own after it.
+
+When ``mkdocs.yml`` lists only ``search`` and ``macros``, :func:`define_env`
+adds the ``report`` plugin itself, so the build has every guarantee either way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.2.0"
+
+
+def define_env(env: Any) -> None:
+    """Attach mkdocs-macros to the report engine (call it first in the report's ``define_env``)."""
+    from .plugin import define_env as attach
+
+    attach(env)
+
+
+__all__ = ["define_env", "__version__"]

@@ -1,0 +1,51 @@
+"""``python -m macros COMMAND`` (or ``report-engine COMMAND``): the engine's commands beyond ``mkdocs build``.
+
+Each command lives in its own module, which provides ``add_parser(subparsers)``
+(which may add several subcommands) and registers each entry point with
+``parser.set_defaults(run=...)``; an entry point takes the parsed arguments and
+returns the exit status. Adding a module is one line in :data:`COMMANDS`. A
+command reports an expected failure (a refusal, an author's mistake) as one
+``ERROR`` line and a non-zero status, never as a traceback.
+
+Run it from the report's folder, where ``mkdocs.yml`` is: the report's own
+``macros/__main__.py`` hands over here, so ``python -m macros`` works there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+log = logging.getLogger("mkdocs.plugins.report.cli")
+
+# Subcommand modules, in the order ``--help`` lists them.
+COMMANDS: tuple[str, ...] = (
+    "publish",          # publish.py: `publish`, deploy the public edition with mike
+    "commands",         # commands.py: `build-all`, `check` and `audit`
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m macros", description="Report engine commands.")
+    top.add_argument("-q", "--quiet", action="store_true", help="only print warnings and errors")
+    subparsers = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        importlib.import_module(f"{__package__}.{name}").add_parser(subparsers)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(levelname)-7s -  %(message)s")
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("ERROR: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,450 @@
+"""The leak audit: read back everything a build wrote.
+
+Construction keeps non-public content out of a build; the audit checks that it
+did. From the session it takes fingerprints of what this audience may not get
+(redacted passages, private data, editors' notes, references used only in
+redactions, withheld files, real names where pseudonyms stand), drops any that
+the audience legitimately gets elsewhere, and searches every output
+file (pages, search index, sitemap, feeds, newsletter, PDF text, assets and
+file names) for the rest. Any hit fails the build.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+from urllib.parse import unquote
+
+from lxml import etree, html as lxml_html
+
+from . import mdscan
+from . import passages as passages_module
+from .data import Private
+from .caches import CleanFiles, digest, engine_digest
+from .errors import ReportError
+from .facts import private_values, text_leaves
+from .passages import (EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, normalise, passages, slugify,
+                       text_passages, token_pattern, word_pattern)
+from .records import PLACEHOLDER
+from .redaction import strip_marks
+from .sources import Location
+
+TAG = re.compile(r"<[^>]*>")
+TEXT_ATTRIBUTE = re.compile(r'\b(?:title|alt|aria-label|data-citation-ref)\s*=\s*"([^"]*)"')
+HTML_COMMENT = mdscan.HTML_COMMENT_OR_UNCLOSED
+THEME_COMMENT = mdscan.HTML_COMMENT
+JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
+CLAUSE_END = re.compile(r"[.!?;:,()\[\]\n]|\s[-–—]\s")
+SENTENCE_END = re.compile(r"[.!?\n]")
+LINKAGE_WORDS = 4       # words besides the name that make a claim rather than a mention
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    kind: str              # "redacted text", "editor's note", "private data", ...
+    text: str              # normalised text, or a regex when ``pattern`` is set
+    location: Location
+    pattern: bool = False
+    where: str = "text"    # for a pattern: "text" (anywhere) or "names" (paths, URLs and id attributes)
+
+
+@dataclass(frozen=True)
+class Finding:
+    output: Path
+    fingerprint: Fingerprint
+
+
+def fingerprints(session) -> list[Fingerprint]:
+    """What this build's audience must not find anywhere in its outputs.
+
+    Everything comes from what the engine recorded while it built the report:
+    every redaction's body and owners however ``redact`` was called, private
+    data, editors' notes from the report's Markdown and partials, footnotes
+    that went with redactions, pages and files left out, references cited only
+    in redacted text, pseudonyms and never-named participants. A passage is
+    dropped only where the audience gets it by declaration (data values as
+    printed, replacements and notes, redactions it may read, the references
+    it lists), never because it happens to be on a page: a redacted passage in
+    open text is an author's mistake the build has already stopped on.
+    """
+    can_see = session.audience.can_see
+    declared = allowed_text(session)
+    published = passages_module.corpus(session.pages[src].open for src in session.reachable) + " " + declared
+    prints: list[tuple[Fingerprint, str]] = []           # each with the text that excuses it
+
+    def add(kind: str, texts: Iterable[str], where: Location, allowed: str) -> None:
+        prints.extend((Fingerprint(kind, t, where), allowed) for t in texts)
+
+    for body in session.bodies:
+        if not all(can_see(owner) for owner in body.owners):
+            add("redacted text", text_passages(strip_marks(body.body)), body.redaction.location, declared)
+    for moved in session.relocated:
+        if not all(can_see(owner) for owner in moved.owners):
+            add("footnote used only in redacted text", text_passages(moved.text), moved.location, declared)
+    for private in private_values(session.data.namespaces):
+        if not can_see(private.owner):
+            add("private data", passages(text_leaves(private.value), MIN_NOTE, words=1),
+                Location(private.source, private.line), declared)
+    if session.audience.kind != "internal":
+        for path, source in note_sources(session):
+            notes = mdscan.strip_comments(source)[1] + mdscan.comments_in_inline_code(source)
+            add("editor's note", passages(notes), Location(path), published)
+    for src in sorted(session.withheld_pages):
+        page = session.pages[src]
+        add("text of a page left out", text_passages(strip_marks(page.rendered)), Location(page.path), published)
+    fingerprints_: list[Fingerprint] = []
+    seen: set[tuple[str, str]] = set()
+    for fp, allowed in prints:
+        if (fp.kind, fp.text) not in seen and fp.text not in allowed:
+            seen.add((fp.kind, fp.text))
+            fingerprints_.append(fp)
+    fingerprints_ += [Fingerprint("file used only in text this audience does not get",
+                                  normalise(path.rsplit("/", 1)[-1]), where)
+                      for path, where in session.withheld_assets]
+    fingerprints_ += [Fingerprint("the file name of a page left out", normalise(src.rsplit("/", 1)[-1]),
+                                  Location(session.pages[src].path))
+                      for src in sorted(session.withheld_pages) if src.rsplit("/", 1)[-1] != "index.md"]
+    cited = set(session.listed_keys())
+    for use in session.cites:
+        if use.key not in cited and not use.visible:
+            reference = normalise(session.citations.plain_reference(use.key)).strip(EDGE_PUNCTUATION)
+            if reference not in declared:
+                fingerprints_.append(Fingerprint("reference cited only in text this audience does not get",
+                                                 reference, use.location))
+    linkage: dict[str, Fingerprint] = {}
+    for fp in _linkage(session):                   # the first mention of a claim names its line
+        linkage.setdefault(fp.text, fp)
+    fingerprints_ += linkage.values()
+    fingerprints_ += list(_never_named(session))
+    return fingerprints_
+
+
+def allowed_text(session) -> str:
+    """What the audience gets by declaration: data it may see (as printed), replacements and
+    notes, the bodies of redactions it may read, and the references its pages list."""
+    can_see = session.audience.can_see
+    pieces = list(text_leaves(_visible_data(session.namespaces, can_see)))
+    for redaction in session.redactions:
+        pieces += [redaction.replacement or "", redaction.note or ""]
+    pieces += [strip_marks(body.body) for body in session.bodies if all(can_see(o) for o in body.owners)]
+    pieces += [session.citations.plain_reference(key) for key in session.listed_keys()]
+    return passages_module.corpus(pieces)
+
+
+def note_sources(session) -> list[tuple[str, str]]:
+    """The report's Markdown as written, where editors' notes live: pages and the partials they include."""
+    return [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
+
+
+def _visible_data(value, can_see):
+    if isinstance(value, Private):
+        return _visible_data(value.value, can_see) if can_see(value.owner) else None
+    if isinstance(value, dict):
+        return {k: _visible_data(v, can_see) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_visible_data(v, can_see) for v in value]
+    return value
+
+
+def _linkage(session) -> Iterator[Fingerprint]:
+    """A claim made under a pseudonym, repeated under the real name, ties the two together.
+
+    The fingerprint is the clause around the pseudonym (the sentence, when the clause is too short
+    to be a claim) with the real name in its place: repeating that is a leak, sharing a few words
+    around the name ("Google told us that ...") is not.
+    """
+    for mention in session.anonymous:
+        if session.audience.knows(mention.participant):
+            continue
+        name = normalise(session.data.participants[mention.participant].name)
+        for boundary in (CLAUSE_END, SENTENCE_END):
+            before = boundary.split(_plain(mention.before))[-1]
+            after = boundary.split(_plain(mention.after))[0]
+            words = (normalise(before) + " " + normalise(after)).split()
+            if len(words) >= LINKAGE_WORDS:
+                claim = " ".join([normalise(before), name, normalise(after)]).strip(EDGE_PUNCTUATION)
+                yield Fingerprint("real name behind a pseudonym", normalise(claim), mention.location)
+                break
+
+
+def _plain(markdown_text: str) -> str:
+    return mdscan.plain_text(PLACEHOLDER.sub("\n", markdown_text))
+
+
+def _never_named(session) -> Iterator[Fingerprint]:
+    """A participant with ``named: false``: its name nowhere, its id in no file name, URL or id."""
+    for participant in session.data.participants.values():
+        if participant.named or session.audience.knows(participant.id):
+            continue
+        declared = session.participant_location(participant.id)
+        for alias in [participant.name, *participant.aliases]:
+            name = normalise(alias)
+            where = _typed_at(session, word_pattern(name), declared) or declared
+            yield Fingerprint(f"the name of '{participant.id}', which is never named (named: false)",
+                              word_pattern(name), where, pattern=True)
+        where = declared
+        for token in {participant.id.lower(), slugify(participant.name)}:
+            yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), in a file name, URL or id",
+                              token_pattern(token), where, pattern=True, where="names")
+
+
+def _typed_at(session, pattern: str, declared: Location) -> Location | None:
+    """Where the report's sources write a name (pages, partials, data files other than its declaration)."""
+    compiled = re.compile(pattern)
+    sources = [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
+    for path in session.data.files.values():
+        try:
+            sources.append((path, Path(path).read_text(encoding="utf-8")))
+        except OSError:
+            continue
+    for path, text in sources:
+        for number, line in enumerate(text.split("\n"), start=1):
+            if compiled.search(normalise(line)) and not (path == declared.file and number == declared.line):
+                return Location(path, number)
+    return None
+
+
+# ---- reading outputs ---------------------------------------------------------------
+
+def read_output(path: Path, page: bool = False, data: bytes | None = None) -> tuple[str, str, str]:
+    """One output file as written (decoded), everything a reader or crawler could get from it
+    (normalised), and the part of that which is text rather than markup (normalised)."""
+    data = path.read_bytes() if data is None else data
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        try:
+            data = gzip.decompress(data)
+        except OSError:
+            pass
+        suffix = Path(path.stem).suffix.lower()
+    if suffix == ".svgz":
+        try:
+            data = gzip.decompress(data)
+        except OSError:
+            pass
+        suffix = ".svg"
+    if suffix == ".pdf":
+        text = normalise(pdf_text(path, data))
+        return "", text, text
+    if data[:4] == b"PK\x03\x04":                     # office documents, EPUB, zip archives
+        text = zip_text(data)
+        return text, normalise(text), normalise(text)
+    text = data.decode("utf-8", errors="replace")
+    readable = [text]
+    if suffix in (".html", ".htm", ".xml", ".svg"):
+        markup, attributes = _markup_parts(text, xml=suffix in (".xml", ".svg"))
+        if page:
+            # A page MkDocs wrote: its text and every attribute are all it holds (its comments are
+            # checked on their own), so the markup is not searched twice.
+            readable_text = normalise(markup)
+            return text, readable_text + " " + normalise(attributes), readable_text
+        readable = [markup]
+    elif suffix == ".json":
+        try:
+            # The search index holds thousands of HTML fragments: tags dropped by a regex, not a parser each.
+            strings = list(_json_strings(json.loads(text)))
+            readable = [html.unescape(TAG.sub(" ", s)) if "<" in s or "&" in s else s for s in strings]
+            readable += [html.unescape(m.group(1)) for s in strings if "<" in s for m in TEXT_ATTRIBUTE.finditer(s)]
+        except ValueError:
+            pass
+    readable_text = normalise(" ".join(readable))
+    return text, normalise(text) + " " + readable_text, readable_text
+
+
+def zip_text(data: bytes, limit: int = 50_000_000) -> str:
+    """The text of every member of a zip container (docx, xlsx, odt, epub...), markup dropped."""
+    import io
+    import zipfile
+
+    pieces: list[str] = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if info.file_size > limit:
+                    continue
+                member = archive.read(info).decode("utf-8", errors="replace")
+                pieces += [member, re.sub(r"<[^>]+>", " ", member)]
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return data.decode("latin-1")
+    return " ".join(pieces)
+
+
+def _markup_parts(text: str, xml: bool = False) -> tuple[str, str]:
+    """(text and text-bearing attributes, every other attribute value) of HTML or XML, in one parse."""
+    try:
+        root = etree.fromstring(text.encode(), etree.XMLParser(recover=True)) if xml else lxml_html.fromstring(text)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return re.sub(r"<[^>]+>", " ", text), ""
+    if root is None:
+        return "", ""
+    styles = [" ".join(element.itertext()) for element in root.iter("style")]
+    for element in list(root.iter("style")):
+        element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
+    pieces = [" ".join(root.itertext())]
+    others = styles
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            for key, value in element.attrib.items():
+                (pieces if str(key).lower() in TEXT_ATTRIBUTES else others).append(str(value))
+    return " ".join(pieces), " ".join(others)
+
+
+def _json_strings(value) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _json_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _json_strings(v)
+
+
+def pdf_text(path: Path, data: bytes) -> str:
+    tool = shutil.which("pdftotext")
+    if tool:
+        result = subprocess.run([tool, "-q", str(path), "-"], capture_output=True, check=False)
+        if result.returncode == 0:
+            return result.stdout.decode("utf-8", errors="replace")
+    return data.decode("latin-1")
+
+
+def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,
+               sources: dict[str, str] | None = None, theme_comments: Iterable[re.Pattern] = (),
+               theme_outputs: Iterable[str] = (), memo: CleanFiles | None = None) -> list[Finding]:
+    """Every place an output holds something its audience must not get.
+
+    Besides the fingerprints, an HTML comment in a page (``sources`` maps each
+    page's output path to its source) is a finding unless the audience is
+    internal or the theme's templates hold the same comment: editors' notes are
+    removed from every other build, so one that got through is a leak. Comments
+    in copied files (an HTML chart's ``<!-- Generated by ... -->``) are the
+    file's own.
+
+    With ``memo``, a file found clean under the same fingerprints and settings with the same
+    path and bytes is not read again (see :class:`caches.CleanFiles`).
+    """
+    findings: list[Finding] = []
+    if not site.exists():
+        return findings
+    sources = sources or {}
+    theme_comments = list(theme_comments)
+    theme_outputs = set(theme_outputs)
+    search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern)
+    words = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " not in fp.text)  # in file names
+    patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        relative = path.relative_to(site).as_posix()
+        data, key = None, None
+        if memo is not None:
+            data = path.read_bytes()
+            role = ("page" if relative in sources else "file") + (" of the theme" if relative in theme_outputs else "")
+            key = memo.key(relative, role, data)
+            if memo.is_clean(key):
+                memo.mark_clean(key)
+                continue
+        before = len(findings)
+        if not prints:                                 # only the pages' comments to check
+            if comments_allowed or relative not in sources:
+                continue
+            raw, content, readable = (path.read_bytes() if data is None else data).decode("utf-8", "replace"), "", ""
+        else:
+            raw, content, readable = read_output(path, page=relative in sources, data=data)
+        if not comments_allowed and relative in sources:
+            for comment in HTML_COMMENT.finditer(raw):
+                if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
+                    findings.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "",
+                                                              Location(sources[relative]))))
+                    break
+        name = normalise(relative)
+        hits = [fp for _, fp in search.find(content)]
+        hits += [fp for _, fp in words.find(name) if fp not in hits]
+        names: str | None = None
+        for fp, pattern in patterns:
+            if names is None:
+                names = name + " " + " ".join(output_names(raw, path.suffix.lower()))
+            if fp.where == "names":
+                hit = bool(pattern.search(names))
+            elif relative in theme_outputs:
+                continue                    # the theme's own scripts and styles: a word there names no one
+            else:
+                # Text, not markup: a participant called Meta is not named by a <meta> tag.
+                hit = bool(pattern.search(readable) or pattern.search(names))
+            if hit:
+                hits.append(fp)
+        findings += [Finding(path, fp) for fp in hits]
+        if memo is not None and key is not None and len(findings) == before:
+            memo.mark_clean(key)
+    if memo is not None:
+        memo.save()
+    return findings
+
+
+def audit_context(prints: Iterable[Fingerprint], comments_allowed: bool, theme_comments: Iterable[re.Pattern]) -> str:
+    """What decides whether a given file is clean: the engine, what is searched for, the comment rules.
+    (Where a fingerprint came from does not: a redaction moving down a line changes nothing.)"""
+    searched = sorted(f"{fp.kind}\0{fp.text}\0{fp.pattern}\0{fp.where}" for fp in prints)
+    return digest(engine_digest(), str(comments_allowed), *sorted(p.pattern for p in theme_comments), *searched)
+
+
+# Attributes that carry text a reader or crawler gets (classes and the like do not).
+TEXT_ATTRIBUTES = {"alt", "title", "aria-label", "aria-description", "content", "placeholder", "value", "label",
+                   "href", "src", "srcset", "data", "poster", "action", "cite", "summary", "abbr",
+                   "data-citation-ref", "data-md-color-scheme", "id", "name"}
+ID_ATTRIBUTE = re.compile(r"""\b(?:id|name|for|aria-labelledby|aria-describedby)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+JSON_NAMES = re.compile(r'"(?:location|url|href|id)"\s*:\s*"([^"]*)"')
+SITEMAP_LOC = re.compile(r"<loc>([^<]*)</loc>")
+
+
+def output_names(raw: str, suffix: str) -> list[str]:
+    """What an output names rather than says: URLs, id attributes, locations in the search index."""
+    found = [normalise(unquote(url)) for url in mdscan.html_urls(raw)]
+    found += [normalise("".join(m.groups(default=""))) for m in ID_ATTRIBUTE.finditer(raw)]
+    if suffix == ".json":
+        found += [normalise(m.group(1)) for m in JSON_NAMES.finditer(raw)]
+    found += [normalise(m.group(1)) for m in SITEMAP_LOC.finditer(raw)]
+    return found
+
+
+def audit_build(site: Path, session, theme_dirs: Iterable[str], project_dir: Path | None = None,
+                prints: list[Fingerprint] | None = None) -> list[Finding]:
+    """The audit of one build's output folder: its session's fingerprints, its pages' comments
+    against the theme's own, the theme's files left out of the name search. With ``project_dir``,
+    files found clean before (same bytes, same fingerprints) are not read again."""
+    sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
+               for p in session.pages.values() if p.src in session.reachable}
+    prints = fingerprints(session) if prints is None else prints
+    comments_allowed = session.audience.kind == "internal"
+    theme_comments = theme_comment_patterns(theme_dirs)
+    memo = CleanFiles(project_dir, audit_context(prints, comments_allowed, theme_comments)) if project_dir else None
+    return audit_site(site, prints, comments_allowed=comments_allowed, sources=sources,
+                      theme_comments=theme_comments, theme_outputs=session.theme_outputs, memo=memo)
+
+
+def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:
+    """Comments the theme's templates write, as patterns (a Jinja expression inside one matches anything)."""
+    patterns: dict[str, re.Pattern] = {}
+    for folder in theme_dirs:
+        for template in Path(folder).rglob("*.html"):
+            text = template.read_text(encoding="utf-8", errors="replace")
+            for comment in THEME_COMMENT.finditer(text):
+                pieces = JINJA_EXPRESSION.split(comment.group(0).strip())
+                regex = ".*?".join(re.escape(piece) for piece in pieces)
+                patterns.setdefault(regex, re.compile(regex, re.S))
+    return list(patterns.values())
+
+
+def findings_error(findings: list[Finding], site: Path) -> ReportError:
+    first = findings[0]
+    output = first.output.relative_to(site).as_posix() if site in first.output.parents else str(first.output)
+    more = f"; {len(findings) - 1} more finding(s)" if len(findings) > 1 else ""
+    return ReportError(f"leak audit failed: output '{output}' contains {first.fingerprint.kind}{more}",
+                       first.fingerprint.location.file, first.fingerprint.location.line,
+                       "nothing was published; remove the content from that output or from the source")

@@ -1,0 +1,376 @@
+"""Loading ``bibliography.bib`` into a :class:`BibDatabase`.
+
+Why not just ``pybtex.database.parse_file``:
+
+* authors need the *line* of every mistake, and of every entry (a missing
+  field is reported at the entry); pybtex only gives lines for syntax errors;
+* pybtex reports a repeated key through a global switch (``pybtex.errors``
+  strict mode raises a line-less ``BibliographyDataError``, non-strict mode
+  prints a warning and keeps the first entry); we want a located error either
+  way, so we scan with pybtex's own low-level parser, note the line of each
+  ``@type{key,`` and check duplicates (case-insensitively, as BibTeX does)
+  ourselves. Errors pybtex reports through ``pybtex.errors.report_error``
+  (bad names, repeated fields) are captured, so the global mode never matters;
+* parsing is the slow part of a build that cites a lot, so the parsed entries
+  are pickled on disk, keyed by the file's content hash.
+
+:func:`report_bibtex` goes the other way: the report's own ``@techreport``
+entry, for "Cite this report".
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import hashlib
+import logging
+import pathlib
+import pickle
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+import latexcodec  # noqa: F401  (registers the "ulatex" codecs)
+
+import pybtex
+import pybtex.errors
+from pybtex.database import Entry
+from pybtex.database.input.bibtex import LowLevelParser, Parser
+from pybtex.scanner import PrematureEOF, PybtexSyntaxError
+
+from .caches import write_atomic
+from .errors import ReportError
+from .works import check_type
+
+log = logging.getLogger("mkdocs.plugins.report.citations")
+
+#: Bump when the pickled layout changes: old cache files are then ignored.
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class BibEntry:
+    """One entry of the .bib file, with the line its ``@type{`` starts on."""
+
+    key: str
+    line: int
+    entry: Entry
+
+
+class BibDatabase:
+    """Read-only, mapping-like view of a parsed .bib file.
+
+    Keys keep the spelling of the .bib file; lookups are case-insensitive
+    because BibTeX keys are (``Smith2024`` and ``smith2024`` are one entry).
+    """
+
+    def __init__(self, path: pathlib.Path, entries: list[BibEntry],
+                 cache_file: pathlib.Path | None = None) -> None:
+        self.path = path
+        self.cache_file = cache_file  # where derived data (formatted entries) may be cached too
+        self._entries = {item.key: item for item in entries}
+        self._folded = {item.key.lower(): item for item in entries}
+
+    def keys(self) -> list[str]:
+        """Keys in .bib file order."""
+        return list(self._entries)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.lower() in self._folded
+
+    def __getitem__(self, key: str) -> BibEntry:
+        found = self._entries.get(key) or self._folded.get(key.lower())
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return f"BibDatabase({str(self.path)!r}, {len(self)} entries)"
+
+
+# The newest parse this process read (``mkdocs serve`` rebuilds after every edit, mostly of other files);
+# keyed by the cache file's name, which holds a digest of the .bib's bytes. Entries are never changed.
+_LAST_PARSE: dict[str, Any] = {}
+
+
+def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDatabase:
+    """Parse ``path`` (or reuse the cached parse of identical content).
+
+    A missing file gives an empty database: a report may cite nothing.
+    Raises :class:`ReportError` for anything wrong in the file.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        log.debug("no bibliography at %s", path)
+        return BibDatabase(path, [])
+    data = path.read_bytes()
+    cache_file = _cache_file(path, data, cache_dir)
+    remembered = _LAST_PARSE.get("key")
+    if cache_file is not None and remembered == str(cache_file):      # the same content, this process
+        return BibDatabase(path, _LAST_PARSE["entries"], cache_file)
+    entries = _read_cache(cache_file) if cache_file else None
+    if entries is not None and cache_file is not None:
+        _LAST_PARSE.update(key=str(cache_file), entries=entries)
+    if entries is None:
+        entries = parse_bibtex(_decode(data, path), str(path))
+        if cache_file:
+            _write_cache(cache_file, entries)
+            _LAST_PARSE.update(key=str(cache_file), entries=entries)
+    return BibDatabase(path, entries, cache_file)
+
+
+# -- parsing -------------------------------------------------------------------
+
+
+class _Scanner(LowLevelParser):
+    """pybtex's BibTeX scanner, remembering the line each ``@command`` starts on."""
+
+    command_line = 1
+
+    def parse_command(self):
+        self.command_line = self.lineno  # the scanner has just consumed the '@'
+        return super().parse_command()
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def parse_bibtex(text: str, filename: str) -> list[BibEntry]:
+    """Parse BibTeX source into entries; every problem becomes a ReportError."""
+    builder = Parser()  # only for its @string macros and entry construction
+    lines = text.split("\n")
+    scanner = _Scanner(text, handle_error=_raise, filename=filename, macros=builder.macros)
+    seen: dict[str, BibEntry] = {}
+    try:
+        for command, body in scanner:
+            if command.lower() in ("string", "preamble"):
+                continue
+            key, fields = body
+            line = scanner.command_line
+            if "=" in key or "{" in key or '"' in key:
+                raise ReportError(
+                    f"BibTeX @{command} entry without a key (read '{key}' as its key)",
+                    filename,
+                    line,
+                    f"start the entry with its key: @{command}{{some-key, ...",
+                )
+            first = seen.get(key.lower())
+            if first is not None:
+                raise _duplicate(key, first, filename, line)
+            _check_head(lines, command, key, filename, line)
+            check_type(command, key, filename, line)
+            entry = _build_entry(builder, command, key, fields, filename, line)
+            seen[key.lower()] = BibEntry(key, line, entry)
+    except PybtexSyntaxError as error:
+        raise _syntax_error(error, scanner, filename) from None
+    return list(seen.values())
+
+
+ENTRY_HEAD = re.compile(r"@\s*(\w+)\s*[{(]\s*([^\s,{}()=]*)\s*(\S?)")
+
+
+def _check_head(lines: list[str], command: str, key: str, filename: str, line: int) -> None:
+    """pybtex reads ``@article{key author = ...`` (no comma after the key) without a word: BibTeX does not."""
+    rest = "\n".join(lines[line - 1:line + 3])
+    match = ENTRY_HEAD.search(rest)
+    if match and match.group(2) == key and match.group(3) not in (",", "}", ")", ""):
+        raise ReportError(f"BibTeX entry '{key}' has no comma after its key", filename, line,
+                          f"write @{command}{{{key}, and then the fields")
+
+
+def _build_entry(
+    builder: Parser, command: str, key: str, fields: list, filename: str, line: int
+) -> Entry:
+    """Let pybtex build the entry, turning what it reports into a located error."""
+    with pybtex.errors.capture() as problems:  # collects instead of raising/printing
+        builder.process_entry(command, key, fields)
+    if problems:
+        raise ReportError(
+            f"invalid BibTeX entry '{key}': {problems[0]}",
+            filename,
+            line,
+            "check the names (separated by 'and', at most two commas each) "
+            "and that no field is given twice",
+        )
+    return builder.data.entries[key]
+
+
+def _duplicate(key: str, first: BibEntry, filename: str, line: int) -> ReportError:
+    same = "" if first.key == key else f" as '{first.key}' (BibTeX keys ignore case)"
+    return ReportError(
+        f"duplicate BibTeX key '{key}': already defined at line {first.line}{same}",
+        filename,
+        line,
+        "delete the repeated entry or give it another key",
+    )
+
+
+def _syntax_error(error: PybtexSyntaxError, scanner: _Scanner, filename: str) -> ReportError:
+    """Locate a pybtex syntax error at its line, naming the entry it is in."""
+    key = scanner.current_entry_key
+    where = f"entry '{key}'" if key else "the entry"
+    where += f" starting at line {scanner.command_line}"
+    if isinstance(error, PrematureEOF):
+        return ReportError(
+            f"malformed BibTeX: the file ends inside {where}",
+            filename,
+            scanner.command_line,
+            "a closing brace '}' or quote '\"' is missing in that entry",
+        )
+    detail = error.args[0] if error.args else str(error)
+    return ReportError(
+        f"malformed BibTeX in {where}: {error.error_type}: {detail}",
+        filename,
+        error.lineno,
+        "look for a missing comma between fields, an unbalanced brace or quote, "
+        "or an undefined @string name",
+    )
+
+
+def _decode(data: bytes, path: pathlib.Path) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ReportError(
+            "the bibliography is not valid UTF-8", str(path), line, "save the file as UTF-8"
+        ) from None
+
+
+# -- disk cache ----------------------------------------------------------------
+
+
+def _cache_file(path: pathlib.Path, data: bytes, cache_dir: pathlib.Path | None) -> pathlib.Path | None:
+    """``bibtex-<path hash>-<content hash>.pickle``; the content hash decides validity."""
+    if cache_dir is None:
+        return None
+    salt = f"{CACHE_VERSION}:{pybtex.__version__}:".encode()
+    content = hashlib.sha256(salt + data).hexdigest()[:32]
+    where = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
+    return pathlib.Path(cache_dir) / f"bibtex-{where}-{content}.pickle"
+
+
+def _read_cache(cache_file: pathlib.Path) -> list[BibEntry] | None:
+    """The cached entries, or None if absent or unreadable (then we re-parse)."""
+    try:
+        with cache_file.open("rb") as stream:
+            payload = pickle.load(stream)
+    except FileNotFoundError:
+        return None
+    except Exception as error:  # corrupt or foreign file: never fatal
+        log.debug("ignoring unreadable cache %s: %s", cache_file, error)
+        return None
+    if (
+        not isinstance(payload, tuple)
+        or len(payload) != 2
+        or payload[0] != CACHE_VERSION
+        or not all(isinstance(item, BibEntry) for item in payload[1])
+    ):
+        log.debug("ignoring cache %s with an unexpected layout", cache_file)
+        return None
+    return list(payload[1])
+
+
+def _write_cache(cache_file: pathlib.Path, entries: list[BibEntry]) -> None:
+    """Write atomically, and drop the caches of older versions of the same file."""
+    try:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        prefix = cache_file.name.rsplit("-", 1)[0] + "-"
+        for old in cache_file.parent.glob(prefix + "*.pickle"):
+            old.unlink(missing_ok=True)
+        write_atomic(cache_file, pickle.dumps((CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError as error:  # a read-only cache dir only costs speed
+        log.debug("could not write cache %s: %s", cache_file, error)
+
+
+# -- the report's own entry ------------------------------------------------------
+
+
+def report_bibtex(report: Mapping[str, Any]) -> str:
+    """The report as a ``@techreport`` entry, from the fields of data/report.yml.
+
+    The key is the organisation folded to lowercase ASCII letters and digits,
+    followed by the year ("ACME Research", 2025 -> ``acmeresearch2025``). Without
+    ``authors`` the organisation is the (corporate, brace-protected) author.
+    """
+    title = _required(report, "title")
+    organization = _required(report, "organization")
+    published = _date(report.get("published"))
+    authors = [_person_name(item) for item in report.get("authors") or []]
+    fields = [
+        ("author", " and ".join(_latex(name) for name in authors) or "{" + _latex(organization) + "}"),
+        ("title", "{" + _latex(title) + "}"),
+        ("institution", _latex(organization)),
+        ("year", str(published.year)),
+        ("month", _MONTHS[published.month - 1]),
+    ]
+    if report.get("canonical_url"):
+        fields.append(("url", _unbraced(str(report["canonical_url"]))))
+    label = report.get("edition_label") or (f"Edition {report['edition']}" if report.get("edition") else "")
+    if label:
+        fields.append(("note", _latex(str(label))))
+    key = "".join(c for c in _ascii(organization).lower() if c.isalnum()) or "report"
+    body = "".join(
+        f"  {name} = {value},\n" if name == "month" else f"  {name} = {{{value}}},\n"
+        for name, value in fields
+    )
+    return f"@techreport{{{key}{published.year},\n{body}}}\n"
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _required(report: Mapping[str, Any], name: str) -> str:
+    value = report.get(name)
+    if not value or not str(value).strip():
+        raise ReportError(
+            f"the report metadata has no '{name}'",
+            suggestion=f"add '{name}: ...' to data/report.yml",
+        )
+    return str(value).strip()
+
+
+def _date(value: object) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ReportError(
+            f"the report's 'published' date is {value!r}, not a date",
+            suggestion="write it as published: 2025-03-31",
+        ) from None
+
+
+def _person_name(item: object) -> str:
+    """An author given as a string or as a mapping with a 'name'."""
+    name = item.get("name") if isinstance(item, Mapping) else item
+    if not name or not str(name).strip():
+        raise ReportError(
+            f"a report author without a name: {item!r}",
+            suggestion="list authors as names, e.g. authors: [Jane Doe, John Roe]",
+        )
+    return str(name).strip()
+
+
+def _unbraced(text: str) -> str:
+    """Braces in metadata would unbalance the entry; they carry no meaning there."""
+    return text.replace("{", "").replace("}", "")
+
+
+def _latex(text: str) -> str:
+    """Unicode text as a BibTeX value: specials escaped, non-ASCII kept (UTF-8)."""
+    return str(codecs.encode(_unbraced(text), "ulatex+utf8"))   # latexcodec's text codec returns text
+
+
+def _ascii(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -1,0 +1,349 @@
+"""The CitationEngine behind the ``cite``, ``citet`` and ``bibliography`` macros.
+
+One engine serves a whole build. It is told the report-wide order of first
+citation (:meth:`CitationEngine.set_order`) before pages are rendered, because
+two things depend on the whole report, not on the page being rendered: the
+numbers of the numeric style, and the 2024a/2024b letters of the author-year
+style. Each reference is formatted once per engine, however often it is cited.
+
+HTML shapes (always one line, no block element, so a citation can sit in a
+paragraph, a table cell, a heading or a footnote)::
+
+    <span class="citation">(<a class="citation__ref" href="#ref-key" role="doc-biblioref"
+      title="plain reference" data-citation-ref="escaped reference HTML">Müller, 2024</a>, p. 12)</span>
+
+The ``title`` is the fallback when JavaScript is off; ``citations.js`` turns
+``data-citation-ref`` into a Material-style tooltip. Text and attributes are
+escaped against Markdown too (see :func:`citestyles.md_escape`).
+
+Entry ids: ``ref-`` + the key folded to lowercase ASCII, every run of other
+characters than ``a-z0-9`` replaced by ``-`` (``Müller:2024`` -> ``ref-muller-2024``).
+Keys that fold to the same id get ``-2``, ``-3``... in .bib file order.
+"""
+
+from __future__ import annotations
+
+import logging
+import pathlib
+import pickle
+import re
+import unicodedata
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .bibtex import BibDatabase, parse_bibtex, report_bibtex
+from .citestyles import (
+    STYLES,
+    Formatted,
+    Label,
+    ReferenceFormatter,
+    in_text_names,
+    md_escape,
+    sort_key,
+    year_of,
+    year_suffixes,
+)
+from .caches import engine_digest, write_atomic
+from .errors import ReportError, did_you_mean
+from .works import Work, make_work
+
+#: Bump when the formatted layout changes: caches of other versions are then ignored.
+FORMAT_VERSION = 2
+#: A parent entry is listed on its own when cited directly or through this many cited children.
+MIN_CROSSREFS = 2
+
+log = logging.getLogger("mkdocs.plugins.report.citations")
+
+Href = Callable[[str], "str | None"]
+
+def html_id(key: str) -> str:
+    """``ref-`` + the key as a lowercase ASCII slug (see the module docstring)."""
+    folded = "".join(
+        c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)
+    )
+    return "ref-" + (re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "entry")
+
+
+class FormattedCache:
+    """Formatted entries on disk, next to the parsed .bib they came from.
+
+    Formatting (LaTeX decoding above all) is most of a citation's cost; under
+    ``mkdocs serve`` the .bib rarely changes between rebuilds, so the result is
+    kept under the same content-hashed name as the parse, per style.
+    """
+
+    def __init__(self, bib_cache: pathlib.Path | None, style: str) -> None:
+        # The engine's digest in the name: formatted entries and notes made by other code are never read.
+        name = f".{style}_v{FORMAT_VERSION}_{engine_digest()[:16]}.formatted.pickle"
+        self.path = bib_cache.with_name(bib_cache.stem + name) if bib_cache else None
+        self.entries: dict[tuple[str, str | None], Any] = {}     # formatted entries, and ("\x00info", key) tuples
+        self.dirty = False
+        if self.path is not None and self.path.exists():
+            try:
+                with self.path.open("rb") as stream:
+                    loaded = pickle.load(stream)
+                if isinstance(loaded, dict):
+                    self.entries = loaded
+            except Exception as error:  # a corrupt cache only costs time
+                log.debug("ignoring formatted-entry cache %s: %s", self.path, error)
+
+    def get(self, key: str, year_label: str | None) -> Formatted | None:
+        return self.entries.get((key, year_label))
+
+    def info(self, key: str) -> tuple | None:
+        """(in-text names, year, sort key) of an entry, as decoded by an earlier build."""
+        return self.entries.get(("\x00info", key))
+
+    def put_info(self, key: str, info: tuple) -> None:
+        self.entries[("\x00info", key)] = info
+        self.dirty = True
+
+    def put(self, key: str, year_label: str | None, formatted: Formatted) -> None:
+        self.entries[(key, year_label)] = formatted
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write atomically; drop this style's caches of older versions of the same .bib."""
+        if self.path is None or not self.dirty:
+            return
+        prefix, _, rest = self.path.name.rpartition("-")       # bibtex-<where>  <content>.<style>...
+        suffix = rest.split(".", 1)[1]
+        try:
+            for old in self.path.parent.glob(f"{prefix}-*.{suffix}"):
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+            write_atomic(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
+            self.dirty = False
+        except OSError as error:
+            log.debug("could not write formatted-entry cache %s: %s", self.path, error)
+
+
+class CitationEngine:
+    """Citations and reference lists for one build, in one style."""
+
+    def __init__(self, database: BibDatabase, style: str = "author-year", max_names: int = 10) -> None:
+        if style not in STYLES:
+            raise ReportError(
+                f"unknown citation style '{style}'",
+                suggestion=did_you_mean(style, STYLES, "citation styles"),
+            )
+        self.database = database
+        self.style = STYLES[style]
+        self._formatter = ReferenceFormatter(style, max_names)
+        self._works: dict[str, Work] = {}
+        self._numbers: dict[str, int] = {}
+        self._suffixes: dict[str, str] = {}
+        self._info: dict[str, tuple[str, str, tuple]] = {}
+        self._formatted: dict[str, tuple[str | None, Formatted]] = {}
+        self._ids: dict[str, str] | None = None
+        self._disk = FormattedCache(database.cache_file, f"{style}_n{max_names}")
+
+    # -- keys and report-wide order ------------------------------------------------
+
+    def check(self, keys: Sequence[str]) -> None:
+        """Raise ReportError for the first unknown key."""
+        for key in _as_list(keys):
+            self._canonical(key)
+
+    def set_order(self, keys_in_first_citation_order: Sequence[str]) -> None:
+        """Fix numbers and a/b letters from every key the report cites, in order."""
+        order = _unique(self._canonical(key) for key in _as_list(keys_in_first_citation_order))
+        self._numbers = {key: number for number, key in enumerate(order, start=1)}
+        self._refresh_suffixes()
+
+    def _canonical(self, key: str) -> str:
+        key = str(key).strip()
+        try:
+            return self.database[key].key
+        except KeyError:
+            if len(self.database):
+                hint = did_you_mean(key, self.database.keys(), "citation keys")
+            else:
+                hint = f"{self.database.path.name} is missing or has no entries: add the reference there"
+            raise ReportError(f"unknown citation key '{key}'", suggestion=hint) from None
+
+    def _enlist(self, key: str) -> None:
+        """A key cited but missing from set_order: number it last (and re-letter)."""
+        if key not in self._numbers:
+            log.debug("citation key %s was not in the report-wide order", key)
+            self._numbers[key] = len(self._numbers) + 1
+            self._refresh_suffixes()
+
+    def _refresh_suffixes(self) -> None:
+        if "year" not in self.style.needs:
+            return
+        cited = []
+        for key in self._numbers:
+            names, year, order = self._require(key)
+            cited.append((key, names, year, order))
+        self._suffixes = year_suffixes(cited)
+
+    # -- labels and formatted references ---------------------------------------------
+
+    def work(self, key: str) -> Work:
+        """The entry behind ``key`` as a work (crossref and xdata inherited)."""
+        canonical = self._canonical(key)
+        if canonical not in self._works:
+            self._works[canonical] = make_work(self.database, canonical)
+        return self._works[canonical]
+
+    def _require(self, key: str) -> tuple[str, str, tuple]:
+        """(in-text names, year, sort key) of an entry: never missing, an entry renders with what it has."""
+        if key not in self._info:
+            info = self._disk.info(key)
+            if info is None:
+                work = self.work(key)
+                info = (in_text_names(work), year_of(work), sort_key(work))
+                self._disk.put_info(key, info)
+            self._info[key] = info
+        return self._info[key]
+
+    def _label(self, key: str, textual: bool = False) -> Label:
+        self._enlist(key)
+        names, year, order = self._require(key)
+        return Label(key, self._numbers[key], names, year + self._suffixes.get(key, ""), order)
+
+    def _reference(self, key: str) -> Formatted:
+        """The formatted reference, made once (again only if its letter changed)."""
+        suffix = self._suffixes.get(key)
+        year_label = self._require(key)[1] + suffix if suffix else None
+        cached = self._formatted.get(key)
+        if cached is not None and cached[0] == year_label:
+            return cached[1]
+        formatted = self._disk.get(key, year_label)
+        if formatted is None:
+            formatted = self._formatter.format(self.work(key), year_label)
+            self._disk.put(key, year_label, formatted)
+        self._formatted[key] = (year_label, formatted)
+        return formatted
+
+    def save_cache(self) -> None:
+        """Keep this build's formatted entries for the next build of the same .bib."""
+        self._disk.save()
+
+    def notes(self, keys: Iterable[str] | None = None) -> list[tuple[str, int, list[str]]]:
+        """(key, line, notes) of every incomplete entry among ``keys`` (default: the whole file)."""
+        found = []
+        for key in (self.database.keys() if keys is None else _unique(self._canonical(k) for k in keys)):
+            notes = self._disk.entries.get(("\x00notes", key))
+            if notes is None:
+                notes = tuple(self.work(key).notes)
+                self._disk.entries[("\x00notes", key)] = notes
+                self._disk.dirty = True
+            if notes:
+                found.append((key, self.database[key].line, list(notes)))
+        return found
+
+    def parent(self, key: str) -> str | None:
+        """The crossref parent of ``key`` when the bibliography has it (no need to build the work)."""
+        canonical = self._canonical(key)
+        if canonical in self._works:
+            return self._works[canonical].parent
+        fields = self.database[canonical].entry.fields
+        value = next((str(v) for k, v in fields.items() if k.lower() == "crossref"), "").strip()
+        return value if value and value in self.database else None
+
+    def listed(self, keys: Iterable[str]) -> list[str]:
+        """The entries a reference list shows for ``keys``: those keys, and each crossref parent
+        cited by at least two of them (BibTeX's ``min-crossrefs``), after its first child."""
+        keys = _unique(self._canonical(k) for k in keys)
+        children: dict[str, int] = {}
+        for key in keys:
+            parent = self.parent(key)
+            if parent is not None:
+                children[self._canonical(parent)] = children.get(self._canonical(parent), 0) + 1
+        shown = list(keys)
+        for parent, count in children.items():
+            if count >= MIN_CROSSREFS and parent not in shown:
+                shown.append(parent)
+        return shown
+
+    # -- HTML ------------------------------------------------------------------------
+
+    def _anchor(self, key: str, text: str, href: Href) -> str:
+        reference = self._reference(key)
+        target = href(key)
+        link = f'href="{md_escape(target)}"' if target else 'tabindex="0"'
+        return (
+            f'<a class="citation__ref" {link} role="doc-biblioref" '
+            f'title="{md_escape(reference.text)}" data-citation-ref="{md_escape(reference.html)}">'
+            f"{md_escape(text)}</a>"
+        )
+
+    def cite(self, keys: Sequence[str], loc: str | None, href: Href) -> str:
+        """Parenthetical citation of one or more keys, sorted and deduplicated."""
+        canonical = _unique(self._canonical(key) for key in _as_list(keys))
+        if not canonical:
+            raise ReportError("a citation needs at least one key", suggestion='write cite("key")')
+        style = self.style
+        labels = style.cite_order([self._label(key) for key in canonical])
+        links = style.sep.join(self._anchor(label.key, style.link_text(label), href) for label in labels)
+        tail = md_escape(_locator(loc) + style.close)
+        return f'<span class="citation">{md_escape(style.open)}{links}{tail}</span>'
+
+    def citet(self, key: str, loc: str | None, href: Href) -> str:
+        """Textual citation: "Müller et al. (2024, p. 4)" or "Müller et al. [3]"."""
+        label = self._label(self._canonical(key), textual=True)
+        text = self.style.textual(label, " ".join((loc or "").split()) or None)
+        return f'<span class="citation citation--textual">{self._anchor(label.key, text, href)}</span>'
+
+    def reference_list(self, keys: Iterable[str]) -> str:
+        """The reference list of ``keys`` in style order; "" when there are none."""
+        canonical = _unique(self._canonical(key) for key in _as_list(keys))
+        if not canonical:
+            return ""
+        labels = self.style.list_order([self._label(key) for key in canonical])
+        tag = self.style.list_tag
+        items = "".join(self._list_item(label) for label in labels)
+        return (
+            f'<div class="bibliography"><{tag} class="bibliography__list '
+            f'bibliography__list--{self.style.name}">{items}</{tag}></div>'
+        )
+
+    def _list_item(self, label: Label) -> str:
+        marker = self.style.list_label(label)
+        if marker is None:
+            return f'<li id="{self.entry_id(label.key)}">{self._reference(label.key).html}</li>'
+        return (
+            f'<li id="{self.entry_id(label.key)}" value="{label.number}">'
+            f'<span class="bibliography__label">{md_escape(marker)}</span> '
+            f"{self._reference(label.key).html}</li>"
+        )
+
+    def entry_id(self, key: str) -> str:
+        """The stable HTML id of an entry's reference-list item."""
+        if self._ids is None:
+            self._ids = {}
+            taken: set[str] = set()
+            for name in self.database.keys():
+                base = candidate = html_id(name)
+                number = 2
+                while candidate in taken:
+                    candidate, number = f"{base}-{number}", number + 1
+                taken.add(candidate)
+                self._ids[name] = candidate
+        return self._ids[self._canonical(key)]
+
+    def plain_reference(self, key: str) -> str:
+        """The formatted reference as plain text."""
+        return self._reference(self._canonical(key)).text
+
+    def report_reference(self, report: Mapping) -> tuple[str, str]:
+        """("Cite this report" HTML in the active style, the BibTeX entry)."""
+        bibtex = report_bibtex(report)
+        items = parse_bibtex(bibtex, "<report metadata>")
+        own = BibDatabase(pathlib.Path("<report metadata>"), items)
+        return self._formatter.format(make_work(own, items[0].key)).html, bibtex
+
+
+def _as_list(keys: Iterable[str] | str) -> list[str]:
+    """A lone string is one key, not a sequence of one-letter keys."""
+    return [keys] if isinstance(keys, str) else list(keys)
+
+
+def _unique(keys: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(keys))
+
+
+def _locator(loc: str | None) -> str:
+    loc = " ".join((loc or "").split())
+    return f", {loc}" if loc else ""

@@ -1,0 +1,186 @@
+"""Commands an editor runs around the build: every audience at once, and the audit.
+
+``build-all`` builds the public report into the public site directory and each
+participant's and the internal report into ``site-private/``, each in its own
+process so that no state is shared between audiences. ``audit`` checks any
+folder (an upload about to happen, a copy on a server) against what an
+audience must not get, by building that audience in memory first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import audit, stamps
+from .data import load_data
+from .errors import ReportError
+from .plugin import PLUGIN_NAME, ReportPlugin
+
+log = logging.getLogger("mkdocs.plugins.report.commands")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    audience: str
+    ok: bool
+    message: str
+
+
+def all_audiences(project_dir: Path) -> list[str]:
+    data = load_data(project_dir / "data", project_dir)
+    return ["public"] + [f"participant:{pid}" for pid in data.participants] + ["internal"]
+
+
+@dataclass
+class BuildRun:
+    ok: bool
+    error: str          # the last ERROR line's message, or a one-line summary of a failure without one
+    output: str
+
+
+def mkdocs_build(project_dir: Path, arguments: list[str], env: dict[str, str]) -> BuildRun:
+    """``mkdocs build`` in its own process, as an author runs it; the error it ended on, in one line."""
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", *arguments], cwd=project_dir,
+                          env={**env, "NO_MKDOCS_2_WARNING": "1"}, capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
+    errors = [line for line in output.splitlines() if line.startswith("ERROR")]
+    if errors:
+        message = errors[-1].split("-", 1)[-1].strip()
+    elif proc.returncode != 0:
+        message = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+    else:
+        message = ""
+    return BuildRun(proc.returncode == 0, message, output)
+
+
+def build_all(project_dir: Path, audiences: list[str] | None = None, strict: bool = True,
+              jobs: int | None = None) -> list[Outcome]:
+    """Build each audience in its own process, as many at once as the machine has cores; stop at
+    nothing, report everything (in the order asked)."""
+    def one(audience: str) -> Outcome:
+        run = mkdocs_build(project_dir, ["--quiet"] + (["--strict"] if strict else []),
+                           {**os.environ, "REPORT_AUDIENCE": audience})
+        return Outcome(audience, run.ok, run.error or ("built" if run.ok else "failed"))
+
+    wanted = audiences or all_audiences(project_dir)
+    with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
+        return list(pool.map(one, wanted))
+
+
+def audit_folder(folder: Path, config_file: Path, audience: str = "public", strict: bool = False) -> list[audit.Finding]:
+    """Findings for ``folder``: what ``audience`` must not get, searched for in every file there."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort
+
+    if not folder.is_dir():
+        raise ReportError(f"no such folder: {folder}", str(folder), None, "give the folder you are about to upload")
+    with tempfile.TemporaryDirectory(prefix="report-audit-") as scratch:
+        options: dict[str, Any] = {"site_dir": str(Path(scratch) / "site")}
+        if strict:
+            options["strict"] = True
+        config = load_config(str(config_file), **options)
+        plugin = config.plugins.get(PLUGIN_NAME)
+        if plugin is None:                # mkdocs.yml lists only macros: the report's define_env would add it
+            plugin = ReportPlugin()
+            plugin.load_config({}, str(config_file))
+            config.plugins[PLUGIN_NAME] = plugin
+        if not isinstance(plugin, ReportPlugin):
+            raise ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",
+                              str(config_file), None, "remove it or rename it")
+        plugin.config.audience = audience
+        try:
+            build(config)
+        except Abort as exc:
+            raise ReportError(f"the {audience} report does not build, so it cannot be audited: {exc}",
+                              str(config_file), None, "fix the build first (mkdocs build)") from None
+        if plugin.build is None or plugin.build.env is None:
+            raise ReportError("this build never ran the report engine, so nothing in it was checked",
+                              str(config_file), None,
+                              "mkdocs.yml must list the macros plugin with module_name: macros")
+        return audit.audit_build(folder.resolve(), plugin.build.session, config.theme.dirs)
+
+
+# ---- command line ------------------------------------------------------------------------
+
+def add_parser(subparsers) -> None:
+    """``build-all`` and ``audit`` for ``python -m macros``."""
+    every = subparsers.add_parser("build-all", help="build every audience of the report")
+    every.add_argument("--audience", action="append", dest="audiences", metavar="AUDIENCE",
+                       help="only this audience (repeatable); default: public, each participant, internal")
+    every.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
+    every.add_argument("--jobs", type=int, default=None, help="builds at once (default: one per core)")
+    every.set_defaults(run=_run_build_all)
+    notes = subparsers.add_parser("check", help="list every incomplete bibliography entry, without building")
+    notes.set_defaults(run=_run_check)
+    check = subparsers.add_parser("audit", help="audit a folder for what an audience must not get")
+    check.add_argument("folder", type=Path, help="the folder to check, e.g. a copy about to be uploaded")
+    check.add_argument("--audience", default="public", help="the audience the folder is for (default: public)")
+    check.add_argument("--config-file", type=Path, default=Path("mkdocs.yml"))
+    check.set_defaults(run=_run_audit)
+
+
+def check_report(project_dir: Path) -> list[str]:
+    """Every note of a report at once, without building the site: its data loads, and each
+    bibliography entry that renders incomplete, with file, line and what is missing."""
+    from .bibtex import load_bibtex
+    from .citations import CitationEngine
+
+    data = load_data(project_dir / "data", project_dir)
+    bib = project_dir / "bibliography.bib"
+    settings = data.report.get("citations") or {}
+    engine = CitationEngine(load_bibtex(bib, None), str(settings.get("style", "author-year")))
+    display = bib.relative_to(project_dir).as_posix()
+    return [f"{display}:{line}: entry '{key}': {'; '.join(notes)}" for key, line, notes in engine.notes()]
+
+
+def _run_check(args) -> int:
+    try:
+        notes = check_report(Path.cwd())
+    except ReportError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    for note in notes:
+        print(note)
+    print(f"{len(notes)} note(s): incomplete entries render with what they have" if notes else "no notes")
+    return 0
+
+
+def _run_build_all(args) -> int:
+    try:
+        outcomes = build_all(Path.cwd(), args.audiences, strict=not args.no_strict, jobs=args.jobs)
+    except ReportError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    for outcome in outcomes:
+        print(f"{'ok    ' if outcome.ok else 'FAILED'}  {outcome.audience:<28} {outcome.message}")
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _run_audit(args) -> int:
+    try:
+        findings = audit_folder(args.folder, args.config_file, args.audience)
+    except ReportError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    for finding in findings:
+        where = finding.output.relative_to(args.folder.resolve()) if args.folder.resolve() in finding.output.parents else finding.output
+        print(f"LEAK  {where}: {finding.fingerprint.kind} from {finding.fingerprint.location}")
+    if findings:
+        print(f"ERROR: {len(findings)} finding(s): do not upload {args.folder}", file=sys.stderr)
+        return 1
+    reason = stamps.unstamped_reason(args.config_file.resolve().parent, args.folder.resolve(), args.audience)
+    if reason is not None:
+        print(f"ERROR: {reason}; rebuild it (mkdocs build, or python -m macros build-all) and upload what the "
+              "build wrote", file=sys.stderr)
+        return 1
+    print(f"ok: nothing the {args.audience} audience must not get was found in {args.folder}")
+    return 0

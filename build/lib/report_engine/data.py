@@ -1,0 +1,296 @@
+"""The report's data: every ``data/NAME.yml`` is a namespace ``NAME``.
+
+YAML is loaded with line numbers kept on every mapping and list, so that a
+mistake found later (a missing field, an unknown participant) still names the
+line. Values a participant owns are written ``!private {owner: ID, value: …}``
+and load as :class:`Private`; who may see them is decided per audience
+elsewhere (:mod:`macros.facts`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from .errors import ReportError, did_you_mean
+
+
+class LineDict(dict):
+    """A mapping that remembers the YAML line of itself and of each key."""
+
+    source: str = ""
+    line: int | None = None
+    key_lines: dict
+
+    def line_of(self, key: str) -> int | None:
+        return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+class LineList(list):
+    """A list that remembers the YAML line of itself and of each item."""
+
+    source: str = ""
+    line: int | None = None
+    item_lines: list
+
+
+@dataclass(frozen=True)
+class Private:
+    """A value owned by one participant: only its redactions may show it."""
+
+    owner: str
+    value: Any
+    source: str
+    line: int
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps lines and reads ``!private``."""
+
+    source = ""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.source, result.line, result.key_lines = loader.source, node.start_mark.line + 1, {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in result:
+            raise ReportError(f"duplicate key '{key}' in YAML", loader.source,
+                              key_node.start_mark.line + 1,
+                              f"it was first set on line {result.key_lines[key]}")
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    result = LineList(loader.construct_object(n, deep=True) for n in node.value)
+    result.source, result.line = loader.source, node.start_mark.line + 1
+    result.item_lines = [n.start_mark.line + 1 for n in node.value]
+    return result
+
+
+def _construct_private(loader: _Loader, node: yaml.Node) -> Private:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.MappingNode):
+        raise ReportError("!private needs a mapping", loader.source, line,
+                          "write !private {owner: PARTICIPANT_ID, value: ...}")
+    spec = _construct_mapping(loader, node)
+    if set(spec) != {"owner", "value"}:
+        raise ReportError(f"!private takes exactly 'owner' and 'value', got {sorted(spec)}",
+                          loader.source, line, "write !private {owner: PARTICIPANT_ID, value: ...}")
+    return Private(str(spec["owner"]), spec["value"], loader.source, line)
+
+
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as error:
+        raise ReportError(f"'{node.value}' is not a valid date ({error})", loader.source, node.start_mark.line + 1,
+                          "check the day and month; quote it if it is meant as text") from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("!private", _construct_private)
+
+
+def yaml_error_line(error: yaml.MarkedYAMLError) -> int | None:
+    """The 1-based line a YAML error points at: where an unclosed bracket opened, not the end of the text."""
+    mark = error.problem_mark or error.context_mark
+    if error.context_mark and "stream end" in str(error.problem):
+        mark = error.context_mark
+    return mark.line + 1 if mark else None
+
+
+def load_yaml(path: Path, display: str) -> Any:
+    """Parse one YAML file; malformed YAML fails with file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[:error.start].count(b"\n") + 1
+        raise ReportError("this file is not UTF-8 text", display, line,
+                          "save it as UTF-8 (most editors offer it under 'Save with encoding')") from None
+    loader = _Loader(text)
+    loader.source = display
+    try:
+        return loader.get_single_data()
+    except ReportError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark_line = yaml_error_line(exc)
+        problem = exc.problem or exc.context or "malformed YAML"
+        raise ReportError(f"malformed YAML: {problem}", display, mark_line,
+                          "check indentation and quoting on this line and the one above") from None
+    except yaml.YAMLError as exc:
+        raise ReportError(f"malformed YAML: {exc}", display) from None
+    finally:
+        loader.dispose()
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    name: str
+    pseudonym: str | None
+    line: int | None
+    named: bool = True          # False: never named in public; its pseudonym stands everywhere
+    aliases: tuple[str, ...] = ()   # other names that identify it (a short name, a brand)
+
+
+@dataclass
+class ReportData:
+    """All namespaces, plus the typed view of ``report.yml`` the engine relies on."""
+
+    namespaces: dict[str, Any]
+    participants: dict[str, Participant] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def report(self) -> LineDict:
+        return self.namespaces["report"]
+
+
+REQUIRED_REPORT_FIELDS = ("title", "edition", "edition_label", "assessment_window",
+                          "published", "organization", "canonical_url", "participants")
+
+
+def load_data(data_dir: Path, project_dir: Path) -> ReportData:
+    """Load every ``*.yml``/``*.yaml`` in ``data_dir`` and check ``report.yml``."""
+    namespaces: dict[str, Any] = {}
+    files: dict[str, str] = {}
+    if data_dir.is_dir():
+        for path in sorted(data_dir.iterdir()):
+            if path.suffix not in (".yml", ".yaml") or not path.is_file():
+                continue
+            display = path.relative_to(project_dir).as_posix()
+            name = path.stem
+            if not name.isidentifier():
+                raise ReportError(f"data file name '{path.name}' is not a valid namespace name", display, None,
+                                  "use letters, digits and underscores, e.g. data/key_facts.yml")
+            if name in namespaces:
+                raise ReportError(f"namespace '{name}' is defined twice", display, None,
+                                  f"it is also defined by {files[name]}")
+            namespaces[name] = load_yaml(path, display)
+            files[name] = display
+    data = ReportData(namespaces=namespaces, files=files)
+    data.participants = _check_report(data, data_dir, project_dir)
+    from .facts import private_values        # here: facts reads this module's types
+    for name, value in namespaces.items():
+        for private in private_values(value):
+            if private.owner not in data.participants:
+                raise ReportError(f"!private value owned by unknown participant '{private.owner}'", private.source,
+                                  private.line, did_you_mean(private.owner, data.participants, "participant ids"))
+    return data
+
+
+def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[str, Participant]:
+    display = data.files.get("report", (data_dir / "report.yml").relative_to(project_dir).as_posix())
+    report = data.namespaces.get("report")
+    if report is None and "report" in data.files:
+        raise ReportError("data/report.yml is empty", display, 1,
+                          f"start it with the required fields: {', '.join(REQUIRED_REPORT_FIELDS)}")
+    if report is None:
+        raise ReportError("data/report.yml is missing", display, None,
+                          "every report describes itself in data/report.yml (title, edition, participants...)")
+    if not isinstance(report, dict):
+        raise ReportError("data/report.yml is empty or not a mapping of fields", display, 1,
+                          f"start it with the required fields: {', '.join(REQUIRED_REPORT_FIELDS)}")
+    report = cast(LineDict, report)          # what the YAML loader makes of every mapping
+    for name in REQUIRED_REPORT_FIELDS:
+        if name not in report:
+            raise ReportError(f"data/report.yml has no '{name}'", display, report.line,
+                              f"add '{name}:' (required fields: {', '.join(REQUIRED_REPORT_FIELDS)})")
+    window = report["assessment_window"]
+    if not (isinstance(window, dict) and isinstance(window.get("start"), dt.date)
+            and isinstance(window.get("end"), dt.date)):
+        raise ReportError("assessment_window needs dates 'start' and 'end'", display,
+                          report.line_of("assessment_window"),
+                          "write assessment_window: {start: 2026-02-16, end: 2026-03-16}")
+    url = str(report["canonical_url"])
+    if not re.match(r"https?://[^/\s]+", url):
+        raise ReportError(f"canonical_url must be an absolute http(s) address, got {url!r}", display,
+                          report.line_of("canonical_url"), "write canonical_url: https://example.org/report/")
+    if window["end"] < window["start"]:
+        raise ReportError("assessment_window ends before it starts", display, report.line_of("assessment_window"),
+                          "check the order of start and end")
+    for name in ("redaction_statement", "citations"):
+        if name in report and not isinstance(report[name], dict):
+            raise ReportError(f"'{name}' must be a mapping", display, report.line_of(name),
+                              "write redaction_statement: {standard: ..., qualified: ...}" if name == "redaction_statement"
+                              else "write citations: {style: numeric}")
+    if not isinstance(report["published"], dt.date):
+        raise ReportError("published must be a date", display, report.line_of("published"),
+                          "write published: 2026-05-19 (unquoted)")
+    participants: dict[str, Participant] = {}
+    entries = report["participants"]
+    if not isinstance(entries, list):
+        raise ReportError("participants must be a list", display, report.line_of("participants"),
+                          "write participants: [{id: helios, name: Helios Labs}]")
+    for index, entry in enumerate(entries):
+        line = entries.item_lines[index] if isinstance(entries, LineList) else None
+        if not isinstance(entry, dict) or "id" not in entry or "name" not in entry:
+            raise ReportError("each participant needs an 'id' and a 'name'", display, line,
+                              "write - {id: helios, name: Helios Labs, pseudonym: Developer A}")
+        pid = str(entry["id"])
+        if pid in participants:
+            raise ReportError(f"participant id '{pid}' is used twice", display, line)
+        if not pid.replace("-", "").replace("_", "").isalnum():
+            raise ReportError(f"participant id '{pid}' must be letters, digits, '-' or '_'", display, line)
+        pseudonym = str(entry["pseudonym"]) if entry.get("pseudonym") else None
+        if pseudonym is not None and pseudonym == str(entry["name"]):
+            raise ReportError(f"participant '{pid}' has its own name as pseudonym", display, line,
+                              "a pseudonym must not reveal who it stands for")
+        taken = [p.id for p in participants.values() if pseudonym and p.pseudonym == pseudonym]
+        if taken:
+            raise ReportError(f"pseudonym '{pseudonym}' is used for '{taken[0]}' and '{pid}'", display, line,
+                              "give each participant its own pseudonym")
+        named = entry.get("named", True)
+        if not isinstance(named, bool):
+            raise ReportError(f"named takes true or false, got {named!r}", display, line,
+                              "write named: false (no quotes) for a participant that is never named in public")
+        if not named and pseudonym is None:
+            raise ReportError(f"participant '{pid}' has named: false but no pseudonym", display, line,
+                              f"add pseudonym: ... to '{pid}': it stands wherever the report mentions it")
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise ReportError(f"aliases of '{pid}' must be a list of names", display, line,
+                              "write aliases: [Kestrel, KestrelAI]")
+        for key in sorted(set(map(str, entry)) - {"id", "name", "pseudonym", "named", "aliases"}):
+            # Other fields are the report's own; a misspelt 'named' or 'pseudonym' would name a participant.
+            if difflib.get_close_matches(key, ["named", "pseudonym"], n=1, cutoff=0.7):
+                raise ReportError(f"participant '{pid}' has an unknown field '{key}'", display, line,
+                                  did_you_mean(key, ["named", "pseudonym"], "fields"))
+        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named, tuple(aliases))
+    return participants
+
+
+def with_public_names(namespaces: dict[str, Any], participants: dict[str, Participant],
+                      knows: Any) -> dict[str, Any]:
+    """The namespaces with each never-named participant's name replaced by its pseudonym
+    for an audience that may not know it (``report.participants`` read in a loop or by fact())."""
+    report = namespaces.get("report")
+    hidden = {p.id: p.pseudonym for p in participants.values() if not p.named and not knows(p.id)}
+    if not hidden or not isinstance(report, dict) or not isinstance(report.get("participants"), list):
+        return namespaces
+    report = cast(LineDict, report)
+    entries = report["participants"]
+    renamed = LineList(LineDict(entry, name=hidden[str(entry["id"])]) if str(entry.get("id")) in hidden
+                       else entry for entry in entries)
+    for new, old in zip(renamed, entries):
+        if new is not old:
+            new.source, new.line, new.key_lines = old.source, old.line, getattr(old, "key_lines", {})
+    renamed.source, renamed.line = entries.source, entries.line
+    renamed.item_lines = getattr(entries, "item_lines", [])
+    copy = LineDict(report, participants=renamed)
+    copy.source, copy.line, copy.key_lines = report.source, report.line, getattr(report, "key_lines", {})
+    return {**namespaces, "report": copy}

@@ -1,0 +1,195 @@
+"""Editions, courtesy drafts and reproducible builds.
+
+A report is repeated on a schedule. Each edition is published with mike as a
+"version" named by ``edition`` in ``data/report.yml`` and titled by its
+``edition_label``; ``latest`` names the newest edition and the site's root
+redirects there (see :mod:`macros.publish`, which does the deploying).
+
+:func:`configure` runs once per build, from ``Build.configure`` in
+:mod:`macros.plugin`, after the report's identity and ``extra.report_build``
+are set and before the site directory is chosen. It decides four things:
+
+* **The build date.** MkDocs stamps the sitemap (and the gzip header of
+  ``sitemap.xml.gz``) with each page's ``update_date``: ``SOURCE_DATE_EPOCH``,
+  falling back to the clock. The clock would make two builds of the same
+  source differ, so the plugin dates every page by the report's ``published``
+  date unless the caller set ``SOURCE_DATE_EPOCH`` (:func:`page_date`).
+* **Courtesy drafts.** ``REPORT_DRAFT=1`` or ``REPORT_DRAFT=YYYY-MM-DD`` marks
+  every page "Courtesy draft — not for distribution" with the date it was
+  shared, and asks search engines not to index it. Any audience can be drafted;
+  a draft is never published.
+* **The version selector.** Material lists editions from mike's
+  ``versions.json`` when ``extra.version.provider`` is ``mike``; reports whose
+  ``mkdocs.yml`` does not say so still get it on publishable builds.
+* **Edition builds.** When ``MIKE_DOCS_VERSION`` is set (``python -m macros
+  publish`` sets it for the build it deploys), the build must be the public,
+  non-draft build of the edition ``data/report.yml`` names, and its canonical
+  URLs point at the edition's own folder, the address that stays stable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from typing import Any, Mapping
+
+from .audience import Audience
+from .errors import ReportError
+from .formatting import format_date
+
+log = logging.getLogger("mkdocs.plugins.report.editions")
+
+DRAFT_ENV = "REPORT_DRAFT"
+EPOCH_ENV = "SOURCE_DATE_EPOCH"
+EDITION_ENV = "REPORT_EDITION"                  # set by `python -m macros publish` for the build it deploys
+MIKE_ENV = "MIKE_DOCS_VERSION"                  # set by `mike deploy` for the build it deploys
+LATEST = "latest"
+EDITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DRAFT_NOTICE = "Courtesy draft — not for distribution."
+REPORT_FILE = "data/report.yml"
+
+
+def configure(config: Any, report: Mapping[str, Any], audience: Audience) -> None:
+    """Adjust the MkDocs configuration for the edition being built (see the module docstring)."""
+    refuse_plain_mike_deploy()
+    caller_epoch = caller_source_date_epoch()
+    shared = draft_date(os.environ.get(DRAFT_ENV))
+    edition = edition_id(report)
+    deploying = os.environ.get(EDITION_ENV)
+    if deploying is not None:
+        check_edition_build(deploying, edition, audience, drafted=shared is not False)
+        config["site_url"] = edition_url(str(config.get("site_url") or report["canonical_url"]), edition)
+    extra = config["extra"]
+    if shared is not False:
+        notice = draft_notice(shared if isinstance(shared, dt.date) else caller_epoch, report["published"])
+        extra.setdefault("report_build", {})["draft"] = notice
+        log.info(f"Courtesy draft: {notice}")
+    elif audience.is_public:
+        enable_version_selector(extra)
+
+
+# ---- editions ----------------------------------------------------------------------
+
+
+def edition_id(report: Mapping[str, Any]) -> str:
+    """The edition's folder name on the published site: checked here, so a bad id fails every build early."""
+    edition = str(report["edition"])
+    if not EDITION_ID.fullmatch(edition) or edition == LATEST:
+        line = report.line_of("edition") if hasattr(report, "line_of") else None
+        raise ReportError(f"edition '{edition}' cannot name a folder of the published site", REPORT_FILE, line,
+                          "use letters, digits, '.', '-' or '_', e.g. edition: \"2026-03\" (and not 'latest')")
+    return edition
+
+
+def check_edition_build(deploying: str, edition: str, audience: Audience, *, drafted: bool) -> None:
+    """Only the public, final build of the edition data/report.yml names may be deployed as that edition."""
+    if deploying != edition:
+        raise ReportError(f"deploying as edition '{deploying}' but data/report.yml says edition '{edition}'",
+                          REPORT_FILE, None, "publish with `python -m macros publish`, which reads it from there")
+    if not audience.is_public:
+        raise ReportError(f"refusing to deploy a {audience} build as an edition", EDITION_ENV, None,
+                          "only the public build is published; unset REPORT_AUDIENCE")
+    if drafted:
+        raise ReportError("refusing to deploy a courtesy draft as an edition", DRAFT_ENV, None,
+                          f"unset {DRAFT_ENV} to publish")
+
+
+def edition_url(site_url: str, edition: str) -> str:
+    """The edition's own folder under the report's address (mike's plugin may already have added it)."""
+    base = site_url.rstrip("/")
+    if base.rsplit("/", 1)[-1] == edition:
+        return base + "/"
+    return f"{base}/{edition}/"
+
+
+def enable_version_selector(extra: Any) -> None:
+    """Material's version selector and outdated notice read mike's versions.json; ``latest`` is never outdated."""
+    version = extra.get("version")
+    version = dict(version) if isinstance(version, Mapping) else {}
+    version["provider"] = "mike"
+    version.setdefault("default", LATEST)
+    version.setdefault("alias", True)
+    extra["version"] = version
+
+
+def refuse_plain_mike_deploy() -> None:
+    """``mike deploy`` announces itself to the build it runs through ``MIKE_DOCS_VERSION``; that build
+    would skip the publish checks, so it is refused. ``python -m macros publish`` uses its own variable."""
+    if os.environ.get(MIKE_ENV) and not os.environ.get(EDITION_ENV):
+        raise ReportError("editions are published with `python -m macros publish`, not `mike deploy`", "mike deploy",
+                          None, "publish checks the audience, the leak audit and existing editions before deploying")
+
+
+# ---- the build date -----------------------------------------------------------------
+
+
+def epoch_of(day: dt.date) -> int:
+    """Midnight UTC at the start of ``day``, in seconds since 1970."""
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+
+
+def caller_source_date_epoch() -> dt.date | None:
+    """The date of a ``SOURCE_DATE_EPOCH`` the caller set (not one an earlier build in this process set)."""
+    value = os.environ.get(EPOCH_ENV)
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(value), dt.timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        raise ReportError(f"{EPOCH_ENV}={value} is not a whole number of seconds", EPOCH_ENV, None,
+                          "unset it to date the build by the report's published date") from None
+
+
+def page_date(report: Mapping[str, Any]) -> str | None:
+    """The date every page of the build carries (``YYYY-MM-DD``): the report's ``published`` date,
+    or ``None`` when the caller chose one with ``SOURCE_DATE_EPOCH`` (MkDocs reads it itself)."""
+    if caller_source_date_epoch() is not None:
+        return None
+    published = report["published"]
+    if isinstance(published, dt.datetime):
+        published = published.date()
+    return published.isoformat()
+
+
+# ---- courtesy drafts -------------------------------------------------------------------
+
+
+def draft_date(value: str | None) -> dt.date | None | bool:
+    """Parse ``REPORT_DRAFT``: ``False`` when off, the shared date when given, ``None`` for ``1`` (no date given).
+
+    The date is never today's: a build that reads the clock cannot be repeated.
+    """
+    text = (value or "").strip()
+    if text in ("", "0"):
+        return False
+    if text == "1":
+        return None
+    if ISO_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ReportError(f"{DRAFT_ENV}={text} is neither 1 nor a date", DRAFT_ENV, None,
+                      f"write {DRAFT_ENV}=1 or {DRAFT_ENV}=2026-05-12 (the day the draft is shared)")
+
+
+def draft_requested() -> bool:
+    """Is this process building a courtesy draft? (Invalid values raise ReportError.)"""
+    return draft_date(os.environ.get(DRAFT_ENV)) is not False
+
+
+def draft_notice(shared: dt.date | None, published: dt.date) -> str:
+    """The banner text: the shared date if known (REPORT_DRAFT's, else the caller's SOURCE_DATE_EPOCH's),
+    otherwise the planned publication date, which is in the source and so reproducible."""
+    if isinstance(published, dt.datetime):
+        published = published.date()
+    if shared is None:
+        return f"{DRAFT_NOTICE} Shared with participants ahead of publication on {format_date(published)}."
+    if shared > published:
+        log.warning(f"the courtesy draft is dated {shared}, after the published date {published}")
+    return f"{DRAFT_NOTICE} Shared with participants on {format_date(shared)}, ahead of publication."

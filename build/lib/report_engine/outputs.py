@@ -1,0 +1,178 @@
+"""Where a build is written and what it may contain.
+
+Pure functions over paths and text, used by the adapter at the right moments
+of the MkDocs build: the site directory for an audience, the staging folder a
+build is written to before it replaces the previous site, the confidential
+marking of non-public pages and the assets that only redacted text used.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from . import mdscan
+from .audience import Audience
+from .errors import ReportError
+
+PRIVATE_ROOT = "site-private"
+
+
+class _LenientLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml for plain settings, ignoring ``!!python/name`` and ``!ENV`` tags."""
+
+
+_LenientLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def mkdocs_settings(config_file: Path) -> dict:
+    """The plain settings of mkdocs.yml as written (before any command-line override)."""
+    try:
+        raw = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_LenientLoader) or {}
+    except (OSError, yaml.YAMLError):
+        raw = {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def configured_site_dir(config_file: Path) -> Path:
+    """The public site directory as mkdocs.yml sets it (``site`` by default)."""
+    return (config_file.parent / (mkdocs_settings(config_file).get("site_dir") or "site")).resolve()
+
+
+def site_dir_for(audience: Audience, requested: Path, public: Path, project_dir: Path,
+                 draft: bool = False) -> Path:
+    """Non-public builds, and courtesy drafts of any audience, never write into the public site directory."""
+    requested, public = requested.resolve(), public.resolve()
+    if audience.is_public and not draft:
+        return requested
+    slug = f"draft-{audience.slug}" if draft else audience.slug
+    what = f"courtesy draft of the {audience} report" if draft else f"{audience} build"
+    if requested == public:
+        return (project_dir / PRIVATE_ROOT / slug).resolve()
+    if public in requested.parents:
+        raise ReportError(f"a {what} may not be written inside the public site directory {public}",
+                          "mkdocs build -d", None, f"build it to {project_dir / PRIVATE_ROOT / slug}")
+    return requested
+
+
+def staging_dir(final: Path) -> Path:
+    return final.with_name(f".{final.name}.staging")
+
+
+def promote(staging: Path, final: Path) -> None:
+    """Replace ``final`` with the finished ``staging`` folder, keeping the old one until the swap."""
+    previous = final.with_name(f".{final.name}.previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if final.exists():
+        final.rename(previous)
+    staging.rename(final)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def discard(staging: Path) -> None:
+    if staging.exists():
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+HEAD_OPEN = re.compile(r"<head[^>]*>", re.I)
+BODY_OPEN = re.compile(r"<body[^>]*>", re.I)
+ROBOTS = re.compile(r"<meta[^>]+name=[\"']robots[\"'][^>]*>", re.I)
+
+
+def mark_confidential(page_html: str, banner: str) -> str:
+    """``noindex`` in the head and a banner at the top of the body, exactly once."""
+    page_html = ROBOTS.sub("", page_html)
+    meta = '<meta name="robots" content="noindex, nofollow, noarchive">'
+    page_html = HEAD_OPEN.sub(lambda m: m.group(0) + meta, page_html, count=1)
+    if "data-report-banner" not in page_html:
+        block = f'<div class="report-banner" data-report-banner role="note">{html.escape(banner)}</div>'
+        page_html = BODY_OPEN.sub(lambda m: m.group(0) + block, page_html, count=1)
+    return page_html
+
+
+REFERENCE_USE = re.compile(r"\]\[([^\]]+)\]|!\[([^\]]+)\](?![\[(])")
+
+
+def site_path(page_url: str, url: str) -> str | None:
+    """The site-relative path a URL in a page at ``page_url`` points to, if it is local."""
+    parts = urlsplit(html.unescape(url.strip()))
+    if parts.scheme or parts.netloc or not parts.path:
+        return None
+    path = unquote(parts.path)
+    if path.startswith("/"):
+        return path.lstrip("/")
+    base = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url) + "/"
+    joined = posixpath.normpath(posixpath.join(base, path))
+    return None if joined.startswith("..") else joined
+
+
+def html_references(page_url: str, page_html: str) -> set[str]:
+    """Every local path a page's HTML refers to: links, images, ``srcset``, object data, posters, CSS ``url()``."""
+    return {path for url in set(mdscan.html_urls(page_html)) if (path := site_path(page_url, url))}
+
+
+def declared_files(report: dict, docs_dir: Path, report_file: str) -> set[str]:
+    """The files ``extra_files`` in data/report.yml publishes though no page links them (data a
+    script fetches, a download announced elsewhere): docs-relative paths or glob patterns."""
+    patterns = report.get("extra_files")
+    if patterns is None:
+        return set()
+    line = report.line_of("extra_files") if hasattr(report, "line_of") else None
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise ReportError("extra_files must be a list of paths under docs/", report_file, line,
+                          "write extra_files: [data/chart.json, downloads/*.csv]")
+    found: set[str] = set()
+    for index, pattern in enumerate(patterns):
+        where = patterns.item_lines[index] if hasattr(patterns, "item_lines") else line
+        matches = [p for p in docs_dir.glob(pattern.lstrip("/")) if p.is_file()] if pattern.strip() else []
+        if not matches:
+            raise ReportError(f"extra_files: '{pattern}' matches no file under docs/", report_file, where,
+                              "give a path relative to docs/, e.g. data/chart.json or downloads/*.csv")
+        found |= {p.relative_to(docs_dir).as_posix() for p in matches}
+    return found
+
+
+def reference_targets(hidden: str, page_text: str) -> list[str]:
+    """URLs of reference-style links and images used in ``hidden`` but defined anywhere on the page."""
+    labels = {(a or b).lower() for a, b in REFERENCE_USE.findall(hidden)}
+    return [m.group("url") for m in mdscan.REF_DEF.finditer(page_text)
+            if m.group(0).split("]", 1)[0].strip().lstrip("[").lower() in labels]
+
+
+TARGET_BEFORE = r"""(?:[/"'=(<]|\]:[ \t]*)"""     # a folder, a quote, '=', '(', '<' or a reference definition
+TARGET_AFTER = r"""(?=$|[\s"')>#?,])"""
+
+
+def named_as_target(name: str, text: str) -> bool:
+    """Is ``name`` used as a link or file target in ``text`` (not just a word in a sentence)?"""
+    pattern = re.compile(TARGET_BEFORE + re.escape(name) + TARGET_AFTER, re.M)
+    return bool(pattern.search(text) or pattern.search(html.unescape(unquote(text))))
+
+
+def withheld_assets(media: dict[str, str], hidden: list[str], visible: set[str]) -> dict[str, int]:
+    """Files named in redacted text that no page the audience gets refers to.
+
+    ``media`` maps each non-page file under docs/ to its URL; ``hidden`` holds
+    the redacted texts (with the targets of their reference-style links);
+    ``visible`` the paths the audience's pages refer to. Matching by file name
+    catches every way Markdown or HTML can point at a file. Each withheld file
+    maps to the first hidden text naming it, so a finding can name the
+    redaction responsible.
+    """
+    found: dict[str, int] = {}
+    for src, url in media.items():
+        if url in visible or src in visible:
+            continue
+        for index, text in enumerate(hidden):
+            if named_as_target(posixpath.basename(src), text):
+                found[src] = index
+                break
+    return found

@@ -1,0 +1,781 @@
+"""The engine's MkDocs plugin, and its hand-over to mkdocs-macros.
+
+This is the only module that touches MkDocs objects. The engine is a real
+MkDocs plugin (``report``, registered through the ``mkdocs.plugins`` entry
+point) with a typed configuration. A report may list it in ``mkdocs.yml``; a
+report whose ``mkdocs.yml`` lists only ``search`` and ``macros`` gets it all
+the same: the report's macros module calls :func:`define_env`, which adds the
+plugin through MkDocs' public ``config.plugins[name] = plugin`` mapping (that
+registers every event of the plugin). Either way the build has the guarantees,
+or it stops.
+
+mkdocs-macros stays the way macros reach pages, but it never renders a raw
+page: the engine renders every page itself (pass one and two, in ``on_nav``),
+and hands each page to mkdocs-macros through its public ``on_pre_page_macros``
+hook, marked so that mkdocs-macros leaves it as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import itertools
+import multiprocessing
+import json
+import logging
+import os
+import posixpath
+import re
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Mapping, NoReturn
+
+import yaml
+from mkdocs.config import base
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.utils.meta import get_data
+
+from . import audit, caches, editions, linking, mdscan, newsletter, outputs, stamps, templates
+from .audience import ENV_VAR, parse_audience
+from .bibtex import load_bibtex
+from .citations import CitationEngine
+from .data import LineDict, load_data, yaml_error_line
+from .errors import ReportError
+from .formatting import format_value
+from .session import PageRecord, Session
+from .sources import Location, front_matter_lines
+from .template_errors import ReportUndefined
+
+log = logging.getLogger("mkdocs.plugins.report")
+
+PLUGIN_NAME = "report"
+_PREVIEWS = itertools.count(1)       # previews built by this process (mkdocs serve)
+_LATEST_PREVIEW = [0]
+_PREVIEW_CHECKS: list[Any] = [None]  # the process checking the newest preview, if any
+
+
+def stop_preview_checks() -> None:
+    """A new preview is coming: the checks of the one it replaces would only report on text gone."""
+    checker = _PREVIEW_CHECKS[0]
+    if checker is not None and checker.is_alive():
+        checker.terminate()
+        checker.join(timeout=5)
+    _PREVIEW_CHECKS[0] = None
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
+REGISTER_PAGE = "redaction-register.md"
+CACHE_DIR = ".cache/report-engine"
+THEME_DIR = Path(__file__).resolve().parent / "theme"      # the engine's templates and assets
+ENGINE_CSS = ("assets/report.css", "assets/citations.css")
+ENGINE_JS = ("assets/citations.js",)
+# Files a site serves at its root for browsers, crawlers and hosts, which no page links to.
+WELL_KNOWN_FILES = ("robots.txt", "favicon.ico", "CNAME", ".nojekyll", "humans.txt", "ads.txt", "security.txt",
+                    ".well-known/security.txt")
+SITEMAP_DATE = re.compile(r"<lastmod>[^<]*</lastmod>")
+
+
+def fail(error: ReportError) -> PluginError:
+    """The one way an author's mistake leaves the engine: a single line, no traceback."""
+    if error.file and os.path.isabs(error.file):
+        try:
+            error.file = Path(error.file).resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            pass                      # outside the folder the author runs MkDocs in: keep it whole
+    return PluginError(str(error))
+
+
+def reports_errors(handler):
+    """Every build event ends an author's mistake the same way: one line, no traceback."""
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except ReportError as error:
+            raise fail(error) from None
+    return wrapper
+
+
+class Build:
+    """One MkDocs build of the report for one audience."""
+
+    def __init__(self, config: Any, audience: str | None, serving: bool = False) -> None:
+        self.env: Any = None              # mkdocs-macros, once the report's macros module attaches
+        self.config = config
+        self.project_dir = Path(config.config_file_path).resolve().parent
+        self.docs_dir = Path(config.docs_dir).resolve()
+        self.data = load_data(self.project_dir / "data", self.project_dir)
+        source = "the report plugin's audience setting" if audience is not None else ENV_VAR
+        value = audience if audience is not None else os.environ.get(ENV_VAR)
+        self.audience = parse_audience(value, self.data.participants, source)
+        self.handed: set[str] = set()     # pages handed to mkdocs-macros by the engine
+        self.page_date = editions.page_date(self.data.report)
+        self.passes = ""                  # the digest of everything pass one and two read (on_nav)
+        self.serving = serving            # under `mkdocs serve`: checks that change no output come after
+        self.citations = self._load_citations()
+        report = self.data.report
+        self.session = Session(self.data, self.audience, self.citations,
+                               statement_texts=report.get("redaction_statement") or {})
+        self.session.declared_files = outputs.declared_files(report, self.docs_dir, self.data.files["report"])
+        self.final_site_dir: Path | None = None
+        self.staging: Path | None = None
+
+    def _load_citations(self) -> CitationEngine:
+        """The report's citations; a report without bibliography.bib gets an empty one."""
+        bib = self.project_dir / "bibliography.bib"
+        report = self.data.report
+        settings = report.get("citations") or LineDict()
+        style = settings.get("style", "author-year")
+        max_names = settings.get("max_names", 10)
+        if not isinstance(max_names, int) or isinstance(max_names, bool) or max_names < 1:
+            raise ReportError(f"citations.max_names must be a whole number of 1 or more, got {max_names!r}",
+                              self.data.files["report"], settings.line_of("max_names") if settings else None,
+                              "write citations: {style: author-year, max_names: 10}")
+        database = load_bibtex(bib, self.project_dir / CACHE_DIR)
+        try:
+            return CitationEngine(database, style=str(style), max_names=max_names)
+        except ReportError as error:
+            citations = report.get("citations")
+            raise error.located(self.data.files["report"], citations.line_of("style") if citations else None)
+
+    # ---- configuration -------------------------------------------------------
+
+    def configure(self) -> None:
+        """The MkDocs settings the guarantees depend on, whatever mkdocs.yml says."""
+        extensions = self.config["markdown_extensions"]
+        for name in REQUIRED_EXTENSIONS:
+            if name not in extensions:
+                extensions.append(name)
+        self.config["mdx_configs"].setdefault("pymdownx.blocks.caption", {})["auto"] = False
+        self._theme_assets()
+        report = self.data.report
+        self.config["site_name"] = str(report["title"])
+        self.config["site_description"] = str(report.get("subtitle") or report["title"])
+        self.config["copyright"] = f"© {report['published'].year} {report['organization']}"
+        if not self.config.get("site_url"):
+            self.config["site_url"] = str(report["canonical_url"])
+        extra = self.config["extra"]
+        extra["report"] = self.identity()
+        extra["report_build"] = {
+            "audience": str(self.audience),
+            "public": self.audience.is_public,
+            "banner": self.banner(),
+        }
+        editions.configure(self.config, self.data.report, self.audience)
+        self._choose_site_dir()
+
+    def _theme_assets(self) -> None:
+        """The engine's templates, styles and scripts, and footnote tooltips, even if mkdocs.yml omits them.
+
+        The engine's theme folder comes after the report's own ``custom_dir`` (a report may override
+        any template) and before Material's."""
+        theme = self.config["theme"]
+        if str(THEME_DIR) not in theme.dirs:
+            theme.dirs.insert(1 if theme.custom_dir else 0, str(THEME_DIR))
+        if theme.name == "material":
+            features = theme["features"] if "features" in theme else []
+            if "content.footnote.tooltips" not in features:
+                theme["features"] = [*features, "content.footnote.tooltips"]
+        for path in ENGINE_CSS:
+            if path not in self.config["extra_css"]:
+                self.config["extra_css"].append(path)
+        scripts = [str(script) for script in self.config["extra_javascript"]]
+        for path in ENGINE_JS:
+            if path not in scripts:
+                self.config["extra_javascript"].append(path)
+
+    def identity(self) -> dict[str, str]:
+        """What the theme shows of the report: title, edition, window, how to cite it."""
+        report = self.data.report
+        window = report["assessment_window"]
+        identity = {
+            "title": str(report["title"]),
+            "edition": str(report["edition"]),
+            "edition_label": str(report["edition_label"]),
+            "window": f"{format_value(window['start'])} to {format_value(window['end'])}",
+            "published": format_value(report["published"]),
+        }
+        # Cite the edition at its permanent address: the report's root moves on to later editions.
+        edition = {**report, "canonical_url": editions.edition_url(str(report["canonical_url"]),
+                                                                    editions.edition_id(report))}
+        identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(edition)
+        return identity
+
+    def banner(self) -> str:
+        if self.audience.is_public:
+            return ""
+        if self.audience.kind == "internal":
+            who = "internal readers only"
+        else:
+            who = f"{self.data.participants[str(self.audience.participant)].name} only"
+        return f"Confidential: {who} ({self.audience}). Not for publication; do not forward."
+
+    def _choose_site_dir(self) -> None:
+        requested = Path(self.config.site_dir)
+        public = outputs.configured_site_dir(Path(self.config.config_file_path))
+        draft = bool(self.config["extra"]["report_build"].get("draft"))
+        final = outputs.site_dir_for(self.audience, requested, public, self.project_dir, draft)
+        if final != requested.resolve():
+            log.info(f"{'courtesy draft' if draft else str(self.audience) + ' build'} goes to {final}, "
+                     "never to the public site directory")
+        self.final_site_dir = final
+        # Write into a staging folder; the previous site stays until the build passes its audit.
+        # Under `mkdocs serve` this keeps the last good preview on screen while a mistake is fixed.
+        self.staging = outputs.staging_dir(final)
+        outputs.discard(self.staging)
+        self.staging.parent.mkdir(parents=True, exist_ok=True)
+        self.config.site_dir = str(self.staging)
+
+    def attach(self, env: Any) -> None:
+        """The report's macros module hands over mkdocs-macros: the engine's macros and data go in,
+        and the engine gives it each page already rendered (``on_pre_page_macros``)."""
+        self.env = env
+        for name, value in self.session.variables.items():
+            if name in templates.RESERVED or name in self.session.macros():
+                raise ReportError(f"data namespace '{name}' clashes with a built-in variable or macro",
+                                  self.data.files[name], None, "rename the data file")
+            env.variables[name] = value
+        for name, function in self.session.macros().items():
+            env.macro(templates.Macro(name, function), name)
+        env.pre_macro_functions.insert(0, self.hand_over)
+
+    def hand_over(self, env: Any) -> None:
+        """mkdocs-macros' pre-page hook: the page is the one the engine rendered and linked, and
+        mkdocs-macros is told (through the page's metadata as it sees it) to leave it as it is."""
+        page = env.page
+        record = self.session.pages.get(page.file.src_uri)
+        if record is None:
+            raise fail(ReportError("a page reached MkDocs without passing through the report engine",
+                                   page.file.src_uri, None,
+                                   "this is a bug in a plugin that adds pages after the report engine's on_nav"))
+        env.markdown = record.output
+        shown = copy.copy(env.variables["page"])
+        shown.meta = {**(page.meta or {}), "render_macros": False}
+        env.variables["page"] = shown
+        if page.title and env.has_j2(page.title):
+            # Never the source: a title written with macros is read from the linked page.
+            page.title = record.title or page.file.name.replace("-", " ").replace("_", " ").capitalize()
+        self.handed.add(record.src)
+
+    # ---- build events, in the order MkDocs calls them ------------------------------
+
+    @reports_errors
+    def on_files(self, files: Files, *, config) -> Files:
+        """Internal builds get a generated register of every redaction."""
+        bibtex = self.config["extra"]["report"].get("citation_bibtex")
+        if bibtex and files.get_file_from_path("report.bib") is None:
+            files.append(File.generated(config, "report.bib", content=bibtex))
+        if self.audience.kind == "internal" and files.get_file_from_path(REGISTER_PAGE) is None:
+            files.append(File.generated(config, REGISTER_PAGE,
+                                        content="# Redaction register\n\n{{ redaction_register() }}\n"))
+        return files
+
+    def on_nav(self, nav, *, config, files: Files):
+        """Render and link the whole report before MkDocs reads any page (pass one and two)."""
+        if self.env is None:
+            raise fail(ReportError("mkdocs-macros never handed the report's pages to the report engine",
+                                   "mkdocs.yml", None,
+                                   "list the macros plugin (module_name: macros), whose define_env calls "
+                                   "report_engine's define_env"))
+        try:
+            self.jinja = templates.sandbox(self.env.env, self.project_dir, self.docs_dir,
+                                           self.env.config["include_dir"], ReportUndefined,
+                                           self.session.namespace_type(), self.session.partials)
+            records = self._page_records(nav, files)
+            key = self.passes = self.passes_key(records)
+            memo = caches.PassMemo(self.project_dir)
+            state = memo.load(key)
+            if isinstance(state, dict):
+                self.session.restore(state)
+            else:
+                self.compiled = templates.CompiledPages(self.jinja, self.project_dir / CACHE_DIR / "jinja")
+                names = list(self.env.variables) + list(self.env.env.globals)
+                self.session.render_pages(records, self._render_template, names)
+                self.compiled.close()
+                linking.link(self.session, checks=not self.serving)
+                memo.save(key, self.session.linked_state())
+            self.citations.save_cache()
+            incomplete = self.citations.notes(self.session.listed_keys())
+            if incomplete:
+                log.info(f"{len(incomplete)} cited reference(s) are incomplete and render with what they have; "
+                         "`python -m macros check` lists them")
+        except ReportError as error:
+            raise fail(error) from None
+        return nav
+
+    def passes_key(self, records: list[PageRecord]) -> str:
+        """Everything pass one and two read, as one digest: the engine, the configuration pages see
+        (mkdocs.yml, site name and address, ``extra``), the audience, every page (source, place,
+        address, in the nav or not), the data, the bibliography, the partials, the report's own
+        macros module and the files declared for publication."""
+        include_dir = self.env.config["include_dir"]
+        partials = (self.project_dir / include_dir).resolve() if include_dir else self.project_dir / templates.PARTIALS
+        parts = [caches.engine_digest(), str(self.audience), f"serving={self.serving}",
+                 str(self.config.site_name), str(self.config.site_url),
+                 json.dumps(self.config["extra"], sort_keys=True, default=repr),
+                 Path(self.config.config_file_path).read_bytes().decode("utf-8", "replace"),
+                 *sorted(self.session.declared_files)]
+        for record in records:
+            parts += [record.src, record.path, record.url, str(record.in_nav), record.raw]
+        for folder in (self.project_dir / "data", self.project_dir / "bibliography.bib", partials,
+                       self.project_dir / "macros"):
+            parts += [str(folder.name), *caches.files_digest(folder)]
+        return caches.digest(*parts)
+
+    def _page_records(self, nav, files: Files) -> list[PageRecord]:
+        in_nav = [page.file for page in nav.pages]
+        rest = sorted((f for f in files.documentation_pages() if f not in in_nav), key=lambda f: f.src_uri)
+        records = []
+        for file in in_nav + rest:
+            path = (Path(file.abs_src_path).resolve().relative_to(self.project_dir).as_posix()
+                    if file.abs_src_path else f"{self.config.docs_dir}/{file.src_uri}")
+            try:
+                raw = file.content_string
+            except UnicodeDecodeError as error:
+                line = file.content_bytes[:error.start].count(b"\n") + 1
+                raise ReportError("this page is not UTF-8 text", path, line,
+                                  "save it as UTF-8 (most editors offer it under 'Save with encoding')") from None
+            template, meta = get_data(raw)        # it swallows YAML errors: check_page_source reports them
+            check_page_source(raw, template, meta, path)
+            if meta.get("render_macros") is False:
+                raise ReportError("render_macros: false is not supported", path, 1,
+                                  "pages are always rendered so that redactions apply; wrap literal Jinja in {% raw %}...{% endraw %}")
+            records.append(PageRecord(file.src_uri, path, file.url, raw, template,
+                                      front_matter_lines(raw, template), meta, file in in_nav))
+        return records
+
+    def _render_template(self, record: PageRecord) -> str:
+        try:
+            template = self.compiled.template(record.template)
+        except ReportError as error:
+            raise error.located(record.path, record.offset + error.line if error.line else None) from None
+        clash = sorted(set(record.meta) & (templates.RESERVED | set(self.session.variables) | set(self.session.macros())))
+        if clash:
+            raise ReportError(f"front matter field '{clash[0]}' would hide a macro, variable or data namespace",
+                              record.path, 2, "rename the field")
+        info = templates.PageInfo(record.src, record.url, str(record.meta.get("title", "")), dict(record.meta))
+        site = {"site_name": self.config.site_name, "site_url": self.config.site_url, "extra": self.config.extra}
+        variables = templates.page_variables(self.env.variables, record.meta, info, site)
+        return template.render(**variables)
+
+    @reports_errors
+    def on_env(self, env, *, config, files: Files):
+        """Publish by reachability: every page is converted by now, so we know what each one links to.
+
+        Pages the audience's text does not reach (decided in pass two) and files under docs/ that
+        no published page, stylesheet or declaration reaches are not written, indexed or listed
+        in the sitemap; each is named once in the log.
+        """
+        session = self.session
+        ours = [f for f in files if f.abs_src_path and
+                Path(os.path.abspath(f.abs_src_path)).is_relative_to(self.docs_dir)]
+        session.theme_outputs = {f.dest_uri for f in files if f.abs_src_path and f not in ours
+                                 and not f.is_documentation_page()}
+        media = {f.src_uri: f for f in ours if not f.is_documentation_page()}
+        by_url: dict[str, str] = {}
+        for src, file in media.items():
+            by_url.setdefault(file.url, src)
+            by_url.setdefault(src, src)
+        linked: set[str] = set()               # what the published pages' HTML points at
+        for file in ours if by_url else []:        # no files beside the pages: nothing to look for
+            if file.is_documentation_page() and file.src_uri in session.reachable and file.page is not None:
+                linked |= {by_url[p] for p in outputs.html_references(file.url, file.page.content or "") if p in by_url}
+        declared = session.declared_files | self.theme_files()
+        reached = linked | {src for src in media if src in declared}
+        queue = [src for src in reached if src.endswith(".css")]
+        while queue:                        # stylesheets bring the files their url() names
+            css = media[queue.pop()]
+            for url in mdscan.html_urls(Path(str(css.abs_src_path)).read_text(encoding="utf-8", errors="replace")):
+                path = outputs.site_path(css.url, url)
+                if path in by_url and by_url[path] not in reached:
+                    reached.add(by_url[path])
+                    if path.endswith(".css"):
+                        queue.append(by_url[path])
+        hidden, sources = self._hidden_texts()
+        # A file declared for publication (extra_files, often a glob) that only withheld text points at
+        # goes with that text: the declaration is not a reason to publish a redaction's file.
+        declared_only = {src: media[src].url for src in reached if src in session.declared_files and src not in linked}
+        for src in sorted(outputs.withheld_assets(declared_only, hidden, set())):
+            reached.discard(src)
+            log.info(f"{src} is listed in extra_files, but only text the {self.audience} build leaves out links to it")
+        for src in sorted(reached):
+            self._check_copied_file(Path(self.docs_dir, src), src)
+        session.media_files = sorted(media)
+        named = outputs.withheld_assets({src: media[src].url for src in media if src not in reached}, hidden, set())
+        session.withheld_assets = [(src, sources[index]) for src, index in sorted(named.items())]
+        named.update(outputs.withheld_assets({src: session.pages[src].url for src in session.withheld_pages},
+                                             hidden, set()))
+        docs = self.config.docs_dir.rstrip("/").rsplit("/", 1)[-1]
+        for file in ours:
+            src = file.src_uri
+            if (src in media and src not in reached) or (file.is_documentation_page() and src in session.withheld_pages):
+                files.remove(file)
+                why = "only redacted text links to it" if src in named else "nothing it publishes links to it"
+                log.info(f"{docs}/{src} is not in the {self.audience} build: {why}")
+        return env
+
+    def _hidden_texts(self) -> tuple[list[str], list[Location]]:
+        """Text this audience does not get (redacted bodies, editors' notes, footnotes that went with
+        redactions), with where each came from: a file named there and nowhere else is withheld."""
+        pages = self.session.pages
+        hidden = [block.body + "\n" + "\n".join(f"({url})" for url in outputs.reference_targets(block.body, pages[block.page].output))
+                  for block in self.session.hidden_blocks]
+        sources = [block.redaction.location for block in self.session.hidden_blocks]
+        hidden += [moved.text for moved in self.session.relocated]
+        sources += [moved.location for moved in self.session.relocated]
+        if self.audience.kind != "internal":        # a file named only in an editor's note goes with the note
+            for record in pages.values():
+                notes = mdscan.strip_comments(record.template)[1]
+                if notes:
+                    hidden.append("\n".join(notes))
+                    sources.append(Location(record.path))
+        return hidden, sources
+
+    def theme_files(self) -> set[str]:
+        """Files under docs/ that mkdocs.yml and the theme declare: styles, scripts, logo, favicon."""
+        declared = [str(getattr(item, "path", item)) for item in
+                    [*self.config["extra_css"], *self.config["extra_javascript"]]]
+        theme = self.config["theme"]
+        declared += [str(theme[key]) for key in ("logo", "favicon") if key in theme and theme[key]]
+        return {posixpath.normpath(path.lstrip("/")) for path in declared if "://" not in path} | set(WELL_KNOWN_FILES)
+
+    def _check_copied_file(self, path: Path, src: str) -> None:
+        """Files MkDocs copies as they are must not bring non-public data with them."""
+        display = f"{self.config.docs_dir.rstrip('/').rsplit('/', 1)[-1]}/{src}"
+        if path.is_symlink() and not path.resolve().is_relative_to(self.docs_dir):
+            raise ReportError("this file links to a file outside docs/, which MkDocs would publish as it is",
+                              display, None, "copy into docs/ only what may be published")
+        if path.suffix in (".yml", ".yaml") and "!private" in path.read_text(encoding="utf-8", errors="replace"):
+            raise ReportError("this data file holds !private values and would be published as it is",
+                              display, None, "keep data in data/, outside docs/")
+
+    @reports_errors
+    def on_page_content(self, html: str, *, page, config, files) -> str:
+        """Editors' notes that reached the HTML go here; the page as readers get it is kept for the audit."""
+        if self.audience.kind != "internal":
+            html = mdscan.HTML_COMMENT.sub("", html)
+        record = self.session.pages.get(page.file.src_uri)
+        if record is not None:
+            record.html = html          # what readers get, kept for the audit
+        return html
+
+    @reports_errors
+    def on_post_page(self, output: str, *, page, config) -> str:
+        """Every non-public page says so and asks not to be indexed; so does every courtesy draft."""
+        build = self.config["extra"]["report_build"]
+        if not self.audience.is_public:
+            output = outputs.mark_confidential(output, self.banner())
+        elif build.get("draft") and "data-report-draft" not in output:   # the theme already shows it
+            output = outputs.mark_confidential(output, build["draft"])
+        return output
+
+    @reports_errors
+    def on_page_markdown(self, markdown: str, *, page) -> str:
+        """Every page MkDocs converts is one the engine rendered; each is dated by the report."""
+        if page.file.src_uri not in self.handed:
+            raise ReportError("this page reached MkDocs without passing through the report engine",
+                              page.file.src_uri, None,
+                              "the report's macros module must call report_engine's define_env, and no plugin "
+                              "may render pages before the report plugin")
+        if self.page_date is not None:
+            page.update_date = self.page_date      # the sitemap's dates: the report's, never the clock's
+        return markdown
+
+    @reports_errors
+    def on_post_build(self, *, config) -> None:
+        """Audit everything written, then put the finished site in place."""
+        site = Path(config.site_dir)
+        try:
+            if self.audience.is_public:
+                newsletter.write_newsletter(site, self.session, self.data.report)
+        except ReportError as error:
+            raise fail(error) from None
+        if self.serving:
+            self._preview_then_audit(config, site)
+            return
+        started = time.perf_counter()
+        findings = self._audit(site)
+        if findings:
+            outputs.discard(self.staging) if self.staging else None
+            raise fail(audit.findings_error(findings, site))
+        draft = "draft " if self.config["extra"]["report_build"].get("draft") else ""
+        stamps.write_stamp(self.project_dir, site, draft + str(self.audience))
+        if self.staging is not None and self.final_site_dir is not None:
+            outputs.promote(self.staging, self.final_site_dir)
+            config.site_dir = str(self.final_site_dir)
+        log.info(f"Leak audit passed for the {self.audience} build in {time.perf_counter() - started:.2f} s")
+
+    def _audit(self, site: Path) -> list[audit.Finding]:
+        # What the audit searches for depends only on the passes' outcome and the files left out.
+        memo = caches.PassMemo(self.project_dir, "fingerprints")
+        prints_key = caches.digest(self.passes, repr(sorted(self.session.withheld_assets)))
+        prints = memo.load(prints_key)
+        if not isinstance(prints, list):
+            prints = audit.fingerprints(self.session)
+            memo.save(prints_key, prints)
+        return audit.audit_build(site, self.session, self.config.theme.dirs, self.project_dir, prints)
+
+    def _preview_then_audit(self, config: Any, site: Path) -> None:
+        """``mkdocs serve``: the preview goes on screen at once, and the checks that change no output
+        (conflicting declarations, the leak audit) run after it, reporting in the terminal. A preview
+        is never published: MkDocs serves it from a temporary folder, which carries no audit stamp."""
+        if self.staging is not None and self.final_site_dir is not None:
+            outputs.promote(self.staging, self.final_site_dir)
+            config.site_dir = str(self.final_site_dir)
+            site = self.final_site_dir
+        generation = next(_PREVIEWS)
+        _LATEST_PREVIEW[0] = generation
+
+        def check() -> None:
+            started = time.perf_counter()
+            try:
+                linking.check(self.session)
+                findings = self._audit(site)
+                message = audit.findings_error(findings, site) if findings else None
+            except ReportError as error:
+                message = error
+            except Exception as error:      # the folder changed under us: a newer preview replaces it
+                message = ReportError(f"the preview's checks did not finish: {error}")
+            if _LATEST_PREVIEW[0] != generation:
+                return                      # an edit since: its own checks will report
+            if message is not None:
+                log.error(f"{fail(message)} (in the preview; a build stops on it)")
+            else:
+                log.info(f"Preview checked: no conflicting declarations; leak audit passed for the "
+                         f"{self.audience} preview in {time.perf_counter() - started:.2f} s")
+
+        stop_preview_checks()
+        # A process of its own where the system can fork one: the checks then run on another core
+        # instead of holding the interpreter while the next edit's preview is built.
+        if "fork" in multiprocessing.get_all_start_methods():
+            checker = multiprocessing.get_context("fork").Process(target=check, name="report-preview-checks",
+                                                                  daemon=True)
+            checker.start()
+            _PREVIEW_CHECKS[0] = checker
+        else:                                   # pragma: no cover - platforms without fork
+            threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """A failed build leaves the previous site as it was."""
+        if self.staging is not None:
+            outputs.discard(self.staging)
+
+    def on_serve(self, server, *, config, builder):
+        """``mkdocs serve`` also reloads on data, bibliography and engine edits."""
+        for path in (self.project_dir / "data", self.project_dir / "bibliography.bib",
+                     self.project_dir / "partials", self.project_dir / "macros"):
+            if path.exists():
+                server.watch(str(path))
+        return server
+
+
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+
+
+def check_page_source(raw: str, template: str, meta: dict, path: str) -> None:
+    """Mistakes MkDocs would publish silently: broken front matter, editors' notes written wrong."""
+    match = FRONT_MATTER.match(raw)
+    if match and not meta:
+        try:
+            loaded = yaml.safe_load(match.group(1))
+        except yaml.MarkedYAMLError as error:
+            line = yaml_error_line(error)
+            raise ReportError(f"malformed front matter: {error.problem or error.context}", path,
+                              line + 1 if line else 1, "check the YAML between the two --- lines") from None
+        except ValueError as error:               # an impossible date: 2026-02-30
+            raise ReportError(f"malformed front matter: {error}", path, 2,
+                              "check the dates between the two --- lines") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ReportError("front matter must be a mapping of fields", path, 2, "write e.g. title: Summary")
+    templates.check_notes(template, path, front_matter_lines(raw, template))
+
+
+REFUSED_COMMANDS = {
+    "gh-deploy": ("`mkdocs gh-deploy` would replace every published edition with this one build, "
+                  "past the engine's checks", "publish an edition with `python -m macros publish`"),
+}
+
+
+def refuse_command(command: str | None) -> None:
+    """Deploying is the engine's job, never MkDocs' own."""
+    if command in REFUSED_COMMANDS:
+        message, suggestion = REFUSED_COMMANDS[command]
+        raise fail(ReportError(message, f"mkdocs {command}", None, suggestion))
+
+
+def running_command() -> str | None:
+    """The MkDocs command this build runs under, as MkDocs' command line (click) knows it.
+
+    Used only when the plugin was added by :func:`define_env`: MkDocs told its plugins the
+    command (``on_startup``) before mkdocs-macros loaded the report's macros module.
+    """
+    import click
+
+    context = click.get_current_context(silent=True)
+    return context.info_name if context is not None else None
+
+
+class ReportConfig(base.Config):
+    """``plugins: [report: {audience: ...}]`` in mkdocs.yml; every setting is optional."""
+
+    # The audience to build for; unset, REPORT_AUDIENCE decides (and unset too, public).
+    # ``audience: !ENV [REPORT_AUDIENCE, public]`` says the same thing explicitly.
+    audience = c.Optional(c.Type(str))
+
+
+class ReportPlugin(BasePlugin[ReportConfig]):
+    """The report engine as MkDocs sees it: each event hands over to the build under way.
+
+    MkDocs keeps a plugin with ``on_startup`` alive across the rebuilds of ``mkdocs serve``;
+    everything of one build lives in :class:`Build`, made afresh for every build.
+    """
+
+    def __init__(self) -> None:
+        self.build: Build | None = None
+        self.command: str | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.command = command
+        refuse_command(command)
+
+    def prepare(self, config: Any) -> Build:
+        """The build of this configuration, made and configured once (on_config and define_env both ask)."""
+        if self.build is None or self.build.config is not config:
+            try:
+                build = Build(config, self.config.audience, serving=self.command == "serve")
+                build.configure()
+            except ReportError as error:
+                raise fail(error) from None
+            self.build = build
+        return self.build
+
+    def on_config(self, config):
+        if self.command == "serve":
+            stop_preview_checks()
+        self.prepare(config)
+        return config
+
+    def _current(self) -> Build:
+        if self.build is None:          # pragma: no cover - MkDocs calls on_config first
+            raise PluginError("the report plugin was not configured")
+        return self.build
+
+    def on_files(self, files, *, config):
+        return self._current().on_files(files, config=config)
+
+    @event_priority(-100)
+    def on_nav(self, nav, *, config, files):
+        return self._current().on_nav(nav, config=config, files=files)
+
+    @event_priority(-100)
+    def on_page_markdown(self, markdown, *, page, config, files):
+        return self._current().on_page_markdown(markdown, page=page)
+
+    def on_env(self, env, *, config, files):
+        return self._current().on_env(env, config=config, files=files)
+
+    def on_page_content(self, html, *, page, config, files):
+        return self._current().on_page_content(html, page=page, config=config, files=files)
+
+    def on_post_page(self, output, *, page, config):
+        return self._current().on_post_page(output, page=page, config=config)
+
+    @event_priority(-100)
+    def on_post_build(self, *, config):
+        return self._current().on_post_build(config=config)
+
+    def on_build_error(self, *, error):
+        if self.build is not None:
+            self.build.on_build_error(error=error)
+
+    def on_serve(self, server, *, config, builder):
+        return self._current().on_serve(server, config=config, builder=builder)
+
+
+# Python code is imported once per process: under `mkdocs serve` an edit to it would silently not
+# apply, so the next rebuild says so instead. Keyed by folder; the stamps of the first build.
+_CODE_STAMPS: dict[Path, dict[str, int]] = {}
+
+
+def code_stamps(folder: Path) -> dict[str, int]:
+    return {p.as_posix(): p.stat().st_mtime_ns for p in sorted(folder.rglob("*.py")) if "__pycache__" not in p.parts}
+
+
+def check_code_unchanged(project_dir: Path) -> None:
+    """Refuse a rebuild whose Python code (the report's macros, the engine) changed since it was loaded."""
+    for folder in (project_dir / "macros", Path(__file__).resolve().parent):
+        if not folder.is_dir():
+            continue
+        stamps = code_stamps(folder)
+        first = _CODE_STAMPS.setdefault(folder, stamps)
+        changed = sorted(set(stamps.items()) ^ set(first.items()))
+        if changed:
+            path = Path(changed[0][0])
+            shown = path.relative_to(project_dir).as_posix() if path.is_relative_to(project_dir) else str(path)
+            raise ReportError("this Python file changed after `mkdocs serve` loaded it, and Python code is "
+                              "loaded once", shown, None, "stop `mkdocs serve` (Ctrl+C) and start it again")
+
+
+FOREIGN_HOST = ("ERROR   -  report-engine: this build does not run MkDocs' plugin events (Zensical runs the "
+                "macros module alone), so redactions, numbering, citations and the leak audit cannot be "
+                "guaranteed; nothing it writes may be published. Build with `mkdocs build`.")
+
+
+def discard_foreign_output(conf: Any) -> None:
+    """The host's output folder, when it is plainly one (inside the project, not docs/, no mkdocs.yml
+    in it): the host copies docs/ assets before any page reaches the engine, some of which only a
+    redaction may use, so nothing it wrote is left for someone to upload by hand."""
+    if not isinstance(conf, Mapping) or not conf.get("site_dir"):
+        return
+    root = Path(str(conf.get("root_dir") or ".")).resolve()
+    site = (root / str(conf["site_dir"])).resolve()
+    docs = (root / str(conf.get("docs_dir") or "docs")).resolve()
+    if (site.is_dir() and site != root and site.is_relative_to(root) and not docs.is_relative_to(site)
+            and not (site / "mkdocs.yml").exists()):
+        shutil.rmtree(site, ignore_errors=True)
+
+
+def refuse_foreign_host(conf: Any = None) -> NoReturn:
+    """Another host calls the report's macros module (Zensical's own mkdocs-macros): stop, in one line.
+
+    Zensical turns any exception raised here, SystemExit included, into a traceback of its own
+    (it renders pages on several threads, each of which would print it), so the process ends at
+    once with ``os._exit``, the standard library's documented immediate exit. Whatever the host
+    wrote before carries no audit stamp, so ``publish`` and ``audit`` refuse it."""
+    print(FOREIGN_HOST, file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    discard_foreign_output(conf)
+    os._exit(1)
+
+
+def define_env(env: Any) -> None:
+    """The engine's part of a report's mkdocs-macros module: call it from the module's ``define_env``.
+
+    It finds the report plugin (or adds it, when mkdocs.yml lists only ``search`` and ``macros``),
+    and attaches mkdocs-macros to the build: the engine's macros and data namespaces, and the
+    hand-over of each rendered page.
+    """
+    config = getattr(env, "conf", None)
+    if not isinstance(config, MkDocsConfig):
+        refuse_foreign_host(config)
+    plugin = config.plugins.get(PLUGIN_NAME)
+    if plugin is None:
+        command = running_command()
+        refuse_command(command)
+        plugin = ReportPlugin()
+        plugin.command = command
+        errors, warnings = plugin.load_config({}, config.config_file_path)
+        config.plugins[PLUGIN_NAME] = plugin          # public: registers every event of the plugin
+    elif not isinstance(plugin, ReportPlugin):
+        raise fail(ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",
+                               "mkdocs.yml", None, "remove it or rename it"))
+    try:
+        check_code_unchanged(Path(config.config_file_path).resolve().parent)
+        plugin.prepare(config).attach(env)
+    except ReportError as error:
+        raise fail(error) from None

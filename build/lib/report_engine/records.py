@@ -1,0 +1,99 @@
+"""What the session records while it renders: pages, placeholders, uses.
+
+Plain dataclasses shared by the two passes (:mod:`macros.session`,
+:mod:`macros.linking`) and read by the leak audit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .redaction import Redaction
+from .sources import Location
+
+# Pass one leaves ``\x02N\x03`` where deferred N will be printed; pass two replaces it.
+PLACEHOLDER = re.compile("\x02(\\d+)\x03")
+
+
+def placeholder(index: int) -> str:
+    return f"\x02{index}\x03"
+
+
+@dataclass
+class PageRecord:
+    """A page of the report as the engine sees it."""
+
+    src: str                       # docs-relative, e.g. "appendices/helios.md"
+    path: str                      # project-relative, for messages
+    url: str                       # the page's URL in the site
+    raw: str                       # the file as written
+    template: str                  # the Markdown after front matter
+    offset: int                    # lines of front matter
+    meta: dict
+    in_nav: bool
+    rendered: str = ""             # after pass one
+    output: str = ""               # after pass two
+    html: str = ""                 # as MkDocs converted it
+    title: str = ""
+    open: str = ""                 # the rendered text outside every redaction (editors' notes removed)
+
+
+@dataclass
+class Deferred:
+    kind: str
+    args: tuple
+    page: str
+    location: Location
+    visible: bool
+
+
+@dataclass
+class Frame:
+    redaction: Redaction
+    visible: bool
+
+
+@dataclass
+class CiteUse:
+    key: str
+    page: str
+    visible: bool
+    location: Location
+    deferred: int = -1         # the placeholder that prints it
+
+
+@dataclass
+class HiddenBlock:
+    redaction: Redaction
+    page: str
+    body: str
+
+
+@dataclass
+class RedactedBody:
+    """A redaction's rendered body and every owner whose redaction encloses it."""
+
+    redaction: Redaction
+    page: str
+    body: str
+    owners: tuple[str, ...]
+
+
+@dataclass
+class AnonymousMention:
+    participant: str
+    location: Location
+    before: str = ""
+    after: str = ""
+
+
+@dataclass
+class Relocated:
+    """A footnote definition written in the open but used only inside redactions of ``owners``:
+    it left the page for this audience."""
+
+    page: str
+    text: str
+    owners: tuple[str, ...]
+    location: Location

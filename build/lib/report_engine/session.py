@@ -1,0 +1,350 @@
+"""One build of one report for one audience: the macros and pass one.
+
+Pass one renders every page's Jinja in report order. Anything that depends on
+the whole report (a reference to a later section, a citation number, the
+report-wide bibliography, the redaction statement) is left as a placeholder
+and recorded; pass two (:mod:`macros.linking`), once every page is known,
+resolves them. Like a compiler's link step, it runs once, before MkDocs
+converts any page.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import re
+
+import jinja2
+from typing import Any, Callable, Iterable
+
+from . import numbering
+from .audience import Audience
+from .data import Private, ReportData, with_public_names
+from .errors import ReportError, did_you_mean
+from .facts import audience_view, fact_text
+from .passages import normalise, token_pattern, word_pattern
+from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
+                      RedactedBody, Relocated, placeholder)
+from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
+from .sources import Location, project_path, template_position
+from .template_errors import template_error
+
+log = logging.getLogger("mkdocs.plugins.report.session")
+
+
+def macro(method: Callable) -> Callable:
+    """Give every author error raised in a macro the page and line of the call."""
+
+    @functools.wraps(method)
+    def wrapper(self: "Session", *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ReportError as error:
+            raise error.located(*self.here())
+
+    return wrapper
+
+
+class Session:
+    """State and macros for one build."""
+
+    def __init__(self, data: ReportData, audience: Audience, citations, *, statement_texts: dict | None = None):
+        self.data = data
+        self.audience = audience
+        self.citations = citations
+        self.statement_texts = statement_texts or {}
+        # Never-named participants go by their pseudonym in the data an audience may not know them from.
+        self.namespaces = with_public_names(data.namespaces, data.participants, audience.knows)
+        self.variables: dict[str, Any] = {
+            name: audience_view(value, audience.can_see, self._check_owner)
+            for name, value in self.namespaces.items()
+        }
+        self.pages: dict[str, PageRecord] = {}
+        self.current: PageRecord | None = None
+        self.stack: list[Frame] = []
+        self.deferred: list[Deferred] = []
+        self.redactions: list[Redaction] = []
+        self.hidden_blocks: list[HiddenBlock] = []
+        self.bodies: list[RedactedBody] = []
+        self.cites: list[CiteUse] = []
+        self.anonymous: list[AnonymousMention] = []
+        self.bibliography_pages: dict[str, str] = {}      # src -> "page" | "report"
+        self.targets: dict[str, numbering.Target] = {}
+        self.hidden_targets: dict[str, Redaction] = {}      # labels inside redactions this audience cannot see
+        self.withheld_assets: list[tuple[str, Location]] = []
+        self.media_files: list[str] = []           # docs-relative, for the audit
+        self.withheld_pages: set[str] = set()      # pages nothing the audience reads links to
+        self.reachable: set[str] = set()           # pages the audience's build publishes
+        self.open_reachable: set[str] = set()      # pages the report's open text reaches
+        self.declared_files: set[str] = set()      # files published though nothing links them
+        self.relocated: list[Relocated] = []       # footnote definitions that went with redactions
+        self.partials: dict[str, str] = {}         # project-relative path -> source of each included partial
+        self.theme_outputs: set[str] = set()       # site paths of the theme's own files (scripts, styles)
+
+    def statement_redactions(self) -> list[Redaction]:
+        """The redactions the audience's statement speaks of: those on pages it gets."""
+        return [r for r in self.redactions if r.page in self.reachable]
+
+    def listed_keys(self) -> list[str]:
+        """What the report-wide reference list shows: cited keys, and crossref parents cited through
+        two or more children the audience can read."""
+        return self.citations.listed(self.cited_keys())
+
+    def cited_keys(self) -> list[str]:
+        """Keys cited where this audience can read them, in first-citation order."""
+        seen: dict[str, None] = {}
+        for use in self.cites:
+            if use.visible:
+                seen.setdefault(use.key, None)
+        return list(seen)
+
+    # ---- the outcome of pass one and two, as a value (cached between builds) ----
+
+    LINKED = ("pages", "deferred", "redactions", "hidden_blocks", "bodies", "cites", "anonymous",
+              "bibliography_pages", "targets", "hidden_targets", "reachable", "withheld_pages",
+              "open_reachable", "relocated", "partials")
+
+    def linked_state(self) -> dict[str, Any]:
+        """What pass one and two recorded, as plain values: everything later stages read."""
+        return {name: getattr(self, name) for name in self.LINKED}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take the outcome of an earlier, identical build's passes (see :meth:`linked_state`)."""
+        for name in self.LINKED:
+            setattr(self, name, state[name])
+        self.citations.set_order(self.cited_keys())
+
+    # ---- where we are -------------------------------------------------
+
+    def here(self) -> tuple[str | None, int | None]:
+        if self.current is None:
+            return None, None
+        file, line = template_position()
+        if file is not None:                    # inside a partial: its own file and line
+            return project_path(file), line
+        return self.current.path, (self.current.offset + line) if line else None
+
+    def location(self) -> Location:
+        file, line = self.here()
+        return Location(file or "<unknown>", line)
+
+    @property
+    def visible(self) -> bool:
+        return all(frame.visible for frame in self.stack)
+
+    def _check_owner(self, private: Private) -> None:
+        if any(frame.redaction.owner == private.owner for frame in self.stack):
+            return
+        raise ReportError(
+            f"this value from {private.source}:{private.line} is private to '{private.owner}'",
+            suggestion=f"use it only inside {{% call redact(\"{private.owner}\") %}}...{{% endcall %}}")
+
+    def _participant(self, pid: Any) -> Any:
+        if not isinstance(pid, str):
+            raise ReportError(f"a participant id is a string, got {pid!r}",
+                              suggestion=did_you_mean("", self.data.participants, "participant ids"))
+        if pid not in self.data.participants:
+            raise ReportError(f"unknown participant '{pid}'",
+                              suggestion=did_you_mean(str(pid), self.data.participants, "participant ids"))
+        return self.data.participants[pid]
+
+    def participant_location(self, pid: str) -> Location:
+        """Where a participant is declared: data/report.yml and its line."""
+        return Location(self.data.files.get("report", "data/report.yml"), self.data.participants[pid].line)
+
+    def _never_named_in_reference(self, key: str) -> Any:
+        """The never-named participant a reference names (key, authors, title, publisher...), if any."""
+        if not hasattr(self, "_reference_names"):
+            self._reference_names: dict[str, Any] = {}
+        if key in self._reference_names:
+            return self._reference_names[key]
+        unnamed = [p for p in self.data.participants.values() if not p.named]
+        found = None
+        if unnamed:
+            texts = [key]
+            seen: set[str] = set()
+            current: str | None = key
+            while current and current.lower() not in seen and current in self.citations.database:
+                seen.add(current.lower())
+                entry = self.citations.database[current].entry
+                texts += list(entry.fields.values()) + [str(person) for people in entry.persons.values() for person in people]
+                current = entry.fields.get("crossref")
+            try:
+                texts.append(self.citations.plain_reference(key))
+            except ReportError:
+                pass
+            text = normalise(" ".join(texts))
+            # The key becomes an id attribute in the reference list: the id may not stand in it either.
+            found = next((p for p in unnamed if re.search(word_pattern(normalise(p.name)), text)
+                          or re.search(token_pattern(p.id), key.lower())), None)
+        self._reference_names[key] = found
+        return found
+
+    def _defer(self, kind: str, *args: Any) -> str:
+        self.deferred.append(Deferred(kind, args, self.current.src if self.current else "",
+                                      self.location(), self.visible))
+        return placeholder(len(self.deferred) - 1)
+
+    # ---- macros ---------------------------------------------------------
+
+    @macro
+    def fact(self, path: str) -> str:
+        """The value at a dotted path, formatted for prose."""
+        return fact_text(self.namespaces, path, self._check_owner)
+
+    @macro
+    def org(self, pid: str, anonymous: bool = False) -> str:
+        """A participant's name, or its pseudonym for audiences that may not know it."""
+        participant = self._participant(pid)
+        if not isinstance(anonymous, bool):
+            raise ReportError(f"anonymous takes true or false, got {anonymous!r}", suggestion="write anonymous=true")
+        if not anonymous and participant.named:
+            return participant.name
+        if not participant.pseudonym:
+            raise ReportError(f"participant '{pid}' has no pseudonym for an anonymous mention",
+                              suggestion=f"add 'pseudonym: ...' to {pid} in data/report.yml")
+        self.anonymous.append(AnonymousMention(pid, self.location()))
+        return self._defer("org", pid, len(self.anonymous) - 1)
+
+    @macro
+    def cite(self, *keys: str, loc: str | None = None) -> str:
+        """A parenthetical citation."""
+        if not keys:
+            raise ReportError("cite() needs at least one key", suggestion='write cite("key")')
+        self._record_cites(keys)
+        return self._defer("cite", tuple(keys), _locator(loc))
+
+    @macro
+    def citet(self, key: str, loc: str | None = None) -> str:
+        """A textual citation: Author et al. (2024)."""
+        self._record_cites((key,))
+        return self._defer("citet", key, _locator(loc))
+
+    def _record_cites(self, keys: Iterable[str]) -> None:
+        if not all(isinstance(key, str) for key in keys):
+            raise ReportError(f"citation keys are strings, got {list(keys)!r}", suggestion='write cite("key")')
+        self.citations.check(list(keys))
+        for key in keys:
+            unnamed = self._never_named_in_reference(key)
+            if unnamed is not None and unnamed.id not in {frame.redaction.owner for frame in self.stack}:
+                raise ReportError(
+                    f"reference '{key}' names '{unnamed.id}', a participant that is never named in public (named: false)",
+                    suggestion=f'cite it only inside {{% call redact("{unnamed.id}") %}}...{{% endcall %}}')
+            self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location(),
+                                      deferred=len(self.deferred)))
+
+    @macro
+    def bibliography(self, scope: str | None = None) -> str:
+        """The references cited on this page, or in the whole report."""
+        scope = str(scope or "page")
+        if scope not in ("page", "report"):
+            raise ReportError(f"unknown bibliography scope '{scope}'", suggestion=did_you_mean(scope, ["page", "report"], "scopes"))
+        if self.current is not None and self.visible:
+            self.bibliography_pages.setdefault(self.current.src, scope)
+        return self._defer("bibliography", scope)
+
+    @macro
+    def redaction_statement(self) -> str:
+        """The report's redaction summary statement."""
+        return self._defer("statement")
+
+    @macro
+    def redaction_register(self) -> str:
+        """Every redaction, for internal readers only."""
+        if self.audience.kind != "internal":
+            raise ReportError("redaction_register() is for internal builds only",
+                              suggestion="the engine adds a register page to internal builds by itself")
+        return self._defer("register")
+
+    @macro
+    def ref(self, label: str) -> str:
+        """A numbered, linked reference to a heading, page, figure or table."""
+        if not isinstance(label, str) or not label:
+            raise ReportError(f"ref() needs a label, got {label!r}")
+        return self._defer("ref", label)
+
+    @macro
+    def redact(self, owner: str, material: bool = False, replacement: str | None = None,
+               note: str | None = None, caller: Callable[[], str] | None = None) -> str:
+        """Content owned by a participant; used as {% call redact("ID") %}…{% endcall %}."""
+        participant = self._participant(owner)
+        if not isinstance(material, bool):
+            raise ReportError(f"material takes true or false, got {material!r}",
+                              suggestion="write material=true (no quotes)")
+        if material and self.stack:
+            raise ReportError("a material redaction inside another redaction: public readers would never see its notice",
+                              suggestion=f"mark the outer redaction of '{self.stack[0].redaction.owner}' material instead")
+        if caller is None:
+            raise ReportError("redact() wraps content and must be used as a call block",
+                              suggestion=f'write {{% call redact("{owner}") %}}...{{% endcall %}}')
+        redaction = Redaction(len(self.redactions) + 1, owner, participant.name, self.location(),
+                              self.current.src if self.current else "", bool(material),
+                              str(note) if note else None, str(replacement) if replacement else None)
+        if redaction.material:
+            redaction.material_number = sum(1 for r in self.redactions if r.material) + 1
+        redaction.owner_number = sum(1 for r in self.redactions if r.owner == owner) + 1
+        self.redactions.append(redaction)
+        visible = self.audience.can_see(owner)
+        self.stack.append(Frame(redaction, visible))
+        try:
+            body = caller()
+        finally:
+            self.stack.pop()
+        redaction.inline = is_inline(body)
+        redaction.indent = "" if redaction.inline else indent_of(body)
+        # Recorded whatever happens next: the leak audit decides on its own what this audience may get.
+        owners = tuple(frame.redaction.owner for frame in self.stack) + (owner,)
+        self.bodies.append(RedactedBody(redaction, redaction.page, body, owners))
+        if visible and self.visible:
+            return visible_markup(redaction, body)
+        if self.visible:
+            # Only the outermost hidden redaction keeps the body: it holds any inner ones.
+            self.hidden_blocks.append(HiddenBlock(redaction, redaction.page, body))
+        return hidden_markup(redaction)
+
+    def namespace_type(self) -> type:
+        """Jinja's ``namespace``, refusing assignments made inside a redaction.
+
+        ``{% set ns.x = … %}`` is the one way a value set inside a call block
+        outlives it; inside a redaction it would carry the content out.
+        """
+        session = self
+
+        class GuardedNamespace(jinja2.utils.Namespace):
+            def __setitem__(self, name: str, value: Any) -> None:
+                if session.stack:
+                    raise ReportError(
+                        "assigning to a namespace inside a redaction could carry its content out of it",
+                        suggestion="compute the value outside the redaction, or keep its use inside")
+                super().__setitem__(name, value)
+
+        return GuardedNamespace
+
+    def macros(self) -> dict[str, Callable]:
+        return {name: getattr(self, name) for name in
+                ("fact", "org", "cite", "citet", "bibliography", "redaction_statement",
+                 "redaction_register", "ref", "redact")}
+
+    # ---- pass one ---------------------------------------------------------
+
+    def render_pages(self, pages: list[PageRecord], render: Callable[[PageRecord], str],
+                     names: Iterable[str]) -> None:
+        """Pass one: render every page's template, in report order."""
+        for page in pages:
+            self.pages[page.src] = page
+        names = sorted(set(names) | set(self.macros()))
+        parameters = {name: list(inspect.signature(fn).parameters) for name, fn in self.macros().items()}
+        for page in pages:
+            self.current, self.stack = page, []
+            try:
+                page.rendered = render(page)
+            except Exception as exc:
+                raise template_error(exc, page.path, page.offset, names, parameters) from None
+            finally:
+                self.current, self.stack = None, []
+
+
+def _locator(loc: Any) -> str | None:
+    """A locator as written: ``loc="p. 12"``; numbers are accepted as page-less text."""
+    return None if loc is None else str(loc)

@@ -1,0 +1,85 @@
+"""Where in the author's files we are.
+
+Macros run inside compiled Jinja templates; to name the line of a macro call we
+walk up the Python stack to the template's frame and ask Jinja for the source
+line. Pages may start with YAML front matter that MkDocs strips before the
+template sees the text, so each page records how many lines that took.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in an author's file: path relative to the project, 1-based line."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+def project_path(path: str) -> str:
+    """A file's path relative to the folder MkDocs runs in (the project), as error messages give it."""
+    from pathlib import Path
+
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def front_matter_lines(raw: str, body: str) -> int:
+    """How many lines of ``raw`` precede ``body`` (the text after front matter)."""
+    if not body or not raw.endswith(body):
+        return 0
+    return raw[: len(raw) - len(body)].count("\n")
+
+
+def template_position() -> tuple[str | None, int | None]:
+    """(file, line) of the innermost Jinja frame on the stack: the file is None for the page itself
+    (rendered from a string) and the partial's path for an included or imported one."""
+    frame = inspect.currentframe()
+    frame = frame.f_back if frame is not None else None
+    while frame is not None:
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            try:
+                name = template.filename if template.filename not in (None, "<template>") else None
+                return name, template.get_corresponding_lineno(frame.f_lineno)
+            except Exception:  # pragma: no cover - defensive, Jinja internals
+                return None, None
+        frame = frame.f_back
+    return None, None
+
+
+def traceback_position(tb) -> tuple[str | None, int | None]:
+    """The last template (file, line) in a traceback (for errors raised inside Jinja).
+
+    Jinja rewrites tracebacks so that template frames carry the template's own
+    line numbers under the template's file name (``<template>`` for a page
+    rendered from a string); frames it did not rewrite still know their
+    template through ``__jinja_template__``.
+    """
+    position: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        frame = tb.tb_frame
+        template = frame.f_globals.get("__jinja_template__")
+        if frame.f_code.co_filename == "<template>":
+            position = (None, tb.tb_lineno)
+        elif template is not None:
+            try:
+                name = template.filename if template.filename not in (None, "<template>") else None
+                position = (name, template.get_corresponding_lineno(tb.tb_lineno))
+            except Exception:  # pragma: no cover
+                pass
+        elif frame.f_code.co_filename.endswith((".md", ".html", ".txt", ".j2", ".jinja")):
+            position = (frame.f_code.co_filename, tb.tb_lineno)      # a partial's rewritten frame
+        tb = tb.tb_next
+    return position
+

@@ -1,0 +1,73 @@
+"""Audit stamps: a record that the engine's leak audit passed on a folder, bound to its content.
+
+A failed build, a build by another tool (a plain ``mkdocs build`` of a broken
+configuration, Zensical, a copy edited by hand) can leave a site folder behind
+that no audit ever read. Every build whose audit passes writes a stamp: the
+digest of every file in the folder (path and bytes) and the audience it was
+audited for. ``publish`` and ``audit`` refuse a folder whose digest has no
+stamp for the audience, so only a folder exactly as an audited build wrote it
+goes out.
+
+Stamps live under the report's cache folder (never in the site, which would
+publish them), one small file per digest; a copy of an audited folder carries
+the same digest and so the same stamp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from .caches import write_atomic
+
+STAMP_DIR = Path(".cache/report-engine/audited")
+
+
+def folder_digest(folder: Path) -> str:
+    """SHA-256 over every file under ``folder``: relative path, size and bytes, in path order."""
+    digest = hashlib.sha256()
+    files = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
+    for path in files:
+        data = path.read_bytes()
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(str(len(data)).encode() + b"\0")
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def stamp_path(project_dir: Path, digest: str) -> Path:
+    return project_dir / STAMP_DIR / f"{digest}.json"
+
+
+def write_stamp(project_dir: Path, folder: Path, audience: str) -> str:
+    """Record that the audit for ``audience`` passed on ``folder`` as it is now; returns the digest."""
+    digest = folder_digest(folder)
+    path = stamp_path(project_dir, digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    audiences = set(read_stamp(path))
+    audiences.add(audience)
+    write_atomic(path, json.dumps({"digest": digest, "audiences": sorted(audiences)}).encode("utf-8"))
+    return digest
+
+
+def read_stamp(path: Path) -> list[str]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    audiences = value.get("audiences") if isinstance(value, dict) else None
+    return [str(a) for a in audiences] if isinstance(audiences, list) else []
+
+
+def unstamped_reason(project_dir: Path, folder: Path, audience: str) -> str | None:
+    """Why ``folder`` may not go out to ``audience`` (None when an audit for it passed on this very content)."""
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    stamped = read_stamp(stamp_path(project_dir, folder_digest(folder)))
+    if audience in stamped:
+        return None
+    if stamped:
+        return f"{folder} was audited for {', '.join(stamped)}, not for {audience}"
+    return (f"no passed leak audit is recorded for {folder} as it is now: it was not written by the report "
+            "engine's build, or it changed after the build")

@@ -1,0 +1,97 @@
+"""Jinja's exceptions, translated into an author's file, line and fix."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import jinja2
+
+from .errors import ReportError, did_you_mean
+from .sources import project_path, traceback_position
+
+UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
+NO_ATTRIBUTE = re.compile(r"has no attribute '([^']+)'")
+POSITIONAL = re.compile(r"takes from (\d+) to (\d+) positional arguments but (\d+)")
+BAD_KEYWORD = re.compile(r"(\w+)\(\) got an unexpected keyword argument '([^']+)'")
+
+
+def template_error(exc: BaseException, path: str, offset: int, names: Iterable[str],
+                   parameters: dict[str, list[str]]) -> ReportError:
+    """One ReportError for anything that went wrong while rendering a page."""
+    if isinstance(exc, ReportError):
+        if exc.file is None and exc.line is None:          # raised outside a macro: a filter, a loop
+            tb_file, tb_line = traceback_position(exc.__traceback__)
+            if tb_file is not None:
+                return exc.located(project_path(tb_file), tb_line)
+            return exc.located(path, offset + tb_line if tb_line else None)
+        return exc.located(path, None)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        if exc.filename:                                   # in a partial: its own file and line
+            path, offset = project_path(exc.filename), 0
+        line = offset + exc.lineno if exc.lineno else None
+        message = exc.message or "syntax error"
+        suggestion = "check that every {% call %} has its {% endcall %} and every {{ has its }}"
+        if "endcall" in message or "end of template" in message:
+            suggestion = "a {% call redact(...) %} block is not closed with {% endcall %}"
+        elif "{#" in message or "comment" in message:
+            suggestion = "Jinja comments are written {## ... ##} in this project"
+        return ReportError(f"template syntax error: {message}", path, line, suggestion)
+    tb_file, tb_line = traceback_position(exc.__traceback__)
+    if tb_file is not None:                                # in a partial: its own file and line
+        path, offset = project_path(tb_file), 0
+    line = offset + tb_line if tb_line else None
+    text = str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        name = UNDEFINED_NAME.search(text)
+        if name:
+            return ReportError(f"unknown name '{name.group(1)}'", path, line,
+                               did_you_mean(name.group(1), names, "macros and variables"))
+        attribute = NO_ATTRIBUTE.search(text)
+        if attribute:
+            owner = getattr(exc, "undefined_obj", None)
+            if isinstance(owner, dict):
+                source, line_no = getattr(owner, "source", ""), getattr(owner, "line", None)
+                where = f" in {source}:{line_no}" if source else ""
+                return ReportError(f"unknown field '{attribute.group(1)}'{where}", path, line,
+                                   did_you_mean(attribute.group(1), [str(k) for k in owner], "fields"))
+            return ReportError(f"unknown field '{attribute.group(1)}'", path, line,
+                               "check the spelling against the data file")
+        return ReportError(f"undefined value: {text}", path, line)
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return ReportError(f"not allowed in a report page: {text}", path, line,
+                           "pages may not change lists or dicts or reach hidden attributes; "
+                           "build values with filters, or with a namespace outside redactions")
+    if "Guarded" in text:
+        return ReportError("a private value cannot be used this way", path, line,
+                           "use it inside a redaction of its owner, printed with {{ value }} or fact()")
+    if isinstance(exc, TypeError):
+        text = text.replace("Session.", "")
+        counts = POSITIONAL.search(text)
+        if counts:          # the method's own 'self' is not the author's business
+            low, high, given = (int(n) - 1 for n in counts.groups())
+            text = POSITIONAL.sub(f"takes {low} to {high} positional arguments but {given}", text)
+        keyword = BAD_KEYWORD.search(text)
+        if keyword and keyword.group(1) in parameters:
+            return ReportError(f"{keyword.group(1)}() has no option '{keyword.group(2)}'", path, line,
+                               did_you_mean(keyword.group(2), parameters[keyword.group(1)], "options"))
+        return ReportError(f"wrong use of a macro: {text}", path, line)
+    return ReportError(f"{type(exc).__name__}: {text}", path, line)
+
+
+
+class ReportUndefined(jinja2.StrictUndefined):
+    """Strict undefined values whose error remembers the object that lacked the name."""
+
+    __slots__ = ()
+
+    def _fail_with_undefined_error(self, *args, **kwargs):
+        error = jinja2.UndefinedError(self._undefined_message)
+        error.undefined_obj = self._undefined_obj
+        raise error
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __div__ = __rdiv__ = \
+        __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = \
+        __pos__ = __neg__ = __call__ = __getitem__ = __lt__ = __le__ = __gt__ = __ge__ = \
+        __int__ = __float__ = __complex__ = __pow__ = __rpow__ = __iter__ = __str__ = \
+        __len__ = __eq__ = __ne__ = __bool__ = __hash__ = __contains__ = _fail_with_undefined_error
