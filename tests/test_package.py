@@ -229,3 +229,62 @@ def test_zensical_stops_in_one_line_and_leaves_nothing_to_upload(report):
     assert len(errors) == 1 and "cannot be guaranteed" in errors[0], output
     assert "Traceback" not in output
     assert not (report.root / "site" / "assets" / "helios-map.svg").exists()
+
+
+def test_pip_install_from_the_repository_builds_a_report_with_no_engine_code(tmp_path):
+    """The engine installed (not editable) from this repository into a fresh environment builds a
+    report in another folder that holds only its sources and a four-line macros module."""
+    import subprocess
+    import sys
+    import textwrap
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    # The pinned stack from this environment (no download), the engine installed anew in front of it.
+    import sysconfig
+
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    Path(own, "stack.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(REPO)],
+                             capture_output=True, text=True, timeout=600)
+    assert install.returncode == 0, install.stdout + install.stderr
+    where = subprocess.run([str(python), "-c", "import report_engine; print(report_engine.__file__)"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert where.stdout.strip().startswith(str(venv)), where.stdout + where.stderr    # the installed copy
+    report = tmp_path / "second"
+    files = {
+        "mkdocs.yml": "site_name: X\ntheme: {name: material}\nplugins:\n  - search\n  - report\n"
+                      "  - macros: {module_name: macros}\n",
+        "macros/__init__.py": "import report_engine\n\n\ndef define_env(env):\n    report_engine.define_env(env)\n",
+        "data/report.yml": """\
+            title: Second Report
+            edition: "2027-01"
+            edition_label: January 2027
+            assessment_window: {start: 2026-11-01, end: 2026-12-01}
+            published: 2027-01-15
+            organization: Other Evaluators
+            canonical_url: https://other.example.org/second/
+            participants:
+              - {id: kite, name: Kite Labs, pseudonym: Developer K}
+            """,
+        "docs/index.md": """\
+            # Summary
+
+            We looked at {{ org("kite", anonymous=true) }}.
+
+            {% call redact("kite") %}
+            Kite keeps its evaluation cluster in a separate building with no network.
+            {% endcall %}
+            """,
+    }
+    for name, text in files.items():
+        (report / name).parent.mkdir(parents=True, exist_ok=True)
+        (report / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", "HOME": str(tmp_path)}
+    built = subprocess.run([str(python), "-m", "mkdocs", "build", "--strict"], cwd=report, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (report / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Developer K" in page and "separate building" not in page and "report-strip" in page
