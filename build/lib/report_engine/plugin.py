@@ -117,6 +117,7 @@ class Build:
         self.page_date = editions.page_date(self.data.report)
         self.passes = ""                  # the digest of everything pass one and two read (on_nav)
         self.serving = serving            # under `mkdocs serve`: checks that change no output come after
+        self.unsaved_passes: tuple[caches.PassMemo, str] | None = None
         self.citations = self._load_citations()
         report = self.data.report
         self.session = Session(self.data, self.audience, self.citations,
@@ -298,9 +299,12 @@ class Build:
                 self.session.render_pages(records, self._render_template, names)
                 self.compiled.close()
                 linking.link(self.session, checks=not self.serving)
-                memo.save(key, self.session.linked_state())
-            self.citations.save_cache()
+                if self.serving:                # written by the preview's checker, off the critical path
+                    self.unsaved_passes = (memo, key)
+                else:
+                    memo.save(key, self.session.linked_state())
             incomplete = self.citations.notes(self.session.listed_keys())
+            self.citations.save_cache()
             if incomplete:
                 log.info(f"{len(incomplete)} cited reference(s) are incomplete and render with what they have; "
                          "`python -m macros check` lists them")
@@ -533,6 +537,9 @@ class Build:
 
         def check() -> None:
             started = time.perf_counter()
+            if self.unsaved_passes is not None:
+                memo, key = self.unsaved_passes
+                memo.save(key, self.session.linked_state())
             try:
                 linking.check(self.session)
                 findings = self._audit(site)
