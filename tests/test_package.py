@@ -247,7 +247,14 @@ def test_pip_install_from_the_repository_builds_a_report_with_no_engine_code(tmp
     own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                          capture_output=True, text=True, check=True).stdout.strip()
     Path(own, "stack.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
-    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(REPO)],
+    source = tmp_path / "engine"          # a copy: building the wheel writes build/ next to pyproject.toml
+    source.mkdir()
+    import shutil
+
+    shutil.copy(REPO / "pyproject.toml", source)
+    shutil.copy(REPO / "README.md", source)
+    shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    install = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", str(source)],
                              capture_output=True, text=True, timeout=600)
     assert install.returncode == 0, install.stdout + install.stderr
     where = subprocess.run([str(python), "-c", "import report_engine; print(report_engine.__file__)"],
