@@ -17,14 +17,14 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import unquote
 
 from lxml import etree, html as lxml_html
 
-from . import mdscan
+from . import mdscan, outputs
 from . import passages as passages_module
 from .data import Private
 from .caches import CleanFiles, digest, engine_digest
@@ -340,6 +340,7 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern)
     words = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " not in fp.text)  # in file names
     patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
+    navs_seen = NavSeen()
     for path in sorted(p for p in site.rglob("*") if p.is_file()):
         relative = path.relative_to(site).as_posix()
         data, key = None, None
@@ -356,7 +357,10 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
                 continue
             raw, content, readable = (path.read_bytes() if data is None else data).decode("utf-8", "replace"), "", ""
         else:
-            raw, content, readable = read_output(path, page=relative in sources, data=data)
+            page = relative in sources
+            if page and relative.endswith(".html"):
+                data = repeated_nav_removed(path.read_bytes() if data is None else data, relative, navs_seen)
+            raw, content, readable = read_output(path, page=page, data=data)
         if not comments_allowed and relative in sources:
             for comment in HTML_COMMENT.finditer(raw):
                 if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
@@ -385,6 +389,69 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     if memo is not None:
         memo.save()
     return findings
+
+
+NAV_START = b'<nav class="md-nav md-nav--primary"'
+NAV_TAG = re.compile(rb"<(/?)nav\b")
+NAV_OWN_TOC = b'<nav class="md-nav md-nav--secondary"'
+HREF = re.compile(rb'href="([^"]*)"')
+NAV_TEXT = re.compile(rb">\s*([^<\s][^<]*)<")
+# Attribute values but those marking the page a navigation is on (the active item, open sections),
+# which the theme makes and which are never report text.
+NAV_ATTRIBUTE = re.compile(rb'\s(?!(?:class|href|aria-expanded)=)[\w:.-]+="[^"]*"')
+
+
+def repeated_nav_removed(data: bytes, relative: str, seen: NavSeen) -> bytes:
+    """The page without its site navigation when everything in it was read in an earlier page.
+
+    Material repeats the whole navigation (every page title) in every page: two thirds of a long
+    report's text. A navigation goes unread when its texts, the pages it links (hrefs resolved from
+    each page's folder) and its other attribute values all appeared in navigations this audit read
+    in full; only the marking of the current page differs between them. The current page's own
+    contents, which sit inside its item, stay and are read with the page."""
+    start = data.find(NAV_START)
+    end = _element_end(data, start) if start >= 0 else -1
+    if end < 0:
+        return data
+    nav = data[start:end]
+    own_start = nav.find(NAV_OWN_TOC)
+    own_end = _element_end(nav, own_start) if own_start >= 0 else -1
+    own = nav[own_start:own_end] if own_end >= 0 else b""
+    shared = nav[:own_start] + nav[own_end:] if own_end >= 0 else nav
+    texts = set(NAV_TEXT.findall(shared))
+    # A relative link's target depends only on the folder it is read from, or, when it starts with
+    # "../", on that folder's parent: keyed so, links of pages in sibling folders compare equal.
+    folder = relative.rsplit("/", 1)[0] if "/" in relative else ""
+    parent = folder.rsplit("/", 1)[0] if "/" in folder else ("" if folder else "\0root")
+    links = {("\0self" if href in (b"./", b".", b"") else parent if href == b".." or href.startswith(b"../")
+              else folder) + "\0" + href.decode("utf-8", "replace") for href in set(HREF.findall(shared))}
+    attributes = set(NAV_ATTRIBUTE.findall(shared))
+    if texts <= seen.texts and links <= seen.links and attributes <= seen.attributes:
+        return data[:start] + own + data[end:]
+    seen.texts |= texts
+    seen.links |= links
+    seen.attributes |= attributes
+    return data
+
+
+@dataclass
+class NavSeen:
+    """What the navigations read in full so far held."""
+
+    texts: set[bytes] = field(default_factory=set)
+    links: set[str] = field(default_factory=set)
+    attributes: set[bytes] = field(default_factory=set)
+
+
+def _element_end(data: bytes, start: int) -> int:
+    """Where the <nav> opening at ``start`` closes (after its ``</nav>``), or -1."""
+    depth = 0
+    for match in NAV_TAG.finditer(data, start):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            close = data.find(b">", match.end())
+            return close + 1 if close >= 0 else -1
+    return -1
 
 
 def audit_context(prints: Iterable[Fingerprint], comments_allowed: bool, theme_comments: Iterable[re.Pattern]) -> str:
