@@ -164,7 +164,7 @@ def main() -> None:
     parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve timings")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.md")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="report-bench-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="report-bench-", ignore_cleanup_errors=True) as scratch:
         report, floor = Path(scratch) / "report", Path(scratch) / "floor"
         generate.generate(report, args.pages, args.entries)
         generate.floor(report, floor)

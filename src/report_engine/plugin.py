@@ -61,6 +61,13 @@ _LATEST_PREVIEW = [0]
 _PREVIEW_CHECKS: list[Any] = [None]  # the process checking the newest preview, if any
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A preview checker whose server was killed (not stopped with Ctrl+C) stops too, at once."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def stop_preview_checks() -> None:
     """A new preview is coming: the checks of the one it replaces would only report on text gone."""
     checker = _PREVIEW_CHECKS[0]
@@ -535,7 +542,11 @@ class Build:
         generation = next(_PREVIEWS)
         _LATEST_PREVIEW[0] = generation
 
+        parent = os.getpid()
+
         def check() -> None:
+            if os.getpid() != parent:           # in the forked checker: end with the server, however it ends
+                threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
             started = time.perf_counter()
             if self.unsaved_passes is not None:
                 memo, key = self.unsaved_passes
