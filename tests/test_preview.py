@@ -198,3 +198,13 @@ def test_preview_reports_a_conflict_after_the_reload(report, preview):
     assert "a build stops on it" in server.text()
     result = report.build(expect_ok=False)          # a build is never lenient
     assert result.returncode != 0 and "is also written in open text" in result.output
+
+
+def test_a_warm_build_follows_mkdocs_macros_own_data_files(report):
+    """Data mkdocs-macros loads itself (include_yaml) reaches pages: the passes' cache must see its edits."""
+    report.config["plugins"] = ["search", {"macros": {"module_name": "macros", "include_yaml": ["extra-data.yml"]}}]
+    report.write("extra-data.yml", "team_size: 12\n")
+    report.page("index.md", "# Summary\n\nThe team had {{ team_size }} people.\n")
+    assert "had 12 people" in report.build().article()
+    report.write("extra-data.yml", "team_size: 14\n")
+    assert "had 14 people" in report.build().article()

@@ -333,8 +333,19 @@ class Build:
                  *sorted(self.session.declared_files)]
         for record in records:
             parts += [record.src, record.path, record.url, str(record.in_nav), record.raw]
+        # Variables pages read besides the data namespaces: mkdocs-macros' own (extra, git, include_yaml)
+        # and any the report's macros module sets (a value JSON cannot print counts as its str()).
+        shown = {name: value for name, value in self.env.variables.items()
+                 if name not in templates.HIDDEN_VARIABLES and name not in self.session.variables
+                 and not callable(value)}
+        parts.append(json.dumps(shown, sort_keys=True, default=printable))
+        module = str(self.env.config.get("module_name") or "main")
+        # mkdocs-macros' own data files (include_yaml) are variables pages read, like data/.
+        included = [item if isinstance(item, str) else next(iter(item.values()), "")
+                    for item in (self.env.config.get("include_yaml") or []) if isinstance(item, (str, dict))]
         for folder in (self.project_dir / "data", self.project_dir / "bibliography.bib", partials,
-                       self.project_dir / "macros"):
+                       self.project_dir / module, self.project_dir / f"{module}.py",
+                       *(self.project_dir / str(path) for path in included)):
             parts += [str(folder.name), *caches.files_digest(folder)]
         return caches.digest(*parts)
 
@@ -593,6 +604,14 @@ class Build:
 
 
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+
+
+def printable(value: Any) -> str:
+    """A value for a cache key: its text, or its type when it cannot give one."""
+    try:
+        return str(value)
+    except Exception:                           # pragma: no cover - a value whose str() fails
+        return type(value).__qualname__
 
 
 def check_page_source(raw: str, template: str, meta: dict, path: str) -> None:
