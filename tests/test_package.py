@@ -61,8 +61,9 @@ ALLOWED_DYNAMIC = {
 }
 
 
-# os._exit is the standard library's documented immediate exit (the one way to stop Zensical
-# without a traceback, see plugin.refuse_foreign_host), not a private attribute.
+# os._exit is the standard library's documented immediate exit, not a private attribute: the one
+# way to stop Zensical without a traceback (plugin.refuse_foreign_host), and the way a forked
+# preview checker ends when its server is gone (plugin._exit_with_parent).
 ALLOWED_NAMES = {"os._exit"}
 
 

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 
 from lxml import etree, html as lxml_html
 
-from . import mdscan, outputs
+from . import mdscan
 from . import passages as passages_module
 from .data import Private
 from .caches import CleanFiles, digest, engine_digest
@@ -352,16 +352,16 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
                 memo.mark_clean(key)
                 continue
         before = len(findings)
+        page = relative in sources
         if not prints:                                 # only the pages' comments to check
-            if comments_allowed or relative not in sources:
+            if comments_allowed or not page:
                 continue
             raw, content, readable = (path.read_bytes() if data is None else data).decode("utf-8", "replace"), "", ""
         else:
-            page = relative in sources
             if page and relative.endswith(".html"):
                 data = repeated_nav_removed(path.read_bytes() if data is None else data, relative, navs_seen)
             raw, content, readable = read_output(path, page=page, data=data)
-        if not comments_allowed and relative in sources:
+        if not comments_allowed and page:
             for comment in HTML_COMMENT.finditer(raw):
                 if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
                     findings.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "",
@@ -405,8 +405,8 @@ def repeated_nav_removed(data: bytes, relative: str, seen: NavSeen) -> bytes:
     """The page without its site navigation when everything in it was read in an earlier page.
 
     Material repeats the whole navigation (every page title) in every page: two thirds of a long
-    report's text. A navigation goes unread when its texts, the pages it links (hrefs resolved from
-    each page's folder) and its other attribute values all appeared in navigations this audit read
+    report's text. A navigation goes unread when its texts, the pages it links (relative hrefs keyed
+    by the folder they resolve from) and its other attribute values all appeared in navigations this audit read
     in full; only the marking of the current page differs between them. The current page's own
     contents, which sit inside its item, stay and are read with the page."""
     start = data.find(NAV_START)

@@ -112,17 +112,15 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
         return BibDatabase(path, [])
     data = path.read_bytes()
     cache_file = _cache_file(path, data, cache_dir)
-    remembered = _LAST_PARSE.get("key")
-    if cache_file is not None and remembered == str(cache_file):      # the same content, this process
+    if cache_file is not None and _LAST_PARSE.get("key") == str(cache_file):   # the same content, this process
         return BibDatabase(path, _LAST_PARSE["entries"], cache_file)
     entries = _read_cache(cache_file) if cache_file else None
-    if entries is not None and cache_file is not None:
-        _LAST_PARSE.update(key=str(cache_file), entries=entries)
     if entries is None:
         entries = parse_bibtex(_decode(data, path), str(path))
         if cache_file:
             _write_cache(cache_file, entries)
-            _LAST_PARSE.update(key=str(cache_file), entries=entries)
+    if cache_file is not None:
+        _LAST_PARSE.update(key=str(cache_file), entries=entries)
     return BibDatabase(path, entries, cache_file)
 
 

@@ -26,10 +26,7 @@ KEEP = 8              # files kept per kind of cache (one per audience and recen
 @functools.lru_cache(maxsize=1)
 def engine_digest() -> str:
     """The engine's code and theme, as a digest: a cache written by other code is never used."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in PACKAGE.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return digest(*files_digest(PACKAGE))
 
 
 def digest(*parts: str | bytes) -> str:
@@ -137,11 +134,12 @@ class PassMemo:
         prune(self.folder)
 
 
-def files_digest(folder: Path, pattern: str = "*") -> list[str]:
-    """Parts for :func:`digest`: each file under ``folder`` (relative path and bytes), in order."""
+def files_digest(folder: Path, skip: tuple[str, ...] = ("__pycache__",)) -> list[str]:
+    """Parts for :func:`digest`: each file under ``folder`` (relative path and bytes), in order,
+    but those inside a folder named in ``skip`` (Python's byte-code caches, by default)."""
     parts: list[str] = []
     if folder.is_dir():
-        for path in sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not set(skip) & set(p.parts)):
             parts += [path.relative_to(folder).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()]
     elif folder.is_file():
         parts += [folder.name, hashlib.sha256(folder.read_bytes()).hexdigest()]

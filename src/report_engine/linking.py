@@ -53,8 +53,15 @@ class Linker:
         self.s = session
 
     def checks(self) -> None:
+        self._check_conflicts()
+        self._all_typed_pseudonyms()
+
+    def _check_conflicts(self) -> None:
+        """A passage redacted in one place and open in another, in what the open text reaches."""
         self.s.open_reachable = self._reach({src: page.open for src, page in self.s.pages.items()})
         check_conflicts(self.s)
+
+    def _all_typed_pseudonyms(self) -> None:
         for page in self.s.pages.values():
             self._typed_pseudonyms(page)
 
@@ -99,8 +106,7 @@ class Linker:
         self.s.reachable = self._reach(numbered)
         self.s.withheld_pages = set(self.s.pages) - self.s.reachable
         if checks:
-            self.s.open_reachable = self._reach({src: page.open for src, page in self.s.pages.items()})
-            check_conflicts(self.s)
+            self._check_conflicts()
         # A citation whose placeholder went with an editor's note, or that stands on a page the
         # audience does not get, is not cited where readers look.
         printed = {int(i) for src, text in numbered.items() if src in self.s.reachable
@@ -115,8 +121,8 @@ class Linker:
         for page in self.s.pages.values():
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
-            if checks:
-                self._typed_pseudonyms(page)
+        if checks:
+            self._all_typed_pseudonyms()
 
     def _typed_pseudonyms(self, page: PageRecord) -> None:
         """A pseudonym typed by hand is a mention too: the audit ties its claim to the real name."""

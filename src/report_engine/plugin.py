@@ -60,6 +60,15 @@ _PREVIEWS = itertools.count(1)       # previews built by this process (mkdocs se
 _LATEST_PREVIEW = [0]
 _PREVIEW_CHECKS: list[Any] = [None]  # the process checking the newest preview, if any
 
+REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
+REGISTER_PAGE = "redaction-register.md"
+THEME_DIR = Path(__file__).resolve().parent / "theme"      # the engine's templates and assets
+ENGINE_CSS = ("assets/report.css", "assets/citations.css")
+ENGINE_JS = ("assets/citations.js",)
+# Files a site serves at its root for browsers, crawlers and hosts, which no page links to.
+WELL_KNOWN_FILES = ("robots.txt", "favicon.ico", "CNAME", ".nojekyll", "humans.txt", "ads.txt", "security.txt",
+                    ".well-known/security.txt")
+
 
 def _exit_with_parent(parent: int) -> None:
     """A preview checker whose server was killed (not stopped with Ctrl+C) stops too, at once."""
@@ -75,16 +84,6 @@ def stop_preview_checks() -> None:
         checker.terminate()
         checker.join(timeout=5)
     _PREVIEW_CHECKS[0] = None
-REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
-REGISTER_PAGE = "redaction-register.md"
-CACHE_DIR = ".cache/report-engine"
-THEME_DIR = Path(__file__).resolve().parent / "theme"      # the engine's templates and assets
-ENGINE_CSS = ("assets/report.css", "assets/citations.css")
-ENGINE_JS = ("assets/citations.js",)
-# Files a site serves at its root for browsers, crawlers and hosts, which no page links to.
-WELL_KNOWN_FILES = ("robots.txt", "favicon.ico", "CNAME", ".nojekyll", "humans.txt", "ads.txt", "security.txt",
-                    ".well-known/security.txt")
-SITEMAP_DATE = re.compile(r"<lastmod>[^<]*</lastmod>")
 
 
 def fail(error: ReportError) -> PluginError:
@@ -144,7 +143,7 @@ class Build:
             raise ReportError(f"citations.max_names must be a whole number of 1 or more, got {max_names!r}",
                               self.data.files["report"], settings.line_of("max_names") if settings else None,
                               "write citations: {style: author-year, max_names: 10}")
-        database = load_bibtex(bib, self.project_dir / CACHE_DIR)
+        database = load_bibtex(bib, self.project_dir / caches.CACHE_DIR)
         try:
             return CitationEngine(database, style=str(style), max_names=max_names)
         except ReportError as error:
@@ -301,7 +300,7 @@ class Build:
             if isinstance(state, dict):
                 self.session.restore(state)
             else:
-                self.compiled = templates.CompiledPages(self.jinja, self.project_dir / CACHE_DIR / "jinja")
+                self.compiled = templates.CompiledPages(self.jinja, self.project_dir / caches.CACHE_DIR / "jinja")
                 names = list(self.env.variables) + list(self.env.env.globals)
                 self.session.render_pages(records, self._render_template, names)
                 self.compiled.close()
@@ -328,7 +327,7 @@ class Build:
         partials = (self.project_dir / include_dir).resolve() if include_dir else self.project_dir / templates.PARTIALS
         parts = [caches.engine_digest(), str(self.audience), f"serving={self.serving}",
                  str(self.config.site_name), str(self.config.site_url),
-                 json.dumps(self.config["extra"], sort_keys=True, default=repr),
+                 json.dumps(self.config["extra"], sort_keys=True, default=printable),
                  Path(self.config.config_file_path).read_bytes().decode("utf-8", "replace"),
                  *sorted(self.session.declared_files)]
         for record in records:
@@ -748,9 +747,9 @@ def check_code_unchanged(project_dir: Path) -> None:
     for folder in (project_dir / "macros", Path(__file__).resolve().parent):
         if not folder.is_dir():
             continue
-        stamps = code_stamps(folder)
-        first = _CODE_STAMPS.setdefault(folder, stamps)
-        changed = sorted(set(stamps.items()) ^ set(first.items()))
+        current = code_stamps(folder)
+        first = _CODE_STAMPS.setdefault(folder, current)
+        changed = sorted(set(current.items()) ^ set(first.items()))
         if changed:
             path = Path(changed[0][0])
             shown = path.relative_to(project_dir).as_posix() if path.is_relative_to(project_dir) else str(path)
@@ -806,7 +805,7 @@ def define_env(env: Any) -> None:
         refuse_command(command)
         plugin = ReportPlugin()
         plugin.command = command
-        errors, warnings = plugin.load_config({}, config.config_file_path)
+        plugin.load_config({}, config.config_file_path)          # every setting is optional
         config.plugins[PLUGIN_NAME] = plugin          # public: registers every event of the plugin
     elif not isinstance(plugin, ReportPlugin):
         raise fail(ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",

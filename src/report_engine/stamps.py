@@ -15,25 +15,17 @@ the same digest and so the same stamp.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-from .caches import write_atomic
+from .caches import CACHE_DIR, digest, files_digest, write_atomic
 
-STAMP_DIR = Path(".cache/report-engine/audited")
+STAMP_DIR = CACHE_DIR / "audited"
 
 
 def folder_digest(folder: Path) -> str:
-    """SHA-256 over every file under ``folder``: relative path, size and bytes, in path order."""
-    digest = hashlib.sha256()
-    files = sorted((p for p in folder.rglob("*") if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
-    for path in files:
-        data = path.read_bytes()
-        digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
-        digest.update(str(len(data)).encode() + b"\0")
-        digest.update(data)
-    return digest.hexdigest()
+    """One digest of every file under ``folder`` (none skipped): relative paths and bytes."""
+    return digest(*files_digest(folder, skip=()))
 
 
 def stamp_path(project_dir: Path, digest: str) -> Path:
