@@ -75,7 +75,8 @@ class FormattedCache:
         # The engine's digest in the name: formatted entries and notes made by other code are never read.
         name = f".{style}_v{FORMAT_VERSION}_{engine_digest()[:16]}.formatted.pickle"
         self.path = bib_cache.with_name(bib_cache.stem + name) if bib_cache else None
-        self.entries: dict[tuple[str, str | None], Any] = {}     # formatted entries, and ("\x00info", key) tuples
+        # Formatted entries by (key, year label); what else is derived from an entry by ("\x00" + kind, key).
+        self.entries: dict[tuple[str, str | None], Any] = {}
         self.dirty = False
         if self.path is not None and self.path.exists():
             try:
@@ -89,12 +90,13 @@ class FormattedCache:
     def get(self, key: str, year_label: str | None) -> Formatted | None:
         return self.entries.get((key, year_label))
 
-    def info(self, key: str) -> tuple | None:
-        """(in-text names, year, sort key) of an entry, as decoded by an earlier build."""
-        return self.entries.get(("\x00info", key))
+    def derived(self, kind: str, key: str) -> Any:
+        """What an earlier build derived from an entry: its ``info`` (in-text names, year, sort key)
+        or its ``notes`` (what it lacks)."""
+        return self.entries.get(("\x00" + kind, key))
 
-    def put_info(self, key: str, info: tuple) -> None:
-        self.entries[("\x00info", key)] = info
+    def put_derived(self, kind: str, key: str, value: Any) -> None:
+        self.entries[("\x00" + kind, key)] = value
         self.dirty = True
 
     def put(self, key: str, year_label: str | None, formatted: Formatted) -> None:
@@ -189,11 +191,11 @@ class CitationEngine:
     def _require(self, key: str) -> tuple[str, str, tuple]:
         """(in-text names, year, sort key) of an entry: never missing, an entry renders with what it has."""
         if key not in self._info:
-            info = self._disk.info(key)
+            info = self._disk.derived("info", key)
             if info is None:
                 work = self.work(key)
                 info = (in_text_names(work), year_of(work), sort_key(work))
-                self._disk.put_info(key, info)
+                self._disk.put_derived("info", key, info)
             self._info[key] = info
         return self._info[key]
 
@@ -224,11 +226,10 @@ class CitationEngine:
         """(key, line, notes) of every incomplete entry among ``keys`` (default: the whole file)."""
         found = []
         for key in (self.database.keys() if keys is None else _unique(self._canonical(k) for k in keys)):
-            notes = self._disk.entries.get(("\x00notes", key))
+            notes = self._disk.derived("notes", key)
             if notes is None:
                 notes = tuple(self.work(key).notes)
-                self._disk.entries[("\x00notes", key)] = notes
-                self._disk.dirty = True
+                self._disk.put_derived("notes", key, notes)
             if notes:
                 found.append((key, self.database[key].line, list(notes)))
         return found
