@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build build-all test test-fast typecheck bench clean
+.PHONY: serve build build-all pdf test test-fast typecheck bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ build: $(VENV)/.installed
 
 build-all: $(VENV)/.installed
 	$(BIN)/python -m macros build-all
+
+pdf: $(VENV)/.installed                  # the public report and its PDF (AUDIENCE=participant:ID for another)
+	$(BIN)/python -m macros pdf $(if $(AUDIENCE),--audience $(AUDIENCE))
 
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest

@@ -15,8 +15,6 @@ import gzip
 import html
 import json
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -24,7 +22,7 @@ from urllib.parse import unquote
 
 from lxml import etree, html as lxml_html
 
-from . import mdscan
+from . import mdscan, pdf
 from . import passages as passages_module
 from .data import Private
 from .caches import CleanFiles, digest, engine_digest
@@ -230,8 +228,8 @@ def read_output(path: Path, page: bool = False, data: bytes | None = None) -> tu
         except OSError:
             pass
         suffix = ".svg"
-    if suffix == ".pdf":
-        text = normalise(pdf_text(path, data))
+    if suffix == ".pdf" or data[:5] == b"%PDF-":
+        text = normalise(pdf.read_pdf(path, data))
         return "", text, text
     if data[:4] == b"PK\x03\x04":                     # office documents, EPUB, zip archives
         text = zip_text(data)
@@ -305,15 +303,6 @@ def _json_strings(value) -> Iterator[str]:
     elif isinstance(value, list):
         for v in value:
             yield from _json_strings(v)
-
-
-def pdf_text(path: Path, data: bytes) -> str:
-    tool = shutil.which("pdftotext")
-    if tool:
-        result = subprocess.run([tool, "-q", str(path), "-"], capture_output=True, check=False)
-        if result.returncode == 0:
-            return result.stdout.decode("utf-8", errors="replace")
-    return data.decode("latin-1")
 
 
 def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import audit, stamps
+from . import audit, pdf, stamps
 from .data import load_data
 from .errors import ReportError
 from .plugin import PLUGIN_NAME, ReportPlugin
@@ -62,13 +62,15 @@ def mkdocs_build(project_dir: Path, arguments: list[str], env: dict[str, str]) -
 
 
 def build_all(project_dir: Path, audiences: list[str] | None = None, strict: bool = True,
-              jobs: int | None = None) -> list[Outcome]:
+              jobs: int | None = None, with_pdf: bool = False) -> list[Outcome]:
     """Build each audience in its own process, as many at once as the machine has cores; stop at
-    nothing, report everything (in the order asked)."""
+    nothing, report everything (in the order asked). ``with_pdf``: each with its PDF."""
     def one(audience: str) -> Outcome:
-        run = mkdocs_build(project_dir, ["--quiet"] + (["--strict"] if strict else []),
-                           {**os.environ, "REPORT_AUDIENCE": audience})
-        return Outcome(audience, run.ok, run.error or ("built" if run.ok else "failed"))
+        env = {**os.environ, "REPORT_AUDIENCE": audience, pdf.PDF_ENV: "1" if with_pdf else "0"}
+        run = mkdocs_build(project_dir, (["--strict"] if strict else []), env)
+        made = [line.split("PDF: ", 1)[1] for line in run.output.splitlines() if "INFO" in line and " PDF: " in line]
+        message = run.error or ("built" + (f", {made[-1]}" if made else "") if run.ok else "failed")
+        return Outcome(audience, run.ok, message)
 
     wanted = audiences or all_audiences(project_dir)
     with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
@@ -118,7 +120,13 @@ def add_parser(subparsers) -> None:
                        help="only this audience (repeatable); default: public, each participant, internal")
     every.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
     every.add_argument("--jobs", type=int, default=None, help="builds at once (default: one per core)")
+    every.add_argument("--pdf", action="store_true", help="make each audience's PDF too")
     every.set_defaults(run=_run_build_all)
+    paper = subparsers.add_parser("pdf", help="build the report and its PDF (one audience, default public)")
+    paper.add_argument("--audience", default=None,
+                       help="public, participant:ID or internal (default: REPORT_AUDIENCE, else public)")
+    paper.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
+    paper.set_defaults(run=_run_pdf)
     notes = subparsers.add_parser("check", help="list every incomplete bibliography entry, without building")
     notes.set_defaults(run=_run_check)
     check = subparsers.add_parser("audit", help="audit a folder for what an audience must not get")
@@ -156,13 +164,28 @@ def _run_check(args) -> int:
 
 def _run_build_all(args) -> int:
     try:
-        outcomes = build_all(Path.cwd(), args.audiences, strict=not args.no_strict, jobs=args.jobs)
+        outcomes = build_all(Path.cwd(), args.audiences, strict=not args.no_strict, jobs=args.jobs,
+                             with_pdf=args.pdf)
     except ReportError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
     for outcome in outcomes:
         print(f"{'ok    ' if outcome.ok else 'FAILED'}  {outcome.audience:<28} {outcome.message}")
     return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _run_pdf(args) -> int:
+    audience = args.audience or os.environ.get("REPORT_AUDIENCE") or "public"
+    try:
+        [outcome] = build_all(Path.cwd(), [audience], strict=not args.no_strict, jobs=1, with_pdf=True)
+    except ReportError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
+    if not outcome.ok:
+        print(f"ERROR: {outcome.message}", file=sys.stderr)
+        return 1
+    print(f"ok  {outcome.audience}: {outcome.message}")
+    return 0
 
 
 def _run_audit(args) -> int:

@@ -42,13 +42,14 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, caches, editions, linking, mdscan, newsletter, outputs, stamps, templates
+from . import audit, caches, editions, linking, mdscan, newsletter, outputs, pdf, stamps, templates
 from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
 from .data import LineDict, load_data, yaml_error_line
 from .errors import ReportError
 from .formatting import format_value
+from .redaction import statement_markdown
 from .session import PageRecord, Session
 from .sources import Location, front_matter_lines
 from .template_errors import ReportUndefined
@@ -110,7 +111,8 @@ def reports_errors(handler):
 class Build:
     """One MkDocs build of the report for one audience."""
 
-    def __init__(self, config: Any, audience: str | None, serving: bool = False) -> None:
+    def __init__(self, config: Any, audience: str | None, serving: bool = False,
+                 make_pdf: bool | None = None) -> None:
         self.env: Any = None              # mkdocs-macros, once the report's macros module attaches
         self.config = config
         self.project_dir = Path(config.config_file_path).resolve().parent
@@ -131,6 +133,9 @@ class Build:
         self.session.declared_files = outputs.declared_files(report, self.docs_dir, self.data.files["report"])
         self.final_site_dir: Path | None = None
         self.staging: Path | None = None
+        # The PDF: asked for by the plugin's setting or REPORT_PDF; never under `mkdocs serve`.
+        self.make_pdf = (pdf.requested() if make_pdf is None else make_pdf) and not serving
+        self.nav: Any = None
 
     def _load_citations(self) -> CitationEngine:
         """The report's citations; a report without bibliography.bib gets an empty one."""
@@ -174,6 +179,9 @@ class Build:
             "banner": self.banner(),
         }
         editions.configure(self.config, self.data.report, self.audience)
+        if self.make_pdf:
+            extra["report_build"]["pdf"] = pdf.file_name(report, editions.edition_id(report), self.audience,
+                                                         bool(extra["report_build"].get("draft")))
         self._choose_site_dir()
 
     def _theme_assets(self) -> None:
@@ -293,6 +301,7 @@ class Build:
             self.jinja = templates.sandbox(self.env.env, self.project_dir, self.docs_dir,
                                            self.env.config["include_dir"], ReportUndefined,
                                            self.session.namespace_type(), self.session.partials)
+            self.nav = nav
             records = self._page_records(nav, files)
             key = self.passes = self.passes_key(records)
             memo = caches.PassMemo(self.project_dir)
@@ -519,6 +528,8 @@ class Build:
         if self.serving:
             self._preview_then_audit(config, site)
             return
+        if self.make_pdf:
+            self.write_pdf(site)
         started = time.perf_counter()
         findings = self._audit(site)
         if findings:
@@ -530,6 +541,64 @@ class Build:
             outputs.promote(self.staging, self.final_site_dir)
             config.site_dir = str(self.final_site_dir)
         log.info(f"Leak audit passed for the {self.audience} build in {time.perf_counter() - started:.2f} s")
+
+    def write_pdf(self, site: Path) -> Path:
+        """The audience's whole report as one PDF in its site folder, typeset from the pages just written
+        (the audit that follows reads it like any other output)."""
+        started = time.perf_counter()
+        report = self.data.report
+        build = self.config["extra"]["report_build"]
+        name = str(build["pdf"])
+        pages: list[pdf.PdfPage] = []
+        urls: dict[str, str] = {}
+
+        def walk(items: Any, group: str | None) -> None:
+            for item in items:
+                if getattr(item, "is_page", False) and item.file is not None:
+                    url = pdf.normal_url(item.url)
+                    urls[item.file.src_uri] = url
+                    pages.append(pdf.PdfPage(url, site / item.file.dest_path, group))
+                elif getattr(item, "is_section", False):
+                    walk(item.children, group or str(item.title))
+
+        walk(self.nav.items if self.nav is not None else [], None)
+        xrefs = [(urls[t.page], t.anchor, t.text()) for t in self.session.targets.values() if t.page in urls]
+        statement = statement_markdown(self.session.statement_redactions(), self.session.statement_texts,
+                                       lambda redaction: "")
+        marking, watermark = self.pdf_marking()
+        front = pdf.front_matter(report, statement, marking, watermark, str(self.config.theme.get("language") or "en"),
+                                 editions.edition_url(str(report["canonical_url"]), editions.edition_id(report))
+                                 if self.audience.is_public and not build.get("draft") else "",
+                                 self.data.files["report"])
+        document = pdf.assemble(site, pages, front, xrefs)
+        sheets = [pdf.STYLESHEET]
+        if self.config.theme.custom_dir:
+            sheets.append(Path(self.config.theme.custom_dir) / "pdf.css")
+        target = site / name
+        remembered = self.project_dir / caches.CACHE_DIR / f"pdf-pages-{self.audience.slug}.json"
+        count = pdf.render(document, target, sheets, site, remembered)
+        final = (self.final_site_dir or site) / name
+        shown = os.path.relpath(final, self.project_dir) if self.project_dir in final.parents else str(final)
+        log.info(f"PDF: {shown} ({count} pages, typeset in {time.perf_counter() - started:.1f} s)")
+        return target
+
+    def pdf_marking(self) -> tuple[str, str]:
+        """What every page of a non-public or draft PDF says (and for whom it is), and its watermark."""
+        draft = self.config["extra"]["report_build"].get("draft")
+        if self.audience.kind == "internal":
+            who = "Internal"
+        elif self.audience.kind == "participant":
+            who = self.data.participants[str(self.audience.participant)].name
+        else:
+            who = ""
+        if draft:
+            shared = re.search(r"\bon ([A-Z][a-z]+ \d{1,2}, \d{4})", str(draft))
+            when = f", {shared.group(1)}" if shared else ""
+            return f"Courtesy draft for {who or 'the public report'} ({self.audience}{when}): not for distribution", \
+                "Courtesy draft"
+        if who:
+            return f"Confidential: {who}" + ("" if who == "Internal" else " only"), "Confidential"
+        return "", ""
 
     def _audit(self, site: Path) -> list[audit.Finding]:
         # What the audit searches for depends only on the passes' outcome and the files left out.
@@ -662,6 +731,9 @@ class ReportConfig(base.Config):
     # The audience to build for; unset, REPORT_AUDIENCE decides (and unset too, public).
     # ``audience: !ENV [REPORT_AUDIENCE, public]`` says the same thing explicitly.
     audience = c.Optional(c.Type(str))
+    # Make the whole report as one PDF too (``python -m macros pdf`` sets REPORT_PDF=1); unset, REPORT_PDF
+    # decides. Never under ``mkdocs serve``.
+    pdf = c.Optional(c.Type(bool))
 
 
 class ReportPlugin(BasePlugin[ReportConfig]):
@@ -683,7 +755,8 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         """The build of this configuration, made and configured once (on_config and define_env both ask)."""
         if self.build is None or self.build.config is not config:
             try:
-                build = Build(config, self.config.audience, serving=self.command == "serve")
+                build = Build(config, self.config.audience, serving=self.command == "serve",
+                              make_pdf=self.config.pdf)
                 build.configure()
             except ReportError as error:
                 raise fail(error) from None

@@ -43,6 +43,7 @@ from . import editions, outputs, stamps
 from .audience import ENV_VAR as AUDIENCE_ENV
 from .data import load_data
 from .errors import ReportError
+from .pdf import PDF_ENV
 
 log = logging.getLogger("mkdocs.plugins.report.publish")
 
@@ -218,7 +219,8 @@ def newest_aliases(versions: Versions, edition: str, title: str) -> list[str]:
 def build(config_file: Path, site: Path, edition: str) -> None:
     """The engine's own public build (with its leak audit) into ``site``; a failed build is a refusal."""
     env = {k: v for k, v in os.environ.items() if k not in (AUDIENCE_ENV, editions.DRAFT_ENV)}
-    env.update({AUDIENCE_ENV: "public", editions.EDITION_ENV: edition, "NO_MKDOCS_2_WARNING": "1"})
+    # A published edition always carries its PDF.
+    env.update({AUDIENCE_ENV: "public", editions.EDITION_ENV: edition, "NO_MKDOCS_2_WARNING": "1", PDF_ENV: "1"})
     log.info(f"Building the public edition {edition}")
     from .commands import mkdocs_build
 

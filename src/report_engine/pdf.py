@@ -1,0 +1,670 @@
+"""The whole report as one PDF, typeset from the audience's own built pages.
+
+The PDF is made after MkDocs has written (and before the audit reads) the
+audience's site: each page of ``nav:`` is read back from the site, its article
+taken out of Material's chrome, and the pages joined into one HTML document
+behind a title page and a table of contents. WeasyPrint (CSS paged media)
+typesets it with the engine's print stylesheet (``theme/pdf.css``), then a
+report's own ``pdf.css`` from its ``custom_dir`` if it has one.
+
+So the PDF holds exactly what the audience's site holds, redactions,
+pseudonyms and withheld files included, and the leak audit then reads it
+back like every other output (:func:`read_pdf`): text, metadata, outline and
+link targets.
+
+Inside the document, every id is prefixed with its page's (``s3-means``) so
+that links between pages become links inside the PDF; a link to a file that is
+not a page points at the edition's address on the web. Footnotes move to the
+foot of the page they are called on, numbered as on the site; a cross-reference
+made by ``ref()`` gains its page number ("Section 3.2, page 41").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import io
+import json
+import logging
+import os
+import posixpath
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+from urllib.parse import quote, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from .errors import ReportError
+from .formatting import format_value
+from .outputs import site_path
+
+log = logging.getLogger("mkdocs.plugins.report.pdf")
+
+PDF_ENV = "REPORT_PDF"
+STYLESHEET = Path(__file__).resolve().parent / "theme" / "pdf.css"
+BODY_FONT = "Charis SIL"
+FONT_PACKAGE = "fonts-sil-charis"
+LIBRARY_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+LONG_TABLE_ROWS = 12       # a table with more rows may run over a page break (its header repeats)
+# Material's chrome inside an article that has no place on paper.
+CHROME = ("headerlink", "md-content__button", "md-source-file", "md-feedback", "md-top")
+
+
+def requested(value: str | None = None) -> bool:
+    """Does ``REPORT_PDF`` (or the given value) ask for a PDF?"""
+    value = os.environ.get(PDF_ENV, "") if value is None else value
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def slug(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words) or "report"
+
+
+def file_name(report: Mapping[str, Any], edition: str, audience: Any, draft: bool) -> str:
+    """``<report>-<edition>.pdf``; a private or draft copy says whose it is in its name, so that a
+    file attached to an email cannot pass for the public one."""
+    name = f"{slug(str(report['title']))}-{slug(edition)}"
+    if not audience.is_public:
+        name += f"-{audience.slug}"
+    if draft:
+        name += "-draft"
+    return name + ".pdf"
+
+
+# ---- the document -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page of the site in reading order, and where its HTML was written."""
+
+    url: str                 # site-relative URL ("process/", "" for the home page)
+    output: Path             # the HTML file MkDocs wrote
+    group: str | None = None  # the nav section it sits in ("Appendices"), if any
+
+
+@dataclass(frozen=True)
+class Front:
+    """What the title page and the document's metadata say."""
+
+    title: str
+    subtitle: str
+    edition_label: str
+    window: str
+    organization: str
+    published: str
+    published_iso: str
+    statement: str              # the redaction statement's first sentence
+    authors: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    language: str = "en"
+    marking: str = ""           # "Confidential: Helios Labs only", "Confidential: Internal", a draft's notice
+    watermark: str = ""         # the diagonal word on every page of a non-public or draft PDF
+    edition_url: str = ""       # where the edition is on the web; empty for a copy that is never published
+
+
+@dataclass
+class _Entry:
+    level: int
+    text: str
+    target: str
+
+
+@dataclass
+class Document:
+    """The assembled HTML, with a token where each page number of a target goes (:func:`fill`)."""
+
+    html: str
+    pages: int = 0
+    contents: list[_Entry] = field(default_factory=list)
+    targets: set[str] = field(default_factory=set)
+
+
+# Where a page number goes: the target's id between two private-use characters.
+TOKEN = re.compile("\ue000([^\ue001]*)\ue001")
+
+
+def token(target: str) -> str:
+    return f"\ue000{target}\ue001"
+
+
+BYTES_PER_PAGE = 4000      # of assembled HTML, roughly, for a first guess at how many digits a number has
+
+
+def fill(html_text: str, numbers: Mapping[str, int | None]) -> str:
+    """The document with its page numbers written in. A number not known yet is a placeholder of as
+    many digits as the target's place in the document suggests (digits are tabular in the print
+    stylesheet, so a right guess lays out exactly as the number will)."""
+    places: dict[str, int] = {}
+    if any(numbers.get(match.group(1)) is None for match in TOKEN.finditer(html_text)):
+        for match in ID.finditer(html_text):
+            places.setdefault(match.group(1), match.start())
+
+    def number(match: re.Match) -> str:
+        value = numbers.get(match.group(1))
+        if value is not None:
+            return str(value)
+        return "0" * len(str(places.get(match.group(1), 0) // BYTES_PER_PAGE + 1))
+    return TOKEN.sub(number, html_text)
+
+
+ID = re.compile(r' id="([^"]+)"')
+
+
+def front_matter(report: Mapping[str, Any], statement: str, marking: str, watermark: str, language: str,
+                 edition_url: str, report_file: str) -> Front:
+    window = report["assessment_window"]
+    published = report["published"]
+    return Front(
+        title=str(report["title"]),
+        subtitle=str(report.get("subtitle") or ""),
+        edition_label=str(report["edition_label"]),
+        window=f"{format_value(window['start'])} to {format_value(window['end'])}",
+        organization=str(report["organization"]),
+        published=format_value(published),
+        published_iso=published.isoformat() if isinstance(published, dt.date) else str(published),
+        statement=first_sentence(statement),
+        authors=tuple(author_names(report, report_file)),
+        keywords=tuple(keyword_list(report, report_file)),
+        language=language or "en",
+        marking=marking,
+        watermark=watermark,
+        edition_url=edition_url,
+    )
+
+
+def author_names(report: Mapping[str, Any], report_file: str) -> list[str]:
+    """``authors:`` in data/report.yml: names, or mappings with a ``name``."""
+    authors = report.get("authors")
+    if authors is None:
+        return []
+    line = report.line_of("authors") if hasattr(report, "line_of") else None
+    if not isinstance(authors, list):
+        raise ReportError("authors must be a list", report_file, line,
+                          "write authors: [{name: Ada Lovelace, affiliation: Example Research}]")
+    names = []
+    for author in authors:
+        name = author.get("name") if isinstance(author, dict) else author
+        if not isinstance(name, str) or not name.strip():
+            raise ReportError(f"each author needs a name, got {author!r}", report_file, line,
+                              "write authors: [{name: Ada Lovelace}] or authors: [Ada Lovelace]")
+        names.append(name.strip())
+    return names
+
+
+def keyword_list(report: Mapping[str, Any], report_file: str) -> list[str]:
+    """``keywords:`` in data/report.yml: a list, or one comma-separated string."""
+    keywords = report.get("keywords")
+    if keywords is None:
+        return []
+    if isinstance(keywords, str):
+        keywords = [k for k in (part.strip() for part in keywords.split(",")) if k]
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        line = report.line_of("keywords") if hasattr(report, "line_of") else None
+        raise ReportError("keywords must be a list of words or phrases", report_file, line,
+                          "write keywords: [AI safety, rogue deployment]")
+    return [str(k) for k in keywords]
+
+
+def first_sentence(markdown_text: str) -> str:
+    """The statement's first sentence, as plain text."""
+    paragraph = markdown_text.strip().split("\n\n", 1)[0]
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", paragraph)
+    text = re.sub(r"[*_`]", "", " ".join(text.split()))
+    match = re.match(r"(.+?[.!?])(\s|$)", text)
+    return match.group(1) if match else text
+
+
+def assemble(site: Path, pages: list[PdfPage], front: Front,
+             xrefs: Iterable[tuple[str, str | None, str]] = ()) -> Document:
+    """One HTML document: title page, contents, then every page's article in reading order.
+
+    ``xrefs`` are the cross-reference targets ``ref()`` can point at, as (page URL, anchor, the text
+    a reference prints): a link to one of them with that text gains its page number."""
+    index = {page.url: number for number, page in enumerate(pages, start=1)}
+    references = {(url, anchor or ""): text for url, anchor, text in xrefs}
+    body = etree.Element("body")
+    body.append(_title_page(front))
+    contents = etree.SubElement(body, "nav", {"class": "pdf-contents", "id": "contents"})
+    heading = etree.SubElement(contents, "h1", {"class": "pdf-contents__title"})
+    heading.text = "Contents"
+    listing = etree.SubElement(contents, "ol", {"class": "pdf-contents__list"})
+    document = Document("")
+    group_seen: str | None = None
+    for number, page in enumerate(pages, start=1):
+        article = _article(page.output)
+        if article is None:
+            continue
+        prefix = f"s{number}"
+        depth = 1
+        if page.group:
+            depth = 2
+            if page.group != group_seen:
+                item = etree.SubElement(listing, "li", {"class": "pdf-contents__group"})
+                item.text = page.group
+                marker = etree.SubElement(body, "div", {"class": "pdf-group", "id": f"{prefix}-group"})
+                marker.text = page.group
+                group_seen = page.group
+        else:
+            group_seen = None
+        section = etree.SubElement(body, "section", {"class": "pdf-page", "id": prefix})
+        document.targets |= _rewrite(article, page, prefix, index, site, front.edition_url, references)
+        _footnotes(article)
+        for figure in article.iter("figure"):
+            if figure.xpath("./table"):
+                # On paper a table's caption goes above it: a reference lands where the caption is.
+                for caption in figure.xpath("./figcaption"):
+                    figure.remove(caption)
+                    caption.tail = None
+                    figure.insert(0, caption)
+                    caption.set("class", (caption.get("class", "") + " pdf-caption--above").strip())
+            if len(figure.xpath(".//tr")) > LONG_TABLE_ROWS:
+                figure.set("class", (figure.get("class", "") + " pdf-table--long").strip())
+        for child in list(article):
+            section.append(child)
+        first = True
+        for h in section.iter("h1", "h2"):
+            level = 1 if h.tag == "h1" else 2
+            if level == 1 and not first:
+                h.tag = "h2"                  # one title per page; later h1s sit under it
+                level = 2
+            if level == 1:
+                first = False
+                h.set("class", (h.get("class", "") + " pdf-page__title").strip())
+            h.set("style", f"bookmark-level: {depth + level - 1}")
+            text = " ".join("".join(h.itertext()).split())
+            target = h.get("id")
+            if target and text:
+                document.contents.append(_Entry(level, text, target))
+                if level == 1 or depth == 1:
+                    entry = etree.SubElement(listing, "li", {"class": f"pdf-contents__item pdf-contents__item--{depth + level - 1}"})
+                    link = etree.SubElement(entry, "a", {"href": f"#{target}", "data-page": token(target)})
+                    link.text = text
+                    document.targets.add(target)
+    if front.watermark:
+        mark = etree.Element("div", {"class": "pdf-watermark", "aria-hidden": "true"})
+        mark.text = front.watermark.upper()
+        body.insert(0, mark)
+    head = _head(front)
+    root = etree.Element("html", {"lang": front.language})
+    root.append(head)
+    root.append(body)
+    document.html = "<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode")
+    return document
+
+
+def _head(front: Front) -> etree._Element:
+    head = etree.Element("head")
+    etree.SubElement(head, "meta", {"charset": "utf-8"})
+    title = etree.SubElement(head, "title")
+    title.text = front.title
+    authors = [*front.authors, front.organization] if front.authors else [front.organization]
+    metas = {"author": ", ".join(authors), "description": front.subtitle or front.title,
+             "keywords": ", ".join(front.keywords), "generator": "report-engine",
+             "dcterms.created": front.published_iso, "dcterms.modified": front.published_iso}
+    for name, content in metas.items():
+        if content:
+            etree.SubElement(head, "meta", {"name": name, "content": content})
+    style = etree.SubElement(head, "style")
+    style.text = _running_text(front)
+    return head
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def _running_text(front: Front) -> str:
+    """The parts of the page furniture that come from the report rather than the stylesheet."""
+    rules = [f":root {{ string-set: report-title {_css_string(front.title)}; }}",
+             f"@page {{ @top-left {{ content: {_css_string(front.title)}; }} }}",
+             "@page cover { @top-left { content: none; } }"]
+    if front.marking:              # the marking takes the title's place at the head of every page
+        rules.append(f"@page {{ @top-left {{ content: {_css_string(front.marking)}; color: #a00; font-style: normal;"
+                     " font-weight: bold; text-transform: uppercase; letter-spacing: .05em; } }")
+        rules.append(f"@page cover {{ @top-left {{ content: {_css_string(front.marking)}; }} }}")
+    return "\n".join(rules)
+
+
+def _title_page(front: Front) -> etree._Element:
+    cover = etree.Element("header", {"class": "pdf-cover"})
+
+    def line(tag: str, cls: str, text: str) -> None:
+        if text:
+            element = etree.SubElement(cover, tag, {"class": cls})
+            element.text = text
+    line("p", "pdf-cover__organization", front.organization)
+    line("p", "pdf-cover__title", front.title)
+    line("p", "pdf-cover__subtitle", front.subtitle)
+    line("p", "pdf-cover__edition", front.edition_label)
+    line("p", "pdf-cover__window", f"Assessment window: {front.window}")
+    line("p", "pdf-cover__authors", ", ".join(front.authors))
+    line("p", "pdf-cover__published", f"Published {front.published}")
+    line("p", "pdf-cover__marking", front.marking)
+    line("p", "pdf-cover__statement", front.statement)
+    line("p", "pdf-cover__url", front.edition_url)
+    return cover
+
+
+def _article(path: Path) -> etree._Element | None:
+    """The page's article as MkDocs wrote it, without Material's chrome."""
+    try:
+        tree = lxml.html.fromstring(path.read_bytes())
+    except (OSError, etree.ParserError):
+        return None
+    found = tree.xpath("//article[contains(concat(' ', normalize-space(@class), ' '), ' md-content__inner ')]")
+    if not found:
+        found = tree.xpath("//main") or tree.xpath("//body")
+    if not found:
+        return None
+    article = found[0]
+    for element in list(article.iter()):
+        if not isinstance(element.tag, str):
+            if element.getparent() is not None:
+                element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
+            continue
+        classes = set((element.get("class") or "").split())
+        if classes & set(CHROME) or element.tag in ("script", "noscript", "form", "button"):
+            element.drop_tree()
+    return article
+
+
+def _rewrite(article: etree._Element, page: PdfPage, prefix: str, index: dict[str, int], site: Path,
+             edition_url: str, references: dict[tuple[str, str], str]) -> set[str]:
+    """Ids prefixed with the page's, links between pages turned into links inside the document,
+    images read from the site, other local files linked at the edition's address; the ids whose
+    page numbers cross-references print."""
+    targets: set[str] = set()
+    for element in article.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in list(element.attrib):
+            if attribute.startswith("data-") or attribute in ("srcset", "sizes", "loading", "title"):
+                del element.attrib[attribute]
+        if element.get("id"):
+            element.set("id", f"{prefix}-{element.get('id')}")
+        if element.tag == "a" and element.get("href") is not None:
+            href = element.get("href", "")
+            target = _link_target(href, page.url, prefix, index)
+            if target is not None:
+                element.set("href", target)
+                url, _, anchor = _split(href, page.url)
+                text = " ".join("".join(element.itertext()).split())
+                if url is not None and references.get((url, anchor)) == text:
+                    element.set("class", (element.get("class", "") + " pdf-xref").strip())
+                    element.set("data-page", token(target[1:]))
+                    targets.add(target[1:])
+            else:
+                local = site_path(page.url, href) if not href.startswith("#") else None
+                if local is not None and edition_url:
+                    element.set("href", edition_url + quote(local, safe="/#%"))
+                elif local is not None:       # a private copy: its files are on no public address
+                    del element.attrib["href"]
+        elif element.tag in ("img", "source", "object", "video", "audio", "embed", "iframe"):
+            attribute = "data" if element.tag == "object" else "src"
+            src = element.get(attribute)
+            if src:
+                local = site_path(page.url, src)
+                file = (site / local).resolve() if local is not None else None
+                if file is not None and site.resolve() in file.parents and file.is_file():
+                    element.set(attribute, file.as_uri())
+                elif local is not None:
+                    element.attrib.pop(attribute)
+    return targets
+
+
+def normal_url(url: str) -> str:
+    """A page's site-relative address, one spelling for each page: "" for the home page, "process/"
+    for both ``process/`` and ``process/index.html``."""
+    url = url.split("#", 1)[0]
+    if url in (".", "./", "/"):
+        return ""
+    if url == "index.html" or url.endswith("/index.html"):
+        return url[: -len("index.html")]
+    if url and not url.endswith("/") and "." not in posixpath.basename(url):
+        return url + "/"
+    return url
+
+
+def _split(href: str, page_url: str) -> tuple[str | None, str, str]:
+    parts = urlsplit(href)
+    if not parts.path:
+        return page_url, "", parts.fragment
+    local = site_path(page_url, href)
+    if local is None:
+        return None, "", parts.fragment
+    return normal_url(local), "", parts.fragment
+
+
+def _link_target(href: str, page_url: str, prefix: str, index: dict[str, int]) -> str | None:
+    if href.startswith("#"):
+        return f"#{prefix}-{href[1:]}" if len(href) > 1 else f"#{prefix}"
+    url, _, fragment = _split(href, page_url)
+    if url is None or url not in index:
+        return None
+    other = f"s{index[url]}"
+    return f"#{other}-{fragment}" if fragment else f"#{other}"
+
+
+def _footnotes(article: etree._Element) -> None:
+    """Python-Markdown's footnote list becomes notes at the foot of the page that calls them."""
+    notes: dict[str, etree._Element] = {}
+    for block in article.xpath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' footnote ')]"):
+        for item in block.xpath("./ol/li[@id]"):
+            notes[item.get("id")] = item
+        block.getparent().remove(block)
+    placed: set[str] = set()
+    for sup in article.xpath(".//sup[a[contains(concat(' ', normalize-space(@class), ' '), ' footnote-ref ')]]"):
+        link = sup.xpath("./a")[0]
+        target = (link.get("href") or "")[1:]
+        item = notes.get(target)
+        mark = "".join(link.itertext()).strip()
+        if item is None:
+            continue
+        if target in placed:
+            again = etree.Element("sup", {"class": "pdf-footnote-again"})
+            anchor = etree.SubElement(again, "a", {"href": f"#{target}"})
+            anchor.text = mark
+            again.tail = sup.tail
+            sup.getparent().replace(sup, again)
+            continue
+        placed.add(target)
+        note = etree.Element("span", {"class": "pdf-footnote", "id": target, "data-mark": mark})
+        for backref in item.xpath(".//a[contains(@class, 'footnote-backref')]"):
+            backref.drop_tree() if hasattr(backref, "drop_tree") else backref.getparent().remove(backref)
+        if item.text and item.text.strip():
+            note.text = item.text
+        for child in list(item):
+            if child.tag == "p":
+                span = etree.SubElement(note, "span", {"class": "pdf-footnote__para"})
+                span.text = child.text
+                for grandchild in child:
+                    span.append(grandchild)
+                span.tail = child.tail
+            else:
+                note.append(child)
+        note.tail = sup.tail
+        sup.getparent().replace(sup, note)
+
+
+# ---- typesetting --------------------------------------------------------------------------
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except OSError as error:       # Pango, HarfBuzz or fontconfig missing
+        raise ReportError(f"the PDF cannot be made: WeasyPrint cannot load a system library ({str(error).splitlines()[0]})",
+                          "the system", None, f"install them: apt-get install {LIBRARY_PACKAGES}") from None
+    except ImportError:
+        raise ReportError("the PDF cannot be made: WeasyPrint is not installed", "the system", None,
+                          "pip install -r requirements.txt") from None
+    return weasyprint
+
+
+def check_fonts(families: Iterable[str] = (BODY_FONT,)) -> None:
+    """The print stylesheet's face must be installed: fontconfig would quietly substitute another."""
+    tool = shutil.which("fc-list")
+    if tool is None:
+        return
+    installed = subprocess.run([tool, ":", "family"], capture_output=True, text=True, check=False).stdout
+    names = {name.strip() for line in installed.splitlines() for name in line.split(",")}
+    for family in families:
+        if family not in names:
+            raise ReportError(f"the PDF cannot be made: the font '{family}' is not installed", "the system", None,
+                              f"install it: apt-get install {FONT_PACKAGE}")
+
+
+def render(document: Document, target: Path, stylesheets: Iterable[Path], base: Path,
+           remembered: Path | None = None) -> int:
+    """Typeset the document into ``target`` (written whole or not at all); the number of pages.
+
+    Page numbers in the contents and in cross-references are written into the text rather than
+    left to CSS ``target-counter()``, with which WeasyPrint lays out again every page that points
+    forward (three layouts a page, measured). They come from ``remembered`` (the last PDF's), else
+    from a first layout with placeholders; each layout is checked against where the targets
+    landed, and typeset again with the right numbers until they agree. So whichever way the numbers
+    were found, the PDF is the one for the numbers that are right: the same bytes."""
+    weasyprint = _weasyprint()
+    check_fonts()
+    sheets = [weasyprint.CSS(filename=str(sheet)) for sheet in stylesheets if sheet.is_file()]
+    wanted = sorted(document.targets)
+    numbers = _remembered(remembered)
+    if wanted and any(numbers.get(name) is None for name in wanted):
+        numbers = {}
+    rendered = None
+    for _ in range(MAX_LAYOUTS):
+        rendered = None                           # one layout in memory at a time
+        filled = fill(document.html, numbers)
+        rendered = weasyprint.HTML(string=filled, base_url=str(base)).render(stylesheets=sheets)
+        landed: dict[str, int] = {}
+        for number, page in enumerate(rendered.pages, start=1):
+            for name in page.anchors:             # a box split over pages: where it starts
+                landed.setdefault(name, number)
+        if all(numbers.get(name) == landed.get(name) for name in wanted):
+            break
+        numbers = {name: landed.get(name) for name in wanted}
+    else:
+        raise ReportError(f"the PDF's page numbers did not settle after {MAX_LAYOUTS} layouts", str(target), None,
+                          "report this to the engine's maintainers, with the report")
+    if remembered is not None:
+        _remember(remembered, numbers)
+    identifier = hashlib.sha256(filled.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        rendered.write_pdf(str(partial), pdf_tags=True, pdf_identifier=identifier)
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return len(rendered.pages)
+
+
+MAX_LAYOUTS = 4
+
+
+def _remembered(path: Path | None) -> dict[str, int | None]:
+    if path is None:
+        return {}
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, int)} if isinstance(value, dict) else {}
+
+
+def _remember(path: Path, numbers: Mapping[str, int | None]) -> None:
+    from .caches import write_atomic
+
+    try:
+        write_atomic(path, json.dumps(numbers, sort_keys=True).encode("utf-8"))
+    except OSError:
+        pass
+
+
+# ---- reading a PDF back (the audit) -----------------------------------------------------
+
+class Unreadable(ReportError):
+    pass
+
+
+def read_pdf(path: Path, data: bytes) -> str:
+    """Everything a reader can get from a PDF: its text, metadata, outline titles and link targets.
+
+    The text comes from poppler's pdftotext (fast) or else pypdf; metadata, outline and links from
+    pypdf. A PDF that neither can read is searched as raw bytes only when it holds no compressed
+    content; otherwise it cannot be checked, and that stops the build."""
+    parts: list[str] = []
+    text_read = False
+    tool = shutil.which("pdftotext")
+    if tool:
+        if path.suffix.lower() == ".pdf":
+            result = subprocess.run([tool, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=False)
+        else:                           # read from inside something else (a .gz): give pdftotext the PDF itself
+            with tempfile.NamedTemporaryFile(suffix=".pdf") as copy:
+                copy.write(data)
+                copy.flush()
+                result = subprocess.run([tool, "-q", "-enc", "UTF-8", copy.name, "-"], capture_output=True,
+                                        check=False)
+        if result.returncode == 0:
+            parts.append(result.stdout.decode("utf-8", errors="replace"))
+            text_read = True
+    structure = _pypdf_parts(path, data, with_text=not text_read)
+    if structure is not None:
+        parts.extend(structure)
+        text_read = structure_read = True
+    else:
+        structure_read = False
+    if text_read and structure_read:
+        return "\n".join(parts)
+    raw = data.decode("latin-1")
+    if b"stream" in data:
+        what = "neither pdftotext nor pypdf could read it" if not text_read else "pypdf could not read its metadata"
+        raise Unreadable(f"a PDF the audit cannot read: {what}", str(path), None,
+                         "export it again as a standard PDF, or install poppler-utils (pdftotext)")
+    return "\n".join(parts + [raw])
+
+
+def _pypdf_parts(path: Path, data: bytes, with_text: bool) -> list[str] | None:
+    """Metadata, outline titles, link targets (and the text if asked) as pypdf reads them; None if it cannot."""
+    try:
+        import pypdf
+        from pypdf.errors import PyPdfError
+    except ImportError:                 # pragma: no cover - pypdf is in the requirements
+        return None
+    parts: list[str] = []
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):       # only a password opens it
+            raise Unreadable("a PDF that needs a password cannot be checked", str(path), None,
+                             "publish it without a password")
+        parts.extend(str(value) for value in (reader.metadata or {}).values())
+        parts.extend(_outline_titles(reader.outline))
+        for page in reader.pages:
+            if with_text:
+                parts.append(page.extract_text() or "")
+            for annotation in page.get("/Annots") or []:
+                action = annotation.get_object().get("/A")
+                if action is not None and action.get_object().get("/URI"):
+                    parts.append(str(action.get_object()["/URI"]))
+    except Unreadable:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
+        return None
+    return parts
+
+
+def _outline_titles(outline: Any) -> Iterable[str]:
+    for item in outline or []:
+        if isinstance(item, list):
+            yield from _outline_titles(item)
+        else:
+            title = getattr(item, "title", None)
+            if title:
+                yield str(title)
