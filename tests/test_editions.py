@@ -201,7 +201,20 @@ def test_an_edition_holds_every_file_the_public_build_writes(copy):
     report.root, report.config = copy, yaml.safe_load((copy / "mkdocs.yml").read_text(encoding="utf-8"))
     built = report.build(None, "-d", "plain")
     local = {p.relative_to(built.site).as_posix() for p in built.site.rglob("*") if p.is_file()}
-    assert local == files_under(copy, NEW[0])
+    # ...and the PDF, which publishing always makes (a plain build does not).
+    assert local | {f"test-report-{NEW[0]}.pdf"} == files_under(copy, NEW[0])
+
+
+def test_a_published_edition_carries_its_pdf_linked_from_its_pages(published, tmp_path):
+    for edition in (OLD[0], NEW[0]):
+        name = f"test-report-{edition}.pdf"
+        data = subprocess.run(["git", "-C", str(published), "show", f"gh-pages:{edition}/{name}"],
+                              capture_output=True, check=True).stdout
+        assert data.startswith(b"%PDF-")
+        assert f'href="../{name}"' in show(published, f"{edition}/findings/index.html")
+        (tmp_path / name).write_bytes(data)
+        text = subprocess.run(["pdftotext", str(tmp_path / name), "-"], capture_output=True, text=True).stdout
+        assert "Public opening paragraph" in text and SECRET not in text
 
 
 # ---- refusals ---------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from .outputs import site_path
 
 log = logging.getLogger("mkdocs.plugins.report.pdf")
 
+Element = Any          # an lxml element (lxml ships no type information)
 PDF_ENV = "REPORT_PDF"
 STYLESHEET = Path(__file__).resolve().parent / "theme" / "pdf.css"
 BODY_FONT = "Charis SIL"
@@ -300,7 +301,7 @@ def assemble(site: Path, pages: list[PdfPage], front: Front,
     return document
 
 
-def _head(front: Front) -> etree._Element:
+def _head(front: Front) -> Element:
     head = etree.Element("head")
     etree.SubElement(head, "meta", {"charset": "utf-8"})
     title = etree.SubElement(head, "title")
@@ -333,7 +334,7 @@ def _running_text(front: Front) -> str:
     return "\n".join(rules)
 
 
-def _title_page(front: Front) -> etree._Element:
+def _title_page(front: Front) -> Element:
     cover = etree.Element("header", {"class": "pdf-cover"})
 
     def line(tag: str, cls: str, text: str) -> None:
@@ -353,7 +354,7 @@ def _title_page(front: Front) -> etree._Element:
     return cover
 
 
-def _article(path: Path) -> etree._Element | None:
+def _article(path: Path) -> Element | None:
     """The page's article as MkDocs wrote it, without Material's chrome."""
     try:
         tree = lxml.html.fromstring(path.read_bytes())
@@ -376,7 +377,7 @@ def _article(path: Path) -> etree._Element | None:
     return article
 
 
-def _rewrite(article: etree._Element, page: PdfPage, prefix: str, index: dict[str, int], site: Path,
+def _rewrite(article: Element, page: PdfPage, prefix: str, index: dict[str, int], site: Path,
              edition_url: str, references: dict[tuple[str, str], str]) -> set[str]:
     """Ids prefixed with the page's, links between pages turned into links inside the document,
     images read from the site, other local files linked at the edition's address; the ids whose
@@ -453,9 +454,9 @@ def _link_target(href: str, page_url: str, prefix: str, index: dict[str, int]) -
     return f"#{other}-{fragment}" if fragment else f"#{other}"
 
 
-def _footnotes(article: etree._Element) -> None:
+def _footnotes(article: Element) -> None:
     """Python-Markdown's footnote list becomes notes at the foot of the page that calls them."""
-    notes: dict[str, etree._Element] = {}
+    notes: dict[str, Element] = {}
     for block in article.xpath(".//div[contains(concat(' ', normalize-space(@class), ' '), ' footnote ')]"):
         for item in block.xpath("./ol/li[@id]"):
             notes[item.get("id")] = item
