@@ -500,3 +500,20 @@ def test_a_failed_typesetting_leaves_no_file(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError):
         pdf.render(pdf.Document("<html></html>"), target, [], tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_poppler_pypdf_reads_text_metadata_outline_and_links(monkeypatch, tmp_path):
+    from report_engine import pdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.add_metadata({"/Title": "Title \u2192 one", "/Custom": "custom \u2192 field"})
+    writer.add_outline_item(title="Bookmark \u2192 two", page_number=0)
+    out = io.BytesIO()
+    writer.write(out)
+    path = tmp_path / "made.pdf"
+    path.write_bytes(out.getvalue())
+    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
+    text = pdf.read_pdf(path, out.getvalue())
+    for expected in ("Title \u2192 one", "custom \u2192 field", "Bookmark \u2192 two"):
+        assert expected in text

@@ -596,44 +596,54 @@ class Unreadable(ReportError):
 
 
 def read_pdf(path: Path, data: bytes) -> str:
-    """Everything a reader can get from a PDF: its text, metadata, outline titles and link targets.
+    """Everything a reader can get from a PDF: its text, metadata (document information and XMP),
+    outline titles, link targets and the names of its destinations.
 
-    The text comes from poppler's pdftotext (fast) or else pypdf; metadata, outline and links from
-    pypdf. A PDF that neither can read is searched as raw bytes only when it holds no compressed
-    content; otherwise it cannot be checked, and that stops the build."""
-    parts: list[str] = []
-    text_read = False
-    tool = shutil.which("pdftotext")
-    if tool:
-        if path.suffix.lower() == ".pdf":
-            result = subprocess.run([tool, "-q", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=False)
-        else:                           # read from inside something else (a .gz): give pdftotext the PDF itself
-            with tempfile.NamedTemporaryFile(suffix=".pdf") as copy:
-                copy.write(data)
-                copy.flush()
-                result = subprocess.run([tool, "-q", "-enc", "UTF-8", copy.name, "-"], capture_output=True,
-                                        check=False)
-        if result.returncode == 0:
-            parts.append(result.stdout.decode("utf-8", errors="replace"))
-            text_read = True
-    structure = _pypdf_parts(path, data, with_text=not text_read)
-    if structure is not None:
-        parts.extend(structure)
-        text_read = structure_read = True
-    else:
-        structure_read = False
-    if text_read and structure_read:
-        return "\n".join(parts)
-    raw = data.decode("latin-1")
+    Poppler (pdftotext; pdfinfo for the metadata and the links) runs beside pypdf, which reads the
+    outline, and everything else too when poppler is not installed. A PDF that they cannot read is
+    searched as raw bytes only when it holds no compressed content; otherwise it cannot be checked,
+    and that stops the build."""
+    with tempfile.TemporaryDirectory(prefix="report-pdf-") as scratch:
+        source = path
+        if path.suffix.lower() != ".pdf" or not path.is_file():      # read from inside a .gz, say
+            source = Path(scratch) / "copy.pdf"
+            source.write_bytes(data)
+        tools = [_poppler(["pdftotext", "-q", "-enc", "UTF-8", str(source), "-"]),
+                 _poppler(["pdfinfo", "-enc", "UTF-8", "-custom", str(source)]),
+                 _poppler(["pdfinfo", "-enc", "UTF-8", "-meta", str(source)]),
+                 _poppler(["pdfinfo", "-url", str(source)]),
+                 _poppler(["pdfinfo", "-dests", str(source)])]
+        poppler = all(tool is not None for tool in tools)
+        structure = _pypdf_parts(path, data, everything=not poppler)
+        outputs = [_finish(tool) for tool in tools]
+    read_by_poppler = poppler and all(out is not None for out in outputs)
+    if structure is not None and (read_by_poppler or not poppler):
+        return "\n".join([*(out or "" for out in outputs), *structure])
     if b"stream" in data:
-        what = "neither pdftotext nor pypdf could read it" if not text_read else "pypdf could not read its metadata"
+        what = "neither poppler nor pypdf could read it" if structure is None and not read_by_poppler \
+            else "pypdf could not read its outline" if structure is None else "poppler could not read it"
         raise Unreadable(f"a PDF the audit cannot read: {what}", str(path), None,
-                         "export it again as a standard PDF, or install poppler-utils (pdftotext)")
-    return "\n".join(parts + [raw])
+                         "export it again as a standard PDF, or install poppler-utils")
+    return "\n".join([*(out or "" for out in outputs), *(structure or []), data.decode("latin-1")])
 
 
-def _pypdf_parts(path: Path, data: bytes, with_text: bool) -> list[str] | None:
-    """Metadata, outline titles, link targets (and the text if asked) as pypdf reads them; None if it cannot."""
+def _poppler(command: list[str]) -> subprocess.Popen | None:
+    tool = shutil.which(command[0])
+    if tool is None:
+        return None
+    return subprocess.Popen([tool, *command[1:]], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+
+def _finish(process: subprocess.Popen | None) -> str | None:
+    if process is None:
+        return None
+    out, _ = process.communicate()
+    return out.decode("utf-8", errors="replace") if process.returncode == 0 else None
+
+
+def _pypdf_parts(path: Path, data: bytes, everything: bool) -> list[str] | None:
+    """The outline's titles as pypdf reads them, and with ``everything`` (no poppler) the metadata,
+    the text and the link targets too; None if pypdf cannot read the file."""
     try:
         import pypdf
         from pypdf.errors import PyPdfError
@@ -645,15 +655,19 @@ def _pypdf_parts(path: Path, data: bytes, with_text: bool) -> list[str] | None:
         if reader.is_encrypted and not reader.decrypt(""):       # only a password opens it
             raise Unreadable("a PDF that needs a password cannot be checked", str(path), None,
                              "publish it without a password")
-        parts.extend(str(value) for value in (reader.metadata or {}).values())
-        parts.extend(_outline_titles(reader.outline))
-        for page in reader.pages:
-            if with_text:
+        root: Any = reader.trailer["/Root"]
+        parts.extend(_outline_titles(root.get("/Outlines")))
+        if everything:
+            parts.extend(str(value) for value in (reader.metadata or {}).values())
+            xmp = reader.xmp_metadata
+            if xmp is not None:
+                parts.append(xmp.stream.get_data().decode("utf-8", errors="replace"))
+            for page in reader.pages:
                 parts.append(page.extract_text() or "")
-            for annotation in page.get("/Annots") or []:
-                action = annotation.get_object().get("/A")
-                if action is not None and action.get_object().get("/URI"):
-                    parts.append(str(action.get_object()["/URI"]))
+                for annotation in page.get("/Annots") or []:
+                    action = annotation.get_object().get("/A")
+                    if action is not None and action.get_object().get("/URI"):
+                        parts.append(str(action.get_object()["/URI"]))
     except Unreadable:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
@@ -661,11 +675,22 @@ def _pypdf_parts(path: Path, data: bytes, with_text: bool) -> list[str] | None:
     return parts
 
 
-def _outline_titles(outline: Any) -> Iterable[str]:
-    for item in outline or []:
-        if isinstance(item, list):
-            yield from _outline_titles(item)
-        else:
-            title = getattr(item, "title", None)
-            if title:
-                yield str(title)
+def _outline_titles(outlines: Any, limit: int = 1_000_000) -> Iterable[str]:
+    """Every bookmark's title, read straight off the outline tree (no destination resolved)."""
+    if outlines is None:
+        return
+    pending = [outlines.get_object().get("/First")]
+    seen: set[int] = set()
+    while pending and len(seen) < limit:
+        node = pending.pop()
+        while node is not None and len(seen) < limit:
+            key = getattr(node, "idnum", None) or id(node)
+            if key in seen:
+                break
+            seen.add(key)
+            item = node.get_object()
+            if item.get("/Title") is not None:
+                yield str(item["/Title"])
+            if item.get("/First") is not None:
+                pending.append(item["/First"])
+            node = item.get("/Next")
