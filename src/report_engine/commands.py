@@ -99,6 +99,7 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
             raise ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",
                               str(config_file), None, "remove it or rename it")
         plugin.config.audience = audience
+        plugin.config.pdf = False            # what is audited is the folder; a PDF in it is read as it is
         try:
             build(config)
         except Abort as exc:
