@@ -166,7 +166,7 @@ def test_both_editions_are_published_with_their_labels_and_latest_on_the_newest(
         {"version": OLD[0], "title": OLD[1], "aliases": []},
     ]
     top = set(git(published, "ls-tree", "--name-only", "gh-pages").split())
-    assert top == {".nojekyll", "index.html", "versions.json", "latest", OLD[0], NEW[0]}
+    assert top == {".nojekyll", "index.html", "404.html", "versions.json", "latest", OLD[0], NEW[0]}
 
 
 def test_root_redirects_to_latest_and_latest_to_the_newest_edition(published):
@@ -235,8 +235,10 @@ def test_publishing_refuses_a_courtesy_draft(copy, draft):
 
 
 def test_publishing_refuses_to_overwrite_a_published_edition(copy):
+    (copy / "docs" / "findings.md").write_text("# Findings\n\nA quiet change.\n", encoding="utf-8")
+    commit(copy, "Change the published edition")
     before = ref(copy)
-    assert_refused(publish(copy), "edition 2026-04 is already published", "--force")
+    assert_refused(publish(copy), "edition 2026-04 is already published", "--force --erratum")
     assert ref(copy) == before
 
 
@@ -271,7 +273,7 @@ def test_force_replaces_only_that_edition_and_never_moves_latest_back(copy):
     old_tree = tree(copy, OLD[0])
     (copy / "docs" / "findings.md").write_text("# Findings\n\nThe corrected second edition.\n", encoding="utf-8")
     commit(copy, "Correct the second edition")
-    assert_published(publish(copy, "--force"))
+    assert_published(publish(copy, "--force", "--erratum", "Corrected the findings."))
     assert "corrected second edition" in show(copy, f"{NEW[0]}/findings/index.html")
     assert tree(copy, OLD[0]) == old_tree
 
@@ -279,11 +281,11 @@ def test_force_replaces_only_that_edition_and_never_moves_latest_back(copy):
     set_edition(copy, *OLD)
     (copy / "docs" / "findings.md").write_text("# Findings\n\nThe corrected first edition.\n", encoding="utf-8")
     commit(copy, "Correct the first edition")
-    output = assert_published(publish(copy, "--force"))
+    output = assert_published(publish(copy, "--force", "--erratum", "Corrected the findings."))
     assert "a newer edition keeps latest" in output
     assert "corrected first edition" in show(copy, f"{OLD[0]}/findings/index.html")
     assert tree(copy, NEW[0]) == new_tree
-    assert versions(copy) == [
+    assert [{k: v[k] for k in ("version", "title", "aliases")} for v in versions(copy)] == [
         {"version": NEW[0], "title": NEW[1], "aliases": ["latest"]},
         {"version": OLD[0], "title": OLD[1], "aliases": []},
     ]
@@ -322,6 +324,8 @@ def test_pushing_is_explicit_and_sees_what_the_remote_published(copy, tmp_path):
     assert [v["version"] for v in json.loads(show(remote, "versions.json"))] == ["2026-06", "2026-05", NEW[0], OLD[0]]
 
     # An editor whose clone has not seen that push is still refused: --push fetches first.
+    (copy / "docs" / "findings.md").write_text("# Findings\n\nAnother editor's change.\n", encoding="utf-8")
+    commit(copy, "Another change to the fourth edition")
     git(copy, "update-ref", "refs/heads/gh-pages", stale)
     git(copy, "update-ref", "-d", "refs/remotes/origin/gh-pages")
     assert_refused(publish(copy, "--push"), "edition 2026-06 is already published")

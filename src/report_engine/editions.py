@@ -47,6 +47,12 @@ EDITION_ENV = "REPORT_EDITION"                  # set by `python -m macros publi
 MIKE_ENV = "MIKE_DOCS_VERSION"                  # set by `mike deploy` for the build it deploys
 LATEST = "latest"
 EDITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# The ids `publish` accepts: the year and month the edition covers, then an optional suffix
+# ("2026-03", "2026-03-b", "2026-03-15"). They sort as text in time order, and the newest is the
+# largest; mike alone would sort ids that do not start with a digit first.
+EDITION_SCHEME = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-[a-z0-9]+)?")
+SCHEME_EXAMPLE = 'edition: "2026-03" (year and month, then an optional suffix such as "2026-03-b")'
+REVISIONS_ENV = "REPORT_REVISIONS"              # set by `python -m macros publish --force --erratum` for the build
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DRAFT_NOTICE = "Courtesy draft — not for distribution."
 REPORT_FILE = "data/report.yml"
@@ -62,7 +68,14 @@ def configure(config: Any, report: Mapping[str, Any], audience: Audience) -> Non
     if deploying is not None:
         check_edition_build(deploying, edition, audience, drafted=shared is not False)
         config["site_url"] = edition_url(str(config.get("site_url") or report["canonical_url"]), edition)
+    problem = scheme_problem(report)
+    if problem is not None:                         # other reports keep building; publish refuses
+        log.info(f"note: {problem}; `python -m macros publish` will refuse it. Write {SCHEME_EXAMPLE}")
     extra = config["extra"]
+    revisions = revisions_from_env()
+    if revisions and audience.is_public and shared is False:
+        extra.setdefault("report_build", {})["revisions"] = [
+            {"date": format_date(dt.date.fromisoformat(r["date"])), "note": r["note"]} for r in revisions]
     if shared is not False:
         notice = draft_notice(shared if isinstance(shared, dt.date) else caller_epoch, report["published"])
         extra.setdefault("report_build", {})["draft"] = notice
@@ -82,6 +95,38 @@ def edition_id(report: Mapping[str, Any]) -> str:
         raise ReportError(f"edition '{edition}' cannot name a folder of the published site", REPORT_FILE, line,
                           "use letters, digits, '.', '-' or '_', e.g. edition: \"2026-03\" (and not 'latest')")
     return edition
+
+
+def scheme_problem(report: Mapping[str, Any]) -> str | None:
+    """Why the edition id is not one ``publish`` accepts, or None."""
+    raw = report.get("edition")
+    if not isinstance(raw, str):
+        return (f"edition {raw!r} in {REPORT_FILE} is a {type(raw).__name__}, not text (YAML reads 2026.10 as "
+                "the number 2026.1): quote it")
+    if not EDITION_SCHEME.fullmatch(raw):
+        return f"edition '{raw}' in {REPORT_FILE} does not sort by time"
+    return None
+
+
+def newest(ids: list[str]) -> str | None:
+    """The newest of some edition ids: the largest in the scheme; ids outside it count as oldest."""
+    ranked = sorted(ids, key=lambda i: (bool(EDITION_SCHEME.fullmatch(i)), i))
+    return ranked[-1] if ranked else None
+
+
+def revisions_from_env() -> list[dict[str, str]]:
+    """The revisions (date, what changed) of the edition being published again with an erratum."""
+    import json
+
+    raw = os.environ.get(REVISIONS_ENV)
+    if not raw:
+        return []
+    try:
+        value = json.loads(raw)
+        return [{"date": str(dt.date.fromisoformat(str(r["date"]))), "note": str(r["note"])} for r in value]
+    except (ValueError, TypeError, KeyError) as error:
+        raise ReportError(f"{REVISIONS_ENV} is not a list of revisions: {error}", REVISIONS_ENV, None,
+                          "let `python -m macros publish --force --erratum TEXT` set it") from None
 
 
 def check_edition_build(deploying: str, edition: str, audience: Audience, *, drafted: bool) -> None:

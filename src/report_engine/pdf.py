@@ -109,6 +109,7 @@ class Front:
     marking: str = ""           # "Confidential: Helios Labs only", "Confidential: Internal", a draft's notice
     watermark: str = ""         # the diagonal word on every page of a non-public or draft PDF
     edition_url: str = ""       # where the edition is on the web; empty for a copy that is never published
+    revisions: tuple[str, ...] = ()   # "Revised on June 1, 2026: …", the latest first
 
 
 @dataclass
@@ -349,6 +350,8 @@ def _title_page(front: Front) -> Element:
     line("p", "pdf-cover__authors", ", ".join(front.authors))
     line("p", "pdf-cover__published", f"Published {front.published}")
     line("p", "pdf-cover__marking", front.marking)
+    for revision in front.revisions:
+        line("p", "pdf-cover__revised", revision)
     line("p", "pdf-cover__statement", front.statement)
     line("p", "pdf-cover__url", front.edition_url)
     return cover

@@ -18,6 +18,8 @@ hook, marked so that mkdocs-macros leaves it as it is.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import datetime as dt
 import functools
 import itertools
 import multiprocessing
@@ -218,6 +220,10 @@ class Build:
         # Cite the edition at its permanent address: the report's root moves on to later editions.
         edition = {**report, "canonical_url": editions.edition_url(str(report["canonical_url"]),
                                                                     editions.edition_id(report))}
+        revisions = editions.revisions_from_env() if self.audience.is_public else []
+        if revisions:                   # an erratum: the citation names the latest revision
+            latest = format_value(dt.date.fromisoformat(revisions[-1]["date"]))
+            edition["edition_label"] = f"{report['edition_label']}, revised {latest}"
         identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(edition)
         return identity
 
@@ -570,6 +576,10 @@ class Build:
                                  editions.edition_url(str(report["canonical_url"]), editions.edition_id(report))
                                  if self.audience.is_public and not build.get("draft") else "",
                                  self.data.files["report"])
+        revisions = build.get("revisions") or []
+        if revisions:
+            front = dataclasses.replace(front, revisions=tuple(f"Revised on {r['date']}: {r['note']}"
+                                                                for r in reversed(revisions)))
         document = pdf.assemble(site, pages, front, xrefs)
         sheets = [pdf.STYLESHEET]
         if self.config.theme.custom_dir:

@@ -27,8 +27,12 @@ ends in, and it would overwrite an existing edition without asking.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import html
+import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -43,6 +47,7 @@ from . import editions, outputs, stamps
 from .audience import ENV_VAR as AUDIENCE_ENV
 from .data import load_data
 from .errors import ReportError
+from .formatting import format_date
 from .pdf import PDF_ENV
 
 log = logging.getLogger("mkdocs.plugins.report.publish")
@@ -79,20 +84,37 @@ class Plan:
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register ``publish`` on the CLI (see :mod:`macros.__main__`)."""
+    """Register ``publish``, ``editions`` and ``preview`` on the CLI (see :mod:`macros.__main__`)."""
     parser = subparsers.add_parser(
         "publish", help="build the public edition, audit it and deploy it with mike",
         description="Build the public edition named in data/report.yml, run the leak audit and deploy it "
                     "to the gh-pages branch as a new edition (mike), moving 'latest' to the newest edition.")
     parser.add_argument("--dry-run", action="store_true",
                         help="build and check, show what would be deployed, change nothing")
-    parser.add_argument("--force", action="store_true", help="replace this edition if it is already published")
+    parser.add_argument("--force", action="store_true",
+                        help="replace this edition if it is already published (an erratum: needs --erratum)")
+    parser.add_argument("--erratum", metavar="TEXT",
+                        help="with --force: what changed; every page of the edition then says so")
+    parser.add_argument("--retract", metavar="EDITION",
+                        help="withdraw a published edition: its pages become a notice, its other files go")
+    parser.add_argument("--reason", metavar="TEXT", help="with --retract: why it was withdrawn (shown to readers)")
+    parser.add_argument("--allow-dirty", action="store_true",
+                        help="publish although the report's inputs have uncommitted or untracked changes")
     parser.add_argument("--push", action="store_true", help="push the branch to the remote after committing")
     parser.add_argument("--remote", default="origin", help="remote to push to (default: origin)")
     parser.add_argument("--branch", default="gh-pages", help="branch that holds the published site (default: gh-pages)")
     parser.add_argument("-f", "--config-file", default="mkdocs.yml",
                         help="the report's mkdocs.yml (default: mkdocs.yml)")
     parser.set_defaults(run=run)
+    listing = subparsers.add_parser("editions", help="list the published editions (from the remote if it has them)")
+    listing.add_argument("--remote", default="origin")
+    listing.add_argument("--branch", default="gh-pages")
+    listing.add_argument("--no-fetch", action="store_true", help="do not fetch the remote first")
+    listing.set_defaults(run=run_editions)
+    preview = subparsers.add_parser("preview", help="serve the whole published site (every edition) locally")
+    preview.add_argument("--port", type=int, default=8001)
+    preview.add_argument("--branch", default="gh-pages")
+    preview.set_defaults(run=run_preview)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
     previous_dir = Path.cwd()
     os.chdir(config_file.parent)          # mike's git helpers work on the current directory
     try:
-        publish(config_file, args)
+        if args.retract:
+            retract(config_file, args)
+        else:
+            publish(config_file, args)
     except Refusal as refusal:
         return refuse(str(refusal))
     except (ReportError, git_utils.GitError) as error:
@@ -118,22 +143,40 @@ def refuse(reason: str) -> int:
     return 1
 
 
-def publish(config_file: Path, args: argparse.Namespace) -> Plan:
+PUSH_ATTEMPTS = 3
+# What the report is built from: a change here that is not committed is not what the commit names.
+INPUTS = ("docs", "data", "bibliography.bib", "mkdocs.yml", "macros", "overrides", "partials")
+
+
+def publish(config_file: Path, args: argparse.Namespace) -> Plan | None:
     check_environment()
+    if args.force and not (args.erratum or "").strip():
+        raise Refusal("--force replaces a published edition that readers may have cited: say what changed "
+                      "with --erratum \"…\" (every page of the edition will show it)")
+    if args.erratum and not args.force:
+        raise Refusal("--erratum goes with --force (it revises an edition already published)")
     edition, title = read_edition(config_file.parent)
-    git_checks(args)
-    versions = published_versions(args.branch, args.remote)
-    existing = versions.find(edition)
-    if existing and len(existing) == 2:
-        raise Refusal(f"edition id '{edition}' is already an alias of edition '{existing[0]}' on {args.branch}")
-    if existing and not args.force:
-        raise Refusal(f"edition {edition} is already published on {args.branch} as "
-                      f"\"{versions[edition].title}\"; pass --force to replace it (and only it)")
-    plan = Plan(edition, title, newest_aliases(versions, edition, title), args.branch, replaces=bool(existing))
+    dirty = git_checks(args, config_file.parent)
+    head = git("rev-parse", "HEAD").stdout.strip()
+    if args.push:
+        fetch(args.remote)
+        base = reconcile(args.remote, args.branch, edition)
+        versions = versions_at(base)
+    else:
+        base = local_tip(args.branch)
+        versions = published_versions(args.branch, args.remote)
+    if not args.force and same_source(base, versions, edition, head):
+        already_done(edition, head, args)
+        return None
+    check_edition(versions, edition, args)
+    revisions = revisions_of(versions, edition)
+    if args.force:
+        revisions.append({"date": today(), "note": " ".join(args.erratum.split())})
+    plan = Plan(edition, title, newest_aliases(versions, edition, title), args.branch, replaces=bool(versions.find(edition)))
 
     with tempfile.TemporaryDirectory(prefix="report-edition-") as scratch:
         site = Path(scratch) / "site"
-        build(config_file, site, edition)
+        build(config_file, site, edition, revisions)
         audit_built_site(config_file, site)
         plan.files = sum(1 for _ in git_utils.walk_real_files(str(site)))
         plan.newsletter = sum(1 for p in (site / NEWSLETTER_DIR).rglob("*") if p.is_file())
@@ -141,18 +184,53 @@ def publish(config_file: Path, args: argparse.Namespace) -> Plan:
             print("Dry run: nothing was deployed. This run would publish:")
             print("\n".join(plan.describe()))
             return plan
-        deploy(plan, site, use_directory_urls(config_file), versions, args.remote)
+        report = load_data(config_file.parent / "data", config_file.parent).report
+        note = " (with uncommitted changes: --allow-dirty)" if dirty else ""
+        message = f"Publish edition {edition} ({title}) from {head or 'an unborn HEAD'}{note}"
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            previous = local_tip(args.branch)
+            if args.push:
+                restore(args.branch, base)        # commit on top of the remote's branch as fetched
+            deploy(plan, site, use_directory_urls(config_file), versions, message, revisions,
+                   str(report["canonical_url"]), previous)
+            if not args.push:
+                break
+            if push(args.remote, args.branch):
+                break
+            # Someone published meanwhile: put our branch back, take theirs, and decide again.
+            restore(args.branch, previous)
+            log.info(f"{args.remote} moved while publishing (attempt {attempt} of {PUSH_ATTEMPTS}); trying again")
+            fetch(args.remote)
+            base = reconcile(args.remote, args.branch, edition)
+            versions = versions_at(base)
+            if not args.force and same_source(base, versions, edition, head):
+                already_done(edition, head, args)      # the same edition, from the same commit
+                return None
+            check_edition(versions, edition, args)
+            plan.aliases = newest_aliases(versions, edition, title)
+        else:
+            raise Refusal(f"{args.remote} rejected the push {PUSH_ATTEMPTS} times (others are publishing); nothing "
+                          f"was pushed and {args.branch} is as {args.remote} has it: run the same command again")
 
+    tag_source(edition, head, args)
     if args.push:
-        try:
-            git_utils.push_branch(args.remote, args.branch)
-        except git_utils.GitError as error:
-            raise Refusal(f"edition committed to {args.branch} but pushing to {args.remote} failed: "
-                          f"{one_line(str(error))}; push it with `git push {args.remote} {args.branch}`") from None
+        push(args.remote, args.branch, tags=[f"{TAG_PREFIX}{edition}"])
     where = f"{args.branch}, pushed to {args.remote}" if args.push else f"{args.branch} (not pushed: add --push)"
     print(f"Published edition {edition} \"{title}\" to {where}.")
     print("\n".join(plan.describe()))
     return plan
+
+
+def same_source(base: str, versions: Versions, edition: str, head: str) -> bool:
+    """Is the edition on the branch already the one built from ``head``?"""
+    return bool(head and base and edition_exists(versions, edition) and published_from(base, edition) == head)
+
+
+def already_done(edition: str, head: str, args: argparse.Namespace) -> None:
+    tag_source(edition, head, args)
+    print(f"Edition {edition} is already published from this commit ({head[:12]}); nothing to do.")
+    if args.push and not args.dry_run:
+        push(args.remote, args.branch, tags=[f"{TAG_PREFIX}{edition}"])
 
 
 # ---- checks -----------------------------------------------------------------------------
@@ -172,24 +250,111 @@ def check_environment() -> None:
 
 
 def read_edition(project: Path) -> tuple[str, str]:
-    """The edition id and its label, as the build will read them."""
+    """The edition id and its label, as the build will read them; an id outside the scheme is refused."""
     try:
         report = load_data(project / "data", project).report
-        return editions.edition_id(report), str(report["edition_label"])
+        edition = editions.edition_id(report)
     except ReportError as error:
         raise Refusal(str(error)) from None
+    problem = editions.scheme_problem(report)
+    if problem is not None:
+        line = report.line_of("edition") if hasattr(report, "line_of") else None
+        where = f"{editions.REPORT_FILE}:{line}: " if line else ""
+        raise Refusal(f"{where}{problem}; write {editions.SCHEME_EXAMPLE}")
+    return edition, str(report["edition_label"])
 
 
-def git_checks(args: argparse.Namespace) -> None:
-    """A git work tree, and with --push the remote's branch fetched first (so a published edition is seen)."""
+def git_checks(args: argparse.Namespace, project: Path) -> bool:
+    """A git work tree whose report inputs are committed (or ``--allow-dirty``); True if they are not."""
     if git("rev-parse", "--is-inside-work-tree").returncode != 0:
         raise Refusal("not a git repository: editions are committed to a branch of the report's repository")
-    if git("status", "--porcelain", "--untracked-files=no").stdout.strip():
-        log.warning("publishing uncommitted changes: the gh-pages commit names HEAD, not what was built")
-    if args.push and not args.dry_run:
-        fetched = git("fetch", "--quiet", args.remote)
-        if fetched.returncode != 0:
-            raise Refusal(f"cannot fetch {args.remote}: {one_line(fetched.stderr)}")
+    inputs = [name for name in INPUTS if (project / name).exists()]
+    changed = git("status", "--porcelain", "--untracked-files=all", "--", *inputs).stdout.splitlines() if inputs else []
+    if changed and not args.allow_dirty:
+        first = changed[0][3:]
+        more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
+        raise Refusal(f"the report's inputs have uncommitted or untracked changes ({first}{more}): the edition "
+                      "would not be what its commit says; commit them (or pass --allow-dirty)")
+    return bool(changed)
+
+
+def fetch(remote: str) -> None:
+    fetched = git("fetch", "--quiet", remote)
+    if fetched.returncode != 0:
+        raise Refusal(f"cannot fetch {remote}: {one_line(fetched.stderr)}")
+
+
+def local_tip(branch: str) -> str:
+    return git("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").stdout.strip()
+
+
+def reconcile(remote: str, branch: str, edition: str) -> str:
+    """The commit to publish on top of: the remote's branch as just fetched (nothing is moved yet).
+
+    The local branch behind it is simply left behind. Ahead of it with only an unfinished publish of
+    this same edition (a run killed before it pushed): that commit is set aside and the edition
+    published again. Ahead with anything else, or diverged: refused with the command that fixes it;
+    nothing unpushed is ever pushed silently."""
+    mine, theirs = local_tip(branch), git("rev-parse", "--verify", "--quiet", f"refs/remotes/{remote}/{branch}").stdout.strip()
+    if not theirs or not mine or mine == theirs:
+        return theirs or mine
+    ahead = git("rev-list", f"{theirs}..{mine}").stdout.split()
+    behind = git("rev-list", f"{mine}..{theirs}").stdout.split()
+    if not ahead:
+        return theirs
+    subjects = git("log", "--format=%s", f"{theirs}..{mine}").stdout.splitlines()
+    if all(s.startswith(f"Publish edition {edition} (") or s.startswith(ROOT_MESSAGE) for s in subjects):
+        log.info(f"setting aside an unfinished publish of edition {edition} that never reached {remote} "
+                 f"({len(ahead)} commit(s)); publishing it again")
+        return theirs
+    others = sorted({m.group(1) for s in subjects if (m := re.match(r"Publish edition (\S+)", s))} - {edition})
+    what = f"edition(s) {', '.join(others)} not on {remote}" if others else f"{len(ahead)} commit(s) not on {remote}"
+    if behind:
+        raise Refusal(f"local {branch} and {remote}/{branch} have diverged (local has {what}): keep {remote}'s with "
+                      f"`git branch -f {branch} {remote}/{branch}` and publish those editions again")
+    raise Refusal(f"local {branch} holds {what}: push them first (`git push {remote} {branch}`), or drop them "
+                  f"(`git branch -f {branch} {remote}/{branch}`), then publish again")
+
+
+def versions_at(commit: str) -> Versions:
+    """The editions published at a commit of the branch (none before the first)."""
+    return commands.list_versions(commit) if commit else Versions()
+
+
+def edition_exists(versions: Versions, edition: str) -> bool:
+    found = versions.find(edition)
+    return bool(found) and len(found) == 1
+
+
+def check_edition(versions: Versions, edition: str, args: argparse.Namespace) -> None:
+    existing = versions.find(edition)
+    if existing and len(existing) == 2:
+        raise Refusal(f"edition id '{edition}' is already an alias of edition '{existing[0]}' on {args.branch}")
+    if existing and not args.force:
+        raise Refusal(f"edition {edition} is already published on {args.branch} as "
+                      f"\"{versions[edition].title}\"; to correct it, pass --force --erratum \"what changed\"")
+    if existing and (versions[edition].properties or {}).get("retracted"):
+        raise Refusal(f"edition {edition} was withdrawn; publish the correction as a new edition")
+
+
+def published_from(branch: str, edition: str) -> str | None:
+    """The source commit the edition on ``branch`` was last published from (from the publish commit)."""
+    subject = git("log", "-1", "--format=%s", branch, "--", f"{edition}/").stdout.strip()
+    match = re.fullmatch(rf"Publish edition {re.escape(edition)} \(.*\) from ([0-9a-f]{{7,40}})", subject)
+    return match.group(1) if match else None
+
+
+def revisions_of(versions: Versions, edition: str) -> list[dict[str, str]]:
+    if not versions.find(edition):
+        return []
+    properties = versions[edition].properties or {}
+    return [dict(r) for r in properties.get("revisions", []) if isinstance(r, dict)]
+
+
+def today() -> str:
+    """The day an erratum or a retraction is made (SOURCE_DATE_EPOCH if the caller fixes it)."""
+    fixed = editions.caller_source_date_epoch()
+    return (fixed or dt.datetime.now(dt.timezone.utc).date()).isoformat()
 
 
 def published_versions(branch: str, remote: str) -> Versions:
@@ -206,31 +371,40 @@ def published_versions(branch: str, remote: str) -> Versions:
 
 
 def newest_aliases(versions: Versions, edition: str, title: str) -> list[str]:
-    """``latest`` goes to this edition only if it is the newest, so republishing an old one never moves it back."""
-    probe = Versions.loads(versions.dumps())
-    probe.add(edition, title)
-    newest = next(iter(probe))
-    return list(ALIASES_OF_NEWEST) if str(newest.version) == edition else []
+    """``latest`` goes to this edition only if it is the newest that is not withdrawn, so republishing an
+    old one never moves it back."""
+    ids = [str(info.version) for info in versions if not (info.properties or {}).get("retracted")]
+    return list(ALIASES_OF_NEWEST) if editions.newest(ids + [edition]) == edition else []
 
 
 # ---- build and deploy ---------------------------------------------------------------------
 
 
-def build(config_file: Path, site: Path, edition: str) -> None:
+def build(config_file: Path, site: Path, edition: str, revisions: list[dict[str, str]] | None = None) -> None:
     """The engine's own public build (with its leak audit) into ``site``; a failed build is a refusal."""
-    env = {k: v for k, v in os.environ.items() if k not in (AUDIENCE_ENV, editions.DRAFT_ENV)}
+    env = {k: v for k, v in os.environ.items() if k not in (AUDIENCE_ENV, editions.DRAFT_ENV, editions.REVISIONS_ENV)}
     # A published edition always carries its PDF.
     env.update({AUDIENCE_ENV: "public", editions.EDITION_ENV: edition, "NO_MKDOCS_2_WARNING": "1", PDF_ENV: "1"})
+    if revisions:
+        env[editions.REVISIONS_ENV] = json.dumps(revisions)
     log.info(f"Building the public edition {edition}")
     from .commands import mkdocs_build
 
-    run = mkdocs_build(config_file.parent, ["--config-file", str(config_file), "--site-dir", str(site)], env)
+    run = mkdocs_build(config_file.parent, ["--strict", "--config-file", str(config_file), "--site-dir", str(site)], env)
     if not run.ok or not (site / "index.html").is_file():
-        reason = run.error or one_line(run.output)
-        raise Refusal(f"the public build failed, nothing was deployed: {reason or 'no site was written'}")
+        raise Refusal(f"the public build failed, nothing was deployed: {failing_lines(run.output) or run.error or 'no site was written'}")
     for line in run.output.splitlines():
         if line.startswith("WARNING"):
             log.warning(line.split("-", 1)[-1].strip())
+
+
+def failing_lines(output: str) -> str:
+    """What a failed build said that matters: its ERROR lines, else its WARNING lines (strict mode)."""
+    for level in ("ERROR", "WARNING"):
+        lines = [line.split("-", 1)[-1].strip() for line in output.splitlines() if line.startswith(level)]
+        if lines:
+            return "; ".join(dict.fromkeys(lines))
+    return ""
 
 
 def audit_built_site(config_file: Path, site: Path) -> None:
@@ -255,26 +429,22 @@ def audit_built_site(config_file: Path, site: Path) -> None:
         raise Refusal(f"{reason}; nothing was deployed")
 
 
-def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, remote: str) -> None:
-    """Commit the edition with mike, point the root at ``latest``, and check no edition was lost."""
-    sync_with_remote(remote, plan.branch)
-    previous = git("rev-parse", "--verify", "--quiet", f"refs/heads/{plan.branch}").stdout.strip()
-    rev = git("rev-parse", "--short", "HEAD").stdout.strip() or "an unborn HEAD"
-    message = f"Publish edition {plan.edition} ({plan.title}) from {rev}"
+def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, message: str,
+           revisions: list[dict[str, str]], canonical_url: str, previous: str) -> None:
+    """Commit the edition with mike, point the root at ``latest`` (and its 404 page), and check no
+    edition was lost (else the branch goes back to ``previous``)."""
     cfg = {"site_dir": str(site), "use_directory_urls": directory_urls}
+    props = [("revisions", revisions)] if revisions else []
     try:
         with commands.deploy(cfg, plan.edition, plan.title, plan.aliases, update_aliases=True,
-                             alias_type=commands.AliasType.redirect, branch=plan.branch, message=message):
+                             alias_type=commands.AliasType.redirect, branch=plan.branch, message=message,
+                             set_props=props):
             pass
     except git_utils.GitEmptyCommit:
         log.info(f"edition {plan.edition} is unchanged")
     except (ValueError, git_utils.GitError) as error:
         raise Refusal(f"mike could not deploy edition {plan.edition}: {one_line(str(error))}") from None
-    try:
-        commands.set_default(editions.LATEST, allow_undefined=True, branch=plan.branch,
-                             message=f"Root redirects to {editions.LATEST}/")
-    except git_utils.GitEmptyCommit:
-        pass
+    root_pages(plan.branch, canonical_url)
     after = commands.list_versions(plan.branch)
     lost = [str(info.version) for info in before if not after.find(str(info.version))]
     if lost:
@@ -282,12 +452,71 @@ def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, remot
         raise Refusal(f"deploying would have removed edition(s) {', '.join(lost)}; {plan.branch} was restored")
 
 
-def sync_with_remote(remote: str, branch: str) -> None:
-    """Fast-forward the local branch to the remote's, as mike does; a diverged branch is a refusal."""
+ROOT_MESSAGE = "Root redirects to latest/"
+
+
+def root_pages(branch: str, canonical_url: str) -> None:
+    """The site's root redirects to ``latest/``; its ``404.html`` (the only one GitHub Pages serves)
+    sends a reader with a dead link there too."""
     try:
-        git_utils.update_from_upstream(remote, branch)
-    except (git_utils.GitBranchDiverged, git_utils.GitRevUnrelated) as error:
-        raise Refusal(f"{one_line(str(error))}: reconcile the branches before publishing") from None
+        commands.set_default(editions.LATEST, allow_undefined=True, branch=branch, message=ROOT_MESSAGE)
+    except git_utils.GitEmptyCommit:
+        pass
+    latest = canonical_url.rstrip("/") + f"/{editions.LATEST}/"
+    page = NOT_FOUND.format(latest=html.escape(latest, quote=True)).encode("utf-8")
+    current = git("show", f"{branch}:404.html")
+    if current.returncode == 0 and current.stdout.encode("utf-8") == page:
+        return
+    with git_utils.Commit(branch, f"{ROOT_MESSAGE}: 404 page") as commit:
+        commit.add_file(git_utils.FileInfo("404.html", page))
+
+
+NOT_FOUND = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Page not found</title>
+<style>body {{ font: 1.1rem/1.5 system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; }}</style>
+</head>
+<body>
+<h1>Page not found</h1>
+<p>There is no page at this address. The report's editions stay at their own addresses;
+<a href="{latest}">the latest edition</a> lists them all.</p>
+</body>
+</html>
+"""
+
+
+def push(remote: str, branch: str, tags: tuple[str, ...] | list[str] = ()) -> bool:
+    """Push ``branch`` (never forced); False if the remote moved on. Tags go along when asked."""
+    pushed = git("push", "--quiet", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+    if pushed.returncode != 0:
+        if any(word in pushed.stderr for word in ("rejected", "non-fast-forward", "fetch first", "stale info")):
+            return False
+        raise Refusal(f"pushing {branch} to {remote} failed: {one_line(pushed.stderr)}; nothing is lost: "
+                      f"{branch} is committed locally, and `python -m macros publish --push` pushes it")
+    for tag in tags:
+        git("push", "--quiet", remote, f"refs/tags/{tag}")
+    return True
+
+
+TAG_PREFIX = "edition-"
+
+
+def tag_source(edition: str, head: str, args: argparse.Namespace) -> None:
+    """Tag the source commit ``edition-<id>``, as the publishing workflow expects; an erratum moves it."""
+    if not head or args.dry_run:
+        return
+    tag = f"{TAG_PREFIX}{edition}"
+    current = git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}").stdout.strip()
+    if current == head:
+        return
+    if current and not args.force:
+        log.info(f"tag {tag} stays on {current[:12]}, where the edition was first published from")
+        return
+    git("tag", "-f", tag, head)
 
 
 def restore(branch: str, previous: str) -> None:
@@ -295,6 +524,189 @@ def restore(branch: str, previous: str) -> None:
         git("update-ref", f"refs/heads/{branch}", previous)
     else:
         git("update-ref", "-d", f"refs/heads/{branch}")
+
+
+# ---- retraction -------------------------------------------------------------------------------
+
+
+def retract(config_file: Path, args: argparse.Namespace) -> None:
+    """Withdraw a published edition: every page at its address becomes a notice, every other file of
+    it goes, ``latest`` moves to the newest edition still standing."""
+    check_environment()
+    edition = args.retract
+    reason = " ".join((args.reason or "").split())
+    if not reason:
+        raise Refusal("--retract needs --reason \"…\": readers who follow a link or a citation are told why")
+    if git("rev-parse", "--is-inside-work-tree").returncode != 0:
+        raise Refusal("not a git repository: editions are committed to a branch of the report's repository")
+    if args.push:
+        fetch(args.remote)
+        base = reconcile(args.remote, args.branch, edition)
+    else:
+        base = local_tip(args.branch)
+    versions = versions_at(base)
+    found = versions.find(edition)
+    if not found or len(found) != 1:
+        listed = ", ".join(str(info.version) for info in versions) or "none"
+        raise Refusal(f"edition {edition} is not published on {args.branch} (published: {listed})")
+    info = versions[edition]
+    if (info.properties or {}).get("retracted"):
+        raise Refusal(f"edition {edition} is already withdrawn")
+    report = load_data(config_file.parent / "data", config_file.parent).report
+    title, date = str(report["title"]), today()
+    standing = [str(i.version) for i in versions if str(i.version) != edition and not (i.properties or {}).get("retracted")]
+    successor = editions.newest(standing)
+    files = git("ls-tree", "-r", "--name-only", base, f"{edition}/").stdout.splitlines()
+    pages = [name[len(edition) + 1:] for name in files if name.endswith(".html")]
+    if args.dry_run:
+        print(f"Dry run: nothing was changed. Withdrawing {edition} would replace {len(pages)} page(s) with a "
+              f"notice, remove {len(files) - len(pages)} other file(s)"
+              + (f" and move latest to {successor}." if successor and editions.LATEST in info.aliases else "."))
+        return
+    with tempfile.TemporaryDirectory(prefix="report-retract-") as scratch:
+        site = Path(scratch) / "site"
+        for page in pages or ["index.html"]:
+            target = site / page
+            target.parent.mkdir(parents=True, exist_ok=True)
+            depth = page.count("/")
+            target.write_text(withdrawn_page(title, str(info.title), date, reason, "../" * (depth + 1), successor),
+                              encoding="utf-8")
+        previous = local_tip(args.branch)
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            if args.push:
+                restore(args.branch, base)
+            cfg = {"site_dir": str(site), "use_directory_urls": use_directory_urls(config_file)}
+            message = f"Withdraw edition {edition} ({info.title}): {reason}"
+            with commands.deploy(cfg, edition, str(info.title), [], alias_type=commands.AliasType.redirect,
+                                 branch=args.branch, message=message,
+                                 set_props=[("retracted", {"date": date, "reason": reason})]):
+                pass
+            if editions.LATEST in info.aliases:
+                if successor:
+                    commands.alias({"use_directory_urls": cfg["use_directory_urls"]}, successor, [editions.LATEST],
+                                   update_aliases=True, alias_type=commands.AliasType.redirect, branch=args.branch,
+                                   message=f"latest moves to {successor}: {edition} was withdrawn")
+                else:
+                    drop_alias(args.branch, edition, editions.LATEST)
+            root_pages(args.branch, str(report["canonical_url"]))
+            if not args.push or push(args.remote, args.branch):
+                break
+            restore(args.branch, previous)
+            fetch(args.remote)
+            base = reconcile(args.remote, args.branch, edition)
+        else:
+            raise Refusal(f"{args.remote} rejected the push {PUSH_ATTEMPTS} times; nothing was pushed: run the "
+                          "same command again")
+    where = f"{args.branch}, pushed to {args.remote}" if args.push else f"{args.branch} (not pushed: add --push)"
+    print(f"Withdrew edition {edition} on {where}: {len(pages)} page(s) now show the notice, "
+          f"{len(files) - len(pages)} other file(s) removed"
+          + (f"; latest is now {successor}." if successor and editions.LATEST in info.aliases else "."))
+    print(PURGE.format(branch=args.branch, remote=args.remote, edition=edition))
+
+
+def drop_alias(branch: str, edition: str, alias: str) -> None:
+    """Remove an alias with nothing left to point at (the only edition was withdrawn)."""
+    versions = commands.list_versions(branch)
+    versions[edition].aliases.discard(alias)
+    with git_utils.Commit(branch, f"{alias} removed: no edition left standing") as commit:
+        commit.delete_files([alias])
+        commit.add_file(commands.versions_to_file_info(versions))
+
+
+PURGE = """The withdrawn text is still in the history of {branch} (and in any clone or fork of it). If it
+must go entirely (it leaked), replace the branch by one commit of what is online now:
+  git fetch {remote} && git checkout --orphan {branch}-clean {remote}/{branch}
+  git commit -m "Published editions (history purged after withdrawing {edition})"
+  git push --force {remote} {branch}-clean:{branch} && git checkout - && git branch -D {branch}-clean
+then ask GitHub Support to purge cached views, and every clone to drop its copy (README: Withdrawing an edition)."""
+
+
+def withdrawn_page(title: str, label: str, date: str, reason: str, root: str, successor: str | None) -> str:
+    day = format_date(dt.date.fromisoformat(date))
+    where = (f'<p><a href="{root}{editions.LATEST}/">Read the latest edition</a>.</p>' if successor
+             else "<p>No other edition of the report is online.</p>")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Withdrawn: {html.escape(title)} ({html.escape(label)})</title>
+<style>body {{ font: 1.1rem/1.5 system-ui, sans-serif; max-width: 38rem; margin: 4rem auto; padding: 0 1rem; }}</style>
+</head>
+<body>
+<h1>This edition was withdrawn</h1>
+<p data-report-withdrawn>The {html.escape(label)} edition of <em>{html.escape(title)}</em> was withdrawn on {day}.</p>
+<p><strong>Reason:</strong> {html.escape(reason)}</p>
+{where}
+</body>
+</html>
+"""
+
+
+# ---- what is online ------------------------------------------------------------------------
+
+
+def run_editions(args: argparse.Namespace) -> int:
+    """``python -m macros editions``: each published edition, newest first, from the remote if it has them."""
+    if git("rev-parse", "--is-inside-work-tree").returncode != 0:
+        print("ERROR: not a git repository", file=sys.stderr)
+        return 1
+    has_remote = git("remote", "get-url", args.remote).returncode == 0
+    if has_remote and not args.no_fetch:
+        fetch_result = git("fetch", "--quiet", args.remote)
+        if fetch_result.returncode != 0:
+            print(f"WARNING: cannot fetch {args.remote}: {one_line(fetch_result.stderr)}; showing what is known",
+                  file=sys.stderr)
+    remote_ref = f"refs/remotes/{args.remote}/{args.branch}"
+    source = remote_ref if git("rev-parse", "--verify", "--quiet", remote_ref).returncode == 0 else args.branch
+    if git("rev-parse", "--verify", "--quiet", source).returncode != 0:
+        print(f"No edition is published: there is no {args.branch} branch.")
+        return 0
+    versions = commands.list_versions(source)
+    shown = source.replace("refs/remotes/", "")
+    print(f"Editions on {shown}, newest first:")
+    ordered = sorted(versions, key=lambda i: (bool(editions.EDITION_SCHEME.fullmatch(str(i.version))), str(i.version)),
+                     reverse=True)
+    for info in ordered:
+        props = info.properties or {}
+        date = git("log", "-1", "--format=%cs", source, "--", f"{info.version}/").stdout.strip()
+        status = []
+        if editions.LATEST in info.aliases:
+            status.append("latest")
+        if props.get("revisions"):
+            status.append(f"revised {len(props['revisions'])}× (last {props['revisions'][-1]['date']})")
+        if props.get("retracted"):
+            status.append(f"withdrawn {props['retracted'].get('date', '')}")
+        print(f"  {str(info.version):<14} {str(info.title):<34} {date:<10}  {', '.join(status)}".rstrip())
+    return 0
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    """``python -m macros preview``: the whole published site, every edition, served on 127.0.0.1."""
+    import functools
+    import http.server
+    import socketserver
+
+    if git("rev-parse", "--verify", "--quiet", args.branch).returncode != 0:
+        print(f"ERROR: no {args.branch} branch: publish an edition first", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="report-preview-") as scratch:
+        archive = subprocess.run(["git", "archive", "--format=tar", args.branch], capture_output=True)
+        subprocess.run(["tar", "-x", "-C", scratch], input=archive.stdout, check=True)
+        handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=scratch)
+        try:
+            server = socketserver.ThreadingTCPServer(("127.0.0.1", args.port), handler)
+        except OSError as error:
+            print(f"ERROR: port {args.port} is not free ({error.strerror}); pass --port", file=sys.stderr)
+            return 1
+        with server:
+            print(f"Serving {args.branch} (every edition) on http://127.0.0.1:{args.port}/ — Ctrl-C stops", flush=True)
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+    return 0
 
 
 # ---- small helpers ---------------------------------------------------------------------------
