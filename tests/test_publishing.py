@@ -279,3 +279,11 @@ def test_the_workflow_pins_actions_runs_only_from_main_and_catches_up():
     assert "--erratum" in script and "erratum" in workflow[True]["workflow_dispatch"]["inputs"]
     assert "git tag --list 'edition-*'" in script
     assert workflow["concurrency"]["cancel-in-progress"] is False
+
+
+def test_a_dry_run_with_push_fetches_first(team):
+    ours, theirs, _ = team
+    new_edition(theirs, "2026-05", "May 2026")
+    assert_published(publish(theirs, "--push"))
+    new_edition(ours, "2026-05", "May 2026 (ours)")
+    assert_refused(publish(ours, "--dry-run", "--push"), "edition 2026-05 is already published")
