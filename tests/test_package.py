@@ -295,4 +295,4 @@ def test_pip_install_from_the_repository_builds_a_report_with_no_engine_code(tmp
                            capture_output=True, text=True, timeout=300)
     assert built.returncode == 0, built.stdout + built.stderr
     page = (report / "site" / "index.html").read_text(encoding="utf-8")
-    assert "Developer K" in page and "separate building" not in page and "report-strip" in page
+    assert "Developer K" in page and "separate building" not in page and "data-report-cover" in page

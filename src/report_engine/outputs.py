@@ -176,3 +176,32 @@ def withheld_assets(media: dict[str, str], hidden: list[str], visible: set[str])
                 found[src] = index
                 break
     return found
+
+
+TABLE = re.compile(r"<table>.*?</table>", re.S)
+WIDE_COLUMNS = 6          # a table with this many columns gets room (desktop) or turns into cards (phone)
+PROSE_CELL = 50           # characters of text that make a cell a paragraph rather than a value
+
+
+def wide_tables(page_html: str) -> str:
+    """Wide tables marked for the theme: each cell labelled with its column (cards on a narrow
+    screen), cells of running text given room to breathe. Other tables are left as they are."""
+    if "<table>" not in page_html:
+        return page_html
+
+    def mark(match: re.Match) -> str:
+        import lxml.html
+
+        table = lxml.html.fragment_fromstring(match.group(0))
+        heads = [" ".join(th.text_content().split()) for th in table.xpath("./thead/tr[1]/th")]
+        if len(heads) < WIDE_COLUMNS:
+            return match.group(0)
+        table.set("data-report-wide", "")      # an attribute, not a class: Material styles tables without one
+        for row in table.xpath("./tbody/tr"):
+            for label, cell in zip(heads, row.xpath("./td")):
+                if label:
+                    cell.set("data-label", label)
+                if len(" ".join(cell.text_content().split())) > PROSE_CELL:
+                    cell.set("data-report-prose", "")
+        return lxml.html.tostring(table, encoding="unicode")
+    return TABLE.sub(mark, page_html)

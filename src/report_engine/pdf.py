@@ -4,7 +4,7 @@ The PDF is made after MkDocs has written (and before the audit reads) the
 audience's site: each page of ``nav:`` is read back from the site, its article
 taken out of Material's chrome, and the pages joined into one HTML document
 behind a title page and a table of contents. WeasyPrint (CSS paged media)
-typesets it with the engine's print stylesheet (``theme/pdf.css``), then a
+typesets it with the engine's print stylesheet (``print/pdf.css``), then a
 report's own ``pdf.css`` from its ``custom_dir`` if it has one.
 
 So the PDF holds exactly what the audience's site holds, redactions,
@@ -49,7 +49,7 @@ log = logging.getLogger("mkdocs.plugins.report.pdf")
 
 Element = Any          # an lxml element (lxml ships no type information)
 PDF_ENV = "REPORT_PDF"
-STYLESHEET = Path(__file__).resolve().parent / "theme" / "pdf.css"
+STYLESHEET = Path(__file__).resolve().parent / "print" / "pdf.css"     # not in theme/: MkDocs would publish it
 BODY_FONT = "Charis SIL"
 FONT_PACKAGE = "fonts-sil-charis"
 LIBRARY_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"

@@ -65,6 +65,8 @@ _PREVIEW_CHECKS: list[Any] = [None]  # the process checking the newest preview, 
 
 REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", "pymdownx.blocks.caption")
 REGISTER_PAGE = "redaction-register.md"
+# A table cell that is a date: kept on one line.
+TABLE_DATE = re.compile(r"(<td[^>]*>)(\d{4}-\d{2}-\d{2}|\d{4}-\d{2})(</td>)")
 THEME_DIR = Path(__file__).resolve().parent / "theme"      # the engine's templates and assets
 ENGINE_CSS = ("assets/report.css", "assets/citations.css")
 ENGINE_JS = ("assets/citations.js",)
@@ -195,6 +197,8 @@ class Build:
         if str(THEME_DIR) not in theme.dirs:
             theme.dirs.insert(1 if theme.custom_dir else 0, str(THEME_DIR))
         if theme.name == "material":
+            # No request leaves the reader's browser: Material would fetch its fonts from Google.
+            theme["font"] = False
             features = theme["features"] if "features" in theme else []
             if "content.footnote.tooltips" not in features:
                 theme["features"] = [*features, "content.footnote.tooltips"]
@@ -212,6 +216,8 @@ class Build:
         window = report["assessment_window"]
         identity = {
             "title": str(report["title"]),
+            "subtitle": str(report.get("subtitle") or ""),
+            "organization": str(report["organization"]),
             "edition": str(report["edition"]),
             "edition_label": str(report["edition_label"]),
             "window": f"{format_value(window['start'])} to {format_value(window['end'])}",
@@ -495,6 +501,8 @@ class Build:
         """Editors' notes that reached the HTML go here; the page as readers get it is kept for the audit."""
         if self.audience.kind != "internal":
             html = mdscan.HTML_COMMENT.sub("", html)
+        html = TABLE_DATE.sub(r'\1<span class="report-date">\2</span>\3', html)     # a date never breaks
+        html = outputs.wide_tables(html)
         record = self.session.pages.get(page.file.src_uri)
         if record is not None:
             record.html = html          # what readers get, kept for the audit
