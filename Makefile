@@ -9,6 +9,7 @@ export NO_MKDOCS_2_WARNING := 1
 .PHONY: serve build build-all pdf test test-fast typecheck bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
+	@echo "Installing the pinned stack into $(VENV) (the first time takes a minute or two)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -19,9 +20,10 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
 	touch $@
 
-serve: $(VENV)/.installed
-	$(BIN)/mkdocs build --strict
-	$(BIN)/mkdocs serve
+PORT ?= 8000
+
+serve: $(VENV)/.installed                # make serve PORT=8001: the port is checked before the first build
+	$(BIN)/python -m macros serve --port $(PORT)
 
 build: $(VENV)/.installed
 	$(BIN)/mkdocs build --strict

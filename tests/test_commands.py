@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import sys
 
-from conftest import Report
+from conftest import REPO, Report
 
 
 def run(report: Report, *args: str) -> subprocess.CompletedProcess:
@@ -88,3 +88,17 @@ def test_audit_names_the_audience_a_folder_was_stamped_for(report):
     assert result.returncode == 1
     assert "audited for participant:quill, not for public" in result.stderr
     assert run(report, "audit", str(quill.site), "--audience", "participant:quill").returncode == 0
+
+
+def test_serve_refuses_a_busy_port_before_building(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run([sys.executable, "-m", "macros", "serve", "--port", str(port)], cwd=REPO,
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == f"ERROR: port {port} is in use (Address already in use); pick another: make serve PORT={port + 1}"
+    assert "Traceback" not in proc.stdout + proc.stderr and "Building" not in proc.stdout

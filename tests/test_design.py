@@ -71,3 +71,22 @@ def test_the_body_face_is_served_with_the_site(report):
         text = path.read_text(encoding="utf-8", errors="replace")
         assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, path
     assert not (site / "pdf.css").exists()                      # the PDF's stylesheet is not published
+
+
+def test_small_counts_in_prose_as_words(report):
+    from conftest import assert_clean_failure
+
+    report.write("data/numbers.yml", "participants: 4\nincidents: 12\nshare_pct: 7\n")
+    report.page("index.md", """\
+        # Summary
+
+        The {{ fact("numbers.participants", words=true) }} developers; {{ fact("numbers.incidents", words=true) }} incidents;
+        {{ fact("numbers.share_pct", words=true) }} of runs; {{ fact("numbers.participants") }} as a numeral;
+        {{ report.participants | length | words | capitalize }} participants.
+        """)
+    page = report.build().page()
+    assert "The four developers; 12 incidents;" in page
+    assert "7% of runs; 4 as a numeral;" in page
+    assert "Two participants." in page
+    report.page("index.md", '# Summary\n\n{{ fact("numbers.participants", words="yes") }}\n')
+    assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 3, "words takes true or false")

@@ -128,6 +128,9 @@ def add_parser(subparsers) -> None:
                        help="public, participant:ID or internal (default: REPORT_AUDIENCE, else public)")
     paper.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
     paper.set_defaults(run=_run_pdf)
+    serve = subparsers.add_parser("serve", help="live preview (mkdocs serve) on a port checked first")
+    serve.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
+    serve.set_defaults(run=_run_serve)
     notes = subparsers.add_parser("check", help="list every incomplete bibliography entry, without building")
     notes.set_defaults(run=_run_check)
     check = subparsers.add_parser("audit", help="audit a folder for what an audience must not get")
@@ -187,6 +190,35 @@ def _run_pdf(args) -> int:
         return 1
     print(f"ok  {outcome.audience}: {outcome.message}")
     return 0
+
+
+def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
+    """Why ``mkdocs serve`` could not listen on the port (it would find out only after its first build)."""
+    import socket
+
+    if not 0 < port < 65536:
+        return f"port {port} does not exist; pick one from 1024 to 65535"
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return f"port {port} is in use ({error.strerror}); pick another: make serve PORT={port + 1}"
+    return None
+
+
+def _run_serve(args) -> int:
+    problem = port_problem(args.port)
+    if problem is not None:
+        print(f"ERROR: {problem}", file=sys.stderr)
+        return 1
+    print(f"Building the report, then serving it on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{args.port}"]
+    try:
+        return subprocess.run(command, env=env).returncode
+    except KeyboardInterrupt:
+        return 0
 
 
 def _run_audit(args) -> int:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 from .data import LineDict, Private
 from .errors import ReportError, did_you_mean
-from .formatting import format_value
+from .formatting import format_value, number_words
 
 # Given an owner, says whether the current render position may use its data.
 OwnerCheck = Callable[[Private], None]
@@ -54,12 +54,15 @@ def lookup(namespaces: dict[str, Any], path: str, check: OwnerCheck) -> tuple[An
     return current, parts[-1]
 
 
-def fact_text(namespaces: dict[str, Any], path: str, check: OwnerCheck) -> str:
+def fact_text(namespaces: dict[str, Any], path: str, check: OwnerCheck, words: bool = False) -> str:
     value, key = lookup(namespaces, path, check)
     if isinstance(value, dict) and not ({"start", "end"} <= set(value) or "name" in value):
         raise ReportError(f"fact '{path}' is a mapping, not a value",
                           suggestion=did_you_mean("", [f"{path}.{k}" for k in value], "facts under it"))
-    return format_value(_unguard(value, check), key)
+    value = _unguard(value, check)
+    if words and isinstance(value, (int, float)) and not isinstance(value, bool) and not key.endswith(("_share", "_pct")):
+        return number_words(value)
+    return format_value(value, key)
 
 
 def _unguard(value: Any, check: OwnerCheck) -> Any:

@@ -67,6 +67,19 @@ def format_value(value: Any, key: str = "") -> str:
     return str(value)
 
 
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_words(value: Any) -> str:
+    """A whole number below ten as a word ("five"), as prose wants small counts; any other value as
+    :func:`format_value` gives it. The ``words`` filter: ``{{ report.participants | length | words }}``."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(NUMBER_WORDS):
+        return NUMBER_WORDS[value]
+    if isinstance(value, float) and value.is_integer() and 0 <= value < len(NUMBER_WORDS):
+        return NUMBER_WORDS[int(value)]
+    return format_value(value)
+
+
 def letters(index: int, upper: bool = False) -> str:
     """0 -> 'a', 25 -> 'z', 26 -> 'aa' (appendix letters, year suffixes)."""
     text = ""

@@ -50,13 +50,16 @@ from .bibtex import load_bibtex
 from .citations import CitationEngine
 from .data import LineDict, load_data, yaml_error_line
 from .errors import ReportError
-from .formatting import format_value
+from .formatting import format_value, number_words
 from .redaction import statement_markdown
 from .session import PageRecord, Session
 from .sources import Location, front_matter_lines
 from .template_errors import ReportUndefined
 
 log = logging.getLogger("mkdocs.plugins.report")
+# mkdocs-macros reports at INFO what it found (modules, variables, macros, filters): seven lines per
+# build that say nothing to an author. Its warnings and errors still show.
+logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
 
 PLUGIN_NAME = "report"
 _PREVIEWS = itertools.count(1)       # previews built by this process (mkdocs serve)
@@ -269,6 +272,7 @@ class Build:
             env.variables[name] = value
         for name, function in self.session.macros().items():
             env.macro(templates.Macro(name, function), name)
+        env.filter(number_words, "words")
         env.pre_macro_functions.insert(0, self.hand_over)
 
     def hand_over(self, env: Any) -> None:

@@ -189,9 +189,11 @@ class Session:
     # ---- macros ---------------------------------------------------------
 
     @macro
-    def fact(self, path: str) -> str:
-        """The value at a dotted path, formatted for prose."""
-        return fact_text(self.namespaces, path, self._check_owner)
+    def fact(self, path: str, words: bool = False) -> str:
+        """The value at a dotted path, formatted for prose; ``words=true``: a count below ten as a word."""
+        if not isinstance(words, bool):
+            raise ReportError(f"words takes true or false, got {words!r}", suggestion=f'write fact("{path}", words=true)')
+        return fact_text(self.namespaces, path, self._check_owner, words)
 
     @macro
     def org(self, pid: str, anonymous: bool = False) -> str:
