@@ -90,3 +90,29 @@ def test_small_counts_in_prose_as_words(report):
     assert "Two participants." in page
     report.page("index.md", '# Summary\n\n{{ fact("numbers.participants", words="yes") }}\n')
     assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 3, "words takes true or false")
+
+
+def test_internal_readers_see_editors_notes_and_the_register_in_the_nav(report):
+    report.page("index.md", """\
+        # Summary
+
+        The opening paragraph.
+
+        <!-- Check the totals with the data team before the courtesy draft. -->
+
+        {% call redact("helios") %}
+        Helios kept its cluster logs for ninety days.
+        {% endcall %}
+        """)
+    report.page("findings.md", "# Findings\n\nThe findings.\n")
+    report.nav("index.md", "findings.md")
+    internal = report.build("internal")
+    home = internal.page()
+    assert re.search(r'<mark class="editor-note"[^>]*>.*Editors\' note:.*Check the totals with the data team', home)
+    assert 'href="redaction-register/"' in home                      # in the nav of every page
+    register = internal.page("redaction-register/")
+    assert "<h1" in register and re.search(r"<h1[^>]*>Redaction register", register)   # not numbered
+    assert "<code>docs/<wbr>index.md<wbr>:7</code>" in register
+    public = report.build()
+    assert "Check the totals" not in public.page() and "editor-note" not in public.page()
+    assert "redaction-register" not in public.page()

@@ -203,5 +203,6 @@ def wide_tables(page_html: str) -> str:
                     cell.set("data-label", label)
                 if len(" ".join(cell.text_content().split())) > PROSE_CELL:
                     cell.set("data-report-prose", "")
-        return lxml.html.tostring(table, encoding="unicode")
+        # lxml's HTML 4 parser does not know <wbr> is empty: it closes it, and browsers ignore that.
+        return lxml.html.tostring(table, encoding="unicode").replace("</wbr>", "")
     return TABLE.sub(mark, page_html)

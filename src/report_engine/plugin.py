@@ -18,6 +18,7 @@ hook, marked so that mkdocs-macros leaves it as it is.
 from __future__ import annotations
 
 import copy
+import html as html_module
 import dataclasses
 import datetime as dt
 import functools
@@ -186,6 +187,10 @@ class Build:
             "banner": self.banner(),
         }
         editions.configure(self.config, self.data.report, self.audience)
+        if self.audience.kind == "internal" and self.config["nav"] is not None:
+            # The register is in the internal build's navigation (an automatic nav lists it anyway).
+            if REGISTER_PAGE not in json.dumps(self.config["nav"]):
+                self.config["nav"].append({"Redaction register": REGISTER_PAGE})
         if self.make_pdf:
             extra["report_build"]["pdf"] = pdf.file_name(report, editions.edition_id(report), self.audience,
                                                          bool(extra["report_build"].get("draft")))
@@ -303,7 +308,8 @@ class Build:
             files.append(File.generated(config, "report.bib", content=bibtex))
         if self.audience.kind == "internal" and files.get_file_from_path(REGISTER_PAGE) is None:
             files.append(File.generated(config, REGISTER_PAGE,
-                                        content="# Redaction register\n\n{{ redaction_register() }}\n"))
+                                        content="---\nnumbered: false\n---\n\n# Redaction register\n\n"
+                                                "{{ redaction_register() }}\n"))
         return files
 
     def on_nav(self, nav, *, config, files: Files):
@@ -505,6 +511,8 @@ class Build:
         """Editors' notes that reached the HTML go here; the page as readers get it is kept for the audit."""
         if self.audience.kind != "internal":
             html = mdscan.HTML_COMMENT.sub("", html)
+        else:                           # internal readers see editors' notes, marked as such
+            html = mdscan.HTML_COMMENT.sub(editor_note, html)
         html = TABLE_DATE.sub(r'\1<span class="report-date">\2</span>\3', html)     # a date never breaks
         html = outputs.wide_tables(html)
         record = self.session.pages.get(page.file.src_uri)
@@ -694,6 +702,15 @@ class Build:
 
 
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+
+
+def editor_note(match: re.Match) -> str:
+    """An HTML comment written in a page, as internal readers see it: a visible, marked note."""
+    text = " ".join(match.group(1).split())
+    if not text:
+        return ""
+    return (f'<mark class="editor-note" data-editor-note role="note"><strong>Editors\' note:</strong> '
+            f'{html_module.escape(text)}</mark>')
 
 
 def printable(value: Any) -> str:

@@ -169,7 +169,9 @@ def register_markdown(redactions: list[Redaction], link) -> str:
     rows = ["| # | Where | Owner | Material | Note | Public replacement |",
             "|---|---|---|---|---|---|"]
     for r in redactions:
-        cells = [f"[{r.number}]({link(r)})", f"`{r.location}`", r.owner_name,
+        # A path breaks after its slashes and before its line number, never inside a word.
+        where = html.escape(str(r.location)).replace("/", "/<wbr>").replace(":", "<wbr>:")
+        cells = [f"[{r.number}]({link(r)})", f"<code>{where}</code>", r.owner_name,
                  "yes" if r.material else "no", r.note or "", r.replacement or ""]
         rows.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
     return "\n".join(rows)
