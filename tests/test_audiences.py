@@ -171,7 +171,7 @@ def test_non_public_builds_are_marked_and_kept_apart(built, report):
 
 
 def test_internal_build_has_a_register(built):
-    register = built["internal"].article("redaction-register")
+    register = built["internal"].article("redaction-register").replace("<wbr>", "")   # paths break at slashes
     assert "docs/index.md:8" in register           # the inline redaction
     assert "docs/index.md:10" in register
     assert "Quill Research" in register and "Helios Labs" in register
