@@ -58,6 +58,10 @@ def test_audit_command_on_a_folder(report, tmp_path):
     result = run(report, "audit", str(upload))
     assert result.returncode == 1
     assert "LEAK  index.html: redacted text from docs/index.md:3" in result.stdout
+    leaks = [line for line in result.stdout.splitlines() if line.startswith("LEAK")]
+    assert len(leaks) == len(set(leaks))                       # each finding once
+    files = [line.split(":", 1)[0] for line in leaks]
+    assert files == sorted(files, key=files.index)             # grouped by output file
     assert "do not upload" in result.stderr
     clean = run(report, "audit", str(report.root / "site"))
     assert clean.returncode == 0, clean.stdout + clean.stderr

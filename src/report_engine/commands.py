@@ -227,9 +227,18 @@ def _run_audit(args) -> int:
     except ReportError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
+    # Each leak once, grouped by output file: many fingerprints of one passage are one finding.
+    grouped: dict[str, dict[tuple[str, str], int]] = {}
+    folder = args.folder.resolve()
     for finding in findings:
-        where = finding.output.relative_to(args.folder.resolve()) if args.folder.resolve() in finding.output.parents else finding.output
-        print(f"LEAK  {where}: {finding.fingerprint.kind} from {finding.fingerprint.location}")
+        shown = str(finding.output.relative_to(folder) if folder in finding.output.parents else finding.output)
+        key = (finding.fingerprint.kind, str(finding.fingerprint.location))
+        grouped.setdefault(shown, {}).setdefault(key, 0)
+        grouped[shown][key] += 1
+    for where, kinds in grouped.items():
+        for (kind, location), count in kinds.items():
+            times = f" ({count} passages)" if count > 1 else ""
+            print(f"LEAK  {where}: {kind} from {location}{times}")
     if findings:
         print(f"ERROR: {len(findings)} finding(s): do not upload {args.folder}", file=sys.stderr)
         return 1
