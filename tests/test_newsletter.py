@@ -252,7 +252,7 @@ def test_redaction_statement_ends_the_post_once(built: Path) -> None:
         body = text(post)
         assert body.count("no information redacted") + body.count("redacted at participants' requests") == 1, name
         headings = [h.text_content() for h in post.xpath(".//h1 | .//h2 | .//h3 | .//h4")]
-        assert headings[-2:] == ["Notes", "Redactions"], (name, headings)
+        assert headings[-2:] == ["Redactions", "Notes"], (name, headings)      # the statement, then the notes
         (link,) = [a for a in post.iter("a") if NOTE.lower() in text(a)]
         assert link.get("href") == CANONICAL + "#material-redaction-1"
 
@@ -265,6 +265,14 @@ def test_public_redactions_and_pseudonyms(built: Path) -> None:
         assert "Quill Research" not in source, name
         assert "Developer B reviewed every agent pull request" in source.replace("\n", " "), name
         assert "Material redaction." in source, name
+
+
+def test_the_email_has_a_preheader(built: Path) -> None:
+    email = (built / "newsletter" / "email.html").read_text(encoding="utf-8")
+    body = email[email.index("<body"):]
+    hidden = re.search(r'<div class="nl-preheader" style="display:none[^"]*">([^<]+)</div>', body)
+    assert hidden and hidden.group(1).startswith("Test Report: ")
+    assert body.index("nl-preheader") < body.index("<table")          # first in the message
 
 
 def test_kept_out_of_search_and_sitemap(built: Path) -> None:
@@ -287,7 +295,8 @@ def test_statement_is_computed_when_the_page_lacks_it(report: Report) -> None:
     site = report.build().site
     post = copy_region(site)
     headings = [h.text_content() for h in post.xpath(".//h3")]
-    assert headings[-1] == "Redaction summary statement"
+    assert "Redaction summary statement" in headings
+    assert headings[-1] in ("Redaction summary statement", "Notes")
     (link,) = [a for a in post.iter("a") if NOTE.lower() in text(a)]
     assert link.get("href") == CANONICAL + "#material-redaction-1"
     assert "summary.md" in {p.name for p in (site / "newsletter").iterdir()}

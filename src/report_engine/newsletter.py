@@ -118,7 +118,7 @@ def landing_article(site: Path, record: "PageRecord") -> HtmlElement:
 
 def compose(article: HtmlElement, session: "Session", report: Mapping[str, Any],
             canonical: str, landing: str) -> HtmlElement:
-    """The post: opening line and masthead, summary, endnotes, redaction statement, link.
+    """The post: opening line and masthead, summary, redaction statement, endnotes, link.
 
     The summary's headings move down one level under the report's title; the
     endnotes and the statement become sections (h3) like the summary's own.
@@ -132,7 +132,8 @@ def compose(article: HtmlElement, session: "Session", report: Mapping[str, Any],
     for heading in list(body.iter(*HEADINGS)):
         heading.tag = f"h{min(6, _level(heading) + 1)}"
     endnotes = E.OL(*notes)
-    content = E.DIV(*body, *([E.H3("Notes"), endnotes] if notes else []), E.H3(statement_title), *statement)
+    # The statement belongs to the summary; the notes are its apparatus, and come last.
+    content = E.DIV(*body, E.H3(statement_title), *statement, *([E.H3("Notes"), endnotes] if notes else []))
     rewrite_citations(content, session)
     absolutize(content, landing)
     simplify(content)
@@ -434,8 +435,12 @@ def copy_page(post: HtmlElement, report: Mapping[str, Any], landing: str, css: s
 
 def email_page(post: HtmlElement, report: Mapping[str, Any], css: str) -> str:
     """The post as an email: a centred table (what every mail client lays out), styles inlined."""
+    # The preheader: the line an inbox shows beside the subject, hidden in the message itself.
+    preheader = _escape(f'{report["title"]}: ' + str(report.get("subtitle") or report.get("edition_label") or ""))
     document = (
         f'<!DOCTYPE html>\n<html lang="en">\n{_head(str(report["title"]))}\n<body class="nl-email">\n'
+        f'<div class="nl-preheader" style="display:none;font-size:1px;line-height:1px;max-height:0;max-width:0;'
+        f'opacity:0;overflow:hidden;mso-hide:all">{preheader}</div>\n'
         '<table role="presentation" class="nl-frame" width="100%" cellpadding="0" cellspacing="0" border="0">'
         '<tr><td align="center">\n'
         '<table role="presentation" class="nl-sheet" width="640" cellpadding="0" cellspacing="0" border="0">'
