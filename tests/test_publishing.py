@@ -146,6 +146,12 @@ def test_a_diverged_branch_is_refused_with_the_fix(team):
 
 def test_uncommitted_or_untracked_inputs_are_refused_unless_allowed(copy):
     new_edition(copy, "2026-05", "May 2026")
+    # Bytecode that importing the macros module leaves behind is not a change (even unignored).
+    (copy / ".gitignore").write_text("site/\nsite-private/\n.cache/\n", encoding="utf-8")
+    commit(copy, "A .gitignore that forgets __pycache__")
+    (copy / "macros" / "__pycache__").mkdir(exist_ok=True)
+    (copy / "macros" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\x00")
+    assert_published(publish(copy, "--dry-run"))
     (copy / "docs" / "draft-notes.md").write_text("# Notes\n\nNot committed.\n", encoding="utf-8")
     before = ref(copy)
     assert_refused(publish(copy), "uncommitted or untracked", "docs/draft-notes.md", "--allow-dirty")

@@ -270,6 +270,8 @@ def git_checks(args: argparse.Namespace, project: Path) -> bool:
         raise Refusal("not a git repository: editions are committed to a branch of the report's repository")
     inputs = [name for name in INPUTS if (project / name).exists()]
     changed = git("status", "--porcelain", "--untracked-files=all", "--", *inputs).stdout.splitlines() if inputs else []
+    # Python's bytecode caches appear whenever the report's macros module is imported: not an input.
+    changed = [line for line in changed if "__pycache__/" not in line and not line.endswith((".pyc", ".pyo"))]
     if changed and not args.allow_dirty:
         first = changed[0][3:]
         more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
