@@ -151,6 +151,7 @@ def test_uncommitted_or_untracked_inputs_are_refused_unless_allowed(copy):
     commit(copy, "A .gitignore that forgets __pycache__")
     (copy / "macros" / "__pycache__").mkdir(exist_ok=True)
     (copy / "macros" / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\x00")
+    (copy / "docs" / ".DS_Store").write_bytes(b"\x00")                  # hidden: MkDocs never reads it
     assert_published(publish(copy, "--dry-run"))
     (copy / "docs" / "draft-notes.md").write_text("# Notes\n\nNot committed.\n", encoding="utf-8")
     before = ref(copy)

@@ -271,7 +271,9 @@ def git_checks(args: argparse.Namespace, project: Path) -> bool:
     inputs = [name for name in INPUTS if (project / name).exists()]
     changed = git("status", "--porcelain", "--untracked-files=all", "--", *inputs).stdout.splitlines() if inputs else []
     # Python's bytecode caches appear whenever the report's macros module is imported: not an input.
-    changed = [line for line in changed if "__pycache__/" not in line and not line.endswith((".pyc", ".pyo"))]
+    # Nor are hidden files (.DS_Store and the like), which MkDocs never reads.
+    changed = [line for line in changed if "__pycache__/" not in line and not line.endswith((".pyc", ".pyo"))
+               and not line[3:].strip('"').rsplit("/", 1)[-1].startswith(".")]
     if changed and not args.allow_dirty:
         first = changed[0][3:]
         more = f" and {len(changed) - 1} more" if len(changed) > 1 else ""
