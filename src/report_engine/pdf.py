@@ -44,6 +44,7 @@ from lxml import etree
 from .errors import ReportError
 from .formatting import format_value
 from .outputs import site_path
+from .passages import slugify
 
 log = logging.getLogger("mkdocs.plugins.report.pdf")
 
@@ -64,15 +65,10 @@ def requested(value: str | None = None) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def slug(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return "-".join(words) or "report"
-
-
 def file_name(report: Mapping[str, Any], edition: str, audience: Any, draft: bool) -> str:
     """``<report>-<edition>.pdf``; a private or draft copy says whose it is in its name, so that a
     file attached to an email cannot pass for the public one."""
-    name = f"{slug(str(report['title']))}-{slug(edition)}"
+    name = f"{slugify(str(report['title'])) or 'report'}-{slugify(edition)}"
     if not audience.is_public:
         name += f"-{audience.slug}"
     if draft:
@@ -113,19 +109,10 @@ class Front:
 
 
 @dataclass
-class _Entry:
-    level: int
-    text: str
-    target: str
-
-
-@dataclass
 class Document:
     """The assembled HTML, with a token where each page number of a target goes (:func:`fill`)."""
 
     html: str
-    pages: int = 0
-    contents: list[_Entry] = field(default_factory=list)
     targets: set[str] = field(default_factory=set)
 
 
@@ -162,13 +149,12 @@ ID = re.compile(r' id="([^"]+)"')
 
 def front_matter(report: Mapping[str, Any], statement: str, marking: str, watermark: str, language: str,
                  edition_url: str, report_file: str) -> Front:
-    window = report["assessment_window"]
     published = report["published"]
     return Front(
         title=str(report["title"]),
         subtitle=str(report.get("subtitle") or ""),
         edition_label=str(report["edition_label"]),
-        window=f"{format_value(window['start'])} to {format_value(window['end'])}",
+        window=format_value(report["assessment_window"]),
         organization=str(report["organization"]),
         published=format_value(published),
         published_iso=published.isoformat() if isinstance(published, dt.date) else str(published),
@@ -283,13 +269,11 @@ def assemble(site: Path, pages: list[PdfPage], front: Front,
             h.set("style", f"bookmark-level: {depth + level - 1}")
             text = " ".join("".join(h.itertext()).split())
             target = h.get("id")
-            if target and text:
-                document.contents.append(_Entry(level, text, target))
-                if level == 1 or depth == 1:
-                    entry = etree.SubElement(listing, "li", {"class": f"pdf-contents__item pdf-contents__item--{depth + level - 1}"})
-                    link = etree.SubElement(entry, "a", {"href": f"#{target}", "data-page": token(target)})
-                    link.text = text
-                    document.targets.add(target)
+            if target and text and (level == 1 or depth == 1):
+                entry = etree.SubElement(listing, "li", {"class": f"pdf-contents__item pdf-contents__item--{depth + level - 1}"})
+                link = etree.SubElement(entry, "a", {"href": f"#{target}", "data-page": token(target)})
+                link.text = text
+                document.targets.add(target)
     if front.watermark:
         mark = etree.Element("div", {"class": "pdf-watermark", "aria-hidden": "true"})
         mark.text = front.watermark.upper()
@@ -371,8 +355,8 @@ def _article(path: Path) -> Element | None:
     article = found[0]
     for element in list(article.iter()):
         if not isinstance(element.tag, str):
-            if element.getparent() is not None:
-                element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
+            if element.getparent() is not None:       # comments and processing instructions
+                element.drop_tree()
             continue
         classes = set((element.get("class") or "").split())
         if classes & set(CHROME) or element.tag in ("script", "noscript", "form", "button"):
@@ -482,7 +466,7 @@ def _footnotes(article: Element) -> None:
         placed.add(target)
         note = etree.Element("span", {"class": "pdf-footnote", "id": target, "data-mark": mark})
         for backref in item.xpath(".//a[contains(@class, 'footnote-backref')]"):
-            backref.drop_tree() if hasattr(backref, "drop_tree") else backref.getparent().remove(backref)
+            backref.drop_tree()
         if item.text and item.text.strip():
             note.text = item.text
         for child in list(item):
@@ -542,7 +526,6 @@ def render(document: Document, target: Path, stylesheets: Iterable[Path], base: 
     numbers = _remembered(remembered)
     if wanted and any(numbers.get(name) is None for name in wanted):
         numbers = {}
-    rendered = None
     for _ in range(MAX_LAYOUTS):
         rendered = None                           # one layout in memory at a time
         filled = fill(document.html, numbers)
