@@ -77,8 +77,11 @@ def configure(config: Any, report: Mapping[str, Any], audience: Audience) -> Non
         extra.setdefault("report_build", {})["revisions"] = [
             {"date": format_date(dt.date.fromisoformat(r["date"])), "note": r["note"]} for r in revisions]
     if shared is not False:
-        notice = draft_notice(shared if isinstance(shared, dt.date) else caller_epoch, report["published"])
-        extra.setdefault("report_build", {})["draft"] = notice
+        day = shared if isinstance(shared, dt.date) else caller_epoch
+        notice = draft_notice(day, report["published"])
+        build = extra.setdefault("report_build", {})
+        build["draft"] = notice
+        build["draft_date"] = format_date(day or _as_date(report["published"]))      # the day the notice names
         log.info(f"Courtesy draft: {notice}")
     elif audience.is_public:
         enable_version_selector(extra)
@@ -228,11 +231,14 @@ def draft_requested() -> bool:
     return draft_date(os.environ.get(DRAFT_ENV)) is not False
 
 
+def _as_date(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
 def draft_notice(shared: dt.date | None, published: dt.date) -> str:
     """The banner text: the shared date if known (REPORT_DRAFT's, else the caller's SOURCE_DATE_EPOCH's),
     otherwise the planned publication date, which is in the source and so reproducible."""
-    if isinstance(published, dt.datetime):
-        published = published.date()
+    published = _as_date(published)
     if shared is None:
         return f"{DRAFT_NOTICE} Shared with participants ahead of publication on {format_date(published)}."
     if shared > published:

@@ -614,18 +614,16 @@ class Build:
 
     def pdf_marking(self) -> tuple[str, str]:
         """What every page of a non-public or draft PDF says (and for whom it is), and its watermark."""
-        draft = self.config["extra"]["report_build"].get("draft")
+        build = self.config["extra"]["report_build"]
         if self.audience.kind == "internal":
             who = "Internal"
         elif self.audience.kind == "participant":
             who = self.data.participants[str(self.audience.participant)].name
         else:
             who = ""
-        if draft:
-            shared = re.search(r"\bon ([A-Z][a-z]+ \d{1,2}, \d{4})", str(draft))
-            when = f", {shared.group(1)}" if shared else ""
-            return f"Courtesy draft for {who or 'the public report'} ({self.audience}{when}): not for distribution", \
-                "Courtesy draft"
+        if build.get("draft"):
+            return (f"Courtesy draft for {who or 'the public report'} ({self.audience}, {build['draft_date']}): "
+                    "not for distribution"), "Courtesy draft"
         if who:
             return f"Confidential: {who}" + ("" if who == "Internal" else " only"), "Confidential"
         return "", ""
