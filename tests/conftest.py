@@ -118,6 +118,16 @@ class Report:
         return result
 
 
+def copy_example(root: Path) -> Path:
+    """The example report (its mkdocs.yml, bibliography, pages, data, macros and overrides) in ``root``."""
+    root.mkdir(parents=True)
+    for name in ("mkdocs.yml", "bibliography.bib"):
+        shutil.copy(REPO / name, root / name)
+    for name in ("docs", "data", "macros", "overrides"):
+        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
 @pytest.fixture
 def report(tmp_path: Path) -> Report:
     return Report(tmp_path / "report")

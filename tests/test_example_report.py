@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, Report
+from conftest import REPO, Report, copy_example
 
 AUDIENCES = ["public", "participant:anthropic", "participant:google", "participant:meta",
              "participant:openai", "internal"]
@@ -20,13 +19,7 @@ AUDIENCES = ["public", "participant:anthropic", "participant:google", "participa
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("example") / "report"
-    root.mkdir()
-    for name in ("mkdocs.yml", "bibliography.bib"):
-        shutil.copy(REPO / name, root / name)
-    for name in ("docs", "data", "macros", "overrides"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
+    return copy_example(tmp_path_factory.mktemp("example") / "report")
 
 
 def build(root: Path, audience: str) -> subprocess.CompletedProcess:

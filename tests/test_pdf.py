@@ -14,7 +14,7 @@ import pypdf
 import pytest
 import yaml
 
-from conftest import REPO, Report, assert_clean_failure, error_line
+from conftest import Report, copy_example
 
 PDF_NAME = "frontier-risk-report-2026-03.pdf"
 
@@ -69,13 +69,7 @@ def site_text(html_file: Path) -> str:
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pdf-example") / "report"
-    root.mkdir()
-    for name in ("mkdocs.yml", "bibliography.bib"):
-        shutil.copy(REPO / name, root / name)
-    for name in ("docs", "data", "macros", "overrides"):
-        shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-    return root
+    return copy_example(tmp_path_factory.mktemp("pdf-example") / "report")
 
 
 def run_pdf(root: Path, *args: str) -> subprocess.CompletedProcess:
