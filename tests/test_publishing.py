@@ -294,3 +294,16 @@ def test_a_dry_run_with_push_fetches_first(team):
     assert_published(publish(theirs, "--push"))
     new_edition(ours, "2026-05", "May 2026 (ours)")
     assert_refused(publish(ours, "--dry-run", "--push"), "edition 2026-05 is already published")
+
+
+def test_a_withdrawal_raced_by_a_colleague_is_decided_again_on_their_branch(team, tmp_path):
+    ours, theirs, remote = team
+    new_edition(theirs, "2026-05", "May 2026")
+    mark = tmp_path / "raced"
+    hook(ours, "pre-push", f'[ -f "{mark}" ] && exit 0\ntouch "{mark}"\n'
+                           f'cd "{theirs}" && "{sys.executable}" -m macros publish --push >/dev/null 2>&1\nexit 0\n')
+    output = assert_published(publish(ours, "--push", "--retract", NEW[0], "--reason", "Wrong data."))
+    assert mark.exists() and "trying again" in output
+    # latest stays on the colleague's newer edition, not on the one standing when we first looked.
+    assert remote_versions(remote) == {"2026-05": ["latest"], NEW[0]: [], OLD[0]: []}
+    assert "was withdrawn on" in show(remote, f"{NEW[0]}/index.html")

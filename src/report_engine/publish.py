@@ -38,7 +38,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from mike import commands, git_utils
 from mike.versions import Versions
@@ -187,30 +187,22 @@ def publish(config_file: Path, args: argparse.Namespace) -> Plan | None:
         report = load_data(config_file.parent / "data", config_file.parent).report
         note = " (with uncommitted changes: --allow-dirty)" if dirty else ""
         message = f"Publish edition {edition} ({title}) from {head or 'an unborn HEAD'}{note}"
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
-            previous = local_tip(args.branch)
-            if args.push:
-                restore(args.branch, base)        # commit on top of the remote's branch as fetched
+
+        def commit(base: str, again: bool) -> bool:
+            nonlocal versions
+            if again:                         # someone published meanwhile: decide again on their tip
+                versions = versions_at(base)
+                if not args.force and same_source(base, versions, edition, head):
+                    return False
+                check_edition(versions, edition, args)
+                plan.aliases = newest_aliases(versions, edition, title)
             deploy(plan, site, use_directory_urls(config_file), versions, message, revisions,
-                   str(report["canonical_url"]), previous)
-            if not args.push:
-                break
-            if push(args.remote, args.branch):
-                break
-            # Someone published meanwhile: put our branch back, take theirs, and decide again.
-            restore(args.branch, previous)
-            log.info(f"{args.remote} moved while publishing (attempt {attempt} of {PUSH_ATTEMPTS}); trying again")
-            fetch(args.remote)
-            base = reconcile(args.remote, args.branch, edition)
-            versions = versions_at(base)
-            if not args.force and same_source(base, versions, edition, head):
-                already_done(edition, head, args)      # the same edition, from the same commit
-                return None
-            check_edition(versions, edition, args)
-            plan.aliases = newest_aliases(versions, edition, title)
-        else:
-            raise Refusal(f"{args.remote} rejected the push {PUSH_ATTEMPTS} times (others are publishing); nothing "
-                          f"was pushed and {args.branch} is as {args.remote} has it: run the same command again")
+                   str(report["canonical_url"]))
+            return True
+
+        if not on_remote(args, base, edition, commit):
+            already_done(edition, head, args)      # the same edition, from the same commit
+            return None
 
     tag_source(edition, head, args)
     if args.push:
@@ -434,9 +426,9 @@ def audit_built_site(config_file: Path, site: Path) -> None:
 
 
 def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, message: str,
-           revisions: list[dict[str, str]], canonical_url: str, previous: str) -> None:
+           revisions: list[dict[str, str]], canonical_url: str) -> None:
     """Commit the edition with mike, point the root at ``latest`` (and its 404 page), and check no
-    edition was lost (else the branch goes back to ``previous``)."""
+    edition was lost (the refusal puts the branch back: :func:`on_remote`)."""
     cfg = {"site_dir": str(site), "use_directory_urls": directory_urls}
     props = [("revisions", revisions)] if revisions else []
     try:
@@ -452,8 +444,34 @@ def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, messa
     after = commands.list_versions(plan.branch)
     lost = [str(info.version) for info in before if not after.find(str(info.version))]
     if lost:
-        restore(plan.branch, previous)
         raise Refusal(f"deploying would have removed edition(s) {', '.join(lost)}; {plan.branch} was restored")
+
+
+def on_remote(args: argparse.Namespace, base: str, edition: str, commit: Callable[[str, bool], bool]) -> bool:
+    """Publishing as a transaction: ``commit(base, again)`` commits on top of ``base`` (the remote's branch
+    as fetched, with --push) and the branch is pushed, never forced. When the remote moved on meanwhile,
+    the branch is put back, the remote fetched again and ``commit`` called on its new tip with ``again``
+    (to decide everything anew), up to :data:`PUSH_ATTEMPTS` times; then a refusal with nothing pushed.
+    Any refusal puts the branch back as it was. False when ``commit`` found nothing left to do."""
+    for attempt in range(1, PUSH_ATTEMPTS + 1):
+        previous = local_tip(args.branch)
+        try:
+            if args.push:
+                restore(args.branch, base)
+            if not commit(base, attempt > 1):
+                restore(args.branch, previous)
+                return False
+        except Refusal:
+            restore(args.branch, previous)
+            raise
+        if not args.push or push(args.remote, args.branch):
+            return True
+        restore(args.branch, previous)
+        log.info(f"{args.remote} moved while publishing (attempt {attempt} of {PUSH_ATTEMPTS}); trying again")
+        fetch(args.remote)
+        base = reconcile(args.remote, args.branch, edition)
+    raise Refusal(f"{args.remote} rejected the push {PUSH_ATTEMPTS} times (others are publishing); nothing was "
+                  f"pushed and {args.branch} is as {args.remote} has it: run the same command again")
 
 
 ROOT_MESSAGE = "Root redirects to latest/"
@@ -533,6 +551,35 @@ def restore(branch: str, previous: str) -> None:
 # ---- retraction -------------------------------------------------------------------------------
 
 
+@dataclass
+class Withdrawal:
+    """What withdrawing an edition changes on the branch at a given commit."""
+
+    info: Any                   # mike's entry for the edition
+    successor: str | None       # the newest edition still standing
+    files: list[str]            # everything under the edition's folder
+    pages: list[str]            # its pages, relative to the folder: each becomes the notice
+
+    @property
+    def moves_latest(self) -> bool:
+        return bool(self.successor) and editions.LATEST in self.info.aliases
+
+
+def withdrawal(base: str, edition: str, branch: str) -> Withdrawal:
+    versions = versions_at(base)
+    found = versions.find(edition)
+    if not found or len(found) != 1:
+        listed = ", ".join(str(info.version) for info in versions) or "none"
+        raise Refusal(f"edition {edition} is not published on {branch} (published: {listed})")
+    info = versions[edition]
+    if (info.properties or {}).get("retracted"):
+        raise Refusal(f"edition {edition} is already withdrawn")
+    standing = [str(i.version) for i in versions if str(i.version) != edition and not (i.properties or {}).get("retracted")]
+    files = git("ls-tree", "-r", "--name-only", base, f"{edition}/").stdout.splitlines()
+    pages = [name[len(edition) + 1:] for name in files if name.endswith(".html")]
+    return Withdrawal(info, editions.newest(standing), files, pages)
+
+
 def retract(config_file: Path, args: argparse.Namespace) -> None:
     """Withdraw a published edition: every page at its address becomes a notice, every other file of
     it goes, ``latest`` moves to the newest edition still standing."""
@@ -548,63 +595,48 @@ def retract(config_file: Path, args: argparse.Namespace) -> None:
         base = reconcile(args.remote, args.branch, edition)
     else:
         base = local_tip(args.branch)
-    versions = versions_at(base)
-    found = versions.find(edition)
-    if not found or len(found) != 1:
-        listed = ", ".join(str(info.version) for info in versions) or "none"
-        raise Refusal(f"edition {edition} is not published on {args.branch} (published: {listed})")
-    info = versions[edition]
-    if (info.properties or {}).get("retracted"):
-        raise Refusal(f"edition {edition} is already withdrawn")
+    plan = withdrawal(base, edition, args.branch)
+    if args.dry_run:
+        print(f"Dry run: nothing was changed. Withdrawing {edition} would replace {len(plan.pages)} page(s) with a "
+              f"notice, remove {len(plan.files) - len(plan.pages)} other file(s)"
+              + (f" and move latest to {plan.successor}." if plan.moves_latest else "."))
+        return
     report = load_data(config_file.parent / "data", config_file.parent).report
     title, date = str(report["title"]), today()
-    standing = [str(i.version) for i in versions if str(i.version) != edition and not (i.properties or {}).get("retracted")]
-    successor = editions.newest(standing)
-    files = git("ls-tree", "-r", "--name-only", base, f"{edition}/").stdout.splitlines()
-    pages = [name[len(edition) + 1:] for name in files if name.endswith(".html")]
-    if args.dry_run:
-        print(f"Dry run: nothing was changed. Withdrawing {edition} would replace {len(pages)} page(s) with a "
-              f"notice, remove {len(files) - len(pages)} other file(s)"
-              + (f" and move latest to {successor}." if successor and editions.LATEST in info.aliases else "."))
-        return
-    with tempfile.TemporaryDirectory(prefix="report-retract-") as scratch:
-        site = Path(scratch) / "site"
-        for page in pages or ["index.html"]:
-            target = site / page
-            target.parent.mkdir(parents=True, exist_ok=True)
-            depth = page.count("/")
-            target.write_text(withdrawn_page(title, str(info.title), date, reason, "../" * (depth + 1), successor),
-                              encoding="utf-8")
-        previous = local_tip(args.branch)
-        for attempt in range(1, PUSH_ATTEMPTS + 1):
-            if args.push:
-                restore(args.branch, base)
-            cfg = {"site_dir": str(site), "use_directory_urls": use_directory_urls(config_file)}
-            message = f"Withdraw edition {edition} ({info.title}): {reason}"
-            with commands.deploy(cfg, edition, str(info.title), [], alias_type=commands.AliasType.redirect,
-                                 branch=args.branch, message=message,
+    directory_urls = use_directory_urls(config_file)
+
+    def commit(base: str, again: bool) -> bool:
+        nonlocal plan
+        if again:                             # someone published meanwhile: decide again on their tip
+            plan = withdrawal(base, edition, args.branch)
+        label = str(plan.info.title)
+        with tempfile.TemporaryDirectory(prefix="report-retract-") as scratch:
+            site = Path(scratch) / "site"
+            for page in plan.pages or ["index.html"]:
+                target = site / page
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(withdrawn_page(title, label, date, reason, "../" * (page.count("/") + 1),
+                                                 plan.successor), encoding="utf-8")
+            with commands.deploy({"site_dir": str(site), "use_directory_urls": directory_urls}, edition, label, [],
+                                 alias_type=commands.AliasType.redirect, branch=args.branch,
+                                 message=f"Withdraw edition {edition} ({label}): {reason}",
                                  set_props=[("retracted", {"date": date, "reason": reason})]):
                 pass
-            if editions.LATEST in info.aliases:
-                if successor:
-                    commands.alias({"use_directory_urls": cfg["use_directory_urls"]}, successor, [editions.LATEST],
-                                   update_aliases=True, alias_type=commands.AliasType.redirect, branch=args.branch,
-                                   message=f"latest moves to {successor}: {edition} was withdrawn")
-                else:
-                    drop_alias(args.branch, edition, editions.LATEST)
-            root_pages(args.branch, str(report["canonical_url"]))
-            if not args.push or push(args.remote, args.branch):
-                break
-            restore(args.branch, previous)
-            fetch(args.remote)
-            base = reconcile(args.remote, args.branch, edition)
-        else:
-            raise Refusal(f"{args.remote} rejected the push {PUSH_ATTEMPTS} times; nothing was pushed: run the "
-                          "same command again")
+        if editions.LATEST in plan.info.aliases:
+            if plan.successor:
+                commands.alias({"use_directory_urls": directory_urls}, plan.successor, [editions.LATEST],
+                               update_aliases=True, alias_type=commands.AliasType.redirect, branch=args.branch,
+                               message=f"latest moves to {plan.successor}: {edition} was withdrawn")
+            else:
+                drop_alias(args.branch, edition, editions.LATEST)
+        root_pages(args.branch, str(report["canonical_url"]))
+        return True
+
+    on_remote(args, base, edition, commit)
     where = f"{args.branch}, pushed to {args.remote}" if args.push else f"{args.branch} (not pushed: add --push)"
-    print(f"Withdrew edition {edition} on {where}: {len(pages)} page(s) now show the notice, "
-          f"{len(files) - len(pages)} other file(s) removed"
-          + (f"; latest is now {successor}." if successor and editions.LATEST in info.aliases else "."))
+    print(f"Withdrew edition {edition} on {where}: {len(plan.pages)} page(s) now show the notice, "
+          f"{len(plan.files) - len(plan.pages)} other file(s) removed"
+          + (f"; latest is now {plan.successor}." if plan.moves_latest else "."))
     print(PURGE.format(branch=args.branch, remote=args.remote, edition=edition))
 
 
