@@ -310,7 +310,6 @@ def _css_string(text: str) -> str:
 def _running_text(front: Front) -> str:
     """The parts of the page furniture that come from the report rather than the stylesheet."""
     rules = [f":root {{ string-set: report-title {_css_string(front.title)}; }}",
-             f"@page {{ @top-left {{ content: {_css_string(front.title)}; }} }}",
              "@page cover { @top-left { content: none; } }"]
     if front.marking:              # the marking takes the title's place at the head of every page
         rules.append(f"@page {{ @top-left {{ content: {_css_string(front.marking)}; color: #a00; font-style: normal;"
