@@ -106,3 +106,35 @@ def test_serve_refuses_a_busy_port_before_building(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.strip() == f"ERROR: port {port} is in use (Address already in use); pick another: make serve PORT={port + 1}"
     assert "Traceback" not in proc.stdout + proc.stderr and "Building" not in proc.stdout
+
+
+def test_build_all_shows_progress_per_audience(report):
+    small_report(report)
+    result = run(report, "build-all", "--jobs", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    progress = result.stderr.splitlines()
+    assert progress[0].strip() == "building 4 audience(s), 1 at a time"
+    # one at a time: each audience starts, then ends, in the order asked
+    assert [line.strip().split(" in ")[0] for line in progress[1:]] == [
+        "public: building", "public: built", "participant:helios: building", "participant:helios: built",
+        "participant:quill: building", "participant:quill: built", "internal: building", "internal: built"]
+    quiet = run(report, "--quiet", "build-all", "--audience", "public")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_build_command_builds_one_audience_without_the_mkdocs_2_notice(report):
+    small_report(report)
+    env = {k: v for k, v in os.environ.items() if k not in ("REPORT_AUDIENCE", "NO_MKDOCS_2_WARNING")}
+    result = subprocess.run([sys.executable, "-m", "macros", "build", "--audience", "participant:helios"],
+                            cwd=report.root, env=env, capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Material for MkDocs" not in output and "NO_MKDOCS_2_WARNING" not in output
+    assert "[macros]" not in output and "Found" not in output
+    assert "separate cluster" in (report.root / "site-private/participant-helios/index.html").read_text()
+    assert not (report.root / "site/index.html").exists() or "separate cluster" not in (
+        report.root / "site/index.html").read_text()
+    failing = subprocess.run([sys.executable, "-m", "macros", "build", "--draft", "2026-13-45"],
+                             cwd=report.root, env=env, capture_output=True, text=True, timeout=600)
+    assert failing.returncode != 0
+    assert "Traceback" not in failing.stdout + failing.stderr

@@ -205,7 +205,11 @@ def test_footnotes_become_numbered_endnotes(built: Path) -> None:
     footnotes = landing_article(built).xpath('.//div[contains(@class, "footnote")]//li')
     assert len(footnotes) == 3
     for name, post in posts(built).items():
-        markers = [sup.text_content() for sup in post.iter("sup")]
+        if name == "summary.md":       # plain Markdown: the marker is the text [n], with no <sup>
+            markers = re.findall(r"\[\d+\]", "".join(p.text_content() for p in post.iter("p", "li")))
+            assert not list(post.iter("sup"))
+        else:
+            markers = [sup.text_content() for sup in post.iter("sup")]
         assert markers == ["[1]", "[2]", "[3]"], name
         assert not post.xpath('.//*[@id] | .//a[starts-with(@href, "#")]'), "nothing relies on in-page ids"
         (notes,) = [ol for ol in post.iter("ol") if "scope note" in text(ol)]
@@ -216,7 +220,36 @@ def test_footnotes_become_numbered_endnotes(built: Path) -> None:
         heading = notes.getprevious()
         assert heading.tag.startswith("h") and heading.text_content() == "Notes"
     raw = files(built)["summary.md"]
-    assert [m for m in re.findall(r"<sup>(.*?)</sup>", raw)] == ["[1]", "[2]", "[3]"]
+    assert re.findall(r"\\\[(\d+)\\\]", raw) == ["1", "2", "3"]
+
+
+def test_summary_md_is_plain_markdown_that_renders_alike_everywhere(built: Path) -> None:
+    """No raw HTML in summary.md, and Python-Markdown and a CommonMark renderer (markdown-it-py,
+    with GFM tables) read it as the same blocks with the same text and the same links."""
+    from markdown_it import MarkdownIt
+
+    raw = files(built)["summary.md"]
+    commonmark = MarkdownIt("commonmark").enable("table")
+    tokens = commonmark.parse(raw)
+    inline = [child for token in tokens for child in (token.children or [])]
+    assert not [t for t in tokens + inline if t.type in ("html_block", "html_inline")], "raw HTML in summary.md"
+    assert "<sup>" not in raw and "</" not in raw
+
+    def blocks(fragment: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+        return [(element.tag, text(element), tuple(element.xpath(".//a/@href")))
+                for element in root.xpath("./*")]
+
+    python_markdown = blocks(markdown.markdown(raw, extensions=["tables"]))
+    markdown_it = blocks(commonmark.render(raw))
+    assert len(python_markdown) >= 8
+    assert python_markdown == markdown_it
+
+
+def test_superscripts_and_subscripts_are_plain_text() -> None:
+    post = lxml_html.fragment_fromstring(
+        "<div><p>About 10<sup>26</sup> FLOP of CO<sub>2</sub>, rank<sup>th</sup>, see<sup>[4]</sup>.</p></div>")
+    assert to_markdown(post) == "About 10²⁶ FLOP of CO₂, rank^(th), see\\[4\\].\n"
 
 
 def test_opens_and_ends_with_the_canonical_link(built: Path) -> None:
@@ -317,7 +350,7 @@ def test_markdown_escapes_what_would_turn_into_syntax() -> None:
         "<blockquote><p>Quoted</p></blockquote></div>")
     assert to_markdown(post) == (
         "1\\. not a list, \\*not emphasis\\* and \\[not a link\\]\n\n"
-        "Text *em* and [link](https://x.example/a%28b%29)<sup>[1]</sup>\n\n"
+        "Text *em* and [link](https://x.example/a%28b%29)\\[1\\]\n\n"
         "- One\n\n  - Nested\n\n- Two\n\n"
         "> Quoted\n")
 

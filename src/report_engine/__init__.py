@@ -14,7 +14,13 @@ adds the ``report`` plugin itself, so the build has every guarantee either way.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+# mkdocs-macros reports at INFO what it found (modules, variables, macros, filters): lines that say
+# nothing to an author; its warnings and errors still show. Set when the package is first imported:
+# by MkDocs loading the report plugin, or by the report's macros module, before mkdocs-macros logs.
+logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
 
 __version__ = "0.2.0"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 
 log = logging.getLogger("mkdocs.plugins.report.cli")
@@ -37,6 +38,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Material prints a nine-line notice about MkDocs 2 when it is imported, and every command
+    # here imports it (in this process or in the mkdocs it starts): the engine's commands stay quiet.
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(levelname)-7s -  %(message)s")

@@ -14,10 +14,12 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import audit, pdf, stamps
 from .data import load_data
@@ -46,33 +48,59 @@ class BuildRun:
     output: str
 
 
-def mkdocs_build(project_dir: Path, arguments: list[str], env: dict[str, str]) -> BuildRun:
-    """``mkdocs build`` in its own process, as an author runs it; the error it ended on, in one line."""
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", *arguments], cwd=project_dir,
-                          env={**env, "NO_MKDOCS_2_WARNING": "1"}, capture_output=True, text=True)
-    output = proc.stdout + proc.stderr
+def mkdocs_build(project_dir: Path, arguments: list[str], env: dict[str, str],
+                 progress: Callable[[str], None] | None = None) -> BuildRun:
+    """``mkdocs build`` in its own process, as an author runs it; the error it ended on, in one line.
+    ``progress`` is handed each line of the engine's progress (the PDF's stages) as it comes."""
+    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", *arguments], cwd=project_dir,
+                            env={**env, "NO_MKDOCS_2_WARNING": "1"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        if progress is not None and line.startswith("INFO") and " PDF: " in line:
+            progress(line.split(" PDF: ", 1)[1].rstrip())
+    returncode = proc.wait()
+    output = "".join(lines)
     errors = [line for line in output.splitlines() if line.startswith("ERROR")]
     if errors:
         message = errors[-1].split("-", 1)[-1].strip()
-    elif proc.returncode != 0:
-        message = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+    elif returncode != 0:
+        message = (output.strip().splitlines() or [f"exit status {returncode}"])[-1]
     else:
         message = ""
-    return BuildRun(proc.returncode == 0, message, output)
+    return BuildRun(returncode == 0, message, output)
 
 
 def build_all(project_dir: Path, audiences: list[str] | None = None, strict: bool = True,
-              jobs: int | None = None, with_pdf: bool = False) -> list[Outcome]:
+              jobs: int | None = None, with_pdf: bool = False,
+              progress: Callable[[str], None] | None = None) -> list[Outcome]:
     """Build each audience in its own process, as many at once as the machine has cores; stop at
-    nothing, report everything (in the order asked). ``with_pdf``: each with its PDF."""
+    nothing, report everything (in the order asked). ``with_pdf``: each with its PDF.
+    ``progress`` hears which audience starts and ends, and each stage of its PDF."""
+    lock = threading.Lock()
+
+    def tell(text: str) -> None:
+        if progress is not None:
+            with lock:
+                progress(text)
+
     def one(audience: str) -> Outcome:
         env = {**os.environ, "REPORT_AUDIENCE": audience, pdf.PDF_ENV: "1" if with_pdf else "0"}
-        run = mkdocs_build(project_dir, (["--strict"] if strict else []), env)
-        made = [line.split("PDF: ", 1)[1] for line in run.output.splitlines() if "INFO" in line and " PDF: " in line]
+        started = time.perf_counter()
+        tell(f"{audience}: building")
+        run = mkdocs_build(project_dir, (["--strict"] if strict else []), env,
+                           lambda line: tell(f"{audience}: PDF: {line}"))
+        tell(f"{audience}: {'built' if run.ok else 'failed'} in {time.perf_counter() - started:.1f} s")
+        made = [line.split("PDF: ", 1)[1] for line in run.output.splitlines()
+                if line.startswith("INFO") and " PDF: " in line and "typeset in" in line]
         message = run.error or ("built" + (f", {made[-1]}" if made else "") if run.ok else "failed")
         return Outcome(audience, run.ok, message)
 
     wanted = audiences or all_audiences(project_dir)
+    if len(wanted) > 1:
+        tell(f"building {len(wanted)} audience(s), {min(len(wanted), max(1, jobs or os.cpu_count() or 1))} at a time")
     with ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1)) as pool:
         return list(pool.map(one, wanted))
 
@@ -116,6 +144,13 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
 
 def add_parser(subparsers) -> None:
     """``build-all`` and ``audit`` for ``python -m macros``."""
+    one = subparsers.add_parser("build", help="build one audience (mkdocs build --strict, without the MkDocs 2 notice)")
+    one.add_argument("--audience", default=None,
+                     help="public, participant:ID or internal (default: REPORT_AUDIENCE, else public)")
+    one.add_argument("--draft", metavar="DATE", default=None,
+                     help="a courtesy draft dated DATE (YYYY-MM-DD), as REPORT_DRAFT=DATE does")
+    one.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
+    one.set_defaults(run=_run_build)
     every = subparsers.add_parser("build-all", help="build every audience of the report")
     every.add_argument("--audience", action="append", dest="audiences", metavar="AUDIENCE",
                        help="only this audience (repeatable); default: public, each participant, internal")
@@ -166,10 +201,32 @@ def _run_check(args) -> int:
     return 0
 
 
+def _progress(args) -> Callable[[str], None] | None:
+    """Progress lines on stderr, as the work goes (none with ``--quiet``)."""
+    if getattr(args, "quiet", False):
+        return None
+    return lambda text: print(f"  {text}", file=sys.stderr, flush=True)
+
+
+def _run_build(args) -> int:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if args.audience:
+        env["REPORT_AUDIENCE"] = args.audience
+    if args.draft:
+        env["REPORT_DRAFT"] = args.draft
+    command = [sys.executable, "-m", "mkdocs", "build", *([] if args.no_strict else ["--strict"])]
+    if args.quiet:
+        command.append("--quiet")
+    try:
+        return subprocess.run(command, env=env).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
 def _run_build_all(args) -> int:
     try:
         outcomes = build_all(Path.cwd(), args.audiences, strict=not args.no_strict, jobs=args.jobs,
-                             with_pdf=args.pdf)
+                             with_pdf=args.pdf, progress=_progress(args))
     except ReportError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
@@ -181,7 +238,8 @@ def _run_build_all(args) -> int:
 def _run_pdf(args) -> int:
     audience = args.audience or os.environ.get("REPORT_AUDIENCE") or "public"
     try:
-        [outcome] = build_all(Path.cwd(), [audience], strict=not args.no_strict, jobs=1, with_pdf=True)
+        [outcome] = build_all(Path.cwd(), [audience], strict=not args.no_strict, jobs=1, with_pdf=True,
+                              progress=_progress(args))
     except ReportError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1

@@ -8,13 +8,15 @@ markers, with no classes that matter and every URL absolute. A short
 converter that writes exactly CommonMark plus GFM tables for that subset is
 easier to trust than a general one, and its output is stable byte for byte.
 
-Endnote markers stay as inline ``<sup>[1]</sup>``: every Markdown renderer
-passes inline HTML through, and a reader of the raw file still sees ``[1]``.
+The file is plain Markdown, with no raw HTML (newsletter tools that take
+Markdown differ in what HTML they let through): an endnote marker
+``<sup>[1]</sup>`` becomes the text ``[1]`` (escaped, so that no renderer reads
+a link), and other superscripts and subscripts their Unicode characters where
+every character has one (10²⁶, CO₂), otherwise ``^(…)`` and ``_(…)``.
 """
 
 from __future__ import annotations
 
-import html
 import re
 
 from lxml.html import HtmlElement
@@ -24,6 +26,7 @@ BLOCKS = {"p", "ul", "ol", "blockquote", "pre", "table", "figure", "figcaption",
           "dl", "dt", "dd", "li", "section", "details", "summary", *HEADINGS}
 SPACE = re.compile(r"[ \t\r\n\f]+")          # HTML white space; not the no-break space
 SPECIAL = re.compile(r"([\\`*_\[\]<])")        # characters that start Markdown inline syntax
+QUOTE_BREAK = "&nbsp;"                          # a paragraph of one no-break space
 ENTITY = re.compile(r"&(?=#?\w+;)")
 LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|[-+*](?=\s)|>|\d+(?=[.)]\s)|=+\s*$|-+\s*$)")
 
@@ -49,7 +52,14 @@ def _blocks(element: HtmlElement) -> list[str]:
     for child in element:
         if isinstance(child.tag, str) and child.tag in BLOCKS:
             flush()
-            out.extend(block for block in _block(child) if block.strip())
+            for block in _block(child):
+                if not block.strip():
+                    continue
+                if block.startswith(">") and out and out[-1].startswith(">"):
+                    # Python-Markdown joins a quote to the quote before it even across a blank line,
+                    # where CommonMark keeps two: an empty paragraph keeps them apart in both.
+                    out.append(QUOTE_BREAK)
+                out.append(block)
         elif isinstance(child.tag, str):
             run.append(_inline(child))
         run.append(_text(child.tail))
@@ -149,7 +159,7 @@ def _inline(element: HtmlElement) -> str:
     if tag == "img":
         return f"![{_text(element.get('alt'))}]({_url(element.get('src') or '')})"
     if tag in ("sup", "sub"):
-        return f"<{tag}>{html.escape(SPACE.sub(' ', element.text_content()).strip(), quote=False)}</{tag}>"
+        return _script(tag, SPACE.sub(" ", element.text_content()).strip())
     if tag == "code":
         code = SPACE.sub(" ", element.text_content())
         ticks = "`" * (max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
@@ -165,6 +175,21 @@ def _inline(element: HtmlElement) -> str:
     if tag == "a" and element.get("href"):
         return f"[{content.strip()}]({_url(element.get('href'))})" if content.strip() else ""
     return content
+
+
+SUPERSCRIPT = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
+SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+ENDNOTE_MARKER = re.compile(r"\[\d+\]")
+
+
+def _script(tag: str, text: str) -> str:
+    """A superscript or subscript in plain text: an endnote marker as ``[n]``, else Unicode."""
+    if not text or ENDNOTE_MARKER.fullmatch(text):
+        return _text(text)
+    table = SUPERSCRIPT if tag == "sup" else SUBSCRIPT
+    if all(ord(char) in table for char in text):
+        return text.translate(table)
+    return ("^" if tag == "sup" else "\\_") + "(" + _text(text) + ")"
 
 
 def _wrap(mark: str, content: str) -> str:

@@ -525,9 +525,10 @@ def render(document: Document, target: Path, stylesheets: Iterable[Path], base: 
     numbers = _remembered(remembered)
     if wanted and any(numbers.get(name) is None for name in wanted):
         numbers = {}
-    for _ in range(MAX_LAYOUTS):
+    for layout in range(1, MAX_LAYOUTS + 1):
         rendered = None                           # one layout in memory at a time
         filled = fill(document.html, numbers)
+        log.info(f"PDF: laying out {target.name}" + ("" if layout == 1 else " again, with the page numbers found"))
         rendered = weasyprint.HTML(string=filled, base_url=str(base)).render(stylesheets=sheets)
         landed: dict[str, int] = {}
         for number, page in enumerate(rendered.pages, start=1):
@@ -543,6 +544,7 @@ def render(document: Document, target: Path, stylesheets: Iterable[Path], base: 
         _remember(remembered, numbers)
     identifier = hashlib.sha256(filled.encode("utf-8")).hexdigest()[:32].encode("ascii")
     partial = target.with_name(f".{target.name}.partial")
+    log.info(f"PDF: writing {len(rendered.pages)} pages of {target.name}, tagged")
     try:
         rendered.write_pdf(str(partial), pdf_tags=True, pdf_identifier=identifier)
         os.replace(partial, target)

@@ -58,9 +58,6 @@ from .sources import Location, front_matter_lines
 from .template_errors import ReportUndefined
 
 log = logging.getLogger("mkdocs.plugins.report")
-# mkdocs-macros reports at INFO what it found (modules, variables, macros, filters): seven lines per
-# build that say nothing to an author. Its warnings and errors still show.
-logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
 
 PLUGIN_NAME = "report"
 _PREVIEWS = itertools.count(1)       # previews built by this process (mkdocs serve)
@@ -588,6 +585,7 @@ class Build:
                     walk(item.children, group or str(item.title))
 
         walk(self.nav.items if self.nav is not None else [], None)
+        log.info(f"PDF: assembling {len(pages)} page(s) of the {self.audience} report")
         xrefs = [(urls[t.page], t.anchor, t.text()) for t in self.session.targets.values() if t.page in urls]
         statement = statement_markdown(self.session.statement_redactions(), self.session.statement_texts,
                                        lambda redaction: "")
