@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -81,11 +82,31 @@ def test_serve_survives_a_mistake_and_recovers(report, server):
     time.sleep(1.1)
     report.page("index.md", "# Summary\n\nWe counted {{ fact('numbers.agnets') }} agents.\n")
     server.wait_for(lambda: "docs/index.md:3: unknown fact 'numbers.agnets'" in server.text(), "the error in the log")
-    assert server.proc.poll() is None                     # still serving; MkDocs holds page loads until fixed
+    assert server.proc.poll() is None                     # still serving
     assert "Traceback" not in server.text()
+    # the browser is told: it reloads into a page naming file, line, message and suggestion
+    server.wait_for(lambda: "data-report-preview-error" in server.get(), "the error page in the browser")
+    page = server.get()
+    assert "docs/index.md:3" in page and "unknown fact &#x27;numbers.agnets&#x27;" in page
+    assert "did you mean &#x27;numbers.agents&#x27;" in page
+    assert "livereload" in page, "the error page reloads itself when the next rebuild succeeds"
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        server.get("/no-such-page/")
+    assert "data-report-preview-error" in missing.value.read().decode()
+    assert server.text().count("unknown fact 'numbers.agnets'") == 1, "the error is logged once"
+    assert not (report.root / "site" / "index.html").exists() or "data-report-preview-error" not in (
+        report.root / "site" / "index.html").read_text(), "the error page never reaches a site folder"
     time.sleep(1.1)
     report.page("index.md", "# Summary\n\nWe counted {{ fact('numbers.agents') }} agents, fixed.\n")
     server.wait_for(lambda: "agents, fixed." in server.get(), "recovery after the fix")
+    # a mistake found before any page is built (the data do not load) shows the same way
+    time.sleep(1.1)
+    report.write("data/numbers.yml", "agents: [1200\n")
+    server.wait_for(lambda: "data-report-preview-error" in server.get(), "the data error in the browser")
+    assert "data/numbers.yml:" in server.get() and "Traceback" not in server.text()
+    time.sleep(1.1)
+    report.write("data/numbers.yml", "agents: 1400\n")
+    server.wait_for(lambda: "1,400 agents, fixed." in server.get(), "recovery after the data fix")
 
 
 def test_serve_says_when_python_code_changed(report, server):

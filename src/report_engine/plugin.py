@@ -34,18 +34,18 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Mapping, NoReturn
+from typing import Any, Callable, Mapping, NoReturn
 
 import yaml
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.config import config_options as c
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, BuildError, PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils.meta import get_data
 
-from . import audit, caches, editions, linking, mdscan, newsletter, outputs, pdf, stamps, templates
+from . import audit, caches, editions, linking, mdscan, newsletter, outputs, pdf, preview_page, stamps, templates
 from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
@@ -99,7 +99,12 @@ def fail(error: ReportError) -> PluginError:
             error.file = Path(error.file).resolve().relative_to(Path.cwd().resolve()).as_posix()
         except ValueError:
             pass                      # outside the folder the author runs MkDocs in: keep it whole
+    global LAST_FAILURE
+    LAST_FAILURE = error
     return PluginError(str(error))
+
+
+LAST_FAILURE: ReportError | None = None      # the last mistake that stopped a build (for the preview)
 
 
 def reports_errors(handler):
@@ -838,7 +843,34 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             self.build.on_build_error(error=error)
 
     def on_serve(self, server, *, config, builder):
-        return self._current().on_serve(server, config=config, builder=builder)
+        server = self._current().on_serve(server, config=config, builder=builder)
+        rebuild = server.builder
+        if not getattr(rebuild, "shows_errors", False):
+            server.builder = preview_rebuild(rebuild, Path(server.root))
+        return server
+
+
+def preview_rebuild(rebuild: Callable[[], None], served: Path) -> Callable[[], None]:
+    """``mkdocs serve``'s rebuild, ended by an error page in the browser when it fails.
+
+    MkDocs reloads browsers only after a rebuild that succeeded; one that fails leaves them
+    waiting, the error only in the terminal. This rebuild logs the error, writes the error page
+    over the served (temporary) folder's pages and returns, so browsers reload into the error,
+    and reload into the report after the rebuild that follows the fix."""
+    def rebuild_or_show_error() -> None:
+        global LAST_FAILURE
+        LAST_FAILURE = None
+        try:
+            rebuild()
+        except (Abort, PluginError, BuildError, ReportError) as error:
+            shown = LAST_FAILURE or (error if isinstance(error, ReportError) else str(error))
+            if not isinstance(error, Abort):       # MkDocs logs what ends in Abort itself
+                log.error(str(error))
+            count = preview_page.show(served, shown)
+            log.error(f"The preview was not rebuilt; the browser shows the error on its {count} page(s) "
+                      "until a rebuild succeeds")
+    rebuild_or_show_error.shows_errors = True      # type: ignore[attr-defined]
+    return rebuild_or_show_error
 
 
 # Python code is imported once per process: under `mkdocs serve` an edit to it would silently not
