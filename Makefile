@@ -16,8 +16,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
+$(VENV)/.test-installed: requirements-test.txt tests/browser/package-lock.json $(VENV)/.installed
+	@echo "Installing the test tools into $(VENV), and axe-core (npm) for the browser tests"
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
 PORT ?= 8000

@@ -261,6 +261,9 @@ def test_opens_and_ends_with_the_canonical_link(built: Path) -> None:
         assert "read the full report" in text(post[-1]), name
         assert post.xpath(".//h1")[0].text_content() == "Test Report", name
         assert "a report used by the tests" in text(post)
+        # the post's own title block stands for the landing page's cover: nothing of it repeats
+        assert text(post).count("a report used by the tests") == 1, name
+        assert not post.xpath('.//*[contains(., "Assessment window") and not(contains(., "·"))]'), name
         assert "assessment window: february 16, 2026 to march 16, 2026" in text(post)
 
 

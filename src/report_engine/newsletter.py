@@ -56,7 +56,7 @@ LANDING = "index.md"
 STYLESHEET = "assets/newsletter.css"
 ENGINE_STYLESHEET = Path(__file__).resolve().parent / "theme" / STYLESHEET
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-CHROME = {"headerlink", "md-content__button", "md-source-file", "md-tags", "report-cite"}
+CHROME = {"headerlink", "md-content__button", "md-source-file", "md-tags", "report-cite", "report-cover"}
 DROPPED = ("script", "style", "link", "noscript", "template", "button", "input", "form", "iframe",
            "object", "embed", "video", "audio", "svg")
 UNWRAPPED = ("div", "span", "section", "article", "mark", "abbr", "label", "font", "aside", "small")

@@ -43,6 +43,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import Abort, BuildError, PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
 from . import audit, caches, editions, linking, mdscan, newsletter, outputs, pdf, preview_page, stamps, templates
@@ -68,9 +69,11 @@ REQUIRED_EXTENSIONS = ("attr_list", "md_in_html", "footnotes", "tables", "toc", 
 REGISTER_PAGE = "redaction-register.md"
 # A table cell that is a date: kept on one line.
 TABLE_DATE = re.compile(r"(<td[^>]*>)(\d{4}-\d{2}-\d{2}|\d{4}-\d{2})(</td>)")
+CITE_ANCHOR = "how-to-cite"                 # the landing page's citation section (theme/main.html)
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 THEME_DIR = Path(__file__).resolve().parent / "theme"      # the engine's templates and assets
 ENGINE_CSS = ("assets/report.css", "assets/citations.css")
-ENGINE_JS = ("assets/citations.js",)
+ENGINE_JS = ("assets/citations.js", "assets/report.js")
 # Files a site serves at its root for browsers, crawlers and hosts, which no page links to.
 WELL_KNOWN_FILES = ("robots.txt", "favicon.ico", "CNAME", ".nojekyll", "humans.txt", "ads.txt", "security.txt",
                     ".well-known/security.txt")
@@ -520,12 +523,22 @@ class Build:
         record = self.session.pages.get(page.file.src_uri)
         if record is not None:
             record.html = html          # what readers get, kept for the audit
+        if page.is_homepage and self.config["extra"]["report"].get("citation_html") and page.toc is not None:
+            # the theme adds "How to cite this report" under the landing page: its contents list it too
+            # (under the page's title when the contents start with it, as Material shows them)
+            items = page.toc.items
+            if items and items[0].level == 1:
+                items = items[0].children
+            if not any(item.id == CITE_ANCHOR for item in items):
+                items.append(AnchorLink("How to cite this report", CITE_ANCHOR, 2))
         return html
 
     @reports_errors
     def on_post_page(self, output: str, *, page, config) -> str:
         """Every non-public page says so and asks not to be indexed; so does every courtesy draft."""
         build = self.config["extra"]["report_build"]
+        # Material's search is a dialog with no name (axe-core: aria-dialog-name); name it.
+        output = output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
         if not self.audience.is_public:
             output = outputs.mark_confidential(output, self.banner())
         elif build.get("draft") and "data-report-draft" not in output:   # the theme already shows it
