@@ -376,5 +376,10 @@ def test_screenshots_of_the_main_page_types_at_desktop_and_phone_widths(browser,
                     assert image.size == (viewport["width"], viewport["height"])
                     spread = ImageStat.Stat(image.convert("L")).stddev[0]
                     assert spread > 10, f"{target.name} looks blank"
+            # the incident catalogue itself, the widest table, whole
+            open_page(page, edition(served, PAGE_TYPES["incidents"]))
+            page.add_style_tag(content=".md-header { position: static !important; }")   # not over the table
+            table = page.locator("table[data-report-wide]").first
+            table.screenshot(path=str(ARTIFACTS / f"incident-table-{label}.png"))
         finally:
             context.close()
