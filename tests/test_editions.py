@@ -166,7 +166,7 @@ def test_both_editions_are_published_with_their_labels_and_latest_on_the_newest(
         {"version": OLD[0], "title": OLD[1], "aliases": []},
     ]
     top = set(git(published, "ls-tree", "--name-only", "gh-pages").split())
-    assert top == {".nojekyll", "index.html", "404.html", "versions.json", "latest", OLD[0], NEW[0]}
+    assert top == {".nojekyll", "index.html", "404.html", "feed.xml", "versions.json", "latest", OLD[0], NEW[0]}
 
 
 def test_root_redirects_to_latest_and_latest_to_the_newest_edition(published):

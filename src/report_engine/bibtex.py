@@ -315,6 +315,8 @@ def report_bibtex(report: Mapping[str, Any]) -> str:
     label = report.get("edition_label") or (f"Edition {report['edition']}" if report.get("edition") else "")
     if label:
         fields.append(("note", _latex(str(label))))
+    if report.get("doi"):
+        fields.append(("doi", _unbraced(str(report["doi"]))))
     key = "".join(c for c in _ascii(organization).lower() if c.isalnum()) or "report"
     body = "".join(
         f"  {name} = {value},\n" if name == "month" else f"  {name} = {{{value}}},\n"

@@ -28,6 +28,7 @@ like any other output. Nothing here reads a clock: two builds are identical.
 from __future__ import annotations
 
 import copy
+import html as html_module
 import logging
 import re
 from pathlib import Path
@@ -449,3 +450,22 @@ def email_page(post: HtmlElement, report: Mapping[str, Any], css: str) -> str:
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False,
                                     keep_link_tags=False, extra_css=css)
     return inliner.inline(document).rstrip("\n") + "\n"
+
+
+def post_html(page: Path) -> str:
+    """The post of a written copy page (``newsletter/index.html``), as HTML: what a feed carries as
+    an edition's content, for newsletter tools that import feeds."""
+    root = lxml_html.fromstring(page.read_text(encoding="utf-8"))
+    found = root.xpath('//*[@id="newsletter-post"]')
+    if not found:
+        return ""
+    region = found[0]
+    # Only what a reader needs: the markup's classes and ids stay out of the feed, whose raw text the
+    # leak audit reads as it is (a class like "nl-meta" would name a participant called Meta).
+    for element in region.iter():
+        if isinstance(element.tag, str):
+            for name in [name for name in element.attrib if name not in ("href", "src", "alt", "title")]:
+                del element.attrib[name]
+    inner = (html_module.escape(region.text) if region.text else "") + "".join(
+        lxml_html.tostring(child, encoding="unicode") for child in region)
+    return inner.strip()

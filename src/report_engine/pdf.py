@@ -42,6 +42,7 @@ import lxml.html
 from lxml import etree
 
 from .errors import ReportError
+from .metadata import read_metadata
 from .formatting import format_value
 from .outputs import site_path
 from .passages import slugify
@@ -150,6 +151,7 @@ ID = re.compile(r' id="([^"]+)"')
 def front_matter(report: Mapping[str, Any], statement: str, marking: str, watermark: str, language: str,
                  edition_url: str, report_file: str) -> Front:
     published = report["published"]
+    meta = read_metadata(report, report_file, edition_url or str(report["canonical_url"]), language)
     return Front(
         title=str(report["title"]),
         subtitle=str(report.get("subtitle") or ""),
@@ -159,46 +161,13 @@ def front_matter(report: Mapping[str, Any], statement: str, marking: str, waterm
         published=format_value(published),
         published_iso=published.isoformat() if isinstance(published, dt.date) else str(published),
         statement=first_sentence(statement),
-        authors=tuple(author_names(report, report_file)),
-        keywords=tuple(keyword_list(report, report_file)),
+        authors=tuple(meta.author_names),
+        keywords=meta.keywords,
         language=language or "en",
         marking=marking,
         watermark=watermark,
         edition_url=edition_url,
     )
-
-
-def author_names(report: Mapping[str, Any], report_file: str) -> list[str]:
-    """``authors:`` in data/report.yml: names, or mappings with a ``name``."""
-    authors = report.get("authors")
-    if authors is None:
-        return []
-    line = report.line_of("authors") if hasattr(report, "line_of") else None
-    if not isinstance(authors, list):
-        raise ReportError("authors must be a list", report_file, line,
-                          "write authors: [{name: Ada Lovelace, affiliation: Example Research}]")
-    names = []
-    for author in authors:
-        name = author.get("name") if isinstance(author, dict) else author
-        if not isinstance(name, str) or not name.strip():
-            raise ReportError(f"each author needs a name, got {author!r}", report_file, line,
-                              "write authors: [{name: Ada Lovelace}] or authors: [Ada Lovelace]")
-        names.append(name.strip())
-    return names
-
-
-def keyword_list(report: Mapping[str, Any], report_file: str) -> list[str]:
-    """``keywords:`` in data/report.yml: a list, or one comma-separated string."""
-    keywords = report.get("keywords")
-    if keywords is None:
-        return []
-    if isinstance(keywords, str):
-        keywords = [k for k in (part.strip() for part in keywords.split(",")) if k]
-    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
-        line = report.line_of("keywords") if hasattr(report, "line_of") else None
-        raise ReportError("keywords must be a list of words or phrases", report_file, line,
-                          "write keywords: [AI safety, rogue deployment]")
-    return [str(k) for k in keywords]
 
 
 def first_sentence(markdown_text: str) -> str:

@@ -46,7 +46,10 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
-from . import audit, caches, editions, linking, mdscan, newsletter, outputs, pdf, preview_page, stamps, templates
+from . import (audit, caches, cards, editions, findability, linking, mdscan, newsletter, outputs, pdf,
+               preview_page, stamps, templates)
+from .metadata import read_metadata
+from .passages import slugify
 from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
@@ -145,6 +148,8 @@ class Build:
                                statement_texts=report.get("redaction_statement") or {})
         self.session.declared_files = outputs.declared_files(report, self.docs_dir, self.data.files["report"])
         self.final_site_dir: Path | None = None
+        self.sections: dict[str, str] = {}        # page source -> its nav section's title (social cards)
+        self.cards: dict[str, cards.Card] = {}    # card file stem -> the card, as pages name them
         self.staging: Path | None = None
         # The PDF: asked for by the plugin's setting or REPORT_PDF; never under `mkdocs serve`.
         self.make_pdf = (pdf.requested() if make_pdf is None else make_pdf) and not serving
@@ -184,6 +189,11 @@ class Build:
         self.config["copyright"] = f"© {report['published'].year} {report['organization']}"
         if not self.config.get("site_url"):
             self.config["site_url"] = str(report["canonical_url"])
+        edition_address = editions.edition_url(str(report["canonical_url"]), editions.edition_id(report))
+        self.meta = read_metadata(report, self.data.files["report"], edition_address,
+                                  str(self.config.theme.get("language") or "en"))
+        if not self.config.get("site_author"):
+            self.config["site_author"] = ", ".join(self.meta.author_names) or self.meta.organization
         extra = self.config["extra"]
         extra["report"] = self.identity()
         extra["report_build"] = {
@@ -243,7 +253,13 @@ class Build:
         if revisions:                   # an erratum: the citation names the latest revision
             latest = format_value(dt.date.fromisoformat(revisions[-1]["date"]))
             edition["edition_label"] = f"{report['edition_label']}, revised {latest}"
+        if self.meta.doi:
+            edition["doi"] = self.meta.doi
         identity["citation_html"], identity["citation_bibtex"] = self.citations.report_reference(edition)
+        identity["doi"], identity["doi_url"] = self.meta.doi, self.meta.doi_url
+        identity["authors"] = ", ".join(self.meta.author_names)
+        identity["ris"], identity["csl"] = findability.RIS_FILE, findability.CSL_FILE
+        identity["feed"] = self.meta.site_url + findability.FEED
         return identity
 
     def banner(self) -> str:
@@ -311,6 +327,10 @@ class Build:
         bibtex = self.config["extra"]["report"].get("citation_bibtex")
         if bibtex and files.get_file_from_path("report.bib") is None:
             files.append(File.generated(config, "report.bib", content=bibtex))
+            for name, content in ((findability.RIS_FILE, findability.ris(self.meta)),
+                                  (findability.CSL_FILE, findability.csl_json(self.meta))):
+                if files.get_file_from_path(name) is None:     # bytes: RIS lines end in CR LF, kept
+                    files.append(File.generated(config, name, content=content.encode("utf-8")))
         if self.audience.kind == "internal" and files.get_file_from_path(REGISTER_PAGE) is None:
             files.append(File.generated(config, REGISTER_PAGE,
                                         content="---\nnumbered: false\n---\n\n# Redaction register\n\n"
@@ -329,6 +349,7 @@ class Build:
                                            self.env.config["include_dir"], ReportUndefined,
                                            self.session.namespace_type(), self.session.partials)
             self.nav = nav
+            self.sections = nav_sections(nav.items)
             records = self._page_records(nav, files)
             key = self.passes = self.passes_key(records)
             memo = caches.PassMemo(self.project_dir)
@@ -523,6 +544,11 @@ class Build:
         record = self.session.pages.get(page.file.src_uri)
         if record is not None:
             record.html = html          # what readers get, kept for the audit
+        if self.findable:
+            # Material writes page.meta.description into the head; one from the page's own text
+            if not page.meta.get("description"):
+                page.meta["description"] = findability.describe(first_paragraph(html)) or self.meta.subtitle \
+                    or self.meta.title
         if page.is_homepage and self.config["extra"]["report"].get("citation_html") and page.toc is not None:
             # the theme adds "How to cite this report" under the landing page: its contents list it too
             # (under the page's title when the contents start with it, as Material shows them)
@@ -533,12 +559,21 @@ class Build:
                 items.append(AnchorLink("How to cite this report", CITE_ANCHOR, 2))
         return html
 
+    def on_page_context(self, context: dict, *, page, config, nav) -> dict:
+        """Each page of the public report can be cited as a section of the edition (theme/main.html)."""
+        if self.findable and not page.is_homepage and page.title:
+            context["section_citation"] = findability.section_citation(
+                self.meta, str(page.title), self.meta.edition_url + page.url)
+        return context
+
     @reports_errors
     def on_post_page(self, output: str, *, page, config) -> str:
         """Every non-public page says so and asks not to be indexed; so does every courtesy draft."""
         build = self.config["extra"]["report_build"]
         # Material's search is a dialog with no name (axe-core: aria-dialog-name); name it.
         output = output.replace(SEARCH_DIALOG, SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+        if self.findable and "</head>" in output:
+            output = output.replace("</head>", self.head_tags(page) + "</head>", 1)
         if not self.audience.is_public:
             output = outputs.mark_confidential(output, self.banner())
         elif build.get("draft") and "data-report-draft" not in output:   # the theme already shows it
@@ -564,6 +599,9 @@ class Build:
         try:
             if self.audience.is_public:
                 newsletter.write_newsletter(site, self.session, self.data.report)
+            if self.findable:
+                self.write_cards(site)
+                self.write_feed(site)
         except ReportError as error:
             raise fail(error) from None
         if self.serving:
@@ -582,6 +620,53 @@ class Build:
             outputs.promote(self.staging, self.final_site_dir)
             config.site_dir = str(self.final_site_dir)
         log.info(f"Leak audit passed for the {self.audience} build in {time.perf_counter() - started:.2f} s")
+
+    # ---- findability: head tags, social cards, the feed ------------------------------------
+
+    @property
+    def findable(self) -> bool:
+        """Only the public, final report is indexed, shared and followed (never a private build or a draft)."""
+        return self.audience.is_public and not self.config["extra"]["report_build"].get("draft")
+
+    def page_info(self, page) -> findability.PageInfo:
+        section = self.sections.get(page.file.src_uri) or str(page.title or self.meta.title)
+        slug = slugify(section) or "report"
+        self.cards[slug] = cards.Card(self.meta.organization, self.meta.title, self.meta.edition_label, section)
+        return findability.PageInfo(
+            title=str(page.title or self.meta.title),
+            url=page.canonical_url or (self.meta.edition_url + page.url),
+            description=str(page.meta.get("description") or self.meta.subtitle or self.meta.title),
+            card_url=f"{self.meta.edition_url}{cards.FOLDER}/{slug}.png",
+            card_alt=f"{self.meta.title}, {self.meta.edition_label}: {section}",
+            is_landing=bool(page.is_homepage),
+            section=section)
+
+    def head_tags(self, page) -> str:
+        build = self.config["extra"]["report_build"]
+        pdf_url = f"{self.meta.edition_url}{build['pdf']}" if build.get("pdf") else ""
+        return findability.head_tags(self.meta, self.page_info(page), pdf_url)
+
+    def write_cards(self, site: Path) -> None:
+        """The social card of each section this build's pages named (see :mod:`cards`)."""
+        folder = site / cards.FOLDER
+        cache = self.project_dir / caches.CACHE_DIR / "cards"
+        for slug, card in sorted(self.cards.items()):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{slug}.png").write_bytes(cards.render(card, cache))
+
+    def write_feed(self, site: Path) -> None:
+        """This edition's own ``feed.xml`` (publishing merges every edition's into the site root's)."""
+        summary = self.meta.subtitle or self.meta.title
+        content = ""
+        landing = next((r for r in self.session.pages.values() if r.src == newsletter.LANDING), None)
+        if landing is not None and landing.html:
+            summary = findability.describe(first_paragraph(landing.html), 400) or summary
+        post = site / "newsletter" / "index.html"
+        if post.is_file():
+            content = newsletter.post_html(post)
+        entry = findability.FeedEntry(self.meta.edition, self.meta.edition_label, self.meta.edition_url,
+                                      self.meta.published, summary, content)
+        (site / findability.FEED).write_text(findability.atom_feed(self.meta, [entry]), encoding="utf-8")
 
     def write_pdf(self, site: Path) -> Path:
         """The audience's whole report as one PDF in its site folder, typeset from the pages just written
@@ -718,6 +803,39 @@ class Build:
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
 
 
+def nav_sections(items: Any) -> dict[str, str]:
+    """Each page in a nav section (e.g. "Appendices"), by source path: the section's title.
+    Top-level pages are their own section and are not listed."""
+    found: dict[str, str] = {}
+
+    def walk(children: Any, section: str) -> None:
+        for child in children:
+            if getattr(child, "is_page", False) and child.file is not None:
+                found[child.file.src_uri] = section
+            elif getattr(child, "is_section", False):
+                walk(child.children, section)
+
+    for item in items:
+        if getattr(item, "is_section", False):
+            walk(item.children, str(item.title))
+    return found
+
+
+def first_paragraph(html: str) -> str:
+    """The text of a page's first paragraph of running text (not a notice's or a caption's)."""
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.fragment_fromstring(html, create_parent="div")
+    except Exception:                          # an empty or unparsable page has no description
+        return ""
+    for paragraph in root.iterchildren("p"):
+        text = " ".join(paragraph.text_content().split())
+        if len(text) >= 40:
+            return text
+    return ""
+
+
 def editor_note(match: re.Match) -> str:
     """An HTML comment written in a page, as internal readers see it: a visible, marked note."""
     text = " ".join(match.group(1).split())
@@ -843,6 +961,9 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     def on_page_content(self, html, *, page, config, files):
         return self._current().on_page_content(html, page=page, config=config, files=files)
+
+    def on_page_context(self, context, *, page, config, nav):
+        return self._current().on_page_context(context, page=page, config=config, nav=nav)
 
     def on_post_page(self, output, *, page, config):
         return self._current().on_post_page(output, page=page, config=config)

@@ -27,6 +27,7 @@ ends in, and it would overwrite an existing edition without asking.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -38,16 +39,17 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from mike import commands, git_utils
 from mike.versions import Versions
 
-from . import editions, outputs, stamps
+from . import editions, findability, outputs, stamps
 from .audience import ENV_VAR as AUDIENCE_ENV
 from .data import load_data
 from .errors import ReportError
 from .formatting import format_date
+from .metadata import read_metadata
 from .pdf import PDF_ENV
 
 log = logging.getLogger("mkdocs.plugins.report.publish")
@@ -196,8 +198,7 @@ def publish(config_file: Path, args: argparse.Namespace) -> Plan | None:
                     return False
                 check_edition(versions, edition, args)
                 plan.aliases = newest_aliases(versions, edition, title)
-            deploy(plan, site, use_directory_urls(config_file), versions, message, revisions,
-                   str(report["canonical_url"]))
+            deploy(plan, site, use_directory_urls(config_file), versions, message, revisions, report)
             return True
 
         if not on_remote(args, base, edition, commit):
@@ -426,7 +427,7 @@ def audit_built_site(config_file: Path, site: Path) -> None:
 
 
 def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, message: str,
-           revisions: list[dict[str, str]], canonical_url: str) -> None:
+           revisions: list[dict[str, str]], report: Mapping[str, Any]) -> None:
     """Commit the edition with mike, point the root at ``latest`` (and its 404 page), and check no
     edition was lost (the refusal puts the branch back: :func:`on_remote`)."""
     cfg = {"site_dir": str(site), "use_directory_urls": directory_urls}
@@ -440,7 +441,7 @@ def deploy(plan: Plan, site: Path, directory_urls: bool, before: Versions, messa
         log.info(f"edition {plan.edition} is unchanged")
     except (ValueError, git_utils.GitError) as error:
         raise Refusal(f"mike could not deploy edition {plan.edition}: {one_line(str(error))}") from None
-    root_pages(plan.branch, canonical_url)
+    root_pages(plan.branch, report)
     after = commands.list_versions(plan.branch)
     lost = [str(info.version) for info in before if not after.find(str(info.version))]
     if lost:
@@ -477,20 +478,69 @@ def on_remote(args: argparse.Namespace, base: str, edition: str, commit: Callabl
 ROOT_MESSAGE = "Root redirects to latest/"
 
 
-def root_pages(branch: str, canonical_url: str) -> None:
+def root_pages(branch: str, report: Mapping[str, Any]) -> None:
     """The site's root redirects to ``latest/``; its ``404.html`` (the only one GitHub Pages serves)
-    sends a reader with a dead link there too."""
+    sends a reader with a dead link there too; its ``feed.xml`` lists every edition."""
     try:
         commands.set_default(editions.LATEST, allow_undefined=True, branch=branch, message=ROOT_MESSAGE)
     except git_utils.GitEmptyCommit:
         pass
+    canonical_url = str(report["canonical_url"])
     latest = canonical_url.rstrip("/") + f"/{editions.LATEST}/"
-    page = NOT_FOUND.format(latest=html.escape(latest, quote=True)).encode("utf-8")
-    current = git("show", f"{branch}:404.html")
-    if current.returncode == 0 and current.stdout.encode("utf-8") == page:
+    files = {"404.html": NOT_FOUND.format(latest=html.escape(latest, quote=True)).encode("utf-8"),
+             findability.FEED: root_feed(branch, report).encode("utf-8")}
+    changed = {name: data for name, data in files.items()
+               if (current := git("show", f"{branch}:{name}")).returncode != 0
+               or current.stdout.encode("utf-8") != data}
+    if not changed:
         return
-    with git_utils.Commit(branch, f"{ROOT_MESSAGE}: 404 page") as commit:
-        commit.add_file(git_utils.FileInfo("404.html", page))
+    with git_utils.Commit(branch, f"{ROOT_MESSAGE}: {', '.join(sorted(changed))}") as commit:
+        for name, data in sorted(changed.items()):
+            commit.add_file(git_utils.FileInfo(name, data))
+
+
+def root_feed(branch: str, report: Mapping[str, Any]) -> str:
+    """The feed of every edition on the branch, newest first.
+
+    Each edition's build wrote its own entry into ``<edition>/feed.xml``; a withdrawn edition's
+    folder holds only notices, so its entry comes from the root feed as it was, marked withdrawn
+    with the reason. An erratum updates its edition's entry."""
+    meta = read_metadata(report, editions.REPORT_FILE, str(report["canonical_url"]))
+    previous: dict[str, findability.FeedEntry] = {}
+    current = git("show", f"{branch}:{findability.FEED}")
+    if current.returncode == 0:
+        previous = {e.edition: e for e in _feed_entries(current.stdout)}
+    entries = []
+    for info in commands.list_versions(branch):
+        edition = str(info.version)
+        own = git("show", f"{branch}:{edition}/{findability.FEED}")
+        found = [e for e in _feed_entries(own.stdout) if e.edition == edition] if own.returncode == 0 else []
+        entry = found[0] if found else previous.get(edition)
+        if entry is None:                     # published before editions had feeds: nothing to say of it
+            continue
+        props = info.properties or {}
+        if props.get("retracted"):
+            withdrawn = props["retracted"]
+            entry = dataclasses.replace(entry, withdrawn=str(withdrawn.get("reason") or "withdrawn"),
+                                        updated=_day(withdrawn.get("date")) or entry.updated)
+        elif props.get("revisions"):
+            entry = dataclasses.replace(entry, updated=_day(props["revisions"][-1].get("date")) or entry.updated)
+        entries.append(entry)
+    return findability.atom_feed(meta, entries)
+
+
+def _feed_entries(text: str) -> list[findability.FeedEntry]:
+    try:
+        return findability.read_feed_entries(text)
+    except (ValueError, SyntaxError):        # ElementTree.ParseError is a SyntaxError
+        return []
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
 
 
 NOT_FOUND = """<!DOCTYPE html>
@@ -629,7 +679,7 @@ def retract(config_file: Path, args: argparse.Namespace) -> None:
                                message=f"latest moves to {plan.successor}: {edition} was withdrawn")
             else:
                 drop_alias(args.branch, edition, editions.LATEST)
-        root_pages(args.branch, str(report["canonical_url"]))
+        root_pages(args.branch, report)
         return True
 
     on_remote(args, base, edition, commit)
