@@ -298,3 +298,74 @@ def test_publishing_keeps_one_feed_of_every_edition_at_the_root_and_marks_a_with
     assert "a table was wrong" in withdrawn[0].summary and not withdrawn[0].get("content")
     assert withdrawn[0].updated.startswith(dt.datetime.fromtimestamp(1782864000, dt.timezone.utc).date().isoformat())
     assert re.search(r"2026-06", feed.entries[0].link), "the standing edition stays first"
+
+
+# ---- what changed since the last edition ------------------------------------------------------
+
+def changes_text(site: Path) -> str:
+    page = lxml_html.fromstring((site / "changes" / "index.html").read_text(encoding="utf-8"))
+    (article,) = page.xpath("//article")
+    return " ".join(article.text_content().split())
+
+
+def test_the_changes_page_compares_with_the_previous_edition_for_each_audience(tmp_path):
+    from test_editions import assert_published, commit, make_repository, publish, set_edition
+
+    root = copy_example(tmp_path / "report")
+    make_repository(root)
+    assert_published(publish(root))                 # edition 2026-03, tagged edition-2026-03
+    first = subprocess.run(["git", "show", "gh-pages:2026-03/changes/index.html"], cwd=root,
+                           capture_output=True, text=True, check=True).stdout
+    assert "This is the first edition of the report" in first
+
+    # the second edition: a changed figure, a new incident, a dropped section, and a change inside
+    # a passage only Anthropic (and internal readers) may read
+    facts = root / "data" / "facts.yml"
+    facts.write_text(facts.read_text().replace("staged_scenarios: 14", "staged_scenarios: 17"))
+    incidents = root / "data" / "incidents.yml"
+    incidents.write_text(incidents.read_text() + """
+- id: INC-20
+  date: 2026-03-15
+  participant: google
+  category: other
+  severity: low
+  summary: An agent renamed a shared dashboard while tidying its own workspace.
+  response: The dashboard was restored; agents no longer have rename rights on shared dashboards.
+""")
+    process = root / "docs" / "process.md"
+    text = process.read_text()
+    start, end = text.index("## Why an entity-based assessment"), text.index("## What participants provided")
+    process.write_text(text[:start] + text[end:])
+    appendix = root / "docs" / "appendices" / "anthropic.md"
+    text = appendix.read_text()
+    secret = "### Helper hardening {#helper-hardening}\n\nThe helper now also rejects tokens older than a day.\n\n"
+    marker = '{% call redact("anthropic") %}\n'
+    appendix.write_text(text.replace(marker, marker + secret, 1))
+    set_edition(root, "2026-06", "May to June 2026")
+    commit(root, "Second edition")
+
+    env = {k: v for k, v in os.environ.items() if k not in ("REPORT_AUDIENCE", "REPORT_DRAFT", "REPORT_PDF")}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    sites = {}
+    for audience, site in (("public", root / "site"), ("participant:anthropic", root / "site-private" /
+                                                          "participant-anthropic")):
+        proc = subprocess.run([sys.executable, "-m", "macros", "build", "--audience", audience], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        sites[audience] = changes_text(site)
+
+    public = sites["public"]
+    assert "edition 2026-03" in public and "February to March 2026" in public
+    assert "facts.red_team.staged_scenarios: 14 → 17" in public
+    assert "“The red-teamer staged 17 scenarios" in public, "the sentence that uses the figure"
+    assert "Added: INC-20" in public
+    assert "Removed section: Why an entity-based assessment" in public
+    assert "Helper hardening" not in public and "tokens older" not in public, "a redacted change never shows"
+    # nothing else changed: no other figure, record or section is listed
+    assert public.count("→") == 1 and public.count("Added:") == 1 and public.count("Removed") == 1
+    private = sites["participant:anthropic"]
+    assert "New section: Helper hardening" in private, "the audience that reads the passage sees its change"
+    assert "facts.red_team.staged_scenarios: 14 → 17" in private
+    links = lxml_html.fromstring((root / "site" / "changes" / "index.html").read_text()).xpath("//article//a/@href")
+    assert "https://metr.org/frontier-risk-report/2026-03/" in links
+    assert any(link.endswith("appendices/incidents/") for link in links)

@@ -46,7 +46,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
-from . import (audit, caches, cards, editions, findability, linking, mdscan, newsletter, outputs, pdf,
+from . import (audit, caches, cards, changes, editions, findability, linking, mdscan, newsletter, outputs, pdf,
                preview_page, stamps, templates)
 from .metadata import read_metadata
 from .passages import slugify
@@ -149,6 +149,8 @@ class Build:
         self.session.declared_files = outputs.declared_files(report, self.docs_dir, self.data.files["report"])
         self.final_site_dir: Path | None = None
         self.sections: dict[str, str] = {}        # page source -> its nav section's title (social cards)
+        self.changes_page = False                 # this build has the changes page (changes.py)
+        self.changes_body = ""
         self.cards: dict[str, cards.Card] = {}    # card file stem -> the card, as pages name them
         self.staging: Path | None = None
         # The PDF: asked for by the plugin's setting or REPORT_PDF; never under `mkdocs serve`.
@@ -206,6 +208,11 @@ class Build:
             # The register is in the internal build's navigation (an automatic nav lists it anyway).
             if REGISTER_PAGE not in json.dumps(self.config["nav"]):
                 self.config["nav"].append({"Redaction register": REGISTER_PAGE})
+        # A report kept in git compares each edition with the previous one (not while that previous
+        # edition is itself being read for the comparison).
+        self.changes_page = not os.environ.get(changes.SNAPSHOT_ENV) and changes.in_git(self.project_dir)
+        if self.changes_page and self.config["nav"] is not None and changes.PAGE not in json.dumps(self.config["nav"]):
+            self.config["nav"].append({changes.TITLE: changes.PAGE})
         if self.make_pdf:
             extra["report_build"]["pdf"] = pdf.file_name(report, editions.edition_id(report), self.audience,
                                                          bool(extra["report_build"].get("draft")))
@@ -331,6 +338,9 @@ class Build:
                                   (findability.CSL_FILE, findability.csl_json(self.meta))):
                 if files.get_file_from_path(name) is None:     # bytes: RIS lines end in CR LF, kept
                     files.append(File.generated(config, name, content=content.encode("utf-8")))
+        if self.changes_page and files.get_file_from_path(changes.PAGE) is None:
+            files.append(File.generated(config, changes.PAGE,
+                                        content=f"---\nnumbered: false\n---\n\n# {changes.TITLE}\n"))
         if self.audience.kind == "internal" and files.get_file_from_path(REGISTER_PAGE) is None:
             files.append(File.generated(config, REGISTER_PAGE,
                                         content="---\nnumbered: false\n---\n\n# Redaction register\n\n"
@@ -366,6 +376,8 @@ class Build:
                     self.unsaved_passes = (memo, key)
                 else:
                     memo.save(key, self.session.linked_state())
+            if self.changes_page:
+                self.changes_body = self.compare_editions()
             incomplete = self.citations.notes(self.session.listed_keys())
             self.citations.save_cache()
             if incomplete:
@@ -590,7 +602,32 @@ class Build:
                               "may render pages before the report plugin")
         if self.page_date is not None:
             page.update_date = self.page_date      # the sitemap's dates: the report's, never the clock's
+        if page.file.src_uri == changes.PAGE and self.changes_body:
+            markdown = markdown.rstrip("\n") + "\n\n" + self.changes_body
         return markdown
+
+    def snapshot(self) -> changes.Snapshot:
+        """What this audience reads of the edition, for the changes page (passes one and two done)."""
+        report = self.data.report
+        return changes.take_snapshot(self.session, self.data.namespaces, editions.edition_id(report),
+                                     str(report["edition_label"]))
+
+    def compare_editions(self) -> str:
+        """The changes page's body: this edition against the previous one, for this audience."""
+        report = self.data.report
+        previous = changes.previous_edition(self.project_dir, editions.edition_id(report))
+        if previous is None:
+            return changes.markdown(None)
+        edition, commit = previous
+        try:
+            old = changes.previous_snapshot(self.project_dir, commit, str(self.audience))
+        except RuntimeError as error:
+            log.info(f"{changes.PAGE}: edition {edition} (tag {changes.TAG_PREFIX}{edition}) could not be read "
+                     f"for the comparison: {error}")
+            return changes.markdown(None, note=f"the sources of edition {edition} could not be read by this "
+                                                "version of the report engine")
+        return changes.markdown(changes.compare(old, self.snapshot()),
+                                editions.edition_url(str(report["canonical_url"]), edition))
 
     @reports_errors
     def on_post_build(self, *, config) -> None:

@@ -69,6 +69,9 @@ class Session:
         self.bodies: list[RedactedBody] = []
         self.cites: list[CiteUse] = []
         self.anonymous: list[AnonymousMention] = []
+        # Each fact printed where this audience reads it: path -> (the page of its first such use,
+        # the text printed there). The changes page compares editions by them.
+        self.fact_uses: dict[str, tuple[str, str]] = {}
         self.bibliography_pages: dict[str, str] = {}      # src -> "page" | "report"
         self.targets: dict[str, numbering.Target] = {}
         self.hidden_targets: dict[str, Redaction] = {}      # labels inside redactions this audience cannot see
@@ -103,7 +106,7 @@ class Session:
 
     LINKED = ("pages", "deferred", "redactions", "hidden_blocks", "bodies", "cites", "anonymous",
               "bibliography_pages", "targets", "hidden_targets", "reachable", "withheld_pages",
-              "open_reachable", "relocated", "partials")
+              "open_reachable", "relocated", "partials", "fact_uses")
 
     def linked_state(self) -> dict[str, Any]:
         """What pass one and two recorded, as plain values: everything later stages read."""
@@ -193,7 +196,10 @@ class Session:
         """The value at a dotted path, formatted for prose; ``words=true``: a count below ten as a word."""
         if not isinstance(words, bool):
             raise ReportError(f"words takes true or false, got {words!r}", suggestion=f'write fact("{path}", words=true)')
-        return fact_text(self.namespaces, path, self._check_owner, words)
+        text = fact_text(self.namespaces, path, self._check_owner, words)
+        if self.current is not None and self.visible:
+            self.fact_uses.setdefault(path, (self.current.src, text))
+        return text
 
     @macro
     def org(self, pid: str, anonymous: bool = False) -> str:

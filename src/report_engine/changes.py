@@ -1,0 +1,351 @@
+"""What changed since the last edition, for the audience at hand.
+
+Every build of a report kept in git gets a page, ``changes.md`` ("Changes since the last
+edition"), comparing this edition with the previous published one: publishing tags each
+edition's source commit ``edition-<id>``, and the previous edition is the newest such tag older
+than the edition being built. Its sources are taken from git into a temporary folder and read by
+the same engine for the same audience, as far as the two passes that render every page
+(:func:`take_snapshot`, in a process of its own). Both editions are reduced to a
+:class:`Snapshot` of what that audience reads:
+
+* the facts printed in its pages (``fact()``), with the page of their first use; a fact used
+  only inside a passage the audience does not get is not in its snapshot;
+* the records of ``data/`` lists whose items have an ``id`` (the incident catalogue), counted only
+  where the id is printed in a page the audience gets;
+* its pages and their headings (titles without their numbers).
+
+So the comparison only ever holds what both builds printed for that audience: the public page
+never shows that a redacted passage changed, and the page is audited like every other output.
+A previous snapshot is cached by the previous commit, the audience and the engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from . import caches, editions
+
+PAGE = "changes.md"
+TITLE = "Changes since the last edition"
+SNAPSHOT_ENV = "REPORT_SNAPSHOT"            # set in the process that reads a previous edition
+TAG_PREFIX = "edition-"
+NUMBER = re.compile(r"^(?:(?:Appendix|Annex|Section|Chapter)\s+)?[A-Z]?\d*(?:\.\d+)*[.:]?\s+(?=\S)")
+HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*(?:\{[^}]*#([\w:-]+)[^}]*\})?\s*#*\s*$")
+
+
+@dataclass
+class Snapshot:
+    edition: str
+    label: str
+    facts: dict[str, dict[str, str]] = field(default_factory=dict)     # path -> printed, sentence, page
+    records: dict[str, dict[str, str]] = field(default_factory=dict)   # "namespace:id" -> page
+    pages: list[dict[str, Any]] = field(default_factory=list)          # src, title, headings [[id, text]]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), sort_keys=True, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Snapshot":
+        return cls(**json.loads(text))
+
+
+# ---- what an audience reads -----------------------------------------------------------------------
+
+def take_snapshot(session: Any, namespaces: Mapping[str, Any], edition: str, label: str) -> Snapshot:
+    """The snapshot of a build whose two passes are done (``session.pages`` holds each page's output)."""
+    pages = [record for record in session.pages.values() if record.in_nav and record.src != PAGE]
+    texts = {record.src: plain(record.output) for record in pages}
+    snapshot = Snapshot(edition, label)
+    for path, (src, printed) in sorted(getattr(session, "fact_uses", {}).items()):
+        if src not in texts:
+            continue
+        snapshot.facts[path] = {"printed": printed, "sentence": sentence_with(texts[src], printed), "page": src}
+    every = "\n".join(texts.values())
+    for namespace, value in sorted(namespaces.items()):
+        for record_id in _record_ids(value):
+            if re.search(rf"(?<![\w-]){re.escape(record_id)}(?![\w-])", every):
+                page = next(src for src, text in texts.items()
+                            if re.search(rf"(?<![\w-]){re.escape(record_id)}(?![\w-])", text))
+                snapshot.records[f"{namespace}:{record_id}"] = {"page": page}
+    for record in pages:
+        headings = []
+        for line in record.output.splitlines():
+            match = HEADING.match(line)
+            if match and len(match.group(1)) >= 2:
+                text = unnumbered(plain(match.group(2)))
+                headings.append([match.group(3) or re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-"), text])
+        snapshot.pages.append({"src": record.src, "title": unnumbered(plain(record.title or record.src)),
+                               "headings": headings})
+    return snapshot
+
+
+def _record_ids(value: Any) -> Iterable[str]:
+    """The ids of a data file's records: items with an ``id`` in a top-level list, or in a list
+    under a top-level key."""
+    lists = [value] if isinstance(value, list) else [v for v in value.values() if isinstance(v, list)] \
+        if isinstance(value, dict) else []
+    for items in lists:
+        for item in items:
+            item = getattr(item, "value", item) if type(item).__name__ == "Private" else item
+            if isinstance(item, dict) and isinstance(item.get("id"), (str, int)) and str(item["id"]).strip():
+                yield str(item["id"]).strip()
+
+
+def plain(markdown: str) -> str:
+    """Markdown as the words a reader sees: no links' targets, footnote markers, attributes or tags."""
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
+    text = re.sub(r"\[\^[^\]]+\]", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
+    text = re.sub(r"\{[:#.][^}]*\}", "", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    return text
+
+
+def unnumbered(title: str) -> str:
+    return NUMBER.sub("", " ".join(title.split()))
+
+
+def sentence_with(text: str, printed: str) -> str:
+    """The sentence (or table row) in which a value is printed."""
+    for paragraph in re.split(r"\n\s*\n", text):
+        if printed not in paragraph:
+            continue
+        for line in paragraph.splitlines():
+            if line.lstrip().startswith("|") and printed in line:
+                return " · ".join(cell.strip() for cell in line.strip().strip("|").split("|") if cell.strip())
+        flat = " ".join(paragraph.split()).lstrip("#>-*0123456789. ")
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"“(])", flat):
+            if printed in sentence:
+                return sentence.strip()
+    return ""
+
+
+# ---- the previous edition -------------------------------------------------------------------------
+
+def in_git(project_dir: Path) -> bool:
+    found = _git(project_dir, "rev-parse", "--is-inside-work-tree")
+    return found.returncode == 0 and found.stdout.strip() == "true"
+
+
+def previous_edition(project_dir: Path, edition: str) -> tuple[str, str] | None:
+    """(id, commit) of the newest edition tagged before ``edition``, or None for a first edition."""
+    listed = _git(project_dir, "tag", "--list", f"{TAG_PREFIX}*")
+    ids = [tag[len(TAG_PREFIX):] for tag in listed.stdout.split() if tag.startswith(TAG_PREFIX)]
+    older = [i for i in ids if i != edition and editions.newest([i, edition]) == edition]
+    chosen = editions.newest(older)
+    if chosen is None:
+        return None
+    commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"refs/tags/{TAG_PREFIX}{chosen}^{{commit}}")
+    return (chosen, commit.stdout.strip()) if commit.returncode == 0 and commit.stdout.strip() else None
+
+
+def previous_snapshot(project_dir: Path, commit: str, audience: str) -> Snapshot:
+    """The previous edition's snapshot for ``audience``, from the cache or from its sources in git.
+    Raises RuntimeError with the reason when its sources cannot be read by this engine."""
+    key = caches.digest("changes", caches.engine_digest(), commit, audience)
+    cached = project_dir / caches.CACHE_DIR / "changes" / f"{key[:32]}.json"
+    if cached.is_file():
+        try:
+            return Snapshot.from_json(cached.read_text(encoding="utf-8"))
+        except (ValueError, TypeError):
+            pass
+    prefix = _git(project_dir, "rev-parse", "--show-prefix").stdout.strip()
+    archive = subprocess.run(["git", "archive", "--format=tar", f"{commit}:{prefix}" if prefix else commit],
+                             cwd=project_dir, capture_output=True)
+    if archive.returncode != 0:
+        raise RuntimeError(f"git could not read edition sources at {commit[:12]}: "
+                           f"{archive.stderr.decode(errors='replace').strip()}")
+    with tempfile.TemporaryDirectory(prefix="report-previous-") as scratch:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(scratch, filter="data")
+        out = Path(scratch) / ".snapshot.json"
+        env = {**os.environ, SNAPSHOT_ENV: str(out), "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
+        for name in ("REPORT_PDF", "REPORT_DRAFT", editions.EDITION_ENV):
+            env.pop(name, None)
+        proc = subprocess.run([sys.executable, "-m", "report_engine.changes", "snapshot"], cwd=scratch, env=env,
+                              capture_output=True, text=True, timeout=1800)
+        if proc.returncode != 0 or not out.is_file():
+            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line or "Error" in line]
+            raise RuntimeError(errors[-1].split("-  ", 1)[-1] if errors else f"exit status {proc.returncode}")
+        text = out.read_text(encoding="utf-8")
+    try:
+        caches.write_atomic(cached, text.encode("utf-8"))
+    except OSError:
+        pass
+    return Snapshot.from_json(text)
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    except OSError as error:                          # no git on the machine
+        return subprocess.CompletedProcess(["git", *args], 127, "", str(error))
+
+
+def snapshot_main(config_file: str = "mkdocs.yml") -> int:
+    """In the previous edition's folder: run MkDocs as far as the engine's two passes, write the snapshot."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+
+    from .plugin import PLUGIN_NAME
+
+    config = load_config(config_file)
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        files = get_files(config)
+        files.add_files_from_theme(config.theme.get_env(), config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        config.plugins.on_nav(nav, config=config, files=files)
+        plugin = config.plugins.get(PLUGIN_NAME)
+        build = getattr(plugin, "build", None)
+        if build is None:
+            print("ERROR   -  the previous edition's build never ran the report engine", file=sys.stderr)
+            return 1
+        snapshot = build.snapshot()
+        Path(os.environ[SNAPSHOT_ENV]).write_text(snapshot.to_json(), encoding="utf-8")
+        return 0
+    finally:
+        config.plugins.on_shutdown()
+
+
+# ---- the comparison -----------------------------------------------------------------------------
+
+@dataclass
+class Changes:
+    previous: str
+    previous_label: str
+    changed: list[tuple[str, str, str, str, str]] = field(default_factory=list)   # path, old, new, sentence, page
+    added_facts: list[tuple[str, str, str, str]] = field(default_factory=list)    # path, new, sentence, page
+    removed_facts: list[tuple[str, str, str]] = field(default_factory=list)       # path, old, sentence
+    added_records: list[tuple[str, str]] = field(default_factory=list)            # namespace:id, page
+    removed_records: list[str] = field(default_factory=list)
+    added_pages: list[tuple[str, str]] = field(default_factory=list)              # src, title
+    removed_pages: list[str] = field(default_factory=list)                        # title
+    retitled: list[tuple[str, str, str]] = field(default_factory=list)            # src, old, new
+    added_headings: list[tuple[str, str, str]] = field(default_factory=list)      # src, id, text
+    removed_headings: list[tuple[str, str]] = field(default_factory=list)         # page title, text
+    titles: dict[str, str] = field(default_factory=dict)                          # src -> title, this edition
+
+    def empty(self) -> bool:
+        return not any(value for value in (getattr(self, f.name) for f in dataclasses.fields(self))
+                       if isinstance(value, list))
+
+
+def compare(old: Snapshot, new: Snapshot) -> Changes:
+    changes = Changes(old.edition, old.label, titles={page["src"]: page["title"] for page in new.pages})
+    for path, now in new.facts.items():
+        before = old.facts.get(path)
+        if before is None:
+            changes.added_facts.append((path, now["printed"], now["sentence"], now["page"]))
+        elif before["printed"] != now["printed"]:
+            changes.changed.append((path, before["printed"], now["printed"], now["sentence"], now["page"]))
+    for path, before in old.facts.items():
+        if path not in new.facts:
+            changes.removed_facts.append((path, before["printed"], before["sentence"]))
+    changes.added_records = [(key, value["page"]) for key, value in new.records.items() if key not in old.records]
+    changes.removed_records = [key for key in old.records if key not in new.records]
+    before_pages = {page["src"]: page for page in old.pages}
+    now_pages = {page["src"]: page for page in new.pages}
+    for src, page in now_pages.items():
+        previous = before_pages.get(src)
+        if previous is None:
+            changes.added_pages.append((src, page["title"]))
+            continue
+        if previous["title"] != page["title"]:
+            changes.retitled.append((src, previous["title"], page["title"]))
+        was = {hid: text for hid, text in previous["headings"]}
+        now = {hid: text for hid, text in page["headings"]}
+        for hid, text in page["headings"]:
+            if hid not in was:
+                changes.added_headings.append((src, hid, text))
+            elif was[hid] != text:
+                changes.retitled.append((f"{src}#{hid}", was[hid], text))
+        for hid, text in previous["headings"]:
+            if hid not in now:
+                changes.removed_headings.append((page["title"], text))
+    changes.removed_pages = [page["title"] for src, page in before_pages.items() if src not in now_pages]
+    return changes
+
+
+def markdown(changes: Changes | None, previous_url: str = "", note: str = "") -> str:
+    """The page's body (after its title), in Markdown; links to pages are relative to the docs root."""
+    if changes is None:
+        return ("This is the first edition of the report: there is no earlier edition to compare it with.\n"
+                if not note else f"The earlier edition could not be compared: {escape(note)}.\n")
+    label = escape(changes.previous_label)
+    where = f"[{label}]({previous_url})" if previous_url else label
+    out = [f"This page compares this edition with the previous one, *{where}* (edition {escape(changes.previous)}): "
+           "the figures printed in the report, the records of its data and its sections and headings.\n"]
+    if changes.empty():
+        out.append("Nothing that this comparison follows has changed.\n")
+        return "\n".join(out)
+    if changes.changed:
+        out.append("## Figures that changed\n")
+        for path, old, new, sentence, page in changes.changed:
+            out.append(f"- `{path}`: {escape(old)} → **{escape(new)}**. "
+                       + (f"“{escape(sentence)}” " if sentence else "") + f"([{escape(changes.titles.get(page, page))}]({page}))")
+        out.append("")
+    if changes.added_facts or changes.removed_facts:
+        out.append("## Figures added or dropped\n")
+        for path, new, sentence, page in changes.added_facts:
+            out.append(f"- Added: `{path}` = **{escape(new)}**. "
+                       + (f"“{escape(sentence)}” " if sentence else "") + f"([{escape(changes.titles.get(page, page))}]({page}))")
+        for path, old, sentence in changes.removed_facts:
+            out.append(f"- No longer printed: `{path}` (was {escape(old)})"
+                       + (f": “{escape(sentence)}”" if sentence else "") + ".")
+        out.append("")
+    if changes.added_records or changes.removed_records:
+        out.append("## Records added or removed\n")
+        for key, page in changes.added_records:
+            namespace, record = key.split(":", 1)
+            out.append(f"- Added: {escape(record)} (`data/{namespace}`, [{escape(changes.titles.get(page, page))}]({page}))")
+        for key in changes.removed_records:
+            namespace, record = key.split(":", 1)
+            out.append(f"- Removed: {escape(record)} (`data/{namespace}`)")
+        out.append("")
+    if changes.added_pages or changes.removed_pages or changes.retitled or changes.added_headings \
+            or changes.removed_headings:
+        out.append("## Sections added, removed or retitled\n")
+        for src, title in changes.added_pages:
+            out.append(f"- New: [{escape(title)}]({src})")
+        for title in changes.removed_pages:
+            out.append(f"- Removed: {escape(title)}")
+        for where_, old, new in changes.retitled:
+            out.append(f"- Retitled: {escape(old)} → [{escape(new)}]({where_})")
+        for src, hid, text in changes.added_headings:
+            out.append(f"- New section: [{escape(text)}]({src}#{hid})")
+        for page_title, text in changes.removed_headings:
+            out.append(f"- Removed section: {escape(text)} (from {escape(page_title)})")
+        out.append("")
+    return "\n".join(out)
+
+
+def escape(text: str) -> str:
+    """Text shown as it is in Markdown: its special characters escaped."""
+    text = re.sub(r"([\\`*_\[\]#{}|])", r"\\\1", " ".join(str(text).split()))
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["snapshot"]:
+        sys.exit(snapshot_main())
+    print("usage: python -m report_engine.changes snapshot", file=sys.stderr)
+    sys.exit(2)
