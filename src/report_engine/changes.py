@@ -175,7 +175,7 @@ def previous_snapshot(project_dir: Path, commit: str, audience: str) -> Snapshot
         env = {**os.environ, SNAPSHOT_ENV: str(out), "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
         for name in ("REPORT_PDF", "REPORT_DRAFT", editions.EDITION_ENV):
             env.pop(name, None)
-        proc = subprocess.run([sys.executable, "-m", "report_engine.changes", "snapshot"], cwd=scratch, env=env,
+        proc = subprocess.run([sys.executable, "-m", "report_engine", "snapshot"], cwd=scratch, env=env,
                               capture_output=True, text=True, timeout=1800)
         if proc.returncode != 0 or not out.is_file():
             errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line or "Error" in line]
@@ -195,8 +195,9 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
         return subprocess.CompletedProcess(["git", *args], 127, "", str(error))
 
 
-def snapshot_main(config_file: str = "mkdocs.yml") -> int:
-    """In the previous edition's folder: run MkDocs as far as the engine's two passes, write the snapshot."""
+def snapshot_main(out: str, config_file: str = "mkdocs.yml") -> int:
+    """In the previous edition's folder: run MkDocs as far as the engine's two passes, write the
+    snapshot to ``out`` (``python -m report_engine snapshot``, run by :func:`previous_snapshot`)."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files, set_exclusions
     from mkdocs.structure.nav import get_navigation
@@ -220,7 +221,7 @@ def snapshot_main(config_file: str = "mkdocs.yml") -> int:
             print("ERROR   -  the previous edition's build never ran the report engine", file=sys.stderr)
             return 1
         snapshot = build.snapshot()
-        Path(os.environ[SNAPSHOT_ENV]).write_text(snapshot.to_json(), encoding="utf-8")
+        Path(out).write_text(snapshot.to_json(), encoding="utf-8")
         return 0
     finally:
         config.plugins.on_shutdown()
@@ -343,9 +344,3 @@ def escape(text: str) -> str:
     text = re.sub(r"([\\`*_\[\]#{}|])", r"\\\1", " ".join(str(text).split()))
     return text.replace("&", "&amp;").replace("<", "&lt;")
 
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["snapshot"]:
-        sys.exit(snapshot_main())
-    print("usage: python -m report_engine.changes snapshot", file=sys.stderr)
-    sys.exit(2)

@@ -9,6 +9,7 @@ audience must not get, by building that audience in memory first.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import subprocess
@@ -166,6 +167,8 @@ def add_parser(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="live preview (mkdocs serve) on a port checked first")
     serve.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
     serve.set_defaults(run=_run_serve)
+    snapshot = subparsers.add_parser("snapshot", help=argparse.SUPPRESS)   # the changes page's reading of an edition
+    snapshot.set_defaults(run=_run_snapshot)
     notes = subparsers.add_parser("check", help="list every incomplete bibliography entry, without building")
     notes.set_defaults(run=_run_check)
     check = subparsers.add_parser("audit", help="audit a folder for what an audience must not get")
@@ -206,6 +209,17 @@ def _progress(args) -> Callable[[str], None] | None:
     if getattr(args, "quiet", False):
         return None
     return lambda text: print(f"  {text}", file=sys.stderr, flush=True)
+
+
+def _run_snapshot(args) -> int:
+    """In a previous edition's folder (see changes.previous_snapshot): write what its audience reads."""
+    from . import changes
+
+    target = os.environ.get(changes.SNAPSHOT_ENV)
+    if not target:
+        print(f"ERROR: snapshot is run by the engine itself, with {changes.SNAPSHOT_ENV} set", file=sys.stderr)
+        return 2
+    return changes.snapshot_main(target)
 
 
 def _run_build(args) -> int:

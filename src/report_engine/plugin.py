@@ -47,7 +47,7 @@ from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
 from . import (audit, caches, cards, changes, editions, findability, linking, mdscan, newsletter, outputs, pdf,
-               preview_page, stamps, templates)
+               preview_page, stamps, tables, templates)
 from .metadata import read_metadata
 from .passages import slugify
 from .audience import ENV_VAR, parse_audience
@@ -636,6 +636,7 @@ class Build:
         try:
             if self.audience.is_public:
                 newsletter.write_newsletter(site, self.session, self.data.report)
+            self.write_downloads(site)
             if self.findable:
                 self.write_cards(site)
                 self.write_feed(site)
@@ -682,6 +683,14 @@ class Build:
         build = self.config["extra"]["report_build"]
         pdf_url = f"{self.meta.edition_url}{build['pdf']}" if build.get("pdf") else ""
         return findability.head_tags(self.meta, self.page_info(page), pdf_url)
+
+    def write_downloads(self, site: Path) -> None:
+        """The CSV and JSON of each data_table(download=...) this audience reads (see :mod:`tables`)."""
+        for name, download in sorted(self.session.downloads.items()):
+            folder = site / tables.DOWNLOADS
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{name}.csv").write_bytes(download.csv.encode("utf-8"))
+            (folder / f"{name}.json").write_bytes(download.json.encode("utf-8"))
 
     def write_cards(self, site: Path) -> None:
         """The social card of each section this build's pages named (see :mod:`cards`)."""
@@ -863,7 +872,8 @@ def first_paragraph(html: str) -> str:
     from lxml import html as lxml_html
 
     try:
-        root = lxml_html.fragment_fromstring(html, create_parent="div")
+        # the start of the page is enough (and keeps this cheap on long pages): a cut element is repaired
+        root = lxml_html.fragment_fromstring(html[:12000], create_parent="div")
     except Exception:                          # an empty or unparsable page has no description
         return ""
     for paragraph in root.iterchildren("p"):

@@ -18,7 +18,7 @@ import re
 import jinja2
 from typing import Any, Callable, Iterable
 
-from . import numbering
+from . import numbering, tables
 from .audience import Audience
 from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
@@ -72,6 +72,7 @@ class Session:
         # Each fact printed where this audience reads it: path -> (the page of its first such use,
         # the text printed there). The changes page compares editions by them.
         self.fact_uses: dict[str, tuple[str, str]] = {}
+        self.downloads: dict[str, tables.Download] = {}     # data_table(download=...): name -> files
         self.bibliography_pages: dict[str, str] = {}      # src -> "page" | "report"
         self.targets: dict[str, numbering.Target] = {}
         self.hidden_targets: dict[str, Redaction] = {}      # labels inside redactions this audience cannot see
@@ -106,7 +107,7 @@ class Session:
 
     LINKED = ("pages", "deferred", "redactions", "hidden_blocks", "bodies", "cites", "anonymous",
               "bibliography_pages", "targets", "hidden_targets", "reachable", "withheld_pages",
-              "open_reachable", "relocated", "partials", "fact_uses")
+              "open_reachable", "relocated", "partials", "fact_uses", "downloads")
 
     def linked_state(self) -> dict[str, Any]:
         """What pass one and two recorded, as plain values: everything later stages read."""
@@ -200,6 +201,52 @@ class Session:
         if self.current is not None and self.visible:
             self.fact_uses.setdefault(path, (self.current.src, text))
         return text
+
+    @macro
+    def data_table(self, source: str, columns: Any = None, sort: str | None = None, caption: str | None = None,
+                   id: str | None = None, download: str | None = None) -> str:
+        """A table of records from data/, numbered by its caption, with CSV and JSON of the same rows."""
+        spec = tables.columns_of(columns)
+        rows = tables.rows_at(self.variables, source)
+        if sort is not None:
+            missing = [row for row in rows if sort not in row]
+            if missing:
+                raise ReportError(f"data_table: a record has no field '{sort}' to sort by",
+                                  suggestion=did_you_mean(sort, list(missing[0]), "fields"))
+            rows = sorted(rows, key=lambda row: (str(type(row[sort]).__name__), row[sort]))
+        if caption is not None and not isinstance(caption, str):
+            raise ReportError("data_table: caption is text", suggestion='write caption="Incidents by date."')
+        if id is not None and caption is None:
+            raise ReportError("data_table: an id names the table's caption; give it a caption",
+                              suggestion='write caption="...", id="tab-..."')
+
+        def participant_text(pid: str, anonymous: bool) -> tuple[str, str]:
+            participant = self._participant(pid)
+            shown = self.org(pid, anonymous=anonymous)
+            knows = self.audience.knows(pid) or (participant.named and not anonymous)
+            return shown, participant.name if knows else (participant.pseudonym or "")
+
+        shown, plain = [], []
+        for row in rows:
+            cells = [tables.cell(row, column, self.variables, participant_text) for column in spec]
+            shown.append([page_text for page_text, _ in cells])
+            plain.append([text for _, text in cells])
+        parts = [tables.markdown_table(spec, shown)]
+        if caption is not None:
+            parts.append(tables.caption_block(caption, id))
+        if download is not None:
+            name = tables.check_name(download)
+            where = self.location()
+            if name in self.downloads and self.visible:
+                raise ReportError(f"two tables offer the download '{name}'",
+                                  suggestion=f"the other is at {self.downloads[name].location}; name one differently")
+            if self.visible and self.current is not None:
+                source_file = self.data.files.get(source.split(".", 1)[0], f"data/{source.split('.', 1)[0]}.yml")
+                text_csv, text_json = tables.download_files(spec, plain, source, source_file, caption)
+                self.downloads[name] = tables.Download(name, self.current.src, str(where),
+                                                       text_csv, text_json)
+                parts.append(tables.download_links(name, self.current.url))
+        return "\n\n".join(parts)
 
     @macro
     def org(self, pid: str, anonymous: bool = False) -> str:
@@ -332,7 +379,7 @@ class Session:
     def macros(self) -> dict[str, Callable]:
         return {name: getattr(self, name) for name in
                 ("fact", "org", "cite", "citet", "bibliography", "redaction_statement",
-                 "redaction_register", "ref", "redact")}
+                 "redaction_register", "ref", "redact", "data_table")}
 
     # ---- pass one ---------------------------------------------------------
 
