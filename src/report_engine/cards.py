@@ -1,10 +1,11 @@
 """Social cards: the picture a shared link shows (Open Graph and Twitter ``summary_large_image``).
 
-One card a section of the report (each top-level entry of the nav: the executive summary, each
-chapter, the appendices, the references), 1200×630 pixels, drawn with Pillow in the report's own
+One card for the edition (shared by every page outside a nav section, with the report's subtitle)
+and one for each section of the nav ("Appendices"), 1200×630 pixels, drawn with Pillow in the report's own
 face (Caladea, bundled with the theme under the SIL Open Font License, so nothing is downloaded):
 the organisation, the report's title, the edition and the section. Cards are made at build time,
-kept in the cache by their content, and written as ``assets/cards/<section>.png``.
+kept in the cache by their content, and written as ``assets/cards/edition.png`` and
+``assets/cards/section-<section>.png``: a handful however long the report.
 
 A card holds only text that is already on the public pages (titles from this build's nav), and
 the names of card files come from those titles; both are audited like every output.
@@ -26,6 +27,7 @@ MUTED = (84, 94, 104)
 PAPER = (250, 248, 243)
 ACCENT = (55, 71, 79)                      # the theme's blue grey
 FOLDER = "assets/cards"
+EDITION_CARD = "edition"
 
 
 @dataclass(frozen=True)

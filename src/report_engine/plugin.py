@@ -667,15 +667,18 @@ class Build:
         return self.audience.is_public and not self.config["extra"]["report_build"].get("draft")
 
     def page_info(self, page) -> findability.PageInfo:
-        section = self.sections.get(page.file.src_uri) or str(page.title or self.meta.title)
-        slug = slugify(section) or "report"
-        self.cards[slug] = cards.Card(self.meta.organization, self.meta.title, self.meta.edition_label, section)
+        # One card for the edition (every page outside a nav section) and one per nav section
+        # ("Appendices"): a handful of pictures however long the report.
+        section = self.sections.get(page.file.src_uri, "")
+        slug = "section-" + (slugify(section) or "untitled") if section else cards.EDITION_CARD
+        self.cards[slug] = cards.Card(self.meta.organization, self.meta.title, self.meta.edition_label,
+                                      section or self.meta.subtitle)
         return findability.PageInfo(
             title=str(page.title or self.meta.title),
             url=page.canonical_url or (self.meta.edition_url + page.url),
             description=str(page.meta.get("description") or self.meta.subtitle or self.meta.title),
             card_url=f"{self.meta.edition_url}{cards.FOLDER}/{slug}.png",
-            card_alt=f"{self.meta.title}, {self.meta.edition_label}: {section}",
+            card_alt=f"{self.meta.title}, {self.meta.edition_label}" + (f": {section}" if section else ""),
             is_landing=bool(page.is_homepage),
             section=section)
 
