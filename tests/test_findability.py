@@ -343,6 +343,11 @@ def test_the_changes_page_compares_with_the_previous_edition_for_each_audience(t
     secret = "### Helper hardening {#helper-hardening}\n\nThe helper now also rejects tokens older than a day.\n\n"
     marker = '{% call redact("anthropic") %}\n'
     appendix.write_text(text.replace(marker, marker + secret, 1))
+    # a section public in the first edition that OpenAI asked to redact in the second
+    text = process.read_text()
+    start, end = text.index("## Sources of evidence"), text.index("## From private reports")
+    process.write_text(text[:start] + '{% call redact("openai") %}\n' + text[start:end].rstrip() + "\n{% endcall %}\n\n"
+                       + text[end:])
     set_edition(root, "2026-06", "May to June 2026")
     commit(root, "Second edition")
 
@@ -363,6 +368,8 @@ def test_the_changes_page_compares_with_the_previous_edition_for_each_audience(t
     assert "Added: INC-20" in public
     assert "Removed section: Why an entity-based assessment" in public
     assert "Helper hardening" not in public and "tokens older" not in public, "a redacted change never shows"
+    assert "Sources of evidence" not in public and "agent_tasks_run" not in public, \
+        "nor does a passage that was public and is now redacted"
     # nothing else changed: no other figure, record or section is listed
     assert public.count("→") == 1 and public.count("Added:") == 1 and public.count("Removed") == 1
     private = sites["participant:anthropic"]

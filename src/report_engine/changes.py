@@ -286,6 +286,31 @@ def compare(old: Snapshot, new: Snapshot) -> Changes:
     return changes
 
 
+def withhold(changes: Changes, withheld: Iterable[str], hidden_facts: Iterable[str] = ()) -> Changes:
+    """Leave out what the previous edition printed that this audience may no longer read.
+
+    A passage public in the last edition may be redacted in this one (a participant asked): the
+    old sentence of a dropped figure is never shown, and a dropped section, an old title or an old
+    value is left out when its words are in a passage, a note or a private value this audience
+    does not get now, and a figure no longer printed is left out when it is now printed only in
+    such a passage. Left out without a word: saying so would tell that a redaction changed."""
+    text = " " + " ".join(" ".join(plain(part).lower().split()) for part in withheld) + " "
+    redacted_facts = set(hidden_facts)
+
+    def hidden(words: str) -> bool:
+        words = " ".join(plain(words).lower().split())
+        return bool(words) and (len(words) >= 4 or not words.isdigit()) and f"{words}" in text
+    return dataclasses.replace(
+        changes,
+        changed=[item for item in changes.changed if not hidden(item[1])],
+        removed_facts=[(path, old, "") for path, old, _ in changes.removed_facts
+                       if not hidden(old) and path not in redacted_facts],
+        removed_records=[key for key in changes.removed_records if not hidden(key.split(":", 1)[1])],
+        removed_pages=[title for title in changes.removed_pages if not hidden(title)],
+        retitled=[item for item in changes.retitled if not hidden(item[1])],
+        removed_headings=[item for item in changes.removed_headings if not hidden(item[1])])
+
+
 def markdown(changes: Changes | None, previous_url: str = "", note: str = "") -> str:
     """The page's body (after its title), in Markdown; links to pages are relative to the docs root."""
     if changes is None:

@@ -54,6 +54,7 @@ from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
 from .data import LineDict, load_data, yaml_error_line
+from .facts import private_values, text_leaves
 from .errors import ReportError
 from .formatting import format_value, number_words
 from .redaction import statement_markdown
@@ -626,8 +627,12 @@ class Build:
                      f"for the comparison: {error}")
             return changes.markdown(None, note=f"the sources of edition {edition} could not be read by this "
                                                 "version of the report engine")
-        return changes.markdown(changes.compare(old, self.snapshot()),
-                                editions.edition_url(str(report["canonical_url"]), edition))
+        hidden, _ = self._hidden_texts()
+        private = [text for value in private_values(self.data.namespaces) if not self.audience.can_see(value.owner)
+                   for text in text_leaves(value)]
+        compared = changes.withhold(changes.compare(old, self.snapshot()), hidden + private,
+                                    self.session.hidden_facts)
+        return changes.markdown(compared, editions.edition_url(str(report["canonical_url"]), edition))
 
     @reports_errors
     def on_post_build(self, *, config) -> None:

@@ -72,6 +72,7 @@ class Session:
         # Each fact printed where this audience reads it: path -> (the page of its first such use,
         # the text printed there). The changes page compares editions by them.
         self.fact_uses: dict[str, tuple[str, str]] = {}
+        self.hidden_facts: set[str] = set()     # facts printed only where this audience does not read
         self.downloads: dict[str, tables.Download] = {}     # data_table(download=...): name -> files
         self.bibliography_pages: dict[str, str] = {}      # src -> "page" | "report"
         self.targets: dict[str, numbering.Target] = {}
@@ -107,7 +108,7 @@ class Session:
 
     LINKED = ("pages", "deferred", "redactions", "hidden_blocks", "bodies", "cites", "anonymous",
               "bibliography_pages", "targets", "hidden_targets", "reachable", "withheld_pages",
-              "open_reachable", "relocated", "partials", "fact_uses", "downloads")
+              "open_reachable", "relocated", "partials", "fact_uses", "hidden_facts", "downloads")
 
     def linked_state(self) -> dict[str, Any]:
         """What pass one and two recorded, as plain values: everything later stages read."""
@@ -200,6 +201,8 @@ class Session:
         text = fact_text(self.namespaces, path, self._check_owner, words)
         if self.current is not None and self.visible:
             self.fact_uses.setdefault(path, (self.current.src, text))
+        elif self.current is not None:
+            self.hidden_facts.add(path)
         return text
 
     @macro

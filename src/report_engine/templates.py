@@ -158,8 +158,7 @@ class CompiledPages:
             except (OSError, ValueError, EOFError, TypeError):
                 code = None
         if code is None:
-            check_template(self.env, source)
-            code = self.env.compile(source)
+            code = self.env.compile(check_template(self.env, source))    # parsed once, for both
             if self.folder is not None:
                 write_atomic(self.folder / key, marshal.dumps(code))
                 self.written = True
@@ -171,14 +170,15 @@ class CompiledPages:
             prune(self.folder, keep=4000)
 
 
-def check_template(env: jinja2.Environment, source: str) -> None:
-    """Refuse the template features that move text between blocks."""
+def check_template(env: jinja2.Environment, source: str) -> nodes.Template:
+    """Refuse the template features that move text between blocks; the parsed template."""
     tree = env.parse(source)
     for node in tree.find_all((nodes.Block, nodes.Extends)):
         kind = "{% block %}" if isinstance(node, nodes.Block) else "{% extends %}"
         raise ReportError(f"{kind} is not supported in report pages", line=node.lineno,
                           suggestion="its text could be shown outside the redaction it was written in; "
                                      "use {% include %} of a file in partials/ or a macro")
+    return tree
 
 
 def page_variables(variables: dict[str, Any], meta: dict, info: PageInfo, site: dict) -> dict[str, Any]:
