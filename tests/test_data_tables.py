@@ -106,3 +106,14 @@ def test_two_tables_cannot_offer_the_same_download(report: Report):
     write(report, f"# Records\n\n{call}\n\nMore.\n\n{call}\n")
     result = report.build(expect_ok=False)
     assert_clean_failure(result, "docs/appendices/records.md", 7, "two tables offer the download 'records'")
+
+
+def test_a_private_field_in_a_public_table_is_refused_at_its_line(report: Report):
+    report.write("data/records.yml", "- {id: R-01, note: !private {owner: helios, value: Helios only.}}\n"
+                                     "- {id: R-02, note: Open.}\n")
+    report.page("index.md", "# Summary\n\nSee below.\n\n"
+                            '{{ data_table("records", columns=[["ID", "id"], ["Note", "note"]]) }}\n')
+    assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 5, "private to 'helios'")
+    report.page("index.md", "# Summary\n\nSee below.\n\n"
+                            '{{ data_table("records", columns=[["ID", "id"]], sort="note") }}\n')
+    assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 5, "private to 'helios'")

@@ -87,6 +87,10 @@ class Guarded:
         self._check(self._private)
         return self._private.value
 
+    def unwrap(self) -> Any:
+        """The value, after the owner check (for code that needs it whole, e.g. to sort by it)."""
+        return self._value()
+
     def __str__(self) -> str:
         return format_value(self._value())
 

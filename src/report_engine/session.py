@@ -22,7 +22,7 @@ from . import numbering, tables
 from .audience import Audience
 from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
-from .facts import audience_view, fact_text
+from .facts import Guarded, audience_view, fact_text
 from .passages import normalise, token_pattern, word_pattern
 from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
                       RedactedBody, Relocated, placeholder)
@@ -216,7 +216,15 @@ class Session:
             if missing:
                 raise ReportError(f"data_table: a record has no field '{sort}' to sort by",
                                   suggestion=did_you_mean(sort, list(missing[0]), "fields"))
-            rows = sorted(rows, key=lambda row: (str(type(row[sort]).__name__), row[sort]))
+            def order(row: Any) -> tuple[str, Any]:
+                value = row[sort].unwrap() if isinstance(row[sort], Guarded) else row[sort]
+                return type(value).__name__, value
+            try:
+                rows = sorted(rows, key=order)
+            except TypeError:
+                raise ReportError(f"data_table: the records' '{sort}' values cannot be put in order",
+                                  suggestion="sort by a field that every record has as plain text, a number "
+                                             "or a date (a private value cannot be sorted on outside its redaction)") from None
         if caption is not None and not isinstance(caption, str):
             raise ReportError("data_table: caption is text", suggestion='write caption="Incidents by date."')
         if id is not None and caption is None:
