@@ -378,3 +378,15 @@ def test_the_changes_page_compares_with_the_previous_edition_for_each_audience(t
     links = lxml_html.fromstring((root / "site" / "changes" / "index.html").read_text()).xpath("//article//a/@href")
     assert "https://metr.org/frontier-risk-report/2026-03/" in links
     assert any(link.endswith("appendices/incidents/") for link in links)
+
+
+def test_a_page_described_in_its_front_matter_has_that_description_once(report: Report):
+    report.page("index.md", "---\ndescription: The report in one sentence, from the front matter.\n---\n"
+                            "# Summary\n\nThe assessment covered every participant's internal agents over four weeks.\n")
+    report.page("other.md", "# Other\n\nThis page says what it holds in its first sentence. Then more.\n")
+    report.nav("index.md", "other.md")
+    site = report.build().site
+    assert metas(head(site / "index.html"), "name", "description") == [
+        "The report in one sentence, from the front matter."]
+    assert metas(head(site / "other" / "index.html"), "name", "description") == [
+        "This page says what it holds in its first sentence. Then more."]

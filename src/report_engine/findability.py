@@ -68,8 +68,9 @@ def describe(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
 
 # ---- the head ------------------------------------------------------------------------------------
 
-def head_tags(meta: Metadata, page: PageInfo, pdf_url: str = "") -> str:
-    """The tags for one public page, as HTML to put before ``</head>``."""
+def head_tags(meta: Metadata, page: PageInfo, pdf_url: str = "", description: bool = True) -> str:
+    """The tags for one public page, as HTML to put before ``</head>`` (``description=False`` when
+    the theme writes the page's description already, from its front matter)."""
     tags: list[str] = []
 
     def tag(attribute: str, name: str, content: str) -> None:
@@ -77,7 +78,9 @@ def head_tags(meta: Metadata, page: PageInfo, pdf_url: str = "") -> str:
             tags.append(f'<meta {attribute}="{html.escape(name)}" content="{html.escape(content)}">')
 
     title = meta.title if page.is_landing else f"{page.title} · {meta.title}"
-    # (the theme writes the page's description and the authors: page.meta.description, site_author)
+    # (the theme writes the authors, from site_author)
+    if description:
+        tag("name", "description", page.description)
     if meta.keywords:
         tag("name", "keywords", ", ".join(meta.keywords))
     # Open Graph (Facebook, LinkedIn, Slack, Mastodon, ...) and Twitter/X cards

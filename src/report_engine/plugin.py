@@ -151,6 +151,7 @@ class Build:
         self.final_site_dir: Path | None = None
         self.sections: dict[str, str] = {}        # page source -> its nav section's title (social cards)
         self.changes_page = False                 # this build has the changes page (changes.py)
+        self.descriptions: dict[str, str] = {}    # page source -> its description (public builds)
         self.changes_body = ""
         self.cards: dict[str, cards.Card] = {}    # card file stem -> the card, as pages name them
         self.staging: Path | None = None
@@ -214,6 +215,8 @@ class Build:
         self.changes_page = not os.environ.get(changes.SNAPSHOT_ENV) and changes.in_git(self.project_dir)
         if self.changes_page and self.config["nav"] is not None and changes.PAGE not in json.dumps(self.config["nav"]):
             self.config["nav"].append({changes.TITLE: changes.PAGE})
+        if self.findable:               # each page's own description goes into the head (head_tags)
+            self.config["site_description"] = None
         if self.make_pdf:
             extra["report_build"]["pdf"] = pdf.file_name(report, editions.edition_id(report), self.audience,
                                                          bool(extra["report_build"].get("draft")))
@@ -558,10 +561,11 @@ class Build:
         if record is not None:
             record.html = html          # what readers get, kept for the audit
         if self.findable:
-            # Material writes page.meta.description into the head; one from the page's own text
-            if not page.meta.get("description"):
-                page.meta["description"] = findability.describe(first_paragraph(html)) or self.meta.subtitle \
-                    or self.meta.title
+            # The head's description (findability.head_tags), from the page's own text unless its front
+            # matter has one. Not put into page.meta: a page with meta makes Material's nav look up
+            # icons and badges on it from every other page (1.5 s at 300 pages).
+            self.descriptions[page.file.src_uri] = str(page.meta.get("description") or "") or \
+                findability.describe(first_paragraph(html)) or self.meta.subtitle or self.meta.title
         if page.is_homepage and self.config["extra"]["report"].get("citation_html") and page.toc is not None:
             # the theme adds "How to cite this report" under the landing page: its contents list it too
             # (under the page's title when the contents start with it, as Material shows them)
@@ -681,7 +685,7 @@ class Build:
         return findability.PageInfo(
             title=str(page.title or self.meta.title),
             url=page.canonical_url or (self.meta.edition_url + page.url),
-            description=str(page.meta.get("description") or self.meta.subtitle or self.meta.title),
+            description=self.descriptions.get(page.file.src_uri) or self.meta.subtitle or self.meta.title,
             card_url=f"{self.meta.edition_url}{cards.FOLDER}/{slug}.png",
             card_alt=f"{self.meta.title}, {self.meta.edition_label}" + (f": {section}" if section else ""),
             is_landing=bool(page.is_homepage),
@@ -690,7 +694,8 @@ class Build:
     def head_tags(self, page) -> str:
         build = self.config["extra"]["report_build"]
         pdf_url = f"{self.meta.edition_url}{build['pdf']}" if build.get("pdf") else ""
-        return findability.head_tags(self.meta, self.page_info(page), pdf_url)
+        return findability.head_tags(self.meta, self.page_info(page), pdf_url,
+                                     description=not page.meta.get("description"))
 
     def write_downloads(self, site: Path) -> None:
         """The CSV and JSON of each data_table(download=...) this audience reads (see :mod:`tables`)."""
