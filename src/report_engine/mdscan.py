@@ -8,6 +8,7 @@ content, not structure.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -184,16 +185,18 @@ def markdown_only(text: str) -> str:
 REFERENCE_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\[([^\]\n]*)\]|(?![(:]))")
 
 
-def markdown_urls(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)
+def markdown_urls(text: str) -> frozenset[str]:
     """Every URL a Markdown text links or embeds, outside code: links, images, reference-style
-    links whose definition is used, and raw HTML (href, src, srcset, object data, poster, CSS url())."""
+    links whose definition is used, and raw HTML (href, src, srcset, object data, poster, CSS url()).
+    Remembered by text: a live preview's rebuild reads again only the pages that changed."""
     body = markdown_only(text)
     found = {m.group("url") for m in LINK_TARGET.finditer(body)}
     found |= set(html_urls(prose(text)))
     used = {(label or name).strip().lower() for name, label in REFERENCE_LINK.findall(body)}
     found |= {m.group("url") for m in REF_DEF.finditer(body)
               if m.group(0).split("]", 1)[0].strip().lstrip("[").lower() in used}
-    return found
+    return frozenset(found)
 
 
 # ---- footnotes as Python-Markdown reads them ----------------------------------------------------
