@@ -3,7 +3,8 @@
 Pure functions over paths and text, used by the adapter at the right moments
 of the MkDocs build: the site directory for an audience, the staging folder a
 build is written to before it replaces the previous site, the confidential
-marking of non-public pages and the assets that only redacted text used.
+marking of non-public pages and the assets that only redacted text used, and
+the engine's own pages outside the theme (not found, withdrawn, preview error).
 """
 
 from __future__ import annotations
@@ -206,3 +207,13 @@ def wide_tables(page_html: str) -> str:
         # lxml's HTML 4 parser does not know <wbr> is empty: it closes it, and browsers ignore that.
         return lxml.html.tostring(table, encoding="unicode").replace("</wbr>", "")
     return TABLE.sub(mark, page_html)
+
+
+def standalone_page(title: str, style: str, body: str) -> str:
+    """A page of the engine's own, outside the theme (a not-found page, a withdrawal notice, the
+    preview's error page): not indexed, nothing fetched beyond itself. ``title`` is text; ``style``
+    is CSS; ``body`` is HTML ending with a newline."""
+    return ('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<meta name="robots" content="noindex">\n'
+            f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n<body>\n{body}</body>\n</html>\n")

@@ -14,6 +14,7 @@ import html
 import os
 from pathlib import Path
 
+from . import outputs
 from .errors import ReportError
 
 
@@ -29,31 +30,21 @@ def error_page(error: ReportError | str) -> str:
     rows = [f'<p class="where"><code>{html.escape(where)}</code></p>' if where else "",
             f'<p class="message">{html.escape(message)}</p>',
             f'<p class="suggestion">Suggestion: {html.escape(suggestion)}</p>' if suggestion else ""]
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Preview not rebuilt: {html.escape(where or message)}</title>
-<style>
-body {{ font: 1.05rem/1.5 system-ui, sans-serif; margin: 0; padding: 2rem 1.25rem; color: #1b1b1b; background: #fff8f6; }}
-main {{ max-width: 46rem; margin: 0 auto; border-left: 0.35rem solid #b3261e; padding: 0.25rem 0 0.25rem 1.25rem; }}
-h1 {{ font-size: 1.4rem; margin: 0 0 1rem; color: #8c1d18; }}
-code {{ font-size: 1rem; overflow-wrap: anywhere; }}
-.message {{ font-size: 1.15rem; font-weight: 600; overflow-wrap: anywhere; }}
-.note {{ color: #4a4a4a; font-size: 0.95rem; }}
-@media (prefers-color-scheme: dark) {{ body {{ background: #1e1414; color: #f2eaea; }} h1 {{ color: #ffb4ab; }} .note {{ color: #c9bfbf; }} }}
-</style>
-</head>
-<body>
-<main role="alert" data-report-preview-error>
-<h1>The preview could not be rebuilt</h1>
-{"".join(rows)}
-<p class="note">The last change stopped the build; nothing was published. Fix it and save: this page reloads into the report.</p>
-</main>
-</body>
-</html>
+    return outputs.standalone_page(f"Preview not rebuilt: {where or message}", STYLE, (
+        "<main role=\"alert\" data-report-preview-error>\n<h1>The preview could not be rebuilt</h1>\n"
+        + "".join(rows)
+        + "\n<p class=\"note\">The last change stopped the build; nothing was published. Fix it and save: "
+          "this page reloads into the report.</p>\n</main>\n"))
+
+
+STYLE = """
+body { font: 1.05rem/1.5 system-ui, sans-serif; margin: 0; padding: 2rem 1.25rem; color: #1b1b1b; background: #fff8f6; }
+main { max-width: 46rem; margin: 0 auto; border-left: 0.35rem solid #b3261e; padding: 0.25rem 0 0.25rem 1.25rem; }
+h1 { font-size: 1.4rem; margin: 0 0 1rem; color: #8c1d18; }
+code { font-size: 1rem; overflow-wrap: anywhere; }
+.message { font-size: 1.15rem; font-weight: 600; overflow-wrap: anywhere; }
+.note { color: #4a4a4a; font-size: 0.95rem; }
+@media (prefers-color-scheme: dark) { body { background: #1e1414; color: #f2eaea; } h1 { color: #ffb4ab; } .note { color: #c9bfbf; } }
 """
 
 

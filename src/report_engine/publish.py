@@ -487,7 +487,7 @@ def root_pages(branch: str, report: Mapping[str, Any]) -> None:
         pass
     canonical_url = str(report["canonical_url"])
     latest = canonical_url.rstrip("/") + f"/{editions.LATEST}/"
-    files = {"404.html": NOT_FOUND.format(latest=html.escape(latest, quote=True)).encode("utf-8"),
+    files = {"404.html": not_found_page(latest).encode("utf-8"),
              findability.FEED: root_feed(branch, report).encode("utf-8")}
     changed = {name: data for name, data in files.items()
                if (current := git("show", f"{branch}:{name}")).returncode != 0
@@ -543,22 +543,12 @@ def _day(value: Any) -> dt.date | None:
         return None
 
 
-NOT_FOUND = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Page not found</title>
-<style>body {{ font: 1.1rem/1.5 system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; }}</style>
-</head>
-<body>
-<h1>Page not found</h1>
-<p>There is no page at this address. The report's editions stay at their own addresses;
-<a href="{latest}">the latest edition</a> lists them all.</p>
-</body>
-</html>
-"""
+def not_found_page(latest: str) -> str:
+    return outputs.standalone_page(
+        "Page not found",
+        "body { font: 1.1rem/1.5 system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; }",
+        "<h1>Page not found</h1>\n<p>There is no page at this address. The report's editions stay at their own "
+        f"addresses;\n<a href=\"{html.escape(latest, quote=True)}\">the latest edition</a> lists them all.</p>\n")
 
 
 def push(remote: str, branch: str, tags: tuple[str, ...] | list[str] = ()) -> bool:
@@ -711,23 +701,12 @@ def withdrawn_page(title: str, label: str, date: str, reason: str, root: str, su
     day = format_date(dt.date.fromisoformat(date))
     where = (f'<p><a href="{root}{editions.LATEST}/">Read the latest edition</a>.</p>' if successor
              else "<p>No other edition of the report is online.</p>")
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Withdrawn: {html.escape(title)} ({html.escape(label)})</title>
-<style>body {{ font: 1.1rem/1.5 system-ui, sans-serif; max-width: 38rem; margin: 4rem auto; padding: 0 1rem; }}</style>
-</head>
-<body>
-<h1>This edition was withdrawn</h1>
-<p data-report-withdrawn>The {html.escape(label)} edition of <em>{html.escape(title)}</em> was withdrawn on {day}.</p>
-<p><strong>Reason:</strong> {html.escape(reason)}</p>
-{where}
-</body>
-</html>
-"""
+    return outputs.standalone_page(
+        f"Withdrawn: {title} ({label})",
+        "body { font: 1.1rem/1.5 system-ui, sans-serif; max-width: 38rem; margin: 4rem auto; padding: 0 1rem; }",
+        "<h1>This edition was withdrawn</h1>\n"
+        f"<p data-report-withdrawn>The {html.escape(label)} edition of <em>{html.escape(title)}</em> was withdrawn "
+        f"on {day}.</p>\n<p><strong>Reason:</strong> {html.escape(reason)}</p>\n{where}\n")
 
 
 # ---- what is online ------------------------------------------------------------------------
