@@ -52,7 +52,7 @@ def _font(weight: str, size: int):
 def _wrap(draw, text: str, font, width: int, lines: int) -> list[str]:
     """Words onto at most ``lines`` lines no wider than ``width``; the last ends with … if cut."""
     words, out, current = text.split(), [], ""
-    for index, word in enumerate(words):
+    for word in words:
         candidate = f"{current} {word}".strip()
         if draw.textlength(candidate, font=font) <= width or not current:
             current = candidate

@@ -71,12 +71,11 @@ def take_snapshot(session: Any, namespaces: Mapping[str, Any], edition: str, lab
         if src not in texts:
             continue
         snapshot.facts[path] = {"printed": printed, "sentence": sentence_with(texts[src], printed), "page": src}
-    every = "\n".join(texts.values())
     for namespace, value in sorted(namespaces.items()):
         for record_id in _record_ids(value):
-            if re.search(rf"(?<![\w-]){re.escape(record_id)}(?![\w-])", every):
-                page = next(src for src, text in texts.items()
-                            if re.search(rf"(?<![\w-]){re.escape(record_id)}(?![\w-])", text))
+            printed = re.compile(rf"(?<![\w-]){re.escape(record_id)}(?![\w-])")
+            page = next((src for src, text in texts.items() if printed.search(text)), None)
+            if page is not None:                     # only a record whose id this audience reads
                 snapshot.records[f"{namespace}:{record_id}"] = {"page": page}
     for record in pages:
         headings = []

@@ -258,8 +258,7 @@ class Build:
             "published": format_value(report["published"]),
         }
         # Cite the edition at its permanent address: the report's root moves on to later editions.
-        edition = {**report, "canonical_url": editions.edition_url(str(report["canonical_url"]),
-                                                                    editions.edition_id(report))}
+        edition = {**report, "canonical_url": self.meta.edition_url}
         revisions = editions.revisions_from_env() if self.audience.is_public else []
         if revisions:                   # an erratum: the citation names the latest revision
             latest = format_value(dt.date.fromisoformat(revisions[-1]["date"]))
@@ -363,7 +362,7 @@ class Build:
                                            self.env.config["include_dir"], ReportUndefined,
                                            self.session.namespace_type(), self.session.partials)
             self.nav = nav
-            self.sections = nav_sections(nav.items)
+            self.sections = {page.file.src_uri: section for page, section in nav_pages(nav.items) if section}
             records = self._page_records(nav, files)
             key = self.passes = self.passes_key(records)
             memo = caches.PassMemo(self.project_dir)
@@ -717,7 +716,7 @@ class Build:
         """This edition's own ``feed.xml`` (publishing merges every edition's into the site root's)."""
         summary = self.meta.subtitle or self.meta.title
         content = ""
-        landing = next((r for r in self.session.pages.values() if r.src == newsletter.LANDING), None)
+        landing = self.session.pages.get(newsletter.LANDING)
         if landing is not None and landing.html:
             summary = findability.describe(first_paragraph(landing.html), 400) or summary
         post = site / "newsletter" / "index.html"
@@ -736,25 +735,16 @@ class Build:
         name = str(build["pdf"])
         pages: list[pdf.PdfPage] = []
         urls: dict[str, str] = {}
-
-        def walk(items: Any, group: str | None) -> None:
-            for item in items:
-                if getattr(item, "is_page", False) and item.file is not None:
-                    url = pdf.normal_url(item.url)
-                    urls[item.file.src_uri] = url
-                    pages.append(pdf.PdfPage(url, site / item.file.dest_path, group))
-                elif getattr(item, "is_section", False):
-                    walk(item.children, group or str(item.title))
-
-        walk(self.nav.items if self.nav is not None else [], None)
+        for item, section in nav_pages(self.nav.items if self.nav is not None else []):
+            url = urls[item.file.src_uri] = pdf.normal_url(item.url)
+            pages.append(pdf.PdfPage(url, site / item.file.dest_path, section or None))
         log.info(f"PDF: assembling {len(pages)} page(s) of the {self.audience} report")
         xrefs = [(urls[t.page], t.anchor, t.text()) for t in self.session.targets.values() if t.page in urls]
         statement = statement_markdown(self.session.statement_redactions(), self.session.statement_texts,
                                        lambda redaction: "")
         marking, watermark = self.pdf_marking()
         front = pdf.front_matter(report, statement, marking, watermark, str(self.config.theme.get("language") or "en"),
-                                 editions.edition_url(str(report["canonical_url"]), editions.edition_id(report))
-                                 if self.audience.is_public and not build.get("draft") else "",
+                                 self.meta.edition_url if self.audience.is_public and not build.get("draft") else "",
                                  self.data.files["report"])
         revisions = build.get("revisions") or []
         if revisions:
@@ -862,21 +852,19 @@ class Build:
 FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
 
 
-def nav_sections(items: Any) -> dict[str, str]:
-    """Each page in a nav section (e.g. "Appendices"), by source path: the section's title.
-    Top-level pages are their own section and are not listed."""
-    found: dict[str, str] = {}
+def nav_pages(items: Any) -> list[tuple[Any, str]]:
+    """The nav's pages in reading order, each with the title of the top-level section it is in
+    ("Appendices"), or "" for a page at the top level (the PDF's contents, the social cards)."""
+    found: list[tuple[Any, str]] = []
 
     def walk(children: Any, section: str) -> None:
         for child in children:
             if getattr(child, "is_page", False) and child.file is not None:
-                found[child.file.src_uri] = section
+                found.append((child, section))
             elif getattr(child, "is_section", False):
-                walk(child.children, section)
+                walk(child.children, section or str(child.title))
 
-    for item in items:
-        if getattr(item, "is_section", False):
-            walk(item.children, str(item.title))
+    walk(items, "")
     return found
 
 
