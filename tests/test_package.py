@@ -49,7 +49,8 @@ def _private_uses(path: Path) -> list[str]:
             own = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
             if not own and not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
                 found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)} (a name computed at run time)")
-            elif not own and isinstance(name, ast.Constant) and str(name.value).startswith("_"):
+            elif (not own and isinstance(name, ast.Constant) and str(name.value).startswith("_")
+                  and not str(name.value).startswith("__")):      # dunders are Python's, as above
                 found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
     return found
 

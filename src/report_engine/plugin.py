@@ -47,7 +47,7 @@ from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
 from . import (audit, caches, cards, changes, editions, findability, linking, mdscan, newsletter, outputs, pdf,
-               preview_page, stamps, tables, templates)
+               preview_page, render_cache, stamps, tables, templates)
 from .metadata import read_metadata
 from .passages import slugify
 from .audience import ENV_VAR, parse_audience
@@ -158,6 +158,7 @@ class Build:
         # The PDF: asked for by the plugin's setting or REPORT_PDF; never under `mkdocs serve`.
         self.make_pdf = (pdf.requested() if make_pdf is None else make_pdf) and not serving
         self.nav: Any = None
+        self.renders = render_cache.PageRenders(self.project_dir, config)   # Markdown → HTML, remembered
 
     def _load_citations(self) -> CitationEngine:
         """The report's citations; a report without bibliography.bib gets an empty one."""
@@ -608,6 +609,7 @@ class Build:
             page.update_date = self.page_date      # the sitemap's dates: the report's, never the clock's
         if page.file.src_uri == changes.PAGE and self.changes_body:
             markdown = markdown.rstrip("\n") + "\n\n" + self.changes_body
+        self.renders.attach(page)
         return markdown
 
     def snapshot(self) -> changes.Snapshot:
@@ -641,6 +643,7 @@ class Build:
     def on_post_build(self, *, config) -> None:
         """Audit everything written, then put the finished site in place."""
         site = Path(config.site_dir)
+        self.renders.finish()
         try:
             if self.audience.is_public:
                 newsletter.write_newsletter(site, self.session, self.data.report)
