@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from lxml import etree, html as lxml_html
 
-from . import mdscan, pdf
+from . import ahead, mdscan, pdf
 from . import passages as passages_module
 from .data import Private
 from .caches import CleanFiles, digest, engine_digest
@@ -307,7 +307,8 @@ def _json_strings(value) -> Iterator[str]:
 
 def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,
                sources: dict[str, str] | None = None, theme_comments: Iterable[re.Pattern] = (),
-               theme_outputs: Iterable[str] = (), memo: CleanFiles | None = None) -> list[Finding]:
+               theme_outputs: Iterable[str] = (), memo: CleanFiles | None = None,
+               ahead_helper: bool = False) -> list[Finding]:
     """Every place an output holds something its audience must not get.
 
     Besides the fingerprints, an HTML comment in a page (``sources`` maps each
@@ -318,7 +319,8 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     file's own.
 
     With ``memo``, a file found clean under the same fingerprints and settings with the same
-    path and bytes is not read again (see :class:`caches.CleanFiles`).
+    path and bytes is not read again (see :class:`caches.CleanFiles`); with ``ahead_helper`` too,
+    a helper on another core audits files from the last one back and marks those it finds clean.
     """
     findings: list[Finding] = []
     if not site.exists():
@@ -330,21 +332,23 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     words = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " not in fp.text)  # in file names
     patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
     navs_seen = NavSeen()
-    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+
+    def read(path: Path) -> tuple[str, bytes | None, str | None]:
+        """The file's path in the site, its bytes when the memo needs them, and its memo key."""
         relative = path.relative_to(site).as_posix()
-        data, key = None, None
-        if memo is not None:
-            data = path.read_bytes()
-            role = ("page" if relative in sources else "file") + (" of the theme" if relative in theme_outputs else "")
-            key = memo.key(relative, role, data)
-            if memo.is_clean(key):
-                memo.mark_clean(key)
-                continue
-        before = len(findings)
+        if memo is None:
+            return relative, None, None
+        data = path.read_bytes()
+        role = ("page" if relative in sources else "file") + (" of the theme" if relative in theme_outputs else "")
+        return relative, data, memo.key(relative, role, data)
+
+    def check(path: Path, relative: str, data: bytes | None) -> list[Finding]:
+        """What one output holds that its audience must not get."""
         page = relative in sources
+        found: list[Finding] = []
         if not prints:                                 # only the pages' comments to check
             if comments_allowed or not page:
-                continue
+                return found
             raw, content, readable = (path.read_bytes() if data is None else data).decode("utf-8", "replace"), "", ""
         else:
             if page and relative.endswith(".html"):
@@ -353,8 +357,8 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         if not comments_allowed and page:
             for comment in HTML_COMMENT.finditer(raw):
                 if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
-                    findings.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "",
-                                                              Location(sources[relative]))))
+                    found.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "",
+                                                           Location(sources[relative]))))
                     break
         name = normalise(relative)
         hits = [fp for _, fp in search.find(content)]
@@ -372,9 +376,33 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
                 hit = bool(pattern.search(readable) or pattern.search(names))
             if hit:
                 hits.append(fp)
-        findings += [Finding(path, fp) for fp in hits]
-        if memo is not None and key is not None and len(findings) == before:
-            memo.mark_clean(key)
+        return found + [Finding(path, fp) for fp in hits]
+
+    paths = sorted(p for p in site.rglob("*") if p.is_file())
+    helper = None
+    if memo is not None and ahead_helper:
+        # Another core audits from the last file back and marks the clean ones (ahead.py); a file it
+        # has not marked clean, this audit reads itself, so a finding is always this process's own.
+        def make(path: Path) -> None:
+            relative, data, key = read(path)
+            if key is not None and not check(path, relative, data):
+                memo.mark_clean_ahead(key)
+
+        memo.sharing = True
+        helper = ahead.Helper("audit", paths, lambda path: memo.is_clean(read(path)[2] or ""), make)
+    try:
+        for path in paths:
+            relative, data, key = read(path)
+            if memo is not None and key is not None and memo.is_clean(key):
+                memo.mark_clean(key)
+                continue
+            found = check(path, relative, data)
+            findings += found
+            if memo is not None and key is not None and not found:
+                memo.mark_clean(key)
+    finally:
+        if helper is not None:
+            helper.stop()
     if memo is not None:
         memo.save()
     return findings
@@ -470,7 +498,7 @@ def output_names(raw: str, suffix: str) -> list[str]:
 
 
 def audit_build(site: Path, session, theme_dirs: Iterable[str], project_dir: Path | None = None,
-                prints: list[Fingerprint] | None = None) -> list[Finding]:
+                prints: list[Fingerprint] | None = None, ahead_helper: bool = False) -> list[Finding]:
     """The audit of one build's output folder: its session's fingerprints, its pages' comments
     against the theme's own, the theme's files left out of the name search. With ``project_dir``,
     files found clean before (same bytes, same fingerprints) are not read again."""
@@ -481,7 +509,8 @@ def audit_build(site: Path, session, theme_dirs: Iterable[str], project_dir: Pat
     theme_comments = theme_comment_patterns(theme_dirs)
     memo = CleanFiles(project_dir, audit_context(prints, comments_allowed, theme_comments)) if project_dir else None
     return audit_site(site, prints, comments_allowed=comments_allowed, sources=sources,
-                      theme_comments=theme_comments, theme_outputs=session.theme_outputs, memo=memo)
+                      theme_comments=theme_comments, theme_outputs=session.theme_outputs, memo=memo,
+                      ahead_helper=ahead_helper)
 
 
 def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Iterable
@@ -86,17 +87,35 @@ class CleanFiles:
     def key(self, relative: str, role: str, data: bytes) -> str:
         return digest(self.context, relative, role, data)
 
+    @property
+    def marks(self) -> Path | None:
+        """Where an audit and its helper on another core (ahead.py) tell each other of clean files:
+        one empty file per key, each true whoever wrote it and whenever."""
+        return None if self.path is None else self.path.with_suffix(".marks")
+
     def is_clean(self, key: str) -> bool:
-        return key in self.known
+        return key in self.known or (self.sharing and self.marks is not None and (self.marks / key).exists())
+
+    sharing = False                     # an audit helper is at work: clean files are marked on disk too
 
     def mark_clean(self, key: str) -> None:
         self.seen.add(key)
+        if self.sharing:
+            self.mark_clean_ahead(key)
+
+    def mark_clean_ahead(self, key: str) -> None:
+        if self.marks is not None:
+            write_atomic(self.marks / key, b"")
 
     def save(self, keys: Iterable[str] = ()) -> None:
         """Remember this audit's clean files (only these: files of older builds drop out)."""
         if self.path is None:
             return
-        write_atomic(self.path, "\n".join(sorted(self.seen | set(keys))).encode("ascii"))
+        marked: set[str] = set()
+        if self.marks is not None and self.marks.is_dir():
+            marked = {path.name for path in self.marks.iterdir() if not path.name.endswith(".tmp")}
+            shutil.rmtree(self.marks, ignore_errors=True)
+        write_atomic(self.path, "\n".join(sorted(self.seen | marked | set(keys))).encode("ascii"))
         prune(self.path.parent)
 
 
@@ -111,6 +130,9 @@ class PassMemo:
 
     def __init__(self, project_dir: Path, kind: str = "passes") -> None:
         self.folder = project_dir / CACHE_DIR / kind
+
+    def has(self, key: str) -> bool:
+        return (self.folder / f"{key}.pickle").exists()
 
     def load(self, key: str) -> object | None:
         import pickle

@@ -46,7 +46,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
-from . import (audit, caches, cards, changes, editions, findability, linking, mdscan, newsletter, outputs, pdf,
+from . import (ahead, audit, caches, cards, changes, editions, findability, linking, mdscan, newsletter, outputs, pdf,
                preview_page, render_cache, stamps, tables, templates)
 from .metadata import read_metadata
 from .passages import slugify
@@ -159,6 +159,8 @@ class Build:
         self.make_pdf = (pdf.requested() if make_pdf is None else make_pdf) and not serving
         self.nav: Any = None
         self.renders = render_cache.PageRenders(self.project_dir, config)   # Markdown → HTML, remembered
+        self.converting: ahead.Helper | None = None                         # pages converted ahead
+        self.fingerprinting: ahead.Helper | None = None                     # the audit's, made ahead
 
     def _load_citations(self) -> CitationEngine:
         """The report's citations; a report without bibliography.bib gets an empty one."""
@@ -373,7 +375,14 @@ class Build:
             else:
                 self.compiled = templates.CompiledPages(self.jinja, self.project_dir / caches.CACHE_DIR / "jinja")
                 names = list(self.env.variables) + list(self.env.env.globals)
-                self.session.render_pages(records, self._render_template, names)
+                # Another core compiles the page templates from the last page back (ahead.py).
+                compiling = None if self.serving else ahead.Helper(
+                    "templates", [record.template for record in records], self.compiled.known,
+                    self.compiled.compile_ahead)
+                try:
+                    self.session.render_pages(records, self._render_template, names)
+                finally:
+                    compiling.stop() if compiling else None
                 self.compiled.close()
                 linking.link(self.session, checks=not self.serving)
                 if self.serving:                # written by the preview's checker, off the critical path
@@ -389,7 +398,35 @@ class Build:
                          "`python -m macros check` lists them")
         except ReportError as error:
             raise fail(error) from None
+        self.convert_ahead(files)
         return nav
+
+    def convert_ahead(self, files: Files) -> None:
+        """Another core converts pages' Markdown from the last page back while MkDocs converts from
+        the first (ahead.py), as MkDocs would: the same events make each page's final Markdown. Only
+        when the engine and mkdocs-macros are the only plugins that change a page before then."""
+        events = self.config.plugins.events
+        owners = {type(getattr(handler, "__self__", None)).__module__.split(".")[0]
+                  for name in ("pre_page", "page_markdown") for handler in events.get(name, ())}
+        if self.serving or not self.renders.on or not owners <= {"mkdocs_macros", "report_engine"}:
+            return
+        config = self.config
+        pages = [file.page for file in files.documentation_pages() if file.page is not None
+                 and not file.inclusion.is_excluded()]
+
+        def ready(page) -> bool:
+            page = config.plugins.on_pre_page(page, config=config, files=files)
+            page.read_source(config)
+            page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+            return self.renders.known(page)
+
+        self.converting = ahead.Helper("pages", pages, ready, lambda page: page.render(config, files))
+
+    def stop_helpers(self) -> None:
+        for helper in (self.converting, self.fingerprinting):
+            if helper is not None:
+                helper.stop()
+        self.converting = self.fingerprinting = None
 
     def passes_key(self, records: list[PageRecord]) -> str:
         """Everything pass one and two read, as one digest: the engine, the configuration pages see
@@ -465,6 +502,7 @@ class Build:
         no published page, stylesheet or declaration reaches are not written, indexed or listed
         in the sitemap; each is named once in the log.
         """
+        self.stop_helpers()                 # MkDocs has converted every page
         session = self.session
         ours = [f for f in files if f.abs_src_path and
                 Path(os.path.abspath(f.abs_src_path)).is_relative_to(self.docs_dir)]
@@ -511,6 +549,10 @@ class Build:
                 files.remove(file)
                 why = "only redacted text links to it" if src in named else "nothing it publishes links to it"
                 log.info(f"{docs}/{src} is not in the {self.audience} build: {why}")
+        if not self.serving:            # the audit's fingerprints, on another core while pages are written
+            memo, key = self._fingerprints_memo()
+            self.fingerprinting = ahead.Helper("fingerprints", [key], memo.has,
+                                               lambda key: memo.save(key, audit.fingerprints(self.session)))
         return env
 
     def _hidden_texts(self) -> tuple[list[str], list[Location]]:
@@ -781,15 +823,22 @@ class Build:
             return f"Confidential: {who}" + ("" if who == "Internal" else " only"), "Confidential"
         return "", ""
 
-    def _audit(self, site: Path) -> list[audit.Finding]:
+    def _fingerprints_memo(self) -> tuple[caches.PassMemo, str]:
         # What the audit searches for depends only on the passes' outcome and the files left out.
-        memo = caches.PassMemo(self.project_dir, "fingerprints")
-        prints_key = caches.digest(self.passes, repr(sorted(self.session.withheld_assets)))
+        return (caches.PassMemo(self.project_dir, "fingerprints"),
+                caches.digest(self.passes, repr(sorted(self.session.withheld_assets))))
+
+    def _audit(self, site: Path) -> list[audit.Finding]:
+        if self.fingerprinting is not None:
+            self.fingerprinting.stop()      # after the one it has in hand: then it is read here
+            self.fingerprinting = None
+        memo, prints_key = self._fingerprints_memo()
         prints = memo.load(prints_key)
         if not isinstance(prints, list):
             prints = audit.fingerprints(self.session)
             memo.save(prints_key, prints)
-        return audit.audit_build(site, self.session, self.config.theme.dirs, self.project_dir, prints)
+        return audit.audit_build(site, self.session, self.config.theme.dirs, self.project_dir, prints,
+                                 ahead_helper=not self.serving)
 
     def _preview_then_audit(self, config: Any, site: Path) -> None:
         """``mkdocs serve``: the preview goes on screen at once, and the checks that change no output
@@ -840,6 +889,7 @@ class Build:
 
     def on_build_error(self, *, error: Exception) -> None:
         """A failed build leaves the previous site as it was."""
+        self.stop_helpers()
         if self.staging is not None:
             outputs.discard(self.staging)
 

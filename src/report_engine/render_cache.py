@@ -104,7 +104,7 @@ def context_of(config: Any) -> str | None:
         return None
     return caches.digest("markdown", _versions(), stable(extensions), stable(config["mdx_configs"] or {}),
                          stable(config["use_directory_urls"]), stable(config["validation"]),
-                         str(logging.getLogger("mkdocs").getEffectiveLevel() > logging.DEBUG))
+                         str(logging.getLogger("mkdocs").getEffectiveLevel()))    # what a conversion may say
 
 
 class _Capture(logging.Handler):
@@ -165,6 +165,11 @@ class PageRenders:
         file = page.file
         return caches.digest(str(self.context), file.src_uri, file.url, str(bool(file.inclusion.is_excluded())),
                              page.markdown or "")
+
+    def known(self, page: Any) -> bool:
+        """Whether a conversion of ``page`` as it now reads is remembered (its files not yet compared)."""
+        key = self.key(page)
+        return key in _MEMORY or (self.folder / f"{key}.pickle").exists()
 
     def render(self, page: Any, original: Any, config: Any, files: Any) -> None:
         key = self.key(page)

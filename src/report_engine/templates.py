@@ -158,12 +158,25 @@ class CompiledPages:
             except (OSError, ValueError, EOFError, TypeError):
                 code = None
         if code is None:
-            code = self.env.compile(check_template(self.env, source))    # parsed once, for both
-            if self.folder is not None:
-                write_atomic(self.folder / key, marshal.dumps(code))
-                self.written = True
+            code = self.compile(key, source)
         self.memory[key] = code
         return self.env.template_class.from_code(self.env, code, self.env.make_globals(None))
+
+    def compile(self, key: str, source: str) -> Any:
+        code = self.env.compile(check_template(self.env, source))    # parsed once, for both
+        if self.folder is not None:
+            write_atomic(self.folder / key, marshal.dumps(code))
+            self.written = True
+        return code
+
+    def known(self, source: str) -> bool:
+        """Whether the compiled template of ``source`` is remembered (in memory or on disk)."""
+        key = digest(self.settings, source)
+        return key in self.memory or (self.folder is not None and (self.folder / key).exists())
+
+    def compile_ahead(self, source: str) -> None:
+        """Compile ``source`` into the cache only (a helper on another core; see ahead.py)."""
+        self.compile(digest(self.settings, source), source)
 
     def close(self) -> None:
         if self.written and self.folder is not None:

@@ -1,0 +1,118 @@
+"""Work done ahead on another core (ahead.py): a helper fills caches, the build never depends on it."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from report_engine import ahead
+from conftest import Report
+from test_reproducible import assert_identical
+
+
+@pytest.fixture(autouse=True)
+def helpers_on(monkeypatch):
+    monkeypatch.delenv(ahead.HELPERS_ENV, raising=False)
+    for name in ("REPORT_AUDIENCE", "REPORT_DRAFT", "SOURCE_DATE_EPOCH"):
+        monkeypatch.delenv(name, raising=False)
+    if not ahead.available():
+        pytest.skip("this machine cannot fork a helper onto another core")
+
+
+def test_the_helper_works_from_the_end_and_stops_where_the_build_has_been(tmp_path):
+    items = [f"item-{n}" for n in range(10)]
+    for name in items[:4]:                          # the build has made the first four
+        (tmp_path / name).write_text("build")
+    helper = ahead.Helper("test", items, lambda name: (tmp_path / name).exists(),
+                          lambda name: (tmp_path / name).write_text("helper"))
+    assert helper.process is not None
+    helper.process.join(timeout=30)
+    helper.stop()
+    made = {path.name: path.read_text() for path in tmp_path.iterdir()}
+    assert made == {**{name: "build" for name in items[:4]}, **{name: "helper" for name in items[4:]}}
+
+
+def test_a_stopped_helper_finishes_the_item_in_hand_and_no_more(tmp_path):
+    def slow(name: str) -> None:
+        time.sleep(0.3)
+        (tmp_path / name).write_text("helper")
+
+    helper = ahead.Helper("test", [f"item-{n}" for n in range(50)], lambda name: False, slow)
+    time.sleep(0.5)
+    helper.stop()
+    made = sorted(path.name for path in tmp_path.iterdir())
+    assert 1 <= len(made) < 50
+    assert not [name for name in made if name.endswith(".tmp")]
+    settled = len(made)
+    time.sleep(0.6)
+    assert len(list(tmp_path.iterdir())) == settled, "nothing is written after stop()"
+
+
+def test_a_failing_helper_costs_nothing(tmp_path):
+    def broken(name: str) -> None:
+        raise RuntimeError("the helper broke")
+
+    helper = ahead.Helper("test", ["a", "b"], lambda name: False, broken)
+    assert helper.process is not None
+    helper.process.join(timeout=30)
+    assert helper.process.exitcode == 0
+    helper.stop()
+
+
+def test_no_helper_when_asked_for_none(monkeypatch, tmp_path):
+    monkeypatch.setenv(ahead.HELPERS_ENV, "0")
+    helper = ahead.Helper("test", ["a"], lambda name: False, lambda name: (tmp_path / name).write_text("x"))
+    assert helper.process is None
+    helper.stop()
+    assert not list(tmp_path.iterdir())
+
+
+def test_builds_with_and_without_helpers_are_the_same(report, monkeypatch):
+    """Cold builds of a report long enough for the helpers to take part, every audience, with and
+    without them: the same bytes."""
+    names = [f"part-{n}.md" for n in range(24)]
+    for number, name in enumerate(names):
+        report.page(name, f"# Part {number}\n\nSee [the next part]({names[(number + 1) % len(names)]}).\n\n"
+                          '{% call redact("helios") %}\nHelios told us about its quota system.\n{% endcall %}\n\n'
+                          + "Words about oversight and monitoring. " * 200 + "\n\n## Details\n\nMore.\n")
+    report.page("index.md", "# Summary\n\nThe report.\n")
+    report.nav("index.md", *names)
+    for audience in (None, "participant:helios", "internal"):
+        sites = []
+        for helpers in ("1", "0"):
+            monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
+            shutil.rmtree(report.root / ".cache", ignore_errors=True)
+            target = f"site-{(audience or 'public').replace(':', '-')}-{helpers}"
+            sites.append(report.build(audience, "-d", target).site)
+        assert_identical(*sites)
+        told = "Helios told us" in (sites[0] / "part-3" / "index.html").read_text(encoding="utf-8")
+        assert told == (audience is not None), audience
+
+
+def test_the_audit_finds_the_same_with_a_helper(tmp_path):
+    """A helper audits from the last file back and marks clean files; every finding is still found, and
+    the files remembered as clean are the same."""
+    from report_engine import audit
+    from report_engine.caches import CleanFiles
+    from report_engine.sources import Location
+
+    site = tmp_path / "site"
+    secret = "helios trained its largest model in the iowa datacenter"
+    for number in range(60):
+        text = f"<p>Page {number} about oversight.</p>"
+        if number in (0, 31, 59):                    # the first, one in the middle, the last
+            text += "<p>Helios trained its largest model in the Iowa datacenter.</p>"
+        (site / f"page-{number:02}").mkdir(parents=True)
+        (site / f"page-{number:02}" / "index.html").write_text(f"<html><body>{text}</body></html>", encoding="utf-8")
+    prints = [audit.Fingerprint("redacted text", secret, Location("docs/index.md", 3))]
+    outcomes = []
+    for helper in (True, False):
+        memo = CleanFiles(tmp_path / f"project-{helper}", "context")
+        found = audit.audit_site(site, prints, memo=memo, ahead_helper=helper)
+        saved = set((tmp_path / f"project-{helper}" / ".cache/report-engine/audit/context.txt").read_text().split())
+        outcomes.append((sorted(f.output.parent.name for f in found), len(saved)))
+    assert outcomes[0] == outcomes[1] == (["page-00", "page-31", "page-59"], 57)
+    assert not (tmp_path / "project-True" / ".cache/report-engine/audit/context.marks").exists()
