@@ -98,18 +98,36 @@ class Server:
     def url(self, path: str) -> str:
         return self.base.rstrip("/") + "/" + path
 
-    def reload_time(self, file: Path, old: str, new: str, page: str, marker: str, limit: float = 900) -> float:
-        """Seconds from saving ``file`` (``old`` replaced by ``new``) to ``marker`` appearing on ``page``."""
+    def reload_time(self, file: Path, old: str, new: str, page: str, marker: str | None, limit: float = 900,
+                    first: tuple[tuple[Path, str | None, str | None], ...] = (),
+                    also: tuple[tuple[Path, str | None, str | None], ...] = ()) -> float:
+        """Seconds from saving each of ``first``, ``file`` (``old`` replaced by ``new``) and each of
+        ``also`` (``(path, old, new)``: ``old`` None writes ``new`` as the whole file, ``new`` None
+        deletes it), to ``marker`` appearing on ``page`` (``marker`` None: to ``page`` being gone)."""
         text = file.read_text(encoding="utf-8")
         assert old in text, (file, old)
         start = time.perf_counter()
+        self.save(first)
         file.write_text(text.replace(old, new, 1), encoding="utf-8")
+        self.save(also)
         while time.perf_counter() - start < limit:
             body = fetch(self.url(page))
-            if body is not None and marker in body:
+            if (body is not None and marker is not None and marker in body) or (marker is None and body is None):
                 return time.perf_counter() - start
             time.sleep(0.05)
-        raise SystemExit(f"{marker!r} never appeared on {page}")
+        raise SystemExit(f"{marker!r} never appeared on {page}" if marker else f"{page} was never gone")
+
+    @staticmethod
+    def save(edits: tuple[tuple[Path, str | None, str | None], ...]) -> None:
+        for path, before, after in edits:
+            if after is None:
+                path.unlink()
+            elif before is None:
+                path.write_text(after, encoding="utf-8")
+            else:
+                content = path.read_text(encoding="utf-8")
+                assert before in content, (path, before)
+                path.write_text(content.replace(before, after, 1), encoding="utf-8")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -119,7 +137,7 @@ class Server:
             self.process.kill()
 
 
-def serve_edits(report: Path, floor: Path, round_number: int) -> dict[str, float]:
+def serve_edits(report: Path, floor: Path, round_number: int, entries: int) -> dict[str, float]:
     """One save-to-reload timing per kind of edit."""
     times: dict[str, float] = {}
     marker = f"Benchmarkmarker{round_number}"
@@ -145,12 +163,21 @@ def serve_edits(report: Path, floor: Path, round_number: int) -> dict[str, float
                     section, "\n## ", f"\n## {marker}heading\n\nA new subsection.\n\n## ", "section-2/",
                     f"{marker}heading")
                 times["serve: new citation (engine)"] = server.reload_time(
-                    section, "\n\n", f"\n\n{marker}cite {{{{ cite('ref4998') }}}}\n\n", "section-2/",
+                    section, "\n\n", f"\n\n{marker}cite {{{{ cite('ref{entries - 2}') }}}}\n\n", "section-2/",
                     f"{marker}cite")
                 times["serve: redaction, statement changes (engine)"] = server.reload_time(
                     section, "\n\n", f"\n\n{{% call redact('aurora', material=true, replacement='{marker}redaction') %}}\n"
                     "Aurora described a new internal review process to us in some detail.\n{% endcall %}\n\n",
                     "section-2/", f"{marker}redaction")
+                times["serve: label rename (engine)"] = server.reload_time(
+                    section, "{#sec-2-1}", f"{{#sec-2-1-{marker.lower()}}}", "section-2/", f"sec-2-1-{marker.lower()}")
+                added = root / "docs" / "section-added.md"
+                config = root / "mkdocs.yml"
+                times["serve: page added (engine)"] = server.reload_time(
+                    config, "  - references.md", "  - section-added.md\n  - references.md", "section-added/",
+                    f"{marker}added", first=((added, None, f"# Added section\n\n{marker}added text.\n"),))
+                times["serve: page removed (engine)"] = server.reload_time(
+                    config, "  - section-added.md\n", "", "section-added/", None, also=((added, "", None),))
         finally:
             server.stop()
     return times
@@ -194,7 +221,7 @@ def main() -> None:
             add("engine: every audience in sequence", run([PYTHON, "-m", "macros", "build-all", "--no-strict"],
                                                           report)[0])
             if not args.no_serve:
-                for name, value in serve_edits(report, floor, round_number).items():
+                for name, value in serve_edits(report, floor, round_number, args.entries).items():
                     add(name, value)
     floor_time = statistics.median(samples["floor: plain MkDocs + Material"])
     floor_serve = statistics.median(samples.get("serve: prose edit (floor)", [floor_time]))
