@@ -116,3 +116,33 @@ def test_the_audit_finds_the_same_with_a_helper(tmp_path):
         outcomes.append((sorted(f.output.parent.name for f in found), len(saved)))
     assert outcomes[0] == outcomes[1] == (["page-00", "page-31", "page-59"], 57)
     assert not (tmp_path / "project-True" / ".cache/report-engine/audit/context.marks").exists()
+
+
+@pytest.mark.parametrize("style", ["author-year", "numeric"])
+def test_references_formatted_ahead_are_those_the_build_would_make(tmp_path, style):
+    """A helper derives and formats the entries the pages quote while they render; the build takes
+    them, and every reference list and citation reads as it would without the helper."""
+    from report_engine.bibtex import load_bibtex
+    from report_engine.citations import CitationEngine
+
+    bib = tmp_path / "references.bib"
+    shutil.copy(Path(__file__).parent / "bib" / "zotero.bib", bib)
+    pages = []
+    outcomes = []
+    for helper in (True, False):
+        cache = tmp_path / f"cache-{helper}"
+        engine = CitationEngine(load_bibtex(bib, cache), style)
+        keys = engine.database.keys()
+        pages = [f'{{{{ cite("{key}") }}}} and {{{{ cite(["{keys[-1]}"]) }}}}' for key in keys[:12]]
+        running = engine.format_ahead(pages) if helper else None
+        if helper:
+            assert running is not None and running.process is not None
+            running.process.join(timeout=60)
+        engine.take_ahead(running)
+        engine.set_order(keys[:12] + keys[-1:])
+        cited = [engine.cite([key], None, lambda key: f"#{key}") for key in keys[:12] + keys[-1:]]
+        outcomes.append((cited, engine.reference_list(keys[:12] + keys[-1:]), engine.notes(keys[:12])))
+        engine.save_cache()
+        if helper:
+            assert not list(cache.glob("*.ahead-*")), "the helper's files are taken and removed"
+    assert outcomes[0] == outcomes[1]

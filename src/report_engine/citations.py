@@ -42,7 +42,8 @@ from .citestyles import (
     year_of,
     year_suffixes,
 )
-from .caches import engine_digest, write_atomic
+from . import ahead
+from .caches import digest, engine_digest, write_atomic
 from .errors import ReportError, did_you_mean
 from .works import Work, make_work
 
@@ -61,6 +62,11 @@ def html_id(key: str) -> str:
         c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)
     )
     return "ref-" + (re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "entry")
+
+
+# A quoted word in a page: a citation key where the bibliography has it (work ahead only).
+QUOTED = re.compile(r"""["']([^"'\s]{1,200})["']""")
+AHEAD_CHUNK = 100
 
 
 class FormattedCache:
@@ -193,11 +199,62 @@ class CitationEngine:
         if key not in self._info:
             info = self._disk.derived("info", key)
             if info is None:
-                work = self.work(key)
-                info = (in_text_names(work), year_of(work), sort_key(work))
+                info = self._derive_info(self.work(key))
                 self._disk.put_derived("info", key, info)
             self._info[key] = info
         return self._info[key]
+
+    @staticmethod
+    def _derive_info(work: Work) -> tuple[str, str, tuple]:
+        return in_text_names(work), year_of(work), sort_key(work)
+
+    # -- work ahead on another core (ahead.py) ------------------------------------------
+
+    def format_ahead(self, texts: Iterable[str]) -> ahead.Helper | None:
+        """A helper that derives and formats, into this style's cache, the entries the pages seem to
+        cite (every quoted word that is a key) and the cache lacks, while the pages are rendered.
+        Its results are read by :meth:`take_ahead`; whatever it has not done, the build does."""
+        if self._disk.path is None or not ahead.available():
+            return None
+        quoted = {word.lower() for text in texts for word in QUOTED.findall(text)}
+        keys = [key for key in self.database.keys() if key.lower() in quoted and
+                (self._disk.derived("info", key) is None or self._disk.get(key, None) is None)]
+        if not keys:
+            return None
+        chunks = [keys[start:start + AHEAD_CHUNK] for start in range(0, len(keys), AHEAD_CHUNK)]
+
+        def make(chunk: list[str]) -> None:
+            found: dict[tuple[str, str | None], Any] = {}
+            for key in chunk:
+                work = self.work(key)
+                found[("\x00info", key)] = self._derive_info(work)
+                found[("\x00notes", key)] = tuple(work.notes)
+                found[(key, None)] = self._formatter.format(work, None)
+            write_atomic(self._ahead_file(chunk), pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+
+        return ahead.Helper("references", chunks, lambda chunk: self._ahead_file(chunk).exists(), make)
+
+    def _ahead_file(self, chunk: list[str]) -> pathlib.Path:
+        assert self._disk.path is not None
+        return self._disk.path.with_name(f"{self._disk.path.name}.ahead-{digest(*chunk)[:20]}")
+
+    def take_ahead(self, helper: ahead.Helper | None) -> None:
+        """Stop the helper and take what it made (what is already known stays as it is)."""
+        if helper is None or self._disk.path is None:
+            return
+        helper.stop()
+        for file in self._disk.path.parent.glob(f"{self._disk.path.name}.ahead-*"):
+            try:
+                loaded = None if file.name.endswith(".tmp") else pickle.loads(file.read_bytes())
+            except Exception as error:          # a damaged file only costs time
+                log.debug("ignoring %s: %s", file, error)
+                loaded = None
+            if isinstance(loaded, dict):
+                for entry, value in loaded.items():
+                    if entry not in self._disk.entries:
+                        self._disk.entries[entry] = value
+                        self._disk.dirty = True
+            file.unlink(missing_ok=True)
 
     def _label(self, key: str, textual: bool = False) -> Label:
         self._enlist(key)

@@ -375,14 +375,18 @@ class Build:
             else:
                 self.compiled = templates.CompiledPages(self.jinja, self.project_dir / caches.CACHE_DIR / "jinja")
                 names = list(self.env.variables) + list(self.env.env.globals)
-                # Another core compiles the page templates from the last page back (ahead.py).
-                compiling = None if self.serving else ahead.Helper(
-                    "templates", [record.template for record in records], self.compiled.known,
-                    self.compiled.compile_ahead)
+                # Other cores compile the page templates from the last page back, and format the
+                # references the pages seem to cite (ahead.py).
+                compiling = referencing = None
+                if not self.serving:
+                    compiling = ahead.Helper("templates", [record.template for record in records],
+                                             self.compiled.known, self.compiled.compile_ahead)
+                    referencing = self.citations.format_ahead(record.raw for record in records)
                 try:
                     self.session.render_pages(records, self._render_template, names)
                 finally:
                     compiling.stop() if compiling else None
+                    self.citations.take_ahead(referencing)
                 self.compiled.close()
                 linking.link(self.session, checks=not self.serving)
                 if self.serving:                # written by the preview's checker, off the critical path
