@@ -169,8 +169,10 @@ def serve_edits(report: Path, floor: Path, round_number: int, entries: int) -> d
                     section, "\n\n", f"\n\n{{% call redact('aurora', material=true, replacement='{marker}redaction') %}}\n"
                     "Aurora described a new internal review process to us in some detail.\n{% endcall %}\n\n",
                     "section-2/", f"{marker}redaction")
+                label = re.search(r"\{#sec-2-1[^}]*\}", section.read_text(encoding="utf-8"))   # an earlier round renamed it
+                assert label is not None
                 times["serve: label rename (engine)"] = server.reload_time(
-                    section, "{#sec-2-1}", f"{{#sec-2-1-{marker.lower()}}}", "section-2/", f"sec-2-1-{marker.lower()}")
+                    section, label.group(0), f"{{#sec-2-1-{marker.lower()}}}", "section-2/", f"sec-2-1-{marker.lower()}")
                 added = root / "docs" / "section-added.md"
                 config = root / "mkdocs.yml"
                 times["serve: page added (engine)"] = server.reload_time(
