@@ -158,7 +158,7 @@ class Build:
         # The PDF: asked for by the plugin's setting or REPORT_PDF; never under `mkdocs serve`.
         self.make_pdf = (pdf.requested() if make_pdf is None else make_pdf) and not serving
         self.nav: Any = None
-        self.renders = render_cache.PageRenders(self.project_dir, config)   # Markdown → HTML, remembered
+        self.renders = render_cache.PageRenders(self.project_dir, config, serving)   # Markdown → HTML, remembered
         self.converting: ahead.Helper | None = None                         # pages converted ahead
         self.fingerprinting: ahead.Helper | None = None                     # the audit's, made ahead
 

@@ -47,8 +47,9 @@ PURE_SHORT = {"abbr", "admonition", "attr_list", "codehilite", "def_list", "extr
               "smarty", "tables", "toc", "wikilinks"}
 IMPURE = {"pymdownx.snippets", "pymdownx.b64"}
 PACKAGES = ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "pygments")
-MEMORY_LIMIT = 4000            # conversions kept in memory across a preview's rebuilds
+MEMORY_LIMIT = 64 * 2**20      # bytes of conversions a preview keeps in memory across its rebuilds
 _MEMORY: OrderedDict[str, bytes] = OrderedDict()
+_HELD = [0]                    # bytes in _MEMORY
 
 
 @dataclass
@@ -139,9 +140,10 @@ def _identity(file: Any) -> tuple[str, str, bool] | None:
 class PageRenders:
     """Conversions of one build, read from and written to ``.cache/report-engine/pages/``."""
 
-    def __init__(self, project_dir: Path, config: Any) -> None:
+    def __init__(self, project_dir: Path, config: Any, serving: bool = False) -> None:
         self.folder = project_dir / caches.CACHE_DIR / "pages"
         self.config = config
+        self.serving = serving          # a preview's rebuilds read conversions from memory, not disk
         self.hits = 0
         self.misses = 0
         self.used: set[str] = set()
@@ -231,12 +233,15 @@ class PageRenders:
             return None
         return value if isinstance(value, Conversion) else None
 
-    @staticmethod
-    def _remember(key: str, data: bytes) -> None:
+    def _remember(self, key: str, data: bytes) -> None:
+        if not self.serving:            # one build reads each conversion once: nothing to keep
+            return
+        if key not in _MEMORY:
+            _HELD[0] += len(data)
         _MEMORY[key] = data
         _MEMORY.move_to_end(key)
-        while len(_MEMORY) > MEMORY_LIMIT:
-            _MEMORY.popitem(last=False)
+        while _HELD[0] > MEMORY_LIMIT and len(_MEMORY) > 1:
+            _HELD[0] -= len(_MEMORY.popitem(last=False)[1])
 
     def finish(self) -> None:
         """Keep the most recently used conversions: a few builds' worth of every audience."""
