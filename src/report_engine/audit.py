@@ -383,13 +383,20 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     if memo is not None and ahead_helper:
         # Another core audits from the last file back and marks the clean ones (ahead.py); a file it
         # has not marked clean, this audit reads itself, so a finding is always this process's own.
+        # done() reads the file for its key; make() takes that reading rather than reading it again.
+        readings: dict[Path, tuple[str, bytes | None, str | None]] = {}
+
+        def done(path: Path) -> bool:
+            readings[path] = read(path)
+            return memo.is_clean(readings[path][2] or "")
+
         def make(path: Path) -> None:
-            relative, data, key = read(path)
+            relative, data, key = readings.pop(path)
             if key is not None and not check(path, relative, data):
                 memo.mark_clean_ahead(key)
 
         memo.sharing = True
-        helper = ahead.Helper("audit", paths, lambda path: memo.is_clean(read(path)[2] or ""), make)
+        helper = ahead.Helper("audit", paths, done, make)
     try:
         for path in paths:
             relative, data, key = read(path)

@@ -77,6 +77,7 @@ class CleanFiles:
         self.context = context
         self.known: set[str] = set()
         self.seen: set[str] = set()
+        self.sharing = False            # an audit helper is at work: clean files are marked on disk too
         if self.path is not None:
             try:
                 self.known = set(self.path.read_text(encoding="ascii").split())
@@ -95,8 +96,6 @@ class CleanFiles:
 
     def is_clean(self, key: str) -> bool:
         return key in self.known or (self.sharing and self.marks is not None and (self.marks / key).exists())
-
-    sharing = False                     # an audit helper is at work: clean files are marked on disk too
 
     def mark_clean(self, key: str) -> None:
         self.seen.add(key)

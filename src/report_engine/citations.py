@@ -96,14 +96,25 @@ class FormattedCache:
     def get(self, key: str, year_label: str | None) -> Formatted | None:
         return self.entries.get((key, year_label))
 
+    @staticmethod
+    def derived_key(kind: str, key: str) -> tuple[str, str]:
+        return "\x00" + kind, key
+
     def derived(self, kind: str, key: str) -> Any:
         """What an earlier build derived from an entry: its ``info`` (in-text names, year, sort key)
         or its ``notes`` (what it lacks)."""
-        return self.entries.get(("\x00" + kind, key))
+        return self.entries.get(self.derived_key(kind, key))
 
     def put_derived(self, kind: str, key: str, value: Any) -> None:
-        self.entries[("\x00" + kind, key)] = value
+        self.entries[self.derived_key(kind, key)] = value
         self.dirty = True
+
+    def take(self, entries: Mapping[tuple[str, str | None], Any]) -> None:
+        """Entries made elsewhere (a helper, see CitationEngine.format_ahead); what is known stays."""
+        for entry, value in entries.items():
+            if entry not in self.entries:
+                self.entries[entry] = value
+                self.dirty = True
 
     def put(self, key: str, year_label: str | None, formatted: Formatted) -> None:
         self.entries[(key, year_label)] = formatted
@@ -227,8 +238,8 @@ class CitationEngine:
             found: dict[tuple[str, str | None], Any] = {}
             for key in chunk:
                 work = self.work(key)
-                found[("\x00info", key)] = self._derive_info(work)
-                found[("\x00notes", key)] = tuple(work.notes)
+                found[FormattedCache.derived_key("info", key)] = self._derive_info(work)
+                found[FormattedCache.derived_key("notes", key)] = tuple(work.notes)
                 found[(key, None)] = self._formatter.format(work, None)
             write_atomic(self._ahead_file(chunk), pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -250,10 +261,7 @@ class CitationEngine:
                 log.debug("ignoring %s: %s", file, error)
                 loaded = None
             if isinstance(loaded, dict):
-                for entry, value in loaded.items():
-                    if entry not in self._disk.entries:
-                        self._disk.entries[entry] = value
-                        self._disk.dirty = True
+                self._disk.take(loaded)
             file.unlink(missing_ok=True)
 
     def _label(self, key: str, textual: bool = False) -> Label:

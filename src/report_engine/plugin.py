@@ -833,9 +833,7 @@ class Build:
                 caches.digest(self.passes, repr(sorted(self.session.withheld_assets))))
 
     def _audit(self, site: Path) -> list[audit.Finding]:
-        if self.fingerprinting is not None:
-            self.fingerprinting.stop()      # after the one it has in hand: then it is read here
-            self.fingerprinting = None
+        self.stop_helpers()                 # the fingerprints' helper ends the one it has in hand: read here
         memo, prints_key = self._fingerprints_memo()
         prints = memo.load(prints_key)
         if not isinstance(prints, list):
