@@ -798,7 +798,230 @@ def test_redacted_content_stays_out(report, spec):
     run(report, spec)
 
 
-# ---- 11. deploys ----------------------------------------------------------------------------------
+# ---- 11. attribution by position --------------------------------------------------------------------
+
+# What a macro records belongs where its output lands, whatever order Jinja ran it in: a body a
+# wrapper runs before it opens redact (WRAPPER), or a {% set %} block printed inside a redaction.
+# Each family has honest variants that must build and show the owner its text.
+ROWS = ("rows:\n  - {id: R-01, note: Public row note}\n"
+        "quota: !private {owner: helios, value: Nightingale cluster quota was 4096 GPUs}\n"
+        "flag: !private {owner: helios, value: true}\n")
+TABLE_CALL = 'data_table("ledger.rows", columns=[["ID", "id"], ["Note", "note"]], download="helios-rows")'
+
+
+def wrapped(id: str, body: str, *secrets: str, more: dict | None = None, **options) -> pytest.param:
+    """``body`` inside the wrapper for helios, on the landing page, with the ledger data."""
+    files = {"docs/index.md": "# Summary\n\n" + WRAPPER + "\n\nPublic text about the assessment.\n\n"
+                              '{% call private("helios") %}\n' + body + "\n{% endcall %}\n",
+             "data/ledger.yml": ROWS, **(more or {})}
+    return case(id, files, *secrets, **options)
+
+
+POSITIONS = [
+    # downloads go with the table, for the public and for a rival participant
+    wrapped("download-in-a-wrapper", "{{ " + TABLE_CALL + " }}", "helios-rows", expect="build",
+            owner_sees="participant:helios"),
+    wrapped("download-in-a-wrapper-rival", "{{ " + TABLE_CALL + " }}", "helios-rows", expect="build",
+            audience="participant:quill"),
+    wrapped("download-in-a-wrapper-from-a-partial", '{% include "table.md" %}', "helios-rows", expect="build",
+            more={"partials/table.md": "{{ " + TABLE_CALL + " }}\n"}, owner_sees="participant:helios"),
+    case("download-in-a-set-block-printed-in-a-redaction",
+         {"docs/index.md": "# Summary\n\nPublic text.\n\n{% set t %}{{ " + TABLE_CALL + " }}{% endset %}"
+                           '{% call redact("helios") %}\n{{ t }}\n{% endcall %}\n', "data/ledger.yml": ROWS},
+         "helios-rows", expect="build", owner_sees="participant:helios"),
+    case("download-whose-table-is-never-printed",
+         {"docs/index.md": "# Summary\n\nPublic text.\n\n{% set t = " + TABLE_CALL + " %}\n", "data/ledger.yml": ROWS},
+         "helios-rows", expect="fail", where=[at("docs/index.md:5")]),
+    case("download-whose-table-a-filter-cuts",
+         {"docs/index.md": "# Summary\n\nPublic text.\n\n{{ (" + TABLE_CALL + ")|truncate(20) }}\n",
+          "data/ledger.yml": ROWS}, "helios-rows", expect="fail", where=[at("docs/index.md:5")]),
+    case("download-in-the-open-honest",
+         {"docs/index.md": "# Summary\n\nPublic text.\n\n{{ " + TABLE_CALL + " }}\n", "data/ledger.yml": ROWS},
+         expect="build", present=["Public row note", "Download this table"]),
+    # private values printed, tested or looked up inside the wrapper build, and only the owner reads them
+    wrapped("private-fact-in-a-wrapper", 'The quota: {{ fact("ledger.quota") }}.', S, expect="build",
+            owner_sees="participant:helios"),
+    wrapped("private-variable-in-a-wrapper", "The quota: {{ ledger.quota }}.", S, expect="build",
+            owner_sees="participant:helios"),
+    wrapped("private-value-filtered-in-a-wrapper", "The quota: {{ ledger.quota|upper }}.", S.upper(), expect="build"),
+    wrapped("private-value-tested-in-a-wrapper", "{% if ledger.flag %}§S.{% endif %}", S, expect="build",
+            owner_sees="participant:helios"),
+    wrapped("private-value-in-a-wrapper-rival", 'The quota: {{ fact("ledger.quota") }}.', S, expect="build",
+            audience="participant:quill"),
+    case("private-value-in-a-set-block-printed-in-a-redaction",
+         {"docs/index.md": "# Summary\n\nPublic text.\n\n{% set q %}{{ ledger.quota }}{% endset %}"
+                           '{% call redact("helios") %}\nThe quota: {{ q }}.\n{% endcall %}\n', "data/ledger.yml": ROWS},
+         S, expect="build", owner_sees="participant:helios"),
+    case("private-value-in-a-set-block-printed-openly",
+         {"docs/index.md": "# Summary\n\nPublic text.\n\n{% set q %}{{ ledger.quota }}{% endset %}"
+                           '{% call redact("helios") %}\nA detail.\n{% endcall %}\n\nThe quota: {{ q }}.\n',
+          "data/ledger.yml": ROWS}, S, expect="fail", where=[at("docs/index.md:5")]),
+    case("private-value-in-a-wrapper-that-does-not-redact",
+         {"docs/index.md": "# Summary\n\n{% macro box() %}<div markdown>{{ caller() }}</div>{% endmacro %}\n\n"
+                           '{% call box() %}\nThe quota: {{ fact("ledger.quota") }}.\n{% endcall %}\n',
+          "data/ledger.yml": ROWS}, S, expect="fail", where=[at("docs/index.md:6")]),
+    case("private-value-tested-in-a-wrapper-that-does-not-redact",
+         {"docs/index.md": "# Summary\n\n{% macro box() %}<div markdown>{{ caller() }}</div>{% endmacro %}\n\n"
+                           "{% call box() %}\n{% if ledger.flag %}Flag set.{% endif %}\n{% endcall %}\n",
+          "data/ledger.yml": ROWS}, "Flag set", expect="fail", where=[at("docs/index.md:6")]),
+    case("private-value-in-a-wrapper-for-another-owner",
+         {"docs/index.md": "# Summary\n\n" + WRAPPER + '\n\n{% call private("quill") %}\nThe quota: '
+                           '{{ fact("ledger.quota") }}.\n{% endcall %}\n', "data/ledger.yml": ROWS},
+         S, expect="fail", where=[at("docs/index.md:6")]),
+    case("private-value-in-a-body-the-wrapper-drops",
+         {"docs/index.md": "# Summary\n\n{% macro drop() %}{% set body = caller() %}Nothing.{% endmacro %}\n\n"
+                           "{% call drop() %}\n{% if ledger.flag %}yes{% endif %}\n{% endcall %}\n",
+          "data/ledger.yml": ROWS}, expect="fail", where=[at("docs/index.md:6")]),
+    # what a body assigns or nests is judged where it lands
+    case("namespace-assignment-in-a-wrapper",
+         {"docs/index.md": "# Summary\n\n" + WRAPPER + '\n{% set ns = namespace(t="") %}\n'
+                           '{% call private("helios") %}\n{% set ns.t = "§S" %}A detail.\n{% endcall %}\n\n{{ ns.t }}\n'},
+         S, expect="fail", where=[at("docs/index.md:6")]),
+    case("namespace-assignment-in-a-call-block-that-stays-open-honest",
+         {"docs/index.md": "# Summary\n\n{% macro box() %}<div markdown>{{ caller() }}</div>{% endmacro %}\n"
+                           '{% set ns = namespace(n=0) %}\n{% call box() %}\n{% for i in range(3) %}'
+                           "{% set ns.n = ns.n + 1 %}{% endfor %}Counted.\n{% endcall %}\n\nCount: {{ ns.n }}.\n"},
+         expect="build", present=["Count: 3."]),
+    case("material-redaction-inside-a-wrapper",
+         {"docs/index.md": "# Summary\n\n" + WRAPPER + '\n\n{% call private("helios") %}\n'
+                           '{% call redact("quill", material=true, note="A quill detail") %}\n§S.\n{% endcall %}\n'
+                           "{% endcall %}\n"}, S, expect="fail", where=[at("docs/index.md:6")]),
+    # text, headings, footnotes, images and citations inside the wrapper go with the redaction
+    wrapped("heading-and-label-in-a-wrapper", "## Nightingale quota talks {#quota-talks}\n\n§T.", T,
+            "Nightingale quota talks", "quota-talks", expect="build", owner_sees="participant:helios"),
+    wrapped("footnote-in-a-wrapper", "A detail[^q].\n\n[^q]: §F.", F, expect="build", owner_sees="participant:helios"),
+    wrapped("image-in-a-wrapper", "![Chart](assets/helios-chart.png)", "helios-chart", expect="build",
+            more={"docs/assets/helios-chart.png": PNG}),
+    wrapped("citation-in-a-wrapper", "See {{ cite('vance2025ledger') }}.", "Nightingale Quota Ledger",
+            "vance2025ledger", expect="build", nav=["index.md", "references.md"],
+            more={"docs/references.md": REFERENCES, "bibliography.bib": BIB_OPEN +
+                  "@misc{vance2025ledger, author = {Vance, Orla}, title = {Nightingale Quota Ledger}, year = {2025}}\n"}),
+    kestrel("never-named-reference-in-its-own-wrapper",
+            {"docs/index.md": "# Summary\n\n" + WRAPPER + "\n\nOpen claim {{ cite('open2024') }}.\n\n"
+                              '{% call private("kestrel") %}\nInternal detail {{ cite(\'eval2025\') }}.\n{% endcall %}\n',
+             "docs/references.md": REFERENCES, "bibliography.bib": BIB_OPEN + BIB_KESTREL_AUTHOR},
+            "Evaluation Notes on Agent Quotas", nav=["index.md", "references.md"], expect="build"),
+    kestrel("never-named-reference-in-another-wrapper",
+            {"docs/index.md": "# Summary\n\n" + WRAPPER + "\n\n"
+                              '{% call private("helios") %}\nInternal detail {{ cite(\'eval2025\') }}.\n{% endcall %}\n',
+             "bibliography.bib": BIB_KESTREL_AUTHOR}, expect="fail", where=[at("docs/index.md:6")]),
+    kestrel("never-named-org-in-its-own-wrapper",
+            {"docs/index.md": "# Summary\n\n" + WRAPPER + '\n\n{% call private("kestrel") %}\n'
+                              "{{ org('kestrel') }} moved §T.\n{% endcall %}\n"}, T, expect="build"),
+    wrapped("nested-wrappers-for-two-owners",
+            '{% call private("quill") %}\nBoth: {{ fact("ledger.quota") }}.\n{% endcall %}', S, expect="build"),
+    wrapped("caller-run-twice", "§T.", T, expect="build",
+            more={"docs/index.md": "# Summary\n\n{% macro twice(owner) %}{% set a = caller() %}{% set b = caller() %}"
+                                   "{% call redact(owner) %}{{ a }}{{ b }}{% endcall %}{% endmacro %}\n\n"
+                                   'Public text.\n\n{% call twice("helios") %}\n§T. {{ fact("ledger.quota") }}\n'
+                                   "{% endcall %}\n"}),
+]
+
+
+@pytest.mark.parametrize("spec", POSITIONS)
+def test_what_a_macro_records_goes_where_its_output_lands(report, spec):
+    run(report, spec)
+
+
+# ---- 12. short secrets, ids and inputs that bypass the engine ----------------------------------------
+
+# A codename of a few words, redacted in one place and typed in another, is below the passage size
+# the conflict check and the audit compare (passages.py): never_public: is the author's tool for it.
+NEVER_YML = REPORT_YML + "never_public:\n  - Nightjar\n  - Project Zephyr\n"
+
+
+def never(id: str, files: dict, *secrets: str, **options) -> pytest.param:
+    options.setdefault("yml", NEVER_YML)
+    return case(id, files, *secrets, **options)
+
+
+SHORT_SECRETS = [
+    never("codename-typed-in-open-text", index("We studied the Nightjar cluster."), "Nightjar", expect="fail",
+          where=[at("docs/index.md:3")]),
+    never("codename-redacted-here-and-typed-there",
+          index("{% call redact('helios') %}\nThe Nightjar cluster.\n{% endcall %}\n\nAgain, Nightjar."),
+          "Nightjar", expect="fail"),
+    never("codename-uppercase-in-a-heading", index("## NIGHTJAR results\n\nText."), "Nightjar", expect="fail"),
+    never("two-word-term-hyphenated", index("The project-zephyr team."), "Project Zephyr", expect="fail"),
+    never("two-word-term-without-a-space", index("The ProjectZephyr team."), "Project Zephyr", expect="fail"),
+    never("codename-in-a-url-query", index("See [results](https://example.org/search?q=Project+Zephyr)."),
+          "Project Zephyr", expect="fail"),
+    never("codename-percent-encoded-in-a-link", index("See [results](https://example.org/Project%20Zephyr/)."),
+          "Project Zephyr", expect="fail"),
+    never("codename-in-an-image-alt", {**index("![Nightjar chart](assets/chart.png)"), "docs/assets/chart.png": PNG},
+          "Nightjar", expect="fail"),
+    never("codename-in-a-file-name", {**index("![Chart](assets/nightjar.png)"), "docs/assets/nightjar.png": PNG},
+          "Nightjar", expect="fail"),
+    never("codename-in-a-data-value", {**index("The cluster was {{ fact('facts.cluster') }}."),
+                                       "data/facts.yml": "cluster: Nightjar\n"}, "Nightjar", expect="fail"),
+    never("codename-in-a-download", {"docs/index.md": "# Summary\n\n{{ data_table('facts.rows', columns=[['Name', 'name']], "
+                                                      "download='rows') }}\n",
+                                     "data/facts.yml": "rows:\n  - {name: Nightjar}\n"}, "Nightjar", expect="fail"),
+    never("codename-in-a-page-title", {"docs/process.md": "# The Nightjar process\n\nText.\n"}, "Nightjar",
+          nav=["index.md", "process.md"], expect="fail"),
+    never("codename-only-inside-redactions-honest",
+          index("Public text.\n\n{% call redact('helios') %}\nThe Nightjar cluster ran hot.\n{% endcall %}"),
+          "Nightjar", expect="build", owner_sees="participant:helios"),
+    never("a-word-that-contains-the-codename-honest", index("Nightjars sing at night."), expect="build",
+          present=["Nightjars sing"]),
+    case("never-public-malformed", {}, yml=REPORT_YML + "never_public: Nightjar\n", expect="fail",
+         where=[at("data/report.yml:12")]),
+    case("never-public-too-short", {}, yml=REPORT_YML + "never_public:\n  - Zx\n", expect="fail",
+         where=[at("data/report.yml:13")]),
+]
+
+
+@pytest.mark.parametrize("spec", SHORT_SECRETS)
+def test_terms_that_must_never_be_public(report, spec):
+    run(report, spec)
+
+
+KESTREL_ROWS = "rows:\n  - {id: R-1, participant: kestrel, note: Restarted a job}\n  - {id: R-2, participant: helios, note: Audited}\n"
+
+IDS_AND_INPUTS = [
+    kestrel("never-named-id-in-a-table-column-without-a-format",
+            {"docs/index.md": "# Summary\n\n{{ data_table('log.rows', columns=[['ID', 'id'], ['Who', 'participant']]) }}\n",
+             "data/log.yml": KESTREL_ROWS}, expect="fail", where=[at("docs/index.md:3")]),
+    kestrel("never-named-id-in-a-table-column-formatted-honest",
+            {"docs/index.md": "# Summary\n\n{{ data_table('log.rows', columns=[['ID', 'id'], "
+                              "['Who', 'participant', 'participant']]) }}\n", "data/log.yml": KESTREL_ROWS},
+            expect="build", present=["Developer E"]),
+    kestrel("never-named-id-printed-in-a-loop",
+            {"docs/index.md": "# Summary\n\n{% for r in log.rows %}\n- {{ r.participant }}: {{ r.note }}\n{% endfor %}\n",
+             "data/log.yml": KESTREL_ROWS}, expect="fail"),
+    kestrel("name-in-a-url-query-with-plus", index("See [their page](https://example.org/find?q=Kestrel+Systems)."),
+            expect="fail"),
+    kestrel("name-in-a-url-with-entities", index('See <a href="https://example.org/Kestrel&#32;Systems/">it</a>.'),
+            expect="fail"),
+    case("snippets-extension", {"docs/index.md": "# Summary\n\nPublic text.\n\n--8<-- \"partials/helios.md\"\n",
+                                "partials/helios.md": "{% call redact('helios') %}\n§S.\n{% endcall %}\n"},
+         S, config={"markdown_extensions": ["pymdownx.snippets"]}, expect="fail", where=[at("mkdocs.yml")]),
+    case("snippets-extension-with-settings", {"docs/index.md": "# Summary\n\n--8<-- \"notes.txt\"\n",
+                                              "notes.txt": "§S.\n"},
+         S, config={"markdown_extensions": [{"pymdownx.snippets": {"base_path": ["."]}}]}, expect="fail",
+         where=[at("mkdocs.yml")]),
+    case("b64-extension", {"docs/index.md": "# Summary\n\n![x](assets/a.png)\n", "docs/assets/a.png": PNG},
+         config={"markdown_extensions": ["pymdownx.b64"]}, expect="fail", where=[at("mkdocs.yml")]),
+    case("include-yaml-with-private-values",
+         {"docs/index.md": "# Summary\n\n{{ extra_data.quota }}\n",
+          "extra.yml": "quota: !private {owner: helios, value: §S}\n"},
+         S, config={"plugins": ["search", "report", {"macros": {"module_name": "macros", "on_error_fail": True,
+                                                                "include_yaml": [{"extra_data": "extra.yml"}]}}]},
+         expect="fail", where=[at("mkdocs.yml")]),
+    case("include-yaml-plain",
+         {"docs/index.md": "# Summary\n\n{{ extra_data.quota }}\n", "extra.yml": "quota: §S\n"},
+         S, config={"plugins": ["search", {"macros": {"module_name": "macros", "on_error_fail": True,
+                                                      "include_yaml": [{"extra_data": "extra.yml"}]}}]},
+         expect="fail", where=[at("mkdocs.yml")]),
+]
+
+
+@pytest.mark.parametrize("spec", IDS_AND_INPUTS)
+def test_ids_and_inputs_that_bypass_the_engine(report, spec):
+    run(report, spec)
+
+
+# ---- 13. deploys ----------------------------------------------------------------------------------
 
 CLEAN_ENV = ("REPORT_AUDIENCE", "REPORT_DRAFT", "SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION")
 

@@ -147,6 +147,14 @@ class Participant:
     aliases: tuple[str, ...] = ()   # other names that identify it (a short name, a brand)
 
 
+@dataclass(frozen=True)
+class Term:
+    """A term listed under ``never_public:`` in data/report.yml: in no public output, in any form."""
+
+    text: str
+    line: int | None
+
+
 @dataclass
 class ReportData:
     """All namespaces, plus the typed view of ``report.yml`` the engine relies on."""
@@ -154,6 +162,7 @@ class ReportData:
     namespaces: dict[str, Any]
     participants: dict[str, Participant] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    never_public: tuple[Term, ...] = ()
 
     @property
     def report(self) -> LineDict:
@@ -184,6 +193,7 @@ def load_data(data_dir: Path, project_dir: Path) -> ReportData:
             files[name] = display
     data = ReportData(namespaces=namespaces, files=files)
     data.participants = _check_report(data, data_dir, project_dir)
+    data.never_public = _never_public(data.report, data.files.get("report", "data/report.yml"))
     from .facts import private_values        # here: facts reads this module's types
     for name, value in namespaces.items():
         for private in private_values(value):
@@ -272,6 +282,30 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
                                   did_you_mean(key, ["named", "pseudonym"], "fields"))
         participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named, tuple(aliases))
     return participants
+
+
+def _never_public(report: LineDict, display: str) -> tuple[Term, ...]:
+    """``never_public:``: codenames, internal project names, people; checked here, searched for by the
+    audit in every public output."""
+    terms = report.get("never_public")
+    if terms is None:
+        return ()
+    line = report.line_of("never_public")
+    if not isinstance(terms, list):
+        raise ReportError("never_public must be a list of terms", display, line,
+                          "write never_public: [Nightingale, Project Zephyr]")
+    lines = getattr(terms, "item_lines", [])
+    found: list[Term] = []
+    for index, term in enumerate(terms):
+        where = lines[index] if index < len(lines) else line
+        if not isinstance(term, (str, int)) or isinstance(term, bool) or not str(term).strip():
+            raise ReportError(f"never_public: {term!r} is not a term", display, where,
+                              "list each term as text, e.g. - Nightingale")
+        if len(re.sub(r"[\W_]+", "", str(term))) < 3:
+            raise ReportError(f"never_public: '{term}' is too short to search for without finding it in honest text",
+                              display, where, "list the whole name or phrase, e.g. 'Project Nightingale'")
+        found.append(Term(str(term).strip(), where))
+    return tuple(found)
 
 
 def with_public_names(namespaces: dict[str, Any], participants: dict[str, Participant],

@@ -16,8 +16,10 @@ from .data import LineDict, Private
 from .errors import ReportError, did_you_mean
 from .formatting import format_value, number_words
 
-# Given an owner, says whether the current render position may use its data.
-OwnerCheck = Callable[[Private], None]
+# Given a private value, fails unless the current render position may use it; called with
+# ``printed=True`` for a value being printed, it returns text to print before the value (an anchor
+# by which pass two decides the use by where it lands: see positions.py).
+OwnerCheck = Callable[..., Any]
 
 
 def lookup(namespaces: dict[str, Any], path: str, check: OwnerCheck) -> tuple[Any, str]:
@@ -92,7 +94,8 @@ class Guarded:
         return self._value()
 
     def __str__(self) -> str:
-        return format_value(self._value())
+        token = self._check(self._private, printed=True)
+        return token + format_value(self._private.value)
 
     def __html__(self) -> str:
         return str(self)

@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import unquote, urlsplit
 
-from . import mdscan, numbering
+from . import mdscan, numbering, positions
 from .outputs import site_path
 from .errors import ReportError, did_you_mean
 from .conflicts import check_conflicts
@@ -67,6 +67,7 @@ class Linker:
 
     def link(self, checks: bool = True) -> None:
         """Pass two: number, resolve and clean every page."""
+        positions.attribute(self.s)         # first: what pass one recorded, by where it landed
         nav = [(p.src, p.meta) for p in self.s.pages.values() if p.in_nav]
         others = [p.src for p in self.s.pages.values() if not p.in_nav]
         plans = numbering.plan_pages(nav, others)

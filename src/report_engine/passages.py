@@ -161,8 +161,8 @@ def word_pattern(words: str) -> str:
     """A regex for case-folded words not inside other words: letters and digits are word
     characters, '-' and '_' are not (so ``kestrel`` is found in ``kestrel-chart.svg``). Between
     the words of a name any separator or none may stand: ``kestrel systems``, ``kestrel-systems``,
-    ``kestrel.systems``, ``kestrelsystems``."""
-    body = r"[\s_.\-]*".join(re.escape(w) for w in re.split(r"[\s_-]+", words) if w)
+    ``kestrel.systems``, ``kestrel+systems`` (a URL's query), ``kestrelsystems``."""
+    body = r"[\s_.+\-]*".join(re.escape(w) for w in re.split(r"[\s_+-]+", words) if w)
     return r"(?<![a-z0-9])" + body + r"(?![a-z0-9])"
 
 

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from .errors import ReportError
 from .redaction import Redaction
 from .sources import Location
+
+if TYPE_CHECKING:
+    from .tables import Download
 
 # Pass one leaves ``\x02N\x03`` where deferred N will be printed; pass two replaces it.
 PLACEHOLDER = re.compile("\x02(\\d+)\x03")
@@ -97,3 +102,40 @@ class Relocated:
     text: str
     owners: tuple[str, ...]
     location: Location
+
+
+@dataclass
+class PendingCheck:
+    """A rule pass one could not decide where the macro ran (see :mod:`positions`): decided in pass
+    two by where the first of ``tokens`` that reached the text landed."""
+
+    tokens: tuple[str, ...]
+    error: ReportError              # what the build stops with when the rule is broken, located
+    owner: str | None               # must be among the owners around it; None: no redaction around it
+    nowhere_ok: bool                # whether landing nowhere keeps the rule
+
+
+@dataclass
+class FactUse:
+    """A ``fact()`` printed by pass one: the changes page lists it where the audience reads it."""
+
+    path: str
+    text: str
+    tokens: tuple[str, ...]
+
+
+@dataclass
+class DownloadUse:
+    """A ``data_table(download=...)``: its files are written only where its table is shown."""
+
+    download: "Download"
+    tokens: tuple[str, ...]
+    location: Location
+    links: str                      # what stands in place of its anchor where it is shown
+
+
+@dataclass
+class BibliographyUse:
+    page: str
+    scope: str
+    token: str

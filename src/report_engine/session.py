@@ -18,14 +18,14 @@ import re
 import jinja2
 from typing import Any, Callable, Iterable
 
-from . import numbering, tables
+from . import numbering, positions, tables
 from .audience import Audience
 from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
 from .facts import Guarded, audience_view, fact_text
 from .passages import normalise, token_pattern, word_pattern
-from .records import (AnonymousMention, CiteUse, Deferred, Frame, HiddenBlock, PageRecord,
-                      RedactedBody, Relocated, placeholder)
+from .records import (AnonymousMention, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
+                      HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, placeholder)
 from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
 from .sources import Location, project_path, template_position
 from .template_errors import template_error
@@ -69,6 +69,16 @@ class Session:
         self.bodies: list[RedactedBody] = []
         self.cites: list[CiteUse] = []
         self.anonymous: list[AnonymousMention] = []
+        # Attribution by position (positions.py): anchors made so far, the frames open now (each
+        # caller() a report's macro runs, and the fact() or data_table() running), and what pass
+        # two decides by where their tokens land.
+        self.anchors = 0
+        self.frames: list[str] = []
+        self.pending: list[PendingCheck] = []
+        self.fact_records: list[FactUse] = []
+        self.download_records: list[DownloadUse] = []
+        self.bibliography_records: list[BibliographyUse] = []
+        self.redaction_tokens: dict[int, str] = {}
         # Each fact printed where this audience reads it: path -> (the page of its first such use,
         # the text printed there). The changes page compares editions by them.
         self.fact_uses: dict[str, tuple[str, str]] = {}
@@ -138,12 +148,40 @@ class Session:
     def visible(self) -> bool:
         return all(frame.visible for frame in self.stack)
 
-    def _check_owner(self, private: Private) -> None:
+    def _check_owner(self, private: Private, printed: bool = False) -> str:
+        """A private value may be used only inside a redaction of its owner. Inside one as pass one
+        runs, it may; otherwise the rule is decided where the text lands (positions.py): a printed
+        value gets an anchor of its own (returned, to print before it), any other use the frames it
+        is made in. Outside every frame, it fails here."""
         if any(frame.redaction.owner == private.owner for frame in self.stack):
-            return
-        raise ReportError(
+            return ""
+        error = ReportError(
             f"this value from {private.source}:{private.line} is private to '{private.owner}'",
             suggestion=f"use it only inside {{% call redact(\"{private.owner}\") %}}...{{% endcall %}}")
+        token = self._anchor() if printed else ""
+        tokens = ((token,) if token else ()) + self._frame_tokens()
+        if not tokens or self.current is None:
+            raise error
+        self.pending.append(PendingCheck(tokens, error.located(*self.here()), private.owner, nowhere_ok=False))
+        return token
+
+    def _anchor(self) -> str:
+        self.anchors += 1
+        return positions.anchor(self.anchors)
+
+    def _frame_tokens(self) -> tuple[str, ...]:
+        return tuple(reversed(self.frames))
+
+    def run_caller(self, body: Callable[[], Any]) -> Any:
+        """A call block's body, run by a macro of the report's own (the sandbox hands every such
+        ``caller()`` here): what is recorded while it runs is decided where its text lands."""
+        token = self._anchor()
+        self.frames.append(token)
+        try:
+            text = body()
+        finally:
+            self.frames.pop()
+        return positions.after_indent(text, token) if isinstance(text, str) else text
 
     def _participant(self, pid: Any) -> Any:
         if not isinstance(pid, str):
@@ -198,17 +236,30 @@ class Session:
         """The value at a dotted path, formatted for prose; ``words=true``: a count below ten as a word."""
         if not isinstance(words, bool):
             raise ReportError(f"words takes true or false, got {words!r}", suggestion=f'write fact("{path}", words=true)')
-        text = fact_text(self.namespaces, path, self._check_owner, words)
-        if self.current is not None and self.visible:
-            self.fact_uses.setdefault(path, (self.current.src, text))
-        elif self.current is not None:
-            self.hidden_facts.add(path)
-        return text
+        token = self._anchor()
+        self.frames.append(token)
+        try:
+            text = fact_text(self.namespaces, path, self._check_owner, words)
+        finally:
+            self.frames.pop()
+        if self.current is None:
+            return text
+        self.fact_records.append(FactUse(path, text, (token,)))
+        return positions.Anchored(text, token)
 
     @macro
     def data_table(self, source: str, columns: Any = None, sort: str | None = None, caption: str | None = None,
                    id: str | None = None, download: str | None = None) -> str:
         """A table of records from data/, numbered by its caption, with CSV and JSON of the same rows."""
+        token = self._anchor()
+        self.frames.append(token)
+        try:
+            return self._data_table(token, source, columns, sort, caption, id, download)
+        finally:
+            self.frames.pop()
+
+    def _data_table(self, token: str, source: str, columns: Any, sort: str | None, caption: str | None,
+                    id: str | None, download: str | None) -> str:
         spec = tables.columns_of(columns)
         rows = tables.rows_at(self.variables, source)
         if sort is not None:
@@ -227,6 +278,7 @@ class Session:
                                              "or a date (a private value cannot be sorted on outside its redaction)") from None
         if caption is not None and not isinstance(caption, str):
             raise ReportError("data_table: caption is text", suggestion='write caption="Incidents by date."')
+        caption = positions.plain(caption) if caption is not None else None
         if id is not None and caption is None:
             raise ReportError("data_table: an id names the table's caption; give it a caption",
                               suggestion='write caption="...", id="tab-..."')
@@ -237,26 +289,35 @@ class Session:
             knows = self.audience.knows(pid) or (participant.named and not anonymous)
             return shown, participant.name if knows else (participant.pseudonym or "")
 
+        unnamed = {p.id for p in self.data.participants.values() if not p.named}
         shown, plain = [], []
         for row in rows:
+            for column in spec:      # a never-named participant's id printed as it is names it
+                value = (row.get(column.field) if unnamed and isinstance(row, dict)
+                         and column.how not in ("participant", "pseudonym") else None)
+                if isinstance(value, str) and value in unnamed:
+                    raise ReportError(f"data_table: column '{column.heading}' would print '{value}', the id of a "
+                                      "participant that is never named in public (named: false)",
+                                      suggestion=f'format the column as a participant: ["{column.heading}", '
+                                                 f'"{column.field}", "participant"]')
             cells = [tables.cell(row, column, self.variables, participant_text) for column in spec]
             shown.append([page_text for page_text, _ in cells])
-            plain.append([text for _, text in cells])
+            plain.append([positions.plain(text) for _, text in cells])
         parts = [tables.markdown_table(spec, shown)]
         if caption is not None:
             parts.append(tables.caption_block(caption, id))
         if download is not None:
             name = tables.check_name(download)
-            where = self.location()
-            if name in self.downloads and self.visible:
-                raise ReportError(f"two tables offer the download '{name}'",
-                                  suggestion=f"the other is at {self.downloads[name].location}; name one differently")
             if self.visible and self.current is not None:
+                # Written where the table is shown, decided in pass two by where its anchor lands;
+                # the links stand in place of the anchor there.
+                where = self.location()
                 source_file = self.data.files.get(source.split(".", 1)[0], f"data/{source.split('.', 1)[0]}.yml")
                 text_csv, text_json = tables.download_files(spec, plain, source, source_file, caption)
-                self.downloads[name] = tables.Download(name, self.current.src, str(where),
-                                                       text_csv, text_json)
-                parts.append(tables.download_links(name, self.current.url))
+                self.download_records.append(DownloadUse(
+                    tables.Download(name, self.current.src, str(where), text_csv, text_json), (token,), where,
+                    tables.download_links(name, self.current.url)))
+                parts.append(token)
         return "\n\n".join(parts)
 
     @macro
@@ -294,9 +355,14 @@ class Session:
         for key in keys:
             unnamed = self._never_named_in_reference(key)
             if unnamed is not None and unnamed.id not in {frame.redaction.owner for frame in self.stack}:
-                raise ReportError(
-                    f"reference '{key}' names '{unnamed.id}', a participant that is never named in public (named: false)",
-                    suggestion=f'cite it only inside {{% call redact("{unnamed.id}") %}}...{{% endcall %}}')
+                # Decided where the citation lands: its placeholder is the next one made.
+                self.pending.append(PendingCheck(
+                    (placeholder(len(self.deferred)),) + self._frame_tokens(),
+                    ReportError(f"reference '{key}' names '{unnamed.id}', a participant that is never named "
+                                "in public (named: false)",
+                                suggestion=f'cite it only inside {{% call redact("{unnamed.id}") %}}...{{% endcall %}}'
+                                ).located(*self.here()),
+                    unnamed.id, nowhere_ok=True))
             self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location(),
                                       deferred=len(self.deferred)))
 
@@ -306,9 +372,10 @@ class Session:
         scope = str(scope or "page")
         if scope not in ("page", "report"):
             raise ReportError(f"unknown bibliography scope '{scope}'", suggestion=did_you_mean(scope, ["page", "report"], "scopes"))
-        if self.current is not None and self.visible:
-            self.bibliography_pages.setdefault(self.current.src, scope)
-        return self._defer("bibliography", scope)
+        text = self._defer("bibliography", scope)
+        if self.current is not None:          # pass two keeps those that land where readers look
+            self.bibliography_records.append(BibliographyUse(self.current.src, scope, text))
+        return text
 
     @macro
     def redaction_statement(self) -> str:
@@ -346,11 +413,19 @@ class Session:
                               suggestion=f'write {{% call redact("{owner}") %}}...{{% endcall %}}')
         redaction = Redaction(len(self.redactions) + 1, owner, participant.name, self.location(),
                               self.current.src if self.current else "", bool(material),
-                              str(note) if note else None, str(replacement) if replacement else None)
+                              positions.plain(note) if note else None,
+                              positions.plain(replacement) if replacement else None)
         if redaction.material:
             redaction.material_number = sum(1 for r in self.redactions if r.material) + 1
         redaction.owner_number = sum(1 for r in self.redactions if r.owner == owner) + 1
         self.redactions.append(redaction)
+        token = self.redaction_tokens[redaction.number] = self._anchor()
+        if redaction.material:             # not inside another redaction, wherever its output lands
+            self.pending.append(PendingCheck(
+                (token,), ReportError("a material redaction inside another redaction: public readers would "
+                                      "never see its notice",
+                                      suggestion="mark the outer redaction material instead").located(*self.here()),
+                None, nowhere_ok=True))
         visible = self.audience.can_see(owner)
         self.stack.append(Frame(redaction, visible))
         try:
@@ -363,11 +438,11 @@ class Session:
         owners = tuple(frame.redaction.owner for frame in self.stack) + (owner,)
         self.bodies.append(RedactedBody(redaction, redaction.page, body, owners))
         if visible and self.visible:
-            return visible_markup(redaction, body)
+            return token + visible_markup(redaction, body)
         if self.visible:
             # Only the outermost hidden redaction keeps the body: it holds any inner ones.
             self.hidden_blocks.append(HiddenBlock(redaction, redaction.page, body))
-        return hidden_markup(redaction)
+        return token + hidden_markup(redaction)
 
     def namespace_type(self) -> type:
         """Jinja's ``namespace``, refusing assignments made inside a redaction.
@@ -379,10 +454,13 @@ class Session:
 
         class GuardedNamespace(jinja2.utils.Namespace):
             def __setitem__(self, name: str, value: Any) -> None:
+                error = ReportError("assigning to a namespace inside a redaction could carry its content out of it",
+                                    suggestion="compute the value outside the redaction, or keep its use inside")
                 if session.stack:
-                    raise ReportError(
-                        "assigning to a namespace inside a redaction could carry its content out of it",
-                        suggestion="compute the value outside the redaction, or keep its use inside")
+                    raise error
+                if session.frames and session.current is not None:    # inside a body a macro runs
+                    session.pending.append(PendingCheck(session._frame_tokens(), error.located(*session.here()),
+                                                        None, nowhere_ok=True))
                 super().__setitem__(name, value)
 
         return GuardedNamespace
@@ -413,4 +491,4 @@ class Session:
 
 def _locator(loc: Any) -> str | None:
     """A locator as written: ``loc="p. 12"``; numbers are accepted as page-less text."""
-    return None if loc is None else str(loc)
+    return None if loc is None else positions.plain(loc)

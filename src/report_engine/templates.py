@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import jinja2
+import jinja2.runtime
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -108,8 +109,23 @@ class PartialLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
+class PageSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox pages render in. Every call a template makes passes through :meth:`call` (the
+    sandbox's own hook); a call block's body run by a macro of the report's own (``caller()``, the
+    one kind of macro Jinja makes without a name) goes through ``run_caller``, so that what it
+    records is decided where its text lands (positions.py)."""
+
+    run_caller: Callable[[Callable[[], Any]], Any] | None = None
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
+        if __self.run_caller is not None and isinstance(__obj, jinja2.runtime.Macro) and __obj.name is None:
+            return __self.run_caller(lambda: ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs))
+        return ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
+
+
 def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include_dir: str,
-            undefined: type, namespace: type, partials_seen: dict[str, str] | None = None) -> ImmutableSandboxedEnvironment:
+            undefined: type, namespace: type, partials_seen: dict[str, str] | None = None,
+            run_caller: Callable[[Callable[[], Any]], Any] | None = None) -> ImmutableSandboxedEnvironment:
     """A sandboxed copy of mkdocs-macros' environment: same delimiters, filters and tests."""
     partials = (project_dir / include_dir).resolve() if include_dir else project_dir / PARTIALS
     if partials == docs_dir or docs_dir in partials.parents:
@@ -118,10 +134,11 @@ def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include
     delimiters = {name: getattr(base, name) for name in DELIMITERS}
     if base.comment_start_string == "{#":
         delimiters["comment_start_string"], delimiters["comment_end_string"] = COMMENT_DELIMITERS
-    env = ImmutableSandboxedEnvironment(
+    env = PageSandbox(
         loader=PartialLoader(partials, project_dir, {} if partials_seen is None else partials_seen), undefined=undefined,
         extensions=[type(ext) for ext in base.extensions.values()],
         **delimiters)
+    env.run_caller = run_caller
     env.filters.update(base.filters)
     env.tests.update(base.tests)
     # The sandbox's own range() (bounded) stays: a page may not ask for a billion numbers.

@@ -1,0 +1,51 @@
+"""Inputs that would reach a page without passing through the engine, refused with their mkdocs.yml line.
+
+The engine renders every page's Jinja itself and records what each audience may read; the leak
+audit then searches the outputs for what was recorded. A Markdown extension that pastes files
+into pages while MkDocs converts them (``pymdownx.snippets``' ``--8<--``, markdown-include) runs
+after all of that: a partial's raw ``{% call redact %}`` source would be published, and the
+audit would have nothing to look for. mkdocs-macros' ``include_yaml`` loads data outside
+``data/``, where no ``!private`` value is guarded. Partials (``{% include %}``) and ``data/`` do
+the same jobs through the engine.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import ReportError
+
+# Markdown extensions that read files into a page as it is converted, with what to use instead.
+FILE_READING_EXTENSIONS = {
+    "pymdownx.snippets": "include partials with {% include \"name.md\" %} (from partials/), which the engine renders",
+    "pymdownx.b64": "link images as files: the engine publishes, reads and cleans each one",
+    "markdown_include.include": "include partials with {% include \"name.md\" %} (from partials/)",
+    "mdx_include": "include partials with {% include \"name.md\" %} (from partials/)",
+    "markdown_include_lines": "include partials with {% include \"name.md\" %} (from partials/)",
+}
+
+
+def check_inputs(config: Any, config_file: Path | None) -> None:
+    """Stop on a file-reading Markdown extension or on mkdocs-macros' ``include_yaml``."""
+    display = config_file.name if config_file is not None else "mkdocs.yml"
+    text = config_file.read_text(encoding="utf-8", errors="replace") if config_file and config_file.is_file() else ""
+    for entry in config["markdown_extensions"]:
+        name = entry if isinstance(entry, str) else type(entry).__module__
+        for refused, instead in FILE_READING_EXTENSIONS.items():
+            if name == refused or name.startswith(refused + "."):
+                raise ReportError(f"the Markdown extension '{refused}' pastes files into pages after the engine "
+                                  "has rendered and checked them, so redactions in those files would be published",
+                                  display, _line(text, refused), f"remove it from markdown_extensions; {instead}")
+    macros = config["plugins"].get("macros") if hasattr(config["plugins"], "get") else None
+    included = getattr(macros, "config", {}).get("include_yaml") if macros is not None else None
+    if included:
+        raise ReportError("mkdocs-macros' include_yaml loads data the engine does not guard (no !private, no "
+                          "audiences)", display, _line(text, "include_yaml"),
+                          "move the file into data/: every data/NAME.yml is a namespace NAME in every page")
+
+
+def _line(text: str, word: str) -> int | None:
+    match = re.search(r"^[^#\n]*" + re.escape(word), text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else None
