@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 
 from conftest import Report
+from test_editions import commit, git, make_repository, set_edition
 from report_engine import positions
 from report_engine.redaction import body_end, body_start
 
@@ -90,10 +91,6 @@ PAGE = ("# Summary\n\n" + WRAPPER + "\n\nWe ran {{ fact('facts.open_runs') }} op
         '{% call private("helios") %}\nHelios kept {{ fact("facts.helios_runs") }} runs on its cluster.\n{% endcall %}\n')
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
-
-
 def changes(root: Path, audience: str) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("REPORT_AUDIENCE", "REPORT_DRAFT", "REPORT_PDF")}
     env["NO_MKDOCS_2_WARNING"] = "1"
@@ -112,16 +109,11 @@ def test_a_fact_in_a_wrapper_reaches_only_the_changes_page_of_those_who_read_it(
     report.nav("index.md")
     report.build()                                  # writes mkdocs.yml
     root = report.root
-    git(root, "init", "-q", "-b", "main")
-    git(root, "config", "user.name", "Report Editor")
-    git(root, "config", "user.email", "editor@example.org")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "First edition")
+    make_repository(root)                           # the first edition, committed
     git(root, "tag", "edition-2026-03")
     report.write("data/facts.yml", "open_runs: 41\nhelios_runs: 977\n")
-    yml = (root / "data" / "report.yml").read_text().replace('edition: "2026-03"', 'edition: "2026-06"')
-    (root / "data" / "report.yml").write_text(yml.replace("February to March 2026", "May to June 2026"))
-    git(root, "commit", "-q", "-am", "Second edition")
+    set_edition(root, "2026-06", "May to June 2026")
+    commit(root, "Second edition")
 
     public = changes(root, "public")
     assert "40 → 41" in public, public                      # the open figure is compared
