@@ -152,7 +152,7 @@ def find_leaks(site: Path, secrets=(), names=(), ids=()) -> list[str]:
 
 # ---- the guarantee ------------------------------------------------------------------------------
 
-REPORT_FILE = re.compile(r"""(?:^|[\s'"(`])((?:docs|data|partials)/[^\s:'"`]+|bibliography\.bib|mkdocs\.yml)(?::\d+)?(?::|[\s'"`),]|$)""")
+REPORT_FILE = re.compile(r"""(?:^|[\s'"(`])((?:docs|data|partials)/[^\s:'"`]+|bibliography\.bib|mkdocs\.yml|[\w./-]+\.ya?ml)(?::\d+)?(?::|[\s'"`),]|$)""")
 
 
 def last_error(result: Result) -> str:
@@ -1007,12 +1007,17 @@ IDS_AND_INPUTS = [
           "extra.yml": "quota: !private {owner: helios, value: §S}\n"},
          S, config={"plugins": ["search", "report", {"macros": {"module_name": "macros", "on_error_fail": True,
                                                                 "include_yaml": [{"extra_data": "extra.yml"}]}}]},
-         expect="fail", where=[at("mkdocs.yml")]),
-    case("include-yaml-plain",
-         {"docs/index.md": "# Summary\n\n{{ extra_data.quota }}\n", "extra.yml": "quota: §S\n"},
-         S, config={"plugins": ["search", {"macros": {"module_name": "macros", "on_error_fail": True,
-                                                      "include_yaml": [{"extra_data": "extra.yml"}]}}]},
-         expect="fail", where=[at("mkdocs.yml")]),
+         expect="fail", where=[at("extra.yml:1")]),
+    case("include-yaml-malformed",
+         {"docs/index.md": "# Summary\n\nText.\n", "extra.yml": "quota: [1, 2\n"},
+         config={"plugins": ["search", "report", {"macros": {"module_name": "macros", "on_error_fail": True,
+                                                             "include_yaml": [{"extra_data": "extra.yml"}]}}]},
+         expect="fail", where=[r"extra\.yml:\d"]),
+    case("include-yaml-plain-honest",
+         {"docs/index.md": "# Summary\n\nThe team had {{ extra_data.size }} people.\n", "extra.yml": "size: 12\n"},
+         config={"plugins": ["search", {"macros": {"module_name": "macros", "on_error_fail": True,
+                                                   "include_yaml": [{"extra_data": "extra.yml"}]}}]},
+         expect="build", present=["The team had 12 people."]),
 ]
 
 

@@ -100,18 +100,6 @@ def test_a_warning_is_said_by_every_build(report):
         assert report.build("", "--strict", expect_ok=False).returncode != 0
 
 
-def test_a_page_that_includes_files_is_always_converted(report):
-    """pymdownx.snippets reads files the page names: with it, no conversion is remembered."""
-    report.config["markdown_extensions"] = [{"pymdownx.snippets": {"base_path": ["snippets"]}}]
-    report.write("snippets/note.md", "The first wording.\n")
-    report.page("index.md", "# Home\n\n--8<-- \"note.md\"\n")
-    report.nav("index.md")
-    assert "The first wording." in report.build().article()
-    report.write("snippets/note.md", "The second wording.\n")
-    assert "The second wording." in report.build().article()
-    assert not entries(report.root)
-
-
 def test_settings_of_an_extension_are_part_of_the_key(report):
     report.page("index.md", "# Home\n\n## Scope\n\nText.\n")
     report.nav("index.md")

@@ -11,20 +11,20 @@ file names) for the rest. Any hit fails the build.
 
 from __future__ import annotations
 
-import gzip
 import html
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_plus
 
 from lxml import etree, html as lxml_html
 
-from . import ahead, mdscan, pdf
+from . import ahead, mdscan, published
 from . import passages as passages_module
 from .data import Private
+from .outputs import binary_patterns
 from .caches import CleanFiles, digest, engine_digest
 from .errors import ReportError
 from .facts import private_values, text_leaves
@@ -121,7 +121,22 @@ def fingerprints(session) -> list[Fingerprint]:
         linkage.setdefault(fp.text, fp)
     fingerprints_ += linkage.values()
     fingerprints_ += list(_never_named(session))
+    if session.audience.is_public:
+        fingerprints_ += list(never_public_prints(session.data, lambda pattern, where: _typed_at(session, pattern, where)))
     return fingerprints_
+
+
+def never_public_prints(data, typed_at=None) -> Iterator[Fingerprint]:
+    """The terms ``never_public:`` lists in data/report.yml, for every public output: in any case and
+    spacing, in text, attributes, file names and URLs (decoded). ``typed_at(pattern, declared)``
+    finds where the report's sources write one, for the message."""
+    declared_in = data.files.get("report", "data/report.yml")
+    for term in data.never_public:
+        pattern = word_pattern(normalise(term.text))
+        declared = Location(declared_in, term.line)
+        where = (typed_at(pattern, declared) if typed_at else None) or declared
+        yield Fingerprint(f"'{term.text}', which data/report.yml lists under never_public", pattern, where,
+                          pattern=True)
 
 
 def allowed_text(session) -> str:
@@ -191,6 +206,10 @@ def _never_named(session) -> Iterator[Fingerprint]:
         for token in {participant.id.lower(), slugify(participant.name)}:
             yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), in a file name, URL or id",
                               token_pattern(token), where, pattern=True, where="names")
+        # Printed as text too (a loop over records, a table column without a participant format).
+        id_pattern = word_pattern(participant.id.lower())
+        yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), printed as text",
+                          id_pattern, _typed_at(session, id_pattern, declared) or declared, pattern=True)
 
 
 def _typed_at(session, pattern: str, declared: Location) -> Location | None:
@@ -211,39 +230,50 @@ def _typed_at(session, pattern: str, declared: Location) -> Location | None:
 
 # ---- reading outputs ---------------------------------------------------------------
 
-def read_output(path: Path, page: bool = False, data: bytes | None = None) -> tuple[str, str, str]:
+def read_output(path: Path, page: bool = False, data: bytes | None = None, binary: bool = False,
+                name: str | None = None) -> tuple[str, str, str]:
     """One output file as written (decoded), everything a reader or crawler could get from it
-    (normalised), and the part of that which is text rather than markup (normalised)."""
+    (normalised), and the part of that which is text rather than markup (normalised).
+
+    Every file is read whole (see :mod:`published`): text in any Unicode encoding, images with
+    their metadata, PDFs with their annotations and attachments, archives with every member,
+    fonts with their names. ``binary``: a file the report declared in ``binary_files:`` (or the
+    theme's own), searched as bytes where no reader knows it; any other file the audit cannot
+    read raises :class:`published.Unreadable`. ``name`` is the file's path in the site, for errors."""
     data = path.read_bytes() if data is None else data
+    name = name or path.name
     suffix = path.suffix.lower()
-    if suffix == ".gz":
+    if suffix in (".gz", ".svgz"):
+        inner = published.gunzip(data, published.Budget(where=name))
+        if inner is not None:
+            data = inner
+            suffix = ".svg" if suffix == ".svgz" else Path(path.stem).suffix.lower()
+    text: str | None
+    if page:
         try:
-            data = gzip.decompress(data)
-        except OSError:
-            pass
-        suffix = Path(path.stem).suffix.lower()
-    if suffix == ".svgz":
-        try:
-            data = gzip.decompress(data)
-        except OSError:
-            pass
-        suffix = ".svg"
-    if suffix == ".pdf" or data[:5] == b"%PDF-":
-        text = normalise(pdf.read_pdf(path, data))
+            what, text = "text", data.decode("utf-8")
+        except UnicodeDecodeError:
+            what, text = published.sniff(data, name)
+    else:
+        what, text = published.sniff(data, name)
+    if what == "pdf":
+        text = normalise(published.read_pdf(name, data, binary, path=path))
         return "", text, text
-    if data[:4] == b"PK\x03\x04":                     # office documents, EPUB, zip archives
-        text = zip_text(data)
-        return text, normalise(text), normalise(text)
-    text = data.decode("utf-8", errors="replace")
+    if what != "text" or text is None:
+        raw = "\n".join(published.texts(name, data, binary=binary))
+        return raw, normalise(raw), normalise(raw)
     readable = [text]
-    if suffix in (".html", ".htm", ".xml", ".svg"):
-        markup, attributes = _markup_parts(text, xml=suffix in (".xml", ".svg"))
+    if suffix in (".html", ".htm", ".xhtml", ".xml", ".svg"):
+        xml = suffix in (".xml", ".svg")
+        markup, attributes, comments = _markup_parts(text, xml=xml)
         if page:
             # A page MkDocs wrote: its text and every attribute are all it holds (its comments are
             # checked on their own), so the markup is not searched twice.
             readable_text = normalise(markup)
             return text, readable_text + " " + normalise(attributes), readable_text
-        readable = [markup]
+        # A copied file: its comments and processing instructions are read too, and in SVG and XML
+        # (editors' attributes such as sodipodi:docname) every attribute.
+        readable = [markup, comments] + ([attributes] if xml else [])
     elif suffix == ".json":
         try:
             # The search index holds thousands of HTML fragments: tags dropped by a regex, not a parser each.
@@ -256,32 +286,20 @@ def read_output(path: Path, page: bool = False, data: bytes | None = None) -> tu
     return text, normalise(text) + " " + readable_text, readable_text
 
 
-def zip_text(data: bytes, limit: int = 50_000_000) -> str:
-    """The text of every member of a zip container (docx, xlsx, odt, epub...), markup dropped."""
-    import io
-    import zipfile
-
-    pieces: list[str] = []
+def _markup_parts(text: str, xml: bool = False) -> tuple[str, str, str]:
+    """(text and text-bearing attributes, every other attribute value, comments and processing
+    instructions) of HTML or XML, in one parse."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist():
-                if info.file_size > limit:
-                    continue
-                member = archive.read(info).decode("utf-8", errors="replace")
-                pieces += [member, re.sub(r"<[^>]+>", " ", member)]
-    except (zipfile.BadZipFile, OSError, RuntimeError):
-        return data.decode("latin-1")
-    return " ".join(pieces)
-
-
-def _markup_parts(text: str, xml: bool = False) -> tuple[str, str]:
-    """(text and text-bearing attributes, every other attribute value) of HTML or XML, in one parse."""
-    try:
-        root = etree.fromstring(text.encode(), etree.XMLParser(recover=True)) if xml else lxml_html.fromstring(text)
+        root = etree.fromstring(text.encode(), etree.XMLParser(recover=True, huge_tree=True, encoding="utf-8")) if xml \
+            else lxml_html.fromstring(text)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return re.sub(r"<[^>]+>", " ", text), ""
+        return re.sub(r"<[^>]+>", " ", text), "", text
     if root is None:
-        return "", ""
+        return "", "", text if xml else ""
+    comments = [str(node.text or "") + " " + str(getattr(node, "target", "") or "")
+                for node in [*root.itersiblings(preceding=True), *root.iter(etree.Comment, etree.ProcessingInstruction),
+                             *root.itersiblings()]
+                if not isinstance(node.tag, str)]
     styles = [" ".join(element.itertext()) for element in root.iter("style")]
     for element in list(root.iter("style")):
         element.drop_tree() if hasattr(element, "drop_tree") else element.getparent().remove(element)
@@ -291,7 +309,7 @@ def _markup_parts(text: str, xml: bool = False) -> tuple[str, str]:
         if isinstance(element.tag, str):
             for key, value in element.attrib.items():
                 (pieces if str(key).lower() in TEXT_ATTRIBUTES else others).append(str(value))
-    return " ".join(pieces), " ".join(others)
+    return " ".join(pieces), " ".join(others), " ".join(comments)
 
 
 def _json_strings(value) -> Iterator[str]:
@@ -308,7 +326,7 @@ def _json_strings(value) -> Iterator[str]:
 def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,
                sources: dict[str, str] | None = None, theme_comments: Iterable[re.Pattern] = (),
                theme_outputs: Iterable[str] = (), memo: CleanFiles | None = None,
-               ahead_helper: bool = False) -> list[Finding]:
+               ahead_helper: bool = False, binary_files: Iterable[str] = ()) -> list[Finding]:
     """Every place an output holds something its audience must not get.
 
     Besides the fingerprints, an HTML comment in a page (``sources`` maps each
@@ -321,6 +339,10 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     With ``memo``, a file found clean under the same fingerprints and settings with the same
     path and bytes is not read again (see :class:`caches.CleanFiles`); with ``ahead_helper`` too,
     a helper on another core audits files from the last one back and marks those it finds clean.
+
+    Every file is read whole (:func:`read_output`); one the audit cannot read stops it with
+    :class:`published.Unreadable`, unless it is the theme's own or matches a glob of
+    ``binary_files`` (then what no reader knows in it is searched as bytes).
     """
     findings: list[Finding] = []
     if not site.exists():
@@ -328,6 +350,11 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     sources = sources or {}
     theme_comments = list(theme_comments)
     theme_outputs = set(theme_outputs)
+    declared_binary = [published.glob_regex(pattern) for pattern in binary_files]
+
+    def binary(relative: str) -> bool:
+        return relative in theme_outputs or any(p.fullmatch(relative) for p in declared_binary)
+
     search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern)
     words = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " not in fp.text)  # in file names
     patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
@@ -339,7 +366,8 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         if memo is None:
             return relative, None, None
         data = path.read_bytes()
-        role = ("page" if relative in sources else "file") + (" of the theme" if relative in theme_outputs else "")
+        role = ("page" if relative in sources else "file") + (" of the theme" if relative in theme_outputs else
+                                                              " declared binary" if binary(relative) else "")
         return relative, data, memo.key(relative, role, data)
 
     def check(path: Path, relative: str, data: bytes | None) -> list[Finding]:
@@ -353,7 +381,7 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         else:
             if page and relative.endswith(".html"):
                 data = repeated_nav_removed(path.read_bytes() if data is None else data, relative, navs_seen)
-            raw, content, readable = read_output(path, page=page, data=data)
+            raw, content, readable = read_output(path, page=page, data=data, binary=binary(relative), name=relative)
         if not comments_allowed and page:
             for comment in HTML_COMMENT.finditer(raw):
                 if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
@@ -496,7 +524,9 @@ SITEMAP_LOC = re.compile(r"<loc>([^<]*)</loc>")
 
 def output_names(raw: str, suffix: str) -> list[str]:
     """What an output names rather than says: URLs, id attributes, locations in the search index."""
-    found = [normalise(unquote(url)) for url in mdscan.html_urls(raw)]
+    # Decoded as a browser would: entities, percent-encoding, and '+' for a space in a query.
+    urls = [html.unescape(url) for url in mdscan.html_urls(raw)]
+    found = [normalise(unquote(url)) for url in urls] + [normalise(unquote_plus(url)) for url in urls if "+" in url]
     found += [normalise("".join(m.groups(default=""))) for m in ID_ATTRIBUTE.finditer(raw)]
     if suffix == ".json":
         found += [normalise(m.group(1)) for m in JSON_NAMES.finditer(raw)]
@@ -517,7 +547,7 @@ def audit_build(site: Path, session, theme_dirs: Iterable[str], project_dir: Pat
     memo = CleanFiles(project_dir, audit_context(prints, comments_allowed, theme_comments)) if project_dir else None
     return audit_site(site, prints, comments_allowed=comments_allowed, sources=sources,
                       theme_comments=theme_comments, theme_outputs=session.theme_outputs, memo=memo,
-                      ahead_helper=ahead_helper)
+                      ahead_helper=ahead_helper, binary_files=binary_patterns(session.data.report))
 
 
 def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:

@@ -1,22 +1,31 @@
 """What changed since the last edition, for the audience at hand.
 
 Every build of a report kept in git gets a page, ``changes.md`` ("Changes since the last
-edition"), comparing this edition with the previous published one: publishing tags each
-edition's source commit ``edition-<id>``, and the previous edition is the newest such tag older
-than the edition being built. Its sources are taken from git into a temporary folder and read by
-the same engine for the same audience, as far as the two passes that render every page
-(:func:`take_snapshot`, in a process of its own). Both editions are reduced to a
+edition"), comparing this edition with the previous one still standing: publishing tags each
+edition's source commit ``edition-<id>``, withdrawing one (``publish --retract``) tags the same
+commit ``withdrawn-<id>``, and the previous edition is the newest ``edition-`` tag older than the
+edition being built that has no ``withdrawn-`` tag (nor is marked withdrawn in a local
+``gh-pages`` branch's ``versions.json``). A withdrawn edition is never the baseline: what only it
+printed is never repeated ("No longer printed … (was …)"). When no earlier edition stands, there
+is nothing to compare with. The previous edition's sources are taken from git into a temporary
+folder and read by the same engine for the same audience, as far as the two passes that render
+every page (:func:`take_snapshot`, in a process of its own). Both editions are reduced to a
 :class:`Snapshot` of what that audience reads:
 
 * the facts printed in its pages (``fact()``), with the page of their first use; a fact used
   only inside a passage the audience does not get is not in its snapshot;
-* the records of ``data/`` lists whose items have an ``id`` (the incident catalogue), counted only
-  where the id is printed in a page the audience gets;
+* the records of ``data/`` lists whose items have an ``id`` field (the incident catalogue),
+  matched between editions by that field, never by finding the id in the text: a record is in
+  the snapshot when the audience may read it in the data (a ``!private`` record, or one whose
+  ``id`` is private, only for its owner and ``internal``), whatever the pages happen to print
+  (an integer id ``6`` in "July 6" is not a record). ``data/report.yml`` describes the report,
+  not records: its participants are never listed;
 * its pages and their headings (titles without their numbers).
 
 So the comparison only ever holds what both builds printed for that audience: the public page
-never shows that a redacted passage changed, and the page is audited like every other output.
-A previous snapshot is cached by the previous commit, the audience and the engine.
+never shows that a redacted passage or a private record changed, and the page is audited like
+every other output. A previous snapshot is cached by the previous commit, the audience and the
+engine.
 """
 
 from __future__ import annotations
@@ -32,14 +41,18 @@ import tempfile
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from . import caches, editions
+from .data import Private
 
 PAGE = "changes.md"
 TITLE = "Changes since the last edition"
 SNAPSHOT_ENV = "REPORT_SNAPSHOT"            # set in the process that reads a previous edition
 TAG_PREFIX = "edition-"
+WITHDRAWN_PREFIX = "withdrawn-"             # beside edition-<id> on the source commit: not a baseline
+PUBLISHED_BRANCHES = ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")   # where versions.json says it too
+NOT_RECORDS = ("report",)                   # data/report.yml describes the report: no records there
 NUMBER = re.compile(r"^(?:(?:Appendix|Annex|Section|Chapter)\s+)?[A-Z]?\d*(?:\.\d+)*[.:]?\s+(?=\S)")
 HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*(?:\{[^}]*#([\w:-]+)[^}]*\})?\s*#*\s*$")
 
@@ -49,7 +62,8 @@ class Snapshot:
     edition: str
     label: str
     facts: dict[str, dict[str, str]] = field(default_factory=dict)     # path -> printed, sentence, page
-    records: dict[str, dict[str, str]] = field(default_factory=dict)   # "namespace:id" -> page
+    records: dict[str, dict[str, str]] = field(default_factory=dict)   # "namespace:id" -> page ("" if unprinted)
+    withheld_records: list[str] = field(default_factory=list)          # "namespace:id" this audience may not read
     pages: list[dict[str, Any]] = field(default_factory=list)          # src, title, headings [[id, text]]
 
     def to_json(self) -> str:
@@ -71,12 +85,17 @@ def take_snapshot(session: Any, namespaces: Mapping[str, Any], edition: str, lab
         if src not in texts:
             continue
         snapshot.facts[path] = {"printed": printed, "sentence": sentence_with(texts[src], printed), "page": src}
+    can_see = session.audience.can_see
     for namespace, value in sorted(namespaces.items()):
-        for record_id in _record_ids(value):
-            printed = re.compile(rf"(?<![\w-]){re.escape(record_id)}(?![\w-])")
-            page = next((src for src, text in texts.items() if printed.search(text)), None)
-            if page is not None:                     # only a record whose id this audience reads
-                snapshot.records[f"{namespace}:{record_id}"] = {"page": page}
+        if namespace in NOT_RECORDS:
+            continue
+        for record_id, readable in _records(value, can_see):
+            key = f"{namespace}:{record_id}"
+            if not readable:                         # kept apart, so its removal is never shown either
+                snapshot.withheld_records.append(key)
+                continue
+            snapshot.records[key] = {"page": _page_printing(texts, record_id)}
+    snapshot.withheld_records = sorted(set(snapshot.withheld_records) - set(snapshot.records))
     for record in pages:
         headings = []
         for line in record.output.splitlines():
@@ -89,16 +108,44 @@ def take_snapshot(session: Any, namespaces: Mapping[str, Any], edition: str, lab
     return snapshot
 
 
-def _record_ids(value: Any) -> Iterable[str]:
-    """The ids of a data file's records: items with an ``id`` in a top-level list, or in a list
-    under a top-level key."""
-    lists = [value] if isinstance(value, list) else [v for v in value.values() if isinstance(v, list)] \
-        if isinstance(value, dict) else []
-    for items in lists:
+def _records(value: Any, can_see: Callable[[str], bool]) -> Iterator[tuple[str, bool]]:
+    """(id, may this audience read it) for each record of a data file: an item with an ``id`` field
+    in a top-level list, or in a list under a top-level key. A ``!private`` list, item or id is
+    readable only by its owner (and ``internal``); the decision is the data's, never the text's."""
+    def open_(item: Any, readable: bool) -> tuple[Any, bool]:
+        while isinstance(item, Private):
+            readable = readable and can_see(item.owner)
+            item = item.value
+        return item, readable
+
+    value, readable = open_(value, True)
+    if isinstance(value, list):
+        lists = [(value, readable)]
+    elif isinstance(value, dict):
+        lists = [(items, readable and visible) for items, visible in
+                 (open_(v, True) for v in value.values()) if isinstance(items, list)]
+    else:
+        lists = []
+    for items, listed in lists:
         for item in items:
-            item = getattr(item, "value", item) if type(item).__name__ == "Private" else item
-            if isinstance(item, dict) and isinstance(item.get("id"), (str, int)) and str(item["id"]).strip():
-                yield str(item["id"]).strip()
+            item, shown = open_(item, listed)
+            if not isinstance(item, dict) or "id" not in item:
+                continue
+            record_id, shown = open_(item["id"], shown)
+            if isinstance(record_id, bool) or not isinstance(record_id, (str, int)) or not str(record_id).strip():
+                continue
+            yield str(record_id).strip(), shown
+
+
+def _page_printing(texts: Mapping[str, str], record_id: str) -> str:
+    """The page to link a record to: the first that prints its id in a table row, else anywhere,
+    else none. Only the link depends on this; whether the record is listed does not."""
+    printed = re.compile(rf"(?<![\w-]){re.escape(record_id)}(?![\w-])")
+    for wanted in (lambda line: line.lstrip().startswith("|"), lambda line: True):
+        for src, text in texts.items():
+            if any(printed.search(line) for line in text.splitlines() if wanted(line)):
+                return src
+    return ""
 
 
 def plain(markdown: str) -> str:
@@ -140,15 +187,51 @@ def in_git(project_dir: Path) -> bool:
 
 
 def previous_edition(project_dir: Path, edition: str) -> tuple[str, str] | None:
-    """(id, commit) of the newest edition tagged before ``edition``, or None for a first edition."""
-    listed = _git(project_dir, "tag", "--list", f"{TAG_PREFIX}*")
-    ids = [tag[len(TAG_PREFIX):] for tag in listed.stdout.split() if tag.startswith(TAG_PREFIX)]
-    older = [i for i in ids if i != edition and editions.newest([i, edition]) == edition]
+    """(id, commit) of the newest edition still standing that is older than ``edition``, or None
+    when there is none (a first edition, or every earlier one was withdrawn).
+
+    Editions are ordered by their ids (:func:`editions.newest`: the scheme sorts by time). An
+    edition is standing when its ``edition-<id>`` tag has no ``withdrawn-<id>`` tag beside it and
+    no local ``gh-pages`` branch marks it withdrawn."""
+    older = [i for i in standing_editions(project_dir) if i != edition and editions.newest([i, edition]) == edition]
     chosen = editions.newest(older)
     if chosen is None:
         return None
     commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"refs/tags/{TAG_PREFIX}{chosen}^{{commit}}")
     return (chosen, commit.stdout.strip()) if commit.returncode == 0 and commit.stdout.strip() else None
+
+
+def standing_editions(project_dir: Path) -> list[str]:
+    """The ids of the editions tagged ``edition-<id>`` and not withdrawn."""
+    return [i for i in _tagged(project_dir, TAG_PREFIX) if i not in withdrawn_editions(project_dir)]
+
+
+def withdrawn_before(project_dir: Path, edition: str) -> bool:
+    """Was an edition older than ``edition`` published and withdrawn? (Then a changes page with no
+    earlier edition standing must not call this edition the first.)"""
+    return any(i != edition and editions.newest([i, edition]) == edition for i in withdrawn_editions(project_dir))
+
+
+def withdrawn_editions(project_dir: Path) -> set[str]:
+    """Editions withdrawn with ``publish --retract``: tagged ``withdrawn-<id>`` (the tag is pushed
+    with the withdrawal), or marked ``retracted`` in a local ``gh-pages`` branch's versions.json."""
+    withdrawn = set(_tagged(project_dir, WITHDRAWN_PREFIX))
+    for branch in PUBLISHED_BRANCHES:
+        shown = _git(project_dir, "show", f"{branch}:versions.json")
+        if shown.returncode != 0:
+            continue
+        try:
+            listed = json.loads(shown.stdout)
+        except ValueError:
+            continue
+        withdrawn |= {str(info.get("version")) for info in listed if isinstance(info, dict)
+                      and isinstance(info.get("properties"), dict) and info["properties"].get("retracted")}
+    return withdrawn
+
+
+def _tagged(project_dir: Path, prefix: str) -> list[str]:
+    listed = _git(project_dir, "tag", "--list", f"{prefix}*")
+    return [tag[len(prefix):] for tag in listed.stdout.split() if tag.startswith(prefix)]
 
 
 def previous_snapshot(project_dir: Path, commit: str, audience: str) -> Snapshot:
@@ -170,6 +253,8 @@ def previous_snapshot(project_dir: Path, commit: str, audience: str) -> Snapshot
     with tempfile.TemporaryDirectory(prefix="report-previous-") as scratch:
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(scratch, filter="data")
+        # git keeps no empty folder: the contract's theme overrides may be an empty `overrides/`
+        (Path(scratch) / "overrides").mkdir(exist_ok=True)
         out = Path(scratch) / ".snapshot.json"
         env = {**os.environ, SNAPSHOT_ENV: str(out), "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
         for name in ("REPORT_PDF", "REPORT_DRAFT", editions.EDITION_ENV):
@@ -250,6 +335,7 @@ class Changes:
 
 
 def compare(old: Snapshot, new: Snapshot) -> Changes:
+    """What changed from ``old`` to ``new``, both snapshots of the same audience."""
     changes = Changes(old.edition, old.label, titles={page["src"]: page["title"] for page in new.pages})
     for path, now in new.facts.items():
         before = old.facts.get(path)
@@ -260,8 +346,11 @@ def compare(old: Snapshot, new: Snapshot) -> Changes:
     for path, before in old.facts.items():
         if path not in new.facts:
             changes.removed_facts.append((path, before["printed"], before["sentence"]))
+    # Records are matched by their id fields. One this audience may no longer read (made private) is
+    # not "removed": saying so would tell that it was redacted.
     changes.added_records = [(key, value["page"]) for key, value in new.records.items() if key not in old.records]
-    changes.removed_records = [key for key in old.records if key not in new.records]
+    withheld = set(new.withheld_records)
+    changes.removed_records = [key for key in old.records if key not in new.records and key not in withheld]
     before_pages = {page["src"]: page for page in old.pages}
     now_pages = {page["src"]: page for page in new.pages}
     for src, page in now_pages.items():
@@ -310,11 +399,18 @@ def withhold(changes: Changes, withheld: Iterable[str], hidden_facts: Iterable[s
         removed_headings=[item for item in changes.removed_headings if not hidden(item[1])])
 
 
-def markdown(changes: Changes | None, previous_url: str = "", note: str = "") -> str:
-    """The page's body (after its title), in Markdown; links to pages are relative to the docs root."""
+def markdown(changes: Changes | None, previous_url: str = "", note: str = "", withdrawn: bool = False) -> str:
+    """The page's body (after its title), in Markdown; links to pages are relative to the docs root.
+
+    With no ``changes``: a first edition, or (``withdrawn``, see :func:`withdrawn_before`) one whose
+    earlier editions were all withdrawn, which is compared with nothing."""
     if changes is None:
-        return ("This is the first edition of the report: there is no earlier edition to compare it with.\n"
-                if not note else f"The earlier edition could not be compared: {escape(note)}.\n")
+        if note:
+            return f"The earlier edition could not be compared: {escape(note)}.\n"
+        if withdrawn:
+            return ("No earlier edition of the report is standing (a withdrawn edition is not compared with): "
+                    "there is no earlier edition to compare this one with.\n")
+        return "This is the first edition of the report: there is no earlier edition to compare it with.\n"
     label = escape(changes.previous_label)
     where = f"[{label}]({previous_url})" if previous_url else label
     out = [f"This page compares this edition with the previous one, *{where}* (edition {escape(changes.previous)}): "
@@ -341,7 +437,8 @@ def markdown(changes: Changes | None, previous_url: str = "", note: str = "") ->
         out.append("## Records added or removed\n")
         for key, page in changes.added_records:
             namespace, record = key.split(":", 1)
-            out.append(f"- Added: {escape(record)} (`data/{namespace}`, [{escape(changes.titles.get(page, page))}]({page}))")
+            link = f", [{escape(changes.titles.get(page, page))}]({page})" if page else ""
+            out.append(f"- Added: {escape(record)} (`data/{namespace}`{link})")
         for key in changes.removed_records:
             namespace, record = key.split(":", 1)
             out.append(f"- Removed: {escape(record)} (`data/{namespace}`)")

@@ -4,9 +4,10 @@ The engine renders every page's Jinja itself and records what each audience may 
 audit then searches the outputs for what was recorded. A Markdown extension that pastes files
 into pages while MkDocs converts them (``pymdownx.snippets``' ``--8<--``, markdown-include) runs
 after all of that: a partial's raw ``{% call redact %}`` source would be published, and the
-audit would have nothing to look for. mkdocs-macros' ``include_yaml`` loads data outside
-``data/``, where no ``!private`` value is guarded. Partials (``{% include %}``) and ``data/`` do
-the same jobs through the engine.
+audit would have nothing to look for. Partials (``{% include %}``) do the same job through the
+engine. mkdocs-macros' ``include_yaml`` loads data outside ``data/``, where no ``!private`` value
+is guarded: its files are read here with the engine's loader, so a malformed file stops with its
+line and a ``!private`` value in one is refused (it belongs in ``data/``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .data import load_yaml
 from .errors import ReportError
+from .facts import private_values
 
 # Markdown extensions that read files into a page as it is converted, with what to use instead.
 FILE_READING_EXTENSIONS = {
@@ -40,10 +43,18 @@ def check_inputs(config: Any, config_file: Path | None) -> None:
                                   display, _line(text, refused), f"remove it from markdown_extensions; {instead}")
     macros = config["plugins"].get("macros") if hasattr(config["plugins"], "get") else None
     included = getattr(macros, "config", {}).get("include_yaml") if macros is not None else None
-    if included:
-        raise ReportError("mkdocs-macros' include_yaml loads data the engine does not guard (no !private, no "
-                          "audiences)", display, _line(text, "include_yaml"),
-                          "move the file into data/: every data/NAME.yml is a namespace NAME in every page")
+    project = config_file.parent if config_file is not None else Path.cwd()
+    for entry in included or []:
+        name = str(next(iter(entry.values()))) if isinstance(entry, dict) and entry else str(entry)
+        path = project / name
+        if not path.is_file():
+            continue
+        shown = path.relative_to(project).as_posix() if path.resolve().is_relative_to(project.resolve()) else name
+        for private in private_values(load_yaml(path, shown)):
+            raise ReportError("a !private value in a file mkdocs-macros' include_yaml loads, where the engine "
+                              "cannot guard it", private.source, private.line,
+                              "move the file into data/: every data/NAME.yml is a namespace NAME, and its "
+                              "!private values are kept to their owners' redactions")
 
 
 def _line(text: str, word: str) -> int | None:

@@ -141,6 +141,34 @@ def declared_files(report: dict, docs_dir: Path, report_file: str) -> set[str]:
     return found
 
 
+def binary_patterns(report: dict, report_file: str | None = None) -> list[str]:
+    """The globs of ``binary_files`` in data/report.yml: published files of types the leak audit
+    cannot read whole, which it then searches as bytes (any other such file stops the build)."""
+    patterns = report.get("binary_files")
+    if patterns is None:
+        return []
+    if not isinstance(patterns, list) or not all(isinstance(p, str) and p.strip() for p in patterns):
+        line = report.line_of("binary_files") if hasattr(report, "line_of") else None
+        raise ReportError("binary_files must be a list of paths or globs under docs/ or overrides/", report_file,
+                          line, "write binary_files: [models/weights.bin, figures/*.fig]")
+    return [p.strip().lstrip("/") for p in patterns]
+
+
+def binary_files(report: dict, report_file: str, folders: list[Path]) -> list[str]:
+    """``binary_files`` checked: each glob a string that matches a file under docs/ or the theme
+    overrides (a stale declaration is named, as ``extra_files`` names one)."""
+    patterns = binary_patterns(report, report_file)
+    raw = report.get("binary_files")
+    line = report.line_of("binary_files") if hasattr(report, "line_of") else None
+    for index, pattern in enumerate(patterns):
+        lines = getattr(raw, "item_lines", None)
+        where = lines[index] if lines else line
+        if not any(p.is_file() for folder in folders if folder.is_dir() for p in folder.glob(pattern)):
+            raise ReportError(f"binary_files: '{pattern}' matches no file under docs/ or overrides/", report_file,
+                              where, "give a path relative to docs/ (or overrides/), e.g. models/weights.bin")
+    return patterns
+
+
 def reference_targets(hidden: str, page_text: str) -> list[str]:
     """URLs of reference-style links and images used in ``hidden`` but defined anywhere on the page."""
     labels = {(a or b).lower() for a, b in REFERENCE_USE.findall(hidden)}

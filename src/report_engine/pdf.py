@@ -35,13 +35,15 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import quote, urlsplit
 
 import lxml.html
 from lxml import etree
 
+from . import published
 from .errors import ReportError
+from .published import Unreadable
 from .metadata import read_metadata
 from .formatting import format_value
 from .outputs import site_path
@@ -547,13 +549,12 @@ def _remember(path: Path, numbers: Mapping[str, int | None]) -> None:
 
 # ---- reading a PDF back (the audit) -----------------------------------------------------
 
-class Unreadable(ReportError):
-    pass
-
-
-def read_pdf(path: Path, data: bytes) -> str:
+def read_pdf(path: Path, data: bytes, attached: Callable[[str, bytes], list[str]] | None = None) -> str:
     """Everything a reader can get from a PDF: its text, metadata (document information and XMP),
-    outline titles, link targets and the names of its destinations.
+    outline titles, link targets and the names of its destinations, and what a viewer shows beside
+    the pages: annotations (comments, pop-ups, form fields), document JavaScript, and attached files,
+    each read whole by ``attached`` (by default :func:`published.texts`: a workbook attached to a PDF
+    is read as a workbook).
 
     Poppler (pdftotext; pdfinfo for the metadata and the links) runs beside pypdf, which reads the
     outline, and everything else too when poppler is not installed. A PDF that they cannot read is
@@ -570,7 +571,7 @@ def read_pdf(path: Path, data: bytes) -> str:
                  _poppler(["pdfinfo", "-url", str(source)]),
                  _poppler(["pdfinfo", "-dests", str(source)])]
         poppler = all(tool is not None for tool in tools)
-        structure = _pypdf_parts(path, data, everything=not poppler)
+        structure = _pypdf_parts(path, data, everything=not poppler, attached=attached)
         outputs = [_finish(tool) for tool in tools]
     read_by_poppler = poppler and all(out is not None for out in outputs)
     if structure is not None and (read_by_poppler or not poppler):
@@ -597,9 +598,11 @@ def _finish(process: subprocess.Popen | None) -> str | None:
     return out.decode("utf-8", errors="replace") if process.returncode == 0 else None
 
 
-def _pypdf_parts(path: Path, data: bytes, everything: bool) -> list[str] | None:
-    """The outline's titles as pypdf reads them, and with ``everything`` (no poppler) the metadata,
-    the text and the link targets too; None if pypdf cannot read the file."""
+def _pypdf_parts(path: Path, data: bytes, everything: bool,
+                 attached: Callable[[str, bytes], list[str]] | None = None) -> list[str] | None:
+    """The outline's titles, annotations, form fields, document JavaScript and attached files as
+    pypdf reads them, and with ``everything`` (no poppler) the metadata, the text and the link
+    targets too; None if pypdf cannot read the file."""
     try:
         import pypdf
         from pypdf.errors import PyPdfError
@@ -613,6 +616,8 @@ def _pypdf_parts(path: Path, data: bytes, everything: bool) -> list[str] | None:
                              "publish it without a password")
         root: Any = reader.trailer["/Root"]
         parts.extend(_outline_titles(root.get("/Outlines")))
+        parts.extend(_hidden_parts(reader, root, attached or (lambda name, content: published.texts(
+            f"{path.name}!/{name}", content))))
         if everything:
             parts.extend(str(value) for value in (reader.metadata or {}).values())
             xmp = reader.xmp_metadata
@@ -628,6 +633,58 @@ def _pypdf_parts(path: Path, data: bytes, everything: bool) -> list[str] | None:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
         return None
+    return parts
+
+
+# Keys of a PDF's objects that lead away from what an annotation or the document catalogue says
+# (to the page, the fonts, the parent), not into it.
+_NOT_FOLLOWED = frozenset({"/Parent", "/P", "/Resources", "/Font", "/Dest", "/D", "/Pages", "/StructParent",
+                           "/StructTreeRoot", "/Outlines", "/Metadata", "/IRT", "/ColorSpace", "/XObject", "/Dests"})
+_CATALOGUE_PARTS = ("/Names", "/AcroForm", "/OpenAction", "/AA", "/Collection", "/Threads", "/PageLabels")
+_MAX_OBJECTS = 200_000
+
+
+def _hidden_parts(reader: Any, root: Any, attached: Callable[[str, bytes], list[str]]) -> list[str]:
+    """Every string in the pages' annotations (comments, pop-ups, form fields, file attachments, their
+    appearance streams) and in the catalogue's name trees, forms and actions (attached files,
+    JavaScript); every attached file read through ``attached``."""
+    from pypdf.generic import ArrayObject, ByteStringObject, DictionaryObject, StreamObject, TextStringObject
+
+    parts: list[str] = []
+    seen: set[int] = set()
+    pending: list[tuple[Any, str]] = [(root.get(key), "") for key in _CATALOGUE_PARTS if root.get(key) is not None]
+    for page in reader.pages:
+        if page.get("/Annots") is not None:
+            pending.append((page["/Annots"], ""))
+    while pending and len(seen) < _MAX_OBJECTS:
+        item, name = pending.pop()
+        number = getattr(item, "idnum", None)
+        if number is not None:
+            if number in seen:
+                continue
+            seen.add(number)
+        item = item.get_object()
+        if isinstance(item, TextStringObject):
+            parts.append(str(item))
+        elif isinstance(item, ByteStringObject):
+            parts += published.bytes_texts(bytes(item))
+        elif isinstance(item, StreamObject):
+            content = item.get_data()
+            if item.get("/Type") == "/EmbeddedFile" or name:
+                parts += attached(name or "attachment", content)
+            elif item.get("/Subtype") != "/Image":           # appearance streams, JavaScript
+                parts += published.bytes_texts(content)
+            pending += [(value, "") for key, value in item.items() if key not in _NOT_FOLLOWED]
+        elif isinstance(item, DictionaryObject) and item.get("/Type") not in ("/Page", "/Pages"):
+            file_name = str(item.get("/UF") or item.get("/F") or "") if item.get("/EF") is not None else ""
+            for key, value in item.items():
+                if key == "/EF":
+                    embedded = value.get_object()
+                    pending += [(stream, file_name or "attachment") for stream in embedded.values()]
+                elif key not in _NOT_FOLLOWED:
+                    pending.append((value, ""))
+        elif isinstance(item, ArrayObject):
+            pending += [(value, "") for value in item]
     return parts
 
 

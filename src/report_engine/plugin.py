@@ -46,8 +46,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
-from . import (ahead, audit, caches, cards, changes, editions, findability, linking, mdscan, newsletter, outputs, pdf,
-               preview_page, render_cache, stamps, tables, templates)
+from . import (ahead, audit, caches, cards, changes, editions, findability, inputs, linking, mdscan, newsletter, outputs, pdf,
+               preview_page, published, render_cache, stamps, tables, templates)
 from .metadata import read_metadata
 from .passages import slugify
 from .audience import ENV_VAR, parse_audience
@@ -184,6 +184,8 @@ class Build:
 
     def configure(self) -> None:
         """The MkDocs settings the guarantees depend on, whatever mkdocs.yml says."""
+        config_file = self.config.config_file_path
+        inputs.check_inputs(self.config, Path(config_file) if config_file else None)
         extensions = self.config["markdown_extensions"]
         for name in REQUIRED_EXTENSIONS:
             if name not in extensions:
@@ -363,7 +365,8 @@ class Build:
         try:
             self.jinja = templates.sandbox(self.env.env, self.project_dir, self.docs_dir,
                                            self.env.config["include_dir"], ReportUndefined,
-                                           self.session.namespace_type(), self.session.partials)
+                                           self.session.namespace_type(), self.session.partials,
+                                           self.session.run_caller)
             self.nav = nav
             self.sections = {page.file.src_uri: section for page, section in nav_pages(nav.items) if section}
             records = self._page_records(nav, files)
@@ -510,8 +513,17 @@ class Build:
         session = self.session
         ours = [f for f in files if f.abs_src_path and
                 Path(os.path.abspath(f.abs_src_path)).is_relative_to(self.docs_dir)]
-        session.theme_outputs = {f.dest_uri for f in files if f.abs_src_path and f not in ours
+        # Only what installed packages ship (Material, the engine's theme folder) is the theme's; the
+        # report's own overrides/ folder (scripts and styles extra_javascript and extra_css name) is
+        # report content, audited as such, its words searched for names too.
+        custom = Path(self.config.theme.custom_dir).resolve() if self.config.theme.custom_dir else None
+        overrides = [f for f in files if f.abs_src_path and custom is not None and not f.is_documentation_page()
+                     and Path(os.path.abspath(f.abs_src_path)).is_relative_to(custom)]
+        report_files = {id(f) for f in [*ours, *overrides]}
+        session.theme_outputs = {f.dest_uri for f in files if f.abs_src_path and id(f) not in report_files
                                  and not f.is_documentation_page()}
+        self.binary_files = outputs.binary_files(self.data.report, self.data.files["report"],
+                                                 [self.docs_dir, *([custom] if custom else [])])
         media = {f.src_uri: f for f in ours if not f.is_documentation_page()}
         by_url: dict[str, str] = {}
         for src, file in media.items():
@@ -541,6 +553,8 @@ class Build:
             log.info(f"{src} is listed in extra_files, but only text the {self.audience} build leaves out links to it")
         for src in sorted(reached):
             self._check_copied_file(Path(self.docs_dir, src), src)
+        for file in overrides:
+            self._check_copied_file(Path(str(file.abs_src_path)), file.src_uri, custom)
         session.media_files = sorted(media)
         named = outputs.withheld_assets({src: media[src].url for src in media if src not in reached}, hidden, set())
         session.withheld_assets = [(src, sources[index]) for src, index in sorted(named.items())]
@@ -584,15 +598,23 @@ class Build:
         declared += [str(theme[key]) for key in ("logo", "favicon") if key in theme and theme[key]]
         return {posixpath.normpath(path.lstrip("/")) for path in declared if "://" not in path} | set(WELL_KNOWN_FILES)
 
-    def _check_copied_file(self, path: Path, src: str) -> None:
-        """Files MkDocs copies as they are must not bring non-public data with them."""
-        display = f"{self.config.docs_dir.rstrip('/').rsplit('/', 1)[-1]}/{src}"
-        if path.is_symlink() and not path.resolve().is_relative_to(self.docs_dir):
-            raise ReportError("this file links to a file outside docs/, which MkDocs would publish as it is",
-                              display, None, "copy into docs/ only what may be published")
+    def _check_copied_file(self, path: Path, src: str, root: Path | None = None) -> None:
+        """Files MkDocs copies as they are (from docs/, or the theme overrides ``root``) must not bring
+        non-public data with them, nor be of a type the leak audit cannot read whole."""
+        root = root or self.docs_dir
+        folder = os.path.relpath(root, self.project_dir) if root.is_relative_to(self.project_dir) else str(root)
+        display = f"{Path(folder).as_posix()}/{src}"
+        if path.is_symlink() and not path.resolve().is_relative_to(root):
+            raise ReportError(f"this file links to a file outside {Path(folder).as_posix()}/, which MkDocs would "
+                              "publish as it is", display, None, "copy into docs/ only what may be published")
         if path.suffix in (".yml", ".yaml") and "!private" in path.read_text(encoding="utf-8", errors="replace"):
             raise ReportError("this data file holds !private values and would be published as it is",
                               display, None, "keep data in data/, outside docs/")
+        if not published.declared_binary(src, self.binary_files) and not published.readable(path.read_bytes(), src):
+            raise ReportError("a binary file of a type the leak audit cannot read would be published as it is",
+                              display, None, "publish it as a type the audit reads (text, image, PDF, office "
+                              "document, zip), or declare it in binary_files: in data/report.yml to have it "
+                              "searched as bytes")
 
     @reports_errors
     def on_page_content(self, html: str, *, page, config, files) -> str:
@@ -668,8 +690,9 @@ class Build:
         """The changes page's body: this edition against the previous one, for this audience."""
         report = self.data.report
         previous = changes.previous_edition(self.project_dir, editions.edition_id(report))
-        if previous is None:
-            return changes.markdown(None)
+        if previous is None:          # a first edition, or every earlier one withdrawn
+            return changes.markdown(None, withdrawn=changes.withdrawn_before(self.project_dir,
+                                                                             editions.edition_id(report)))
         edition, commit = previous
         try:
             old = changes.previous_snapshot(self.project_dir, commit, str(self.audience))
@@ -699,6 +722,7 @@ class Build:
                 self.write_feed(site)
         except ReportError as error:
             raise fail(error) from None
+        self.clean_images(site)
         if self.serving:
             self._preview_then_audit(config, site)
             return
@@ -715,6 +739,15 @@ class Build:
             outputs.promote(self.staging, self.final_site_dir)
             config.site_dir = str(self.final_site_dir)
         log.info(f"Leak audit passed for the {self.audience} build in {time.perf_counter() - started:.2f} s")
+
+    def clean_images(self, site: Path) -> None:
+        """Metadata no reader sees (EXIF, XMP, IPTC, text chunks, comments) removed from the published
+        copies of the report's raster images, before the PDF embeds them and the audit reads them
+        (see :func:`published.clean_image`); docs/ is never touched."""
+        cleaned = published.clean_images(site, skip=self.session.theme_outputs)
+        if cleaned:
+            log.info(f"Hidden metadata removed from {len(cleaned)} published image(s): {', '.join(cleaned[:5])}"
+                     + (f" and {len(cleaned) - 5} more" if len(cleaned) > 5 else ""))
 
     # ---- findability: head tags, social cards, the feed ------------------------------------
 

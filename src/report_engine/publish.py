@@ -13,6 +13,14 @@ this order, and refuses with one line at the first problem:
    ``--force``, which replaces that edition and nothing else);
 4. the public build passes, including the leak audit that ends every build.
 
+What publish writes itself (withdrawal notices and reasons, errata notes, the root feed,
+``versions.json``, the root redirect and ``404.html``, ``latest/`` redirects, its commit messages
+on the branch) is audited too, like a build's output and with the same machinery
+(:func:`audit.audit_site`), against :func:`published_fingerprints`: what no public output may
+hold, read from the report's data. A ``--reason`` or ``--erratum`` that names what it must not is
+refused before anything is changed; whatever else the commits would put online is audited before
+the branch is pushed, and a finding puts the branch back (:func:`audit_written`).
+
 The build runs in a child process (``mkdocs build``, as an author runs it) into
 a temporary folder, with ``REPORT_EDITION`` set so that
 :mod:`macros.editions` points canonical URLs at the edition's folder. mike's
@@ -30,12 +38,14 @@ import argparse
 import dataclasses
 import datetime as dt
 import html
+import io
 import json
 import logging
 import os
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,13 +54,15 @@ from typing import Any, Callable, Mapping
 from mike import commands, git_utils
 from mike.versions import Versions
 
-from . import editions, findability, outputs, stamps
+from . import audit, changes, editions, findability, outputs, stamps
 from .audience import ENV_VAR as AUDIENCE_ENV
 from .data import load_data
 from .errors import ReportError
 from .formatting import format_date
 from .metadata import read_metadata
+from .passages import normalise, slugify, token_pattern, word_pattern
 from .pdf import PDF_ENV
+from .sources import Location
 
 log = logging.getLogger("mkdocs.plugins.report.publish")
 
@@ -158,6 +170,10 @@ def publish(config_file: Path, args: argparse.Namespace) -> Plan | None:
     if args.erratum and not args.force:
         raise Refusal("--erratum goes with --force (it revises an edition already published)")
     edition, title = read_edition(config_file.parent)
+    prints = published_fingerprints(config_file.parent)
+    if args.erratum:
+        check_text("--erratum", args.erratum, prints, "every page of the edition, versions.json and the history of "
+                   f"{args.branch}")
     dirty = git_checks(args, config_file.parent)
     head = git("rev-parse", "HEAD").stdout.strip()
     if args.push:
@@ -199,6 +215,7 @@ def publish(config_file: Path, args: argparse.Namespace) -> Plan | None:
                 check_edition(versions, edition, args)
                 plan.aliases = newest_aliases(versions, edition, title)
             deploy(plan, site, use_directory_urls(config_file), versions, message, revisions, report)
+            audit_written(base, args.branch, prints, built=f"{edition}/")
             return True
 
         if not on_remote(args, base, edition, commit):
@@ -276,9 +293,13 @@ def git_checks(args: argparse.Namespace, project: Path) -> bool:
 
 
 def fetch(remote: str) -> None:
+    """Fetch the remote, and the ``withdrawn-<id>`` tags of editions withdrawn elsewhere, so that the
+    build's changes page never compares with one (best effort: a tag that clashes stays as it is)."""
     fetched = git("fetch", "--quiet", remote)
     if fetched.returncode != 0:
         raise Refusal(f"cannot fetch {remote}: {one_line(fetched.stderr)}")
+    prefix = f"refs/tags/{changes.WITHDRAWN_PREFIX}"
+    git("fetch", "--quiet", "--no-tags", remote, f"{prefix}*:{prefix}*")
 
 
 def local_tip(branch: str) -> str:
@@ -372,6 +393,103 @@ def newest_aliases(versions: Versions, edition: str, title: str) -> list[str]:
     old one never moves it back."""
     ids = [str(info.version) for info in versions if not (info.properties or {}).get("retracted")]
     return list(ALIASES_OF_NEWEST) if editions.newest(ids + [edition]) == edition else []
+
+
+# ---- what publish writes itself ----------------------------------------------------------------
+
+
+def published_fingerprints(project: Path) -> list[audit.Fingerprint]:
+    """What nothing publish writes may hold, from the report's data (the one place that says so):
+
+    * a participant with ``named: false``: its name and aliases in any form (``kestrel systems``,
+      ``kestrel-systems``…), its id and its name's slug in a file name, URL or id;
+    * a participant with ``exited: true``: its name, aliases and pseudonym in any form, its id in
+      text, file names, URLs and ids;
+    * each term under ``never_public:`` in ``data/report.yml``, in any form and in any name
+      (:func:`audit.never_public_prints`, as the build's audit has them).
+
+    The same :class:`audit.Fingerprint` patterns the build's audit searches a public site for."""
+    try:
+        data = load_data(project / "data", project)
+    except ReportError as error:
+        raise Refusal(one_line(str(error))) from None
+    report = data.report
+    declared = {str(e.get("id")): e for e in report.get("participants") or [] if isinstance(e, Mapping)}
+    prints: list[audit.Fingerprint] = []
+
+    def text(kind: str, words: str, where: Location) -> None:
+        if normalise(words):
+            prints.append(audit.Fingerprint(kind, word_pattern(normalise(words)), where, pattern=True))
+
+    def names(kind: str, token: str, where: Location) -> None:
+        if token:
+            prints.append(audit.Fingerprint(kind, token_pattern(token), where, pattern=True, where="names"))
+
+    for participant in data.participants.values():
+        where = Location(editions.REPORT_FILE, participant.line)
+        exited = getattr(participant, "exited", False) or declared.get(participant.id, {}).get("exited") is True
+        if exited:
+            kind = f"'{participant.id}', which left the assessment (exited: true)"
+            for alias in [participant.name, *participant.aliases, participant.pseudonym or ""]:
+                text(f"the name of {kind}", alias, where)
+            text(f"the id of {kind}", participant.id, where)
+            for token in dict.fromkeys([participant.id.lower(), slugify(participant.name)]):
+                names(f"the id of {kind}, in a file name, URL or id", token, where)
+        elif not participant.named:
+            kind = f"'{participant.id}', which is never named (named: false)"
+            for alias in [participant.name, *participant.aliases]:
+                text(f"the name of {kind}", alias, where)
+            for token in dict.fromkeys([participant.id.lower(), slugify(participant.name)]):
+                names(f"the id of {kind}, in a file name, URL or id", token, where)
+    prints += audit.never_public_prints(data)       # the build's audit searches for the same terms
+    return prints
+
+
+def check_text(option: str, value: str, prints: list[audit.Fingerprint], where: str) -> None:
+    """Refuse, before anything changes, a text given on the command line that publish would put
+    online (``where``) when it holds what no public output may."""
+    with tempfile.TemporaryDirectory(prefix="report-publish-text-") as scratch:
+        (Path(scratch) / "text.txt").write_text(" ".join(value.split()), encoding="utf-8")
+        findings = audit.audit_site(Path(scratch), prints)
+    if findings:
+        fingerprint = findings[0].fingerprint
+        raise Refusal(f"{option} contains {fingerprint.kind} ({fingerprint.location}): it would be published on "
+                      f"{where}; write it without that. Nothing was changed")
+
+
+def audit_written(base: str, branch: str, prints: list[audit.Fingerprint], built: str = "") -> None:
+    """Audit what this run committed to ``branch`` since ``base`` before it is pushed: every file
+    added or changed, read from the branch, and the commits' messages. Files under ``built`` (the
+    edition's folder, as the build wrote and audited it) are not read again. A finding is a
+    refusal, and :func:`on_remote` puts the branch back."""
+    if base:
+        listed = git("diff", "--name-only", "--no-renames", "--diff-filter=AMT", "-z", base, branch)
+        messages = git("log", "--format=%B", f"{base}..{branch}")
+    else:
+        listed = git("ls-tree", "-r", "--name-only", "-z", branch)
+        messages = git("log", "--format=%B", branch)
+    if listed.returncode != 0 or messages.returncode != 0:
+        raise Refusal(f"cannot read what was committed to {branch}: {one_line(listed.stderr + messages.stderr)}")
+    paths = [path for path in listed.stdout.split("\0") if path and not (built and path.startswith(built))]
+    with tempfile.TemporaryDirectory(prefix="report-publish-audit-") as scratch:
+        files, notes = Path(scratch) / "files", Path(scratch) / "messages"
+        files.mkdir()
+        notes.mkdir()
+        if paths:
+            archive = subprocess.run(["git", "archive", "--format=tar", branch, "--", *paths], capture_output=True)
+            if archive.returncode != 0:
+                raise Refusal(f"cannot read what was committed to {branch}: "
+                              f"{one_line(archive.stderr.decode(errors='replace'))}")
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                tar.extractall(files, filter="data")
+        (notes / "commit-messages.txt").write_text(messages.stdout, encoding="utf-8")
+        for folder, what in ((files, None), (notes, f"a commit message on {branch}")):
+            findings = audit.audit_site(folder, prints)
+            if findings:
+                first = findings[0]
+                output = what or f"'{first.output.relative_to(folder).as_posix()}'"
+                raise Refusal(f"leak audit failed on what publish writes: {output} contains {first.fingerprint.kind} "
+                              f"({first.fingerprint.location}); nothing was published and {branch} is as it was")
 
 
 # ---- build and deploy ---------------------------------------------------------------------
@@ -622,12 +740,21 @@ def withdrawal(base: str, edition: str, branch: str) -> Withdrawal:
 
 def retract(config_file: Path, args: argparse.Namespace) -> None:
     """Withdraw a published edition: every page at its address becomes a notice, every other file of
-    it goes, ``latest`` moves to the newest edition still standing."""
+    it goes, ``latest`` moves to the newest edition still standing.
+
+    The reason is shown to readers (notices, the root feed, versions.json, the commit on the
+    branch), so it is audited first: one naming what no public output may name is refused before
+    anything changes. What the withdrawal commits is audited before it is pushed. The edition's
+    source commit is then tagged ``withdrawn-<id>`` beside ``edition-<id>`` (pushed with
+    ``--push``), so no later build's changes page compares with the withdrawn edition."""
     check_environment()
     edition = args.retract
     reason = " ".join((args.reason or "").split())
     if not reason:
         raise Refusal("--retract needs --reason \"…\": readers who follow a link or a citation are told why")
+    prints = published_fingerprints(config_file.parent)
+    check_text("--reason", reason, prints,
+               f"every notice page, in feed.xml, in versions.json and in the history of {args.branch}")
     if git("rev-parse", "--is-inside-work-tree").returncode != 0:
         raise Refusal("not a git repository: editions are committed to a branch of the report's repository")
     if args.push:
@@ -636,6 +763,7 @@ def retract(config_file: Path, args: argparse.Namespace) -> None:
     else:
         base = local_tip(args.branch)
     plan = withdrawal(base, edition, args.branch)
+    source = source_commit(base, edition)
     if args.dry_run:
         print(f"Dry run: nothing was changed. Withdrawing {edition} would replace {len(plan.pages)} page(s) with a "
               f"notice, remove {len(plan.files) - len(plan.pages)} other file(s)"
@@ -670,14 +798,44 @@ def retract(config_file: Path, args: argparse.Namespace) -> None:
             else:
                 drop_alias(args.branch, edition, editions.LATEST)
         root_pages(args.branch, report)
+        audit_written(base, args.branch, prints)
         return True
 
     on_remote(args, base, edition, commit)
+    tag_withdrawn(edition, source, args)
     where = f"{args.branch}, pushed to {args.remote}" if args.push else f"{args.branch} (not pushed: add --push)"
     print(f"Withdrew edition {edition} on {where}: {len(plan.pages)} page(s) now show the notice, "
           f"{len(plan.files) - len(plan.pages)} other file(s) removed"
           + (f"; latest is now {plan.successor}." if plan.moves_latest else "."))
     print(PURGE.format(branch=args.branch, remote=args.remote, edition=edition))
+
+
+def source_commit(branch: str, edition: str) -> str:
+    """The source commit an edition was published from: its ``edition-<id>`` tag, else the commit
+    its last publish on ``branch`` names (when this clone has it), else ""."""
+    tagged = git("rev-parse", "--verify", "--quiet", f"refs/tags/{TAG_PREFIX}{edition}^{{commit}}").stdout.strip()
+    if tagged:
+        return tagged
+    named = published_from(branch, edition) if branch else None
+    return git("rev-parse", "--verify", "--quiet", f"{named}^{{commit}}").stdout.strip() if named else ""
+
+
+def tag_withdrawn(edition: str, source: str, args: argparse.Namespace) -> None:
+    """Tag the withdrawn edition's source commit ``withdrawn-<id>`` (and push the tag with
+    ``--push``): :mod:`changes` never compares a later edition with a withdrawn one."""
+    tag = f"{changes.WITHDRAWN_PREFIX}{edition}"
+    if git("rev-parse", "--verify", "--quiet", f"refs/tags/{tag}").returncode != 0:
+        if not source:
+            print(f"WARNING: no {TAG_PREFIX}{edition} tag or source commit of edition {edition} in this clone: tag "
+                  f"the commit it was published from `git tag {tag} COMMIT` (and push it), or a later edition's "
+                  "changes page may compare with the withdrawn one", file=sys.stderr)
+            return
+        git("tag", tag, source)
+    if args.push:
+        pushed = git("push", "--quiet", args.remote, f"refs/tags/{tag}")
+        if pushed.returncode != 0:
+            print(f"WARNING: the edition is withdrawn, but the tag {tag} did not reach {args.remote} "
+                  f"({one_line(pushed.stderr)}): push it with `git push {args.remote} {tag}`", file=sys.stderr)
 
 
 def drop_alias(branch: str, edition: str, alias: str) -> None:

@@ -39,8 +39,8 @@ from . import caches
 log = logging.getLogger("mkdocs.plugins.report.render_cache")
 
 # Extensions known to read nothing but the page's text and their settings. pymdownx.snippets
-# (includes files) and pymdownx.b64 (embeds images) read files, so a report using them
-# converts every page itself.
+# (includes files) and pymdownx.b64 (embeds images) read files: the engine refuses them
+# (inputs.py), and were one let through, a report using it would convert every page itself.
 PURE_PREFIXES = ("markdown.extensions.", "pymdownx.", "material.extensions.")
 PURE_SHORT = {"abbr", "admonition", "attr_list", "codehilite", "def_list", "extra", "fenced_code",
               "footnotes", "legacy_attrs", "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists",

@@ -159,7 +159,7 @@ class Session:
             f"this value from {private.source}:{private.line} is private to '{private.owner}'",
             suggestion=f"use it only inside {{% call redact(\"{private.owner}\") %}}...{{% endcall %}}")
         token = self._anchor() if printed else ""
-        tokens = ((token,) if token else ()) + self._frame_tokens()
+        tokens = ((token,) if token else ()) + self.frame_tokens()
         if not tokens or self.current is None:
             raise error
         self.pending.append(PendingCheck(tokens, error.located(*self.here()), private.owner, nowhere_ok=False))
@@ -169,7 +169,7 @@ class Session:
         self.anchors += 1
         return positions.anchor(self.anchors)
 
-    def _frame_tokens(self) -> tuple[str, ...]:
+    def frame_tokens(self) -> tuple[str, ...]:
         return tuple(reversed(self.frames))
 
     def run_caller(self, body: Callable[[], Any]) -> Any:
@@ -357,7 +357,7 @@ class Session:
             if unnamed is not None and unnamed.id not in {frame.redaction.owner for frame in self.stack}:
                 # Decided where the citation lands: its placeholder is the next one made.
                 self.pending.append(PendingCheck(
-                    (placeholder(len(self.deferred)),) + self._frame_tokens(),
+                    (placeholder(len(self.deferred)),) + self.frame_tokens(),
                     ReportError(f"reference '{key}' names '{unnamed.id}', a participant that is never named "
                                 "in public (named: false)",
                                 suggestion=f'cite it only inside {{% call redact("{unnamed.id}") %}}...{{% endcall %}}'
@@ -459,7 +459,7 @@ class Session:
                 if session.stack:
                     raise error
                 if session.frames and session.current is not None:    # inside a body a macro runs
-                    session.pending.append(PendingCheck(session._frame_tokens(), error.located(*session.here()),
+                    session.pending.append(PendingCheck(session.frame_tokens(), error.located(*session.here()),
                                                         None, nowhere_ok=True))
                 super().__setitem__(name, value)
 
