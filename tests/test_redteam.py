@@ -1026,7 +1026,117 @@ def test_ids_and_inputs_that_bypass_the_engine(report, spec):
     run(report, spec)
 
 
-# ---- 13. deploys ----------------------------------------------------------------------------------
+# ---- 13. the disclosure process: pending, anonymised and exited participants -------------------------
+
+EXIT_YML = REPORT_YML + "  - {id: nova, name: Nova Dynamics, pseudonym: Developer C, exited: true}\n"
+NOVA = "Nova Dynamics"
+NOVA_LOG = "rows:\n  - {id: REC-771, participant: nova, note: Restarted a job after the quota limit}\n" \
+           "  - {id: R-2, participant: helios, note: Audited the logs}\n"
+DECISIONS = "quill-roadmap: {decision: approved, by: Sam Lee, date: 2026-04-04}\n"
+
+
+def exited(id: str, files: dict, *secrets: str, **options) -> pytest.param:
+    options.setdefault("yml", EXIT_YML)
+    return case(id, files, *secrets, NOVA, "Developer C", **options)
+
+
+def block(owner: str, item: str, body: str) -> str:
+    return f'{{% call nonpublic("{owner}", id="{item}") %}}\n{body}\n{{% endcall %}}'
+
+
+DISCLOSURE = [
+    exited("exited-org-in-open-text", index("We thank {{ org('nova') }}."), expect="fail",
+           where=[at("docs/index.md:3")]),
+    exited("exited-org-in-open-text-rival", index("We thank {{ org('nova') }}."), expect="fail",
+           audience="participant:helios"),
+    exited("exited-name-typed", index("We thank Nova Dynamics for its time."), expect="fail", where=[at("docs/index.md:3")]),
+    exited("exited-pseudonym-typed", index("Developer C left the assessment early."), expect="fail"),
+    exited("exited-id-in-a-heading-label", index("## Results {#nova-results}\n\nText.")),
+    exited("exited-id-in-a-file-name", {**index("![Chart](assets/nova-chart.png)"), "docs/assets/nova-chart.png": PNG}),
+    exited("exited-record-in-a-loop", {**index("{% for r in log.rows %}\n- {{ r.id }}: {{ r.note }}\n{% endfor %}"),
+                                       "data/log.yml": NOVA_LOG}, "Restarted a job", "REC-771", expect="build",
+           present=["Audited the logs"]),
+    exited("exited-record-in-a-table-and-its-download",
+           {**index("{{ data_table('log.rows', columns=[['ID', 'id'], ['Who', 'participant', 'participant'], "
+                    "['Note', 'note']], download='log') }}"), "data/log.yml": NOVA_LOG},
+           "Restarted a job", "REC-771", expect="build", present=["Audited the logs"]),
+    exited("exited-participant-count-and-list",
+           index("We assessed {{ report.participants|length }} developers: "
+                 "{{ report.participants|map(attribute='name')|join(', ') }}."),
+           expect="build", present=["We assessed 2 developers: Helios Labs, Quill Research."]),
+    exited("exited-material-redaction-leaves-no-notice",
+           index("{% call redact('nova', material=true, note='Scheduler details were withheld') %}\n§S.\n{% endcall %}"
+                 "\n\n{{ redaction_statement() }}"), S, "Scheduler details were withheld", "material-redaction",
+           expect="build", present=["Except where explicitly noted"]),
+    exited("exited-replacement-is-silent",
+           index("{% call redact('nova', replacement='One developer declined to comment.') %}\n§S.\n{% endcall %}"),
+           S, "declined to comment", expect="build"),
+    exited("exited-nonpublic-approved-before-it-left",
+           {**index(block("nova", "nova-gap", "§T.")), "data/disclosures.yml": "nova-gap: {decision: approved}\n"},
+           T, expect="build"),
+    exited("exited-appendix", {"docs/appendices/nova.md": "# Developer C\n\n{% call redact('nova') %}\n§T.\n{% endcall %}\n",
+                               "docs/appendices/helios.md": "# Helios Labs\n\nPublic appendix.\n"},
+           T, "appendices/nova", nav=["index.md", {"Appendices": ["appendices/nova.md", "appendices/helios.md"]}],
+           expect="build"),
+    exited("exited-citation-only-in-its-redaction",
+           {**index("Open claim {{ cite('open2024') }}.\n\n{% call redact('nova') %}\nSee {{ cite('nova2025') }}.\n"
+                    "{% endcall %}"), "docs/references.md": REFERENCES,
+            "bibliography.bib": BIB_OPEN + "@misc{nova2025, author = {Vance, Orla}, title = {Scheduler Ledger Notes}, "
+                                           "year = {2025}}\n"},
+           "Scheduler Ledger Notes", nav=["index.md", "references.md"], expect="build"),
+    case("exited-public-work-cited-as-literature-honest",
+         {**index("Prior work exists {{ cite('novapaper') }}.\n\n{{ bibliography() }}"),
+          "bibliography.bib": "@misc{novapaper, author = {{Nova Dynamics}}, title = {Agents at Scale}, year = {2024}}\n"},
+         yml=EXIT_YML, expect="build", present=["Agents at Scale"]),
+    exited("exited-own-build-refused", {}, audience="participant:nova", expect="fail"),
+    case("exited-pseudonym-leaves-a-gap", {},
+         yml=REPORT_YML.replace("{id: helios, name: Helios Labs}", "{id: helios, name: Helios Labs, pseudonym: Developer A}")
+         + "  - {id: nova, name: Nova Dynamics, pseudonym: Developer C, exited: true}\n"
+           "  - {id: orion, name: Orion AI, pseudonym: Developer D}\n", expect="fail", where=[at("data/report.yml:12")]),
+    # pending: fail closed, and the final public build stops
+    case("pending-decision-stops-the-final-build",
+         {**index(block("quill", "quill-roadmap", "§T.")), "data/disclosures.yml": "quill-roadmap: {decision: pending}\n"},
+         T, expect="fail", where=[at("docs/index.md:3")]),
+    case("no-entry-stops-the-final-build", index(block("quill", "quill-roadmap", "§T.")), T, expect="fail",
+         where=[at("docs/index.md:3")]),
+    case("pending-in-a-rival-build", {**index(block("quill", "quill-roadmap", "## Roadmap heading\n\n§T.\n\n"
+                                                    "![x](assets/quill-roadmap.png)")),
+                                      "docs/assets/quill-roadmap.png": PNG},
+         T, "Roadmap heading", "quill-roadmap.png", audience="participant:helios", expect="build"),
+    case("pending-in-the-owners-build-honest", index(block("quill", "quill-roadmap", "§T.")),
+         audience="participant:quill", expect="build", present=[T]),
+    case("approved-honest", {**index(block("quill", "quill-roadmap", "§T.")), "data/disclosures.yml": DECISIONS},
+         expect="build", present=[T]),
+    case("one-id-two-owners", {**index(block("quill", "quill-roadmap", "Open Quill text.") + "\n\n"
+                                       + block("helios", "quill-roadmap", "§T.")), "data/disclosures.yml": DECISIONS},
+         T, expect="fail"),
+    # anonymised: the owner by pseudonym only
+    case("anonymised-honest", {**index(block("quill", "quill-inc", "{{ org('quill') }} §G.")),
+                               "data/disclosures.yml": "quill-inc: {decision: anonymised}\n"},
+         "Quill Research", expect="build", present=["Developer B " + TOKENS["§G"]]),
+    case("anonymised-owner-named-in-its-text", {**index(block("quill", "quill-inc", "Quill Research §G.")),
+                                                "data/disclosures.yml": "quill-inc: {decision: anonymised}\n"},
+         "Quill Research", expect="fail", where=[at("docs/index.md:3")]),
+    case("anonymised-owner-named-in-a-link", {**index(block("quill", "quill-inc", "{{ org('quill') }} §G "
+                                                            "([source](https://example.org/quill-research/)).")),
+                                              "data/disclosures.yml": "quill-inc: {decision: anonymised}\n"},
+         "Quill Research", expect="fail"),
+    case("anonymised-without-a-pseudonym", {**index(block("helios", "helios-inc", "§G.")),
+                                            "data/disclosures.yml": "helios-inc: {decision: anonymised}\n"},
+         expect="fail", where=[at("data/disclosures.yml:1")]),
+    case("redacted-decision-material", {**index(block("quill", "quill-inc", "§S.") + "\n\n{{ redaction_statement() }}"),
+                                        "data/disclosures.yml": "quill-inc: {decision: redacted, material: true, "
+                                                                "note: A quill detail was withheld}\n"},
+         S, expect="build", present=["A quill detail was withheld"], owner_sees="participant:quill"),
+]
+
+
+@pytest.mark.parametrize("spec", DISCLOSURE)
+def test_pending_anonymised_and_exited_participants(report, spec):
+    run(report, spec)
+
+
+# ---- 14. deploys ----------------------------------------------------------------------------------
 
 CLEAN_ENV = ("REPORT_AUDIENCE", "REPORT_DRAFT", "SOURCE_DATE_EPOCH", "MIKE_DOCS_VERSION")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .errors import ReportError, did_you_mean
 
@@ -53,6 +53,10 @@ def parse_audience(value: str | None, participants: Iterable[str], source: str =
         if pid not in ids:
             raise ReportError(f"unknown participant '{pid}' in {ENV_VAR}={text}", source, None,
                               did_you_mean(pid, ids, "participant ids"))
+        if getattr(participants.get(pid), "exited", False) if isinstance(participants, Mapping) else False:
+            raise ReportError(f"participant '{pid}' left the assessment (exited: true in data/report.yml): "
+                              "no report is built for it", source, None,
+                              "build the internal report, which keeps what it shared and its decisions")
         return Audience("participant", pid)
     choices = ["public", "internal"] + [f"participant:{i}" for i in ids]
     raise ReportError(f"unknown audience '{text}' in {ENV_VAR}", source, None,

@@ -121,6 +121,7 @@ def fingerprints(session) -> list[Fingerprint]:
         linkage.setdefault(fp.text, fp)
     fingerprints_ += linkage.values()
     fingerprints_ += list(_never_named(session))
+    fingerprints_ += list(_exited(session))
     if session.audience.is_public:
         fingerprints_ += list(never_public_prints(session.data, lambda pattern, where: _typed_at(session, pattern, where)))
     return fingerprints_
@@ -210,6 +211,27 @@ def _never_named(session) -> Iterator[Fingerprint]:
         id_pattern = word_pattern(participant.id.lower())
         yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), printed as text",
                           id_pattern, _typed_at(session, id_pattern, declared) or declared, pattern=True)
+
+
+def _exited(session) -> Iterator[Fingerprint]:
+    """A participant that left: its pseudonym and id nowhere, its name in no file name, URL or id (in
+    text the build has already stopped on a mention; references to its public works may name it)."""
+    for participant in session.data.participants.values():
+        if not participant.exited or session.audience.knows(participant.id):
+            continue
+        declared = session.participant_location(participant.id)
+        what = f"'{participant.id}', which left the assessment (exited: true)"
+        # The id as a word in text, unless it is a word of the name, which references to the
+        # participant's public works may print (then in file names, URLs and ids only).
+        words = set(normalise(" ".join((participant.name, *participant.aliases))).split())
+        for token in filter(None, (participant.pseudonym, participant.id)):
+            pattern = word_pattern(normalise(token))
+            where = "names" if token == participant.id and normalise(token) in words else "text"
+            yield Fingerprint(f"the {'pseudonym' if token == participant.pseudonym else 'id'} of {what}", pattern,
+                              _typed_at(session, pattern, declared) or declared, pattern=True, where=where)
+        for alias in (participant.name, *participant.aliases):
+            yield Fingerprint(f"the name of {what}, in a file name, URL or id", word_pattern(normalise(alias)),
+                              declared, pattern=True, where="names")
 
 
 def _typed_at(session, pattern: str, declared: Location) -> Location | None:

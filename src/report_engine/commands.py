@@ -39,7 +39,7 @@ class Outcome:
 
 def all_audiences(project_dir: Path) -> list[str]:
     data = load_data(project_dir / "data", project_dir)
-    return ["public"] + [f"participant:{pid}" for pid in data.participants] + ["internal"]
+    return ["public"] + [f"participant:{p.id}" for p in data.participants.values() if not p.exited] + ["internal"]
 
 
 @dataclass

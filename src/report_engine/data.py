@@ -145,6 +145,7 @@ class Participant:
     line: int | None
     named: bool = True          # False: never named in public; its pseudonym stands everywhere
     aliases: tuple[str, ...] = ()   # other names that identify it (a short name, a brand)
+    exited: bool = False        # left silently: in no output but internal
 
 
 @dataclass(frozen=True)
@@ -275,13 +276,48 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
         if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
             raise ReportError(f"aliases of '{pid}' must be a list of names", display, line,
                               "write aliases: [Kestrel, KestrelAI]")
-        for key in sorted(set(map(str, entry)) - {"id", "name", "pseudonym", "named", "aliases"}):
+        exited = entry.get("exited", False)
+        if not isinstance(exited, bool):
+            raise ReportError(f"exited takes true or false, got {exited!r}", display, line,
+                              "write exited: true (no quotes) for a participant that left")
+        for key in sorted(set(map(str, entry)) - {"id", "name", "pseudonym", "named", "aliases", "exited"}):
             # Other fields are the report's own; a misspelt 'named' or 'pseudonym' would name a participant.
-            if difflib.get_close_matches(key, ["named", "pseudonym"], n=1, cutoff=0.7):
+            if difflib.get_close_matches(key, ["named", "pseudonym", "exited"], n=1, cutoff=0.7):
                 raise ReportError(f"participant '{pid}' has an unknown field '{key}'", display, line,
-                                  did_you_mean(key, ["named", "pseudonym"], "fields"))
-        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named, tuple(aliases))
+                                  did_you_mean(key, ["named", "pseudonym", "exited"], "fields"))
+        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named, tuple(aliases), exited)
+    _check_sequence(participants, display)
     return participants
+
+
+SEQUENCE = re.compile(r"^(?P<stem>.*?)(?P<mark>[A-Z]|\d+)$")
+
+
+def _check_sequence(participants: dict[str, Participant], display: str) -> None:
+    """Pseudonyms in a sequence (Developer A, B, C…) must not show a gap where one that left stood."""
+    places: dict[str, tuple[str, int, bool]] = {}          # id -> (stem, place in the sequence, numeric)
+    for p in participants.values():
+        match = SEQUENCE.match(p.pseudonym or "")
+        if match is not None:
+            mark = match.group("mark")
+            places[p.id] = (match.group("stem"), int(mark) if mark.isdigit() else ord(mark) - ord("A") + 1,
+                            mark.isdigit())
+    for gone in (p for p in participants.values() if p.exited and p.id in places):
+        stem, number, numeric = places[gone.id]
+        staying = sorted((places[p.id][1], p.id) for p in participants.values()
+                         if not p.exited and p.id in places and places[p.id][0] == stem)
+        if not any(place > number for place, _ in staying):
+            continue
+
+        def name(index: int) -> str:
+            return f"{stem}{index if numeric else chr(ord('A') + index - 1)}"
+
+        renames = [f"{pid}: {participants[pid].pseudonym} → {name(index)}"
+                   for index, (_, pid) in enumerate(staying, start=1) if participants[pid].pseudonym != name(index)]
+        raise ReportError(f"'{gone.id}' left (exited: true), and its pseudonym '{gone.pseudonym}' leaves a gap "
+                          "in the sequence readers see", display, gone.line,
+                          "rename the pseudonyms after it: " + ", ".join(renames) +
+                          f"; and give '{gone.id}' one outside the sequence")
 
 
 def _never_public(report: LineDict, display: str) -> tuple[Term, ...]:
@@ -314,17 +350,47 @@ def with_public_names(namespaces: dict[str, Any], participants: dict[str, Partic
     for an audience that may not know it (``report.participants`` read in a loop or by fact())."""
     report = namespaces.get("report")
     hidden = {p.id: p.pseudonym for p in participants.values() if not p.named and not knows(p.id)}
-    if not hidden or not isinstance(report, dict) or not isinstance(report.get("participants"), list):
+    gone = {p.id for p in participants.values() if p.exited and not knows(p.id)}
+    namespaces = without_exited(namespaces, gone)
+    report = namespaces.get("report")
+    if not (hidden or gone) or not isinstance(report, dict) or not isinstance(report.get("participants"), list):
         return namespaces
     report = cast(LineDict, report)
     entries = report["participants"]
+    kept = [entry for entry in entries if str(entry.get("id")) not in gone]
     renamed = LineList(LineDict(entry, name=hidden[str(entry["id"])]) if str(entry.get("id")) in hidden
-                       else entry for entry in entries)
-    for new, old in zip(renamed, entries):
+                       else entry for entry in kept)
+    for new, old in zip(renamed, kept):
         if new is not old:
             new.source, new.line, new.key_lines = old.source, old.line, getattr(old, "key_lines", {})
     renamed.source, renamed.line = entries.source, entries.line
-    renamed.item_lines = getattr(entries, "item_lines", [])
+    lines = getattr(entries, "item_lines", [])
+    renamed.item_lines = [line for line, entry in zip(lines, entries) if str(entry.get("id")) not in gone]
     copy = LineDict(report, participants=renamed)
     copy.source, copy.line, copy.key_lines = report.source, report.line, getattr(report, "key_lines", {})
     return {**namespaces, "report": copy}
+
+
+def without_exited(namespaces: dict[str, Any], gone: set[str]) -> dict[str, Any]:
+    """The data with every record that belongs to a participant that left (a list item with a field
+    whose value is its id) taken out, for audiences that may not know it took part."""
+    if not gone:
+        return namespaces
+
+    def prune(value: Any) -> Any:
+        if isinstance(value, list):
+            kept = [(prune(item), line) for item, line in
+                    zip(value, getattr(value, "item_lines", [None] * len(value)))
+                    if not (isinstance(item, dict) and any(isinstance(v, str) and v in gone for v in item.values()))]
+            out = LineList(item for item, _ in kept)
+            out.source, out.line = getattr(value, "source", ""), getattr(value, "line", None)
+            out.item_lines = [line for _, line in kept]
+            return out
+        if isinstance(value, dict):
+            copy = LineDict((k, prune(v)) for k, v in value.items())
+            copy.source, copy.line = getattr(value, "source", ""), getattr(value, "line", None)
+            copy.key_lines = getattr(value, "key_lines", {})
+            return copy
+        return value
+
+    return {name: value if name == "report" else prune(value) for name, value in namespaces.items()}

@@ -15,13 +15,15 @@ import re
 from typing import TYPE_CHECKING, Callable
 from urllib.parse import unquote, urlsplit
 
-from . import mdscan, numbering, positions
+from . import disclosures, mdscan, numbering, positions
+from . import outputs
 from .outputs import site_path
 from .errors import ReportError, did_you_mean
 from .conflicts import check_conflicts
 from .records import PLACEHOLDER, AnonymousMention, Deferred, PageRecord, Relocated
 from .redaction import (Redaction, mark_spans, open_text, register_markdown, statement_markdown,
                         strip_marks)
+from .passages import normalise, word_pattern
 from .sources import Location
 
 if TYPE_CHECKING:
@@ -55,6 +57,23 @@ class Linker:
     def checks(self) -> None:
         self._check_conflicts()
         self._all_typed_pseudonyms()
+
+    def _exited_names(self) -> None:
+        """A participant that left appears in open text nowhere: its name may stand only in references
+        to its public works (citations resolve after this reads the text), never in prose."""
+        for participant in self.s.data.participants.values():
+            if not self.s.gone(participant.id):        # internal builds keep everything
+                continue
+            for name in (participant.name, *participant.aliases):
+                pattern = re.compile(word_pattern(normalise(name)))
+                for page in self.s.pages.values():
+                    if pattern.search(normalise(mdscan.plain_text(PLACEHOLDER.sub(" ", page.open)))):
+                        line = next((number for number, text in enumerate(page.raw.split("\n"), start=1)
+                                     if pattern.search(normalise(text))), None)
+                        raise ReportError(f"'{participant.id}' left the assessment silently (exited: true), and "
+                                          f"this page names it ({name}) in open text", page.path, line,
+                                          f'mention it only inside {{% call redact("{participant.id}") %}}...'
+                                          "{% endcall %}, or cite its published work as literature")
 
     def _check_conflicts(self) -> None:
         """A passage redacted in one place and open in another, in what the open text reaches."""
@@ -106,6 +125,7 @@ class Linker:
         # Publish by reachability: the pages in nav and what their text links to, nothing else.
         self.s.reachable = self._reach(numbered)
         self.s.withheld_pages = set(self.s.pages) - self.s.reachable
+        self._exited_names()
         if checks:
             self._check_conflicts()
         # A citation whose placeholder went with an editor's note, or that stands on a page the
@@ -328,12 +348,20 @@ class Linker:
         return statement_markdown(self.s.statement_redactions(), self.s.statement_texts, self._redaction_link(d.page))
 
     def _resolve_register(self, d: Deferred, validate_only: bool) -> str:
-        return register_markdown(self.s.redactions, self._redaction_link(d.page))
+        return (register_markdown(self.s.redactions, self._redaction_link(d.page)) + "\n\n## Disclosures\n\n"
+                + disclosures.register_markdown(self.disclosure_rows(), outputs.up_to_root(self.s.pages[d.page].url)))
+
+    def disclosure_rows(self) -> list[dict[str, str]]:
+        pseudonyms = {p.id: p.pseudonym for p in self.s.data.participants.values()}
+        titles = {src: page.title or src for src, page in self.s.pages.items()}
+        return disclosures.register_rows(self.s.disclosures, pseudonyms, titles)
 
     def _resolve_org(self, d: Deferred, validate_only: bool) -> str:
         participant = self.s.data.participants[d.args[0]]
         if not self.s.audience.knows(participant.id):
             return participant.pseudonym or ""
+        if participant.exited or not participant.pseudonym:        # a mention inside its own redaction
+            return participant.name
         return (f'<span class="anonymised" title="Public readers see: {participant.pseudonym}">'
                 f'{participant.name}</span>')
 

@@ -245,3 +245,25 @@ def standalone_page(title: str, style: str, body: str) -> str:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="robots" content="noindex">\n'
             f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n<body>\n{body}</body>\n</html>\n")
+
+
+def up_to_root(page_url: str) -> str:
+    """The relative path from a page's URL to the site's root ("../" per folder level)."""
+    folder = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url)
+    return "../" * len([part for part in folder.split("/") if part])
+
+
+def prune_nav(nav: list, paths: set[str]) -> list:
+    """``nav`` (as mkdocs.yml writes it) without the entries of ``paths``, and without sections left empty."""
+    kept: list = []
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) and len(entry) == 1 else entry
+        if isinstance(value, str) and value.lstrip("/") in paths:
+            continue
+        if isinstance(value, list):
+            inner = prune_nav(value, paths)
+            if not inner:
+                continue
+            entry = {next(iter(entry)): inner}
+        kept.append(entry)
+    return kept

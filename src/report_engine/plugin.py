@@ -46,8 +46,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
-from . import (ahead, audit, caches, cards, changes, editions, findability, inputs, linking, mdscan, newsletter, outputs, pdf,
-               preview_page, published, render_cache, stamps, tables, templates)
+from . import (ahead, audit, caches, cards, changes, disclosures, editions, findability, inputs, linking, mdscan,
+               newsletter, outputs, pdf, preview_page, published, render_cache, stamps, tables, templates)
 from .metadata import read_metadata
 from .passages import slugify
 from .audience import ENV_VAR, parse_audience
@@ -211,6 +211,8 @@ class Build:
             "banner": self.banner(),
         }
         editions.configure(self.config, self.data.report, self.audience)
+        if self.config["nav"] is not None and self.exited_pages():
+            self.config["nav"] = outputs.prune_nav(self.config["nav"], self.exited_pages())
         if self.audience.kind == "internal" and self.config["nav"] is not None:
             # The register is in the internal build's navigation (an automatic nav lists it anyway).
             if REGISTER_PAGE not in json.dumps(self.config["nav"]):
@@ -338,7 +340,12 @@ class Build:
 
     @reports_errors
     def on_files(self, files: Files, *, config) -> Files:
-        """Internal builds get a generated register of every redaction."""
+        """Internal builds get a generated register of every redaction; the appendix of a participant
+        that left is in no other build."""
+        for src in self.exited_pages():
+            file = files.get_file_from_path(src)
+            if file is not None:
+                files.remove(file)
         bibtex = self.config["extra"]["report"].get("citation_bibtex")
         if bibtex and files.get_file_from_path("report.bib") is None:
             files.append(File.generated(config, "report.bib", content=bibtex))
@@ -396,6 +403,7 @@ class Build:
                     self.unsaved_passes = (memo, key)
                 else:
                     memo.save(key, self.session.linked_state())
+            self.check_decisions()
             if self.changes_page:
                 self.changes_body = self.compare_editions()
             incomplete = self.citations.notes(self.session.listed_keys())
@@ -407,6 +415,23 @@ class Build:
             raise fail(error) from None
         self.convert_ahead(files)
         return nav
+
+    def exited_pages(self) -> set[str]:
+        """The appendices (``appendices/<id>.md``) of participants that left, for audiences that may not
+        know they took part."""
+        return {f"appendices/{p.id}.md" for p in self.data.participants.values()
+                if p.exited and not self.audience.knows(p.id)}
+
+    def check_decisions(self) -> None:
+        """A final public build stops while a participant's decision is pending; a courtesy draft, a
+        private build and the live preview show such items redacted and say which are left."""
+        error = disclosures.pending_error(self.session.disclosures)
+        if error is None:
+            return
+        draft = bool(self.config["extra"]["report_build"].get("draft"))
+        if self.audience.is_public and not draft and not self.serving:
+            raise error
+        log.info(f"Pending (shown redacted): {error.message}")
 
     def convert_ahead(self, files: Files) -> None:
         """Another core converts pages' Markdown from the last page back while MkDocs converts from
@@ -683,7 +708,7 @@ class Build:
     def snapshot(self) -> changes.Snapshot:
         """What this audience reads of the edition, for the changes page (passes one and two done)."""
         report = self.data.report
-        return changes.take_snapshot(self.session, self.data.namespaces, editions.edition_id(report),
+        return changes.take_snapshot(self.session, self.session.namespaces, editions.edition_id(report),
                                      str(report["edition_label"]))
 
     def compare_editions(self) -> str:
@@ -717,6 +742,9 @@ class Build:
             if self.audience.is_public:
                 newsletter.write_newsletter(site, self.session, self.data.report)
             self.write_downloads(site)
+            if self.audience.kind == "internal":
+                rows = linking.Linker(self.session).disclosure_rows()
+                (site / disclosures.REGISTER_CSV).write_bytes(disclosures.register_csv(rows).encode("utf-8"))
             if self.findable:
                 self.write_cards(site)
                 self.write_feed(site)

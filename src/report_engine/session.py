@@ -18,11 +18,12 @@ import re
 import jinja2
 from typing import Any, Callable, Iterable
 
-from . import numbering, positions, tables
+from . import disclosures, numbering, positions, tables
 from .audience import Audience
 from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
 from .facts import Guarded, audience_view, fact_text
+from .disclosures import Decision, Disclosure
 from .passages import normalise, token_pattern, word_pattern
 from .records import (AnonymousMention, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
                       HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, placeholder)
@@ -79,6 +80,12 @@ class Session:
         self.download_records: list[DownloadUse] = []
         self.bibliography_records: list[BibliographyUse] = []
         self.redaction_tokens: dict[int, str] = {}
+        # The disclosure process (disclosures.py): the decisions recorded, every nonpublic block met,
+        # and the owners of the blocks open now (anonymised ones apart).
+        self.decisions = disclosures.load(data.namespaces, data.files)
+        self.disclosures: list[Disclosure] = []
+        self.disclosing: list[str] = []
+        self.anonymising: list[str] = []
         # Each fact printed where this audience reads it: path -> (the page of its first such use,
         # the text printed there). The changes page compares editions by them.
         self.fact_uses: dict[str, tuple[str, str]] = {}
@@ -98,8 +105,14 @@ class Session:
         self.theme_outputs: set[str] = set()       # site paths of the theme's own files (scripts, styles)
 
     def statement_redactions(self) -> list[Redaction]:
-        """The redactions the audience's statement speaks of: those on pages it gets."""
-        return [r for r in self.redactions if r.page in self.reachable]
+        """The redactions the audience's statement speaks of: those on pages it gets (a participant
+        that left is not counted: its exit is silent)."""
+        return [r for r in self.redactions if r.page in self.reachable and not self.gone(r.owner)]
+
+    def gone(self, pid: str) -> bool:
+        """Did ``pid`` leave (exited: true), for an audience that may not know it took part?"""
+        participant = self.data.participants.get(pid)
+        return bool(participant and participant.exited and not self.audience.knows(pid))
 
     def listed_keys(self) -> list[str]:
         """What the report-wide reference list shows: cited keys, and crossref parents cited through
@@ -118,7 +131,7 @@ class Session:
 
     LINKED = ("pages", "deferred", "redactions", "hidden_blocks", "bodies", "cites", "anonymous",
               "bibliography_pages", "targets", "hidden_targets", "reachable", "withheld_pages",
-              "open_reachable", "relocated", "partials", "fact_uses", "hidden_facts", "downloads")
+              "open_reachable", "relocated", "partials", "fact_uses", "hidden_facts", "downloads", "disclosures")
 
     def linked_state(self) -> dict[str, Any]:
         """What pass one and two recorded, as plain values: everything later stages read."""
@@ -326,6 +339,18 @@ class Session:
         participant = self._participant(pid)
         if not isinstance(anonymous, bool):
             raise ReportError(f"anonymous takes true or false, got {anonymous!r}", suggestion="write anonymous=true")
+        anonymous = anonymous or pid in self.anonymising        # inside its own anonymised block
+        if self.gone(pid) and pid not in {frame.redaction.owner for frame in self.stack}:
+            # Decided where the mention lands: only inside the participant's own redactions.
+            self.pending.append(PendingCheck(
+                (placeholder(len(self.deferred)),) + self.frame_tokens(),
+                ReportError(f"'{pid}' left the assessment silently (exited: true): a mention in open text tells "
+                            "readers it took part",
+                            suggestion=f'mention it only inside {{% call redact("{pid}") %}}...{{% endcall %}}, or '
+                                       "cite its published work as literature").located(*self.here()),
+                pid, nowhere_ok=True))
+            self.anonymous.append(AnonymousMention(pid, self.location()))
+            return self._defer("org", pid, len(self.anonymous) - 1)
         if not anonymous and participant.named:
             return participant.name
         if not participant.pseudonym:
@@ -408,6 +433,10 @@ class Session:
         if material and self.stack:
             raise ReportError("a material redaction inside another redaction: public readers would never see its notice",
                               suggestion=f"mark the outer redaction of '{self.stack[0].redaction.owner}' material instead")
+        other = next((o for o in self.disclosing if o != owner), None)
+        if other is not None:
+            raise ReportError(f"a redaction of '{owner}' inside a nonpublic block of '{other}': each block has one owner",
+                              suggestion="close the other participant's block first")
         if caller is None:
             raise ReportError("redact() wraps content and must be used as a call block",
                               suggestion=f'write {{% call redact("{owner}") %}}...{{% endcall %}}')
@@ -415,8 +444,9 @@ class Session:
                               self.current.src if self.current else "", bool(material),
                               positions.plain(note) if note else None,
                               positions.plain(replacement) if replacement else None)
-        if redaction.material:
-            redaction.material_number = sum(1 for r in self.redactions if r.material) + 1
+        if redaction.material and not participant.exited:      # numbered without gaps for every audience
+            redaction.material_number = sum(1 for r in self.redactions
+                                            if r.material and r.material_number is not None) + 1
         redaction.owner_number = sum(1 for r in self.redactions if r.owner == owner) + 1
         self.redactions.append(redaction)
         token = self.redaction_tokens[redaction.number] = self._anchor()
@@ -442,7 +472,59 @@ class Session:
         if self.visible:
             # Only the outermost hidden redaction keeps the body: it holds any inner ones.
             self.hidden_blocks.append(HiddenBlock(redaction, redaction.page, body))
-        return token + hidden_markup(redaction)
+        return token + ("" if self.gone(owner) else hidden_markup(redaction))    # a silent exit: no notice
+
+    @macro
+    def nonpublic(self, owner: str, id: str | None = None, caller: Callable[[], str] | None = None) -> str:
+        """A participant's non-public information; each audience gets what the decision recorded for
+        ``id`` in data/disclosures.yml says (no decision: redacted for all but the owner and internal)."""
+        participant = self._participant(owner)
+        if caller is None:
+            raise ReportError("nonpublic() wraps content and must be used as a call block",
+                              suggestion=f'write {{% call nonpublic("{owner}", id="...") %}}...{{% endcall %}}')
+        if not isinstance(id, str) or not id.strip():
+            raise ReportError("nonpublic() needs the item's id, as data/disclosures.yml records its decision",
+                              suggestion=f'write {{% call nonpublic("{owner}", id="{owner}-...") %}}')
+        other = next((o for o in self.disclosing + [f.redaction.owner for f in self.stack] if o != owner), None)
+        if other is not None:
+            raise ReportError(f"a block of '{owner}' inside a block of '{other}': each block has one owner",
+                              suggestion="close the other participant's block first")
+        decision = self.decisions.get(id)
+        shared = [d for d in self.disclosures if d.item == id and d.owner != owner]
+        if decision is None or shared:          # fail closed: as if the participant had not decided yet
+            decision = Decision(id, "pending")
+        if participant.exited:                  # it left: whatever it decided, nothing of it is published
+            decision = Decision(id, "redacted", f"exit overrides: {decision.decision}", line=decision.line)
+        self.disclosures.append(Disclosure(id, owner, decision, self.location(),
+                                           self.current.src if self.current else "", id in self.decisions))
+        self.disclosing.append(owner)
+        try:
+            if decision.decision == "approved":
+                return caller()
+            if decision.decision == "anonymised":
+                return self._anonymised(participant, decision, caller)
+            return self.redact(owner, material=decision.material, replacement=decision.replacement,
+                               note=decision.note, caller=caller)
+        finally:
+            self.disclosing.pop()
+
+    def _anonymised(self, participant: Any, decision: Decision, caller: Callable[[], str]) -> str:
+        """An anonymised block: published, its owner shown by pseudonym only (``org()`` inside prints it)."""
+        if not participant.pseudonym:
+            raise ReportError(f"'{decision.item}' is anonymised, but participant '{participant.id}' has no pseudonym",
+                              self.data.files.get(disclosures.FILE, "data/disclosures.yml"), decision.line,
+                              f"add 'pseudonym: ...' to {participant.id} in data/report.yml")
+        self.anonymising.append(participant.id)
+        try:
+            body = caller()
+        finally:
+            self.anonymising.pop()
+        text = normalise(positions.strip_anchors(body))
+        for name in (participant.name, *participant.aliases):
+            if re.search(word_pattern(normalise(name)), text):
+                raise ReportError(f"'{decision.item}' is anonymised, but its text names {name}",
+                                  suggestion=f'write {{{{ org("{participant.id}") }}}}, which prints the pseudonym')
+        return body
 
     def namespace_type(self) -> type:
         """Jinja's ``namespace``, refusing assignments made inside a redaction.
@@ -468,7 +550,7 @@ class Session:
     def macros(self) -> dict[str, Callable]:
         return {name: getattr(self, name) for name in
                 ("fact", "org", "cite", "citet", "bibliography", "redaction_statement",
-                 "redaction_register", "ref", "redact", "data_table")}
+                 "redaction_register", "ref", "redact", "nonpublic", "data_table")}
 
     # ---- pass one ---------------------------------------------------------
 

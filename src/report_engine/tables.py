@@ -23,13 +23,13 @@ import csv
 import datetime as dt
 import io
 import json
-import posixpath
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from .errors import ReportError, did_you_mean
 from .formatting import format_value
+from .outputs import up_to_root
 
 DOWNLOADS = "downloads"
 NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
@@ -144,9 +144,7 @@ def download_files(columns: list[Column], plain: list[list[str]], source: str, s
 
 def download_links(name: str, page_url: str) -> str:
     """The links under a table, relative to its page (raw HTML: MkDocs does not check them)."""
-    folder = page_url if page_url.endswith("/") or not page_url else posixpath.dirname(page_url)
-    depth = len([part for part in folder.split("/") if part])
-    up = "../" * depth
+    up = up_to_root(page_url)
     return (f'<p class="report-downloads">Download this table: '
             f'<a href="{up}{DOWNLOADS}/{name}.csv" download>CSV</a> · '
             f'<a href="{up}{DOWNLOADS}/{name}.json" download type="application/json">JSON</a></p>')
