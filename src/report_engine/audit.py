@@ -11,7 +11,9 @@ file names) for the rest. Any hit fails the build.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -42,6 +44,8 @@ JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.S)
 CLAUSE_END = re.compile(r"[.!?;:,()\[\]\n]|\s[-–—]\s")
 SENTENCE_END = re.compile(r"[.!?\n]")
 LINKAGE_WORDS = 4       # words besides the name that make a claim rather than a mention
+MIN_CELL = 3            # a private value shorter than this is no evidence in a table cell
+TABLE_SUFFIXES = (".csv", ".tsv", ".json")
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ def fingerprints(session) -> list[Fingerprint]:
             if reference not in declared:
                 fingerprints_.append(Fingerprint("reference cited only in text this audience does not get",
                                                  reference, use.location))
+    fingerprints_ += list(_private_cells(session))
     linkage: dict[str, Fingerprint] = {}
     for fp in _linkage(session):                   # the first mention of a claim names its line
         linkage.setdefault(fp.text, fp)
@@ -138,6 +143,66 @@ def never_public_prints(data, typed_at=None) -> Iterator[Fingerprint]:
         where = (typed_at(pattern, declared) if typed_at else None) or declared
         yield Fingerprint(f"'{term.text}', which data/report.yml lists under never_public", pattern, where,
                           pattern=True)
+
+
+def _cells(value) -> Iterator[str]:
+    """A value's leaves as a table or JSON file would hold them: text as it is, numbers as written
+    and as the report prints them (dates are left out: a date recurs in honest tables)."""
+    if isinstance(value, Private):
+        yield from _cells(value.value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _cells(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _cells(v)
+    elif isinstance(value, str):
+        yield value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield str(value)
+        yield from text_leaves(value)
+
+
+def _private_cells(session) -> Iterator[Fingerprint]:
+    """Private values too short to search for in prose (a name, a figure: ``INC-11``, ``4096``), as whole
+    cells of the tables and JSON files a build copies (a participant's raw export an ``extra_files``
+    glob also matched). A value the audience reads elsewhere in the data is not one."""
+    can_see = session.audience.can_see
+    visible = {normalise(cell) for cell in _cells(_visible_data(session.namespaces, can_see))}
+    seen: set[str] = set()
+    for private in private_values(session.data.namespaces):
+        if can_see(private.owner):
+            continue
+        for cell in _cells(private.value):
+            text = normalise(cell)
+            if (len(text) >= MIN_CELL and (any(c.isalpha() for c in text) or len(text.replace(".", "")) >= 4)
+                    and text not in visible and text not in seen):
+                seen.add(text)
+                yield Fingerprint("private data (a table cell)", text, Location(private.source, private.line),
+                                  where="cells")
+
+
+def table_cells(raw: str, suffix: str) -> set[str]:
+    """The cells of a CSV or TSV file, or the leaves of a JSON file, normalised."""
+    if suffix == ".json":
+        try:
+            found = json.loads(raw)
+        except ValueError:
+            return set()
+        return {normalise(str(leaf)) for leaf in _json_leaves(found)}
+    dialect = "excel-tab" if suffix == ".tsv" else "excel"
+    return {normalise(cell) for row in csv.reader(io.StringIO(raw), dialect=dialect) for cell in row}
+
+
+def _json_leaves(value) -> Iterator[object]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _json_leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _json_leaves(v)
+    elif value is not None and not isinstance(value, bool):
+        yield value
 
 
 def allowed_text(session) -> str:
@@ -377,8 +442,10 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     def binary(relative: str) -> bool:
         return relative in theme_outputs or any(p.fullmatch(relative) for p in declared_binary)
 
-    search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern)
-    words = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and " " not in fp.text)  # in file names
+    search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and fp.where != "cells")
+    words = PassageSearch((fp.text, fp) for fp in prints               # in file names
+                          if not fp.pattern and fp.where != "cells" and " " not in fp.text)
+    cells = {fp.text: fp for fp in prints if fp.where == "cells"}
     patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
     navs_seen = NavSeen()
 
@@ -413,6 +480,9 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
         name = normalise(relative)
         hits = [fp for _, fp in search.find(content)]
         hits += [fp for _, fp in words.find(name) if fp not in hits]
+        suffix = path.suffix.lower()
+        if cells and not page and suffix in TABLE_SUFFIXES and relative not in theme_outputs:
+            hits += [cells[cell] for cell in sorted(table_cells(raw, suffix) & set(cells))]
         names: str | None = None
         for fp, pattern in patterns:
             if names is None:
