@@ -25,6 +25,8 @@ log = logging.getLogger("mkdocs.plugins.report.cli")
 COMMANDS: tuple[str, ...] = (
     "publish",          # publish.py: `publish`, deploy the public edition with mike
     "commands",         # commands.py: `build-all`, `check` and `audit`
+    "review",           # review.py: `review`, participants' review packets and their decisions
+    "courtesy",         # courtesy.py: `courtesy`, the courtesy draft for every participant still in
 )
 
 

@@ -30,6 +30,7 @@ engine.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -282,6 +283,19 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 def snapshot_main(out: str, config_file: str = "mkdocs.yml") -> int:
     """In the previous edition's folder: run MkDocs as far as the engine's two passes, write the
     snapshot to ``out`` (``python -m report_engine snapshot``, run by :func:`previous_snapshot`)."""
+    with through_passes(config_file) as build:
+        if build is None:
+            print("ERROR   -  the previous edition's build never ran the report engine", file=sys.stderr)
+            return 1
+        Path(out).write_text(build.snapshot().to_json(), encoding="utf-8")
+        return 0
+
+
+@contextlib.contextmanager
+def through_passes(config_file: str = "mkdocs.yml") -> Iterator[Any]:
+    """MkDocs run in this process as far as the engine's two passes (its ``on_nav``): the engine's
+    build for the audience the environment names, or None when the engine never ran. Used by the
+    processes that read a report without writing a site (snapshots, review packets)."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files, set_exclusions
     from mkdocs.structure.nav import get_navigation
@@ -299,14 +313,7 @@ def snapshot_main(out: str, config_file: str = "mkdocs.yml") -> int:
         set_exclusions(files, config)
         nav = get_navigation(files, config)
         config.plugins.on_nav(nav, config=config, files=files)
-        plugin = config.plugins.get(PLUGIN_NAME)
-        build = getattr(plugin, "build", None)
-        if build is None:
-            print("ERROR   -  the previous edition's build never ran the report engine", file=sys.stderr)
-            return 1
-        snapshot = build.snapshot()
-        Path(out).write_text(snapshot.to_json(), encoding="utf-8")
-        return 0
+        yield getattr(config.plugins.get(PLUGIN_NAME), "build", None)
     finally:
         config.plugins.on_shutdown()
 

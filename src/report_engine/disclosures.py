@@ -52,6 +52,7 @@ class Disclosure:
     location: Location
     page: str
     recorded: bool                 # the entry exists in data/disclosures.yml
+    body: str = ""                 # the block's text after pass one (placeholders resolved by pass two's linker)
 
 
 def load(namespaces: dict[str, Any], files: dict[str, str]) -> dict[str, Decision]:

@@ -42,6 +42,7 @@ from .formatting import format_date
 log = logging.getLogger("mkdocs.plugins.report.editions")
 
 DRAFT_ENV = "REPORT_DRAFT"
+RECIPIENT_ENV = "REPORT_DRAFT_FOR"             # a courtesy copy's recipient (python -m macros courtesy)
 EPOCH_ENV = "SOURCE_DATE_EPOCH"
 EDITION_ENV = "REPORT_EDITION"                  # set by `python -m macros publish` for the build it deploys
 MIKE_ENV = "MIKE_DOCS_VERSION"                  # set by `mike deploy` for the build it deploys
@@ -78,7 +79,7 @@ def configure(config: Any, report: Mapping[str, Any], audience: Audience) -> Non
             {"date": format_date(dt.date.fromisoformat(r["date"])), "note": r["note"]} for r in revisions]
     if shared is not False:
         day = shared if isinstance(shared, dt.date) else caller_epoch
-        notice = draft_notice(day, report["published"])
+        notice = draft_notice(day, report["published"], recipient_name(report))
         build = extra.setdefault("report_build", {})
         build["draft"] = notice
         build["draft_date"] = format_date(day or _as_date(report["published"]))      # the day the notice names
@@ -235,12 +236,26 @@ def _as_date(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def draft_notice(shared: dt.date | None, published: dt.date) -> str:
+def draft_notice(shared: dt.date | None, published: dt.date, recipient: str | None = None) -> str:
     """The banner text: the shared date if known (REPORT_DRAFT's, else the caller's SOURCE_DATE_EPOCH's),
-    otherwise the planned publication date, which is in the source and so reproducible."""
+    otherwise the planned publication date, which is in the source and so reproducible; a copy made
+    for one participant names it."""
     published = _as_date(published)
+    notice = DRAFT_NOTICE if recipient is None else DRAFT_NOTICE.replace("draft", f"draft for {recipient}", 1)
     if shared is None:
-        return f"{DRAFT_NOTICE} Shared with participants ahead of publication on {format_date(published)}."
+        return f"{notice} Shared with participants ahead of publication on {format_date(published)}."
     if shared > published:
         log.warning(f"the courtesy draft is dated {shared}, after the published date {published}")
-    return f"{DRAFT_NOTICE} Shared with participants on {format_date(shared)}, ahead of publication."
+    return f"{notice} Shared with participants on {format_date(shared)}, ahead of publication."
+
+
+def recipient_name(report: Mapping[str, Any]) -> str | None:
+    """The participant a courtesy copy is made for (``REPORT_DRAFT_FOR``), by name; checked."""
+    pid = (os.environ.get(RECIPIENT_ENV) or "").strip()
+    if not pid:
+        return None
+    for entry in report.get("participants") or []:
+        if str(entry.get("id")) == pid:       # a participant never named in public: by its pseudonym
+            return str(entry.get("pseudonym") if entry.get("named") is False else entry.get("name"))
+    raise ReportError(f"{RECIPIENT_ENV}={pid} names no participant", RECIPIENT_ENV, None,
+                      "give the id of a participant in data/report.yml")

@@ -198,6 +198,10 @@ class Linker:
             return report_pages[0] if report_pages else None
         return None
 
+    def resolve_text(self, page_src: str, text: str) -> str:
+        """A piece of pass one's text on a page, its placeholders resolved as on that page."""
+        return self._finish(self.s.pages[page_src], strip_marks(text))
+
     def _finish(self, page: PageRecord, text: str) -> str:
         def substitute(match: re.Match) -> str:
             deferred = self.s.deferred[int(match.group(1))]

@@ -495,16 +495,23 @@ class Session:
             decision = Decision(id, "pending")
         if participant.exited:                  # it left: whatever it decided, nothing of it is published
             decision = Decision(id, "redacted", f"exit overrides: {decision.decision}", line=decision.line)
-        self.disclosures.append(Disclosure(id, owner, decision, self.location(),
-                                           self.current.src if self.current else "", id in self.decisions))
+        use = Disclosure(id, owner, decision, self.location(), self.current.src if self.current else "",
+                         id in self.decisions)
+        self.disclosures.append(use)
+
+        def body() -> str:                 # kept for review packets, as the owner's report prints it
+            text = caller()
+            use.body = positions.strip_anchors(str(text))
+            return text
+
         self.disclosing.append(owner)
         try:
             if decision.decision == "approved":
-                return caller()
+                return body()
             if decision.decision == "anonymised":
-                return self._anonymised(participant, decision, caller)
+                return self._anonymised(participant, decision, body)
             return self.redact(owner, material=decision.material, replacement=decision.replacement,
-                               note=decision.note, caller=caller)
+                               note=decision.note, caller=body)
         finally:
             self.disclosing.pop()
 
