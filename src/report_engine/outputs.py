@@ -14,6 +14,7 @@ import posixpath
 import re
 import shutil
 from pathlib import Path
+from typing import AbstractSet
 from urllib.parse import unquote, urlsplit
 
 import yaml
@@ -253,7 +254,7 @@ def up_to_root(page_url: str) -> str:
     return "../" * len([part for part in folder.split("/") if part])
 
 
-def prune_nav(nav: list, paths: set[str]) -> list:
+def prune_nav(nav: list, paths: AbstractSet[str]) -> list:
     """``nav`` (as mkdocs.yml writes it) without the entries of ``paths``, and without sections left empty."""
     kept: list = []
     for entry in nav:

@@ -211,8 +211,8 @@ class Build:
             "banner": self.banner(),
         }
         editions.configure(self.config, self.data.report, self.audience)
-        if self.config["nav"] is not None and self.exited_pages():
-            self.config["nav"] = outputs.prune_nav(self.config["nav"], self.exited_pages())
+        if self.config["nav"] is not None and self.exited_pages:
+            self.config["nav"] = outputs.prune_nav(self.config["nav"], self.exited_pages)
         if self.audience.kind == "internal" and self.config["nav"] is not None:
             # The register is in the internal build's navigation (an automatic nav lists it anyway).
             if REGISTER_PAGE not in json.dumps(self.config["nav"]):
@@ -342,7 +342,7 @@ class Build:
     def on_files(self, files: Files, *, config) -> Files:
         """Internal builds get a generated register of every redaction; the appendix of a participant
         that left is in no other build."""
-        for src in self.exited_pages():
+        for src in self.exited_pages:
             file = files.get_file_from_path(src)
             if file is not None:
                 files.remove(file)
@@ -416,11 +416,19 @@ class Build:
         self.convert_ahead(files)
         return nav
 
-    def exited_pages(self) -> set[str]:
-        """The appendices (``appendices/<id>.md``) of participants that left, for audiences that may not
-        know they took part."""
-        return {f"appendices/{p.id}.md" for p in self.data.participants.values()
-                if p.exited and not self.audience.knows(p.id)}
+    @functools.cached_property
+    def exited_pages(self) -> frozenset[str]:
+        """The pages of participants that left, for audiences that may not know they took part: their
+        appendices (``appendices/<id>.md``) and any page whose front matter says ``participant: <id>``."""
+        gone = {p.id for p in self.data.participants.values() if p.exited and not self.audience.knows(p.id)}
+        if not gone:
+            return frozenset()
+        pages = {f"appendices/{pid}.md" for pid in gone}
+        for path in self.docs_dir.rglob("*.md"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if text.startswith("---") and str(get_data(text)[1].get("participant", "")) in gone:
+                pages.add(path.relative_to(self.docs_dir).as_posix())
+        return frozenset(pages)
 
     def check_decisions(self) -> None:
         """A final public build stops while a participant's decision is pending; a courtesy draft, a
