@@ -155,6 +155,11 @@ def test_the_internal_register_lists_every_item(report: Report):
     assert rows[2]["public reads"] == "as written, its owner as Developer B"
     assert "helios-eval" in (site / "redaction-register" / "index.html").read_text(encoding="utf-8")
     assert not (report.build().site / disclosures.REGISTER_CSV).exists()
+    own = report.build("participant:quill").site
+    rows = list(csv.DictReader(io.StringIO((own / disclosures.REGISTER_CSV).read_text(encoding="utf-8"))))
+    assert [r["item"] for r in rows] == ["quill-incident", "quill-roadmap"], "a participant's register: its own"
+    page = (own / "redaction-register" / "index.html").read_text(encoding="utf-8")
+    assert "quill-roadmap" in page and "helios-eval" not in page and "Helios Labs" not in page.split("<article")[1]
 
 
 # ---- a participant that leaves silently ------------------------------------------------------------

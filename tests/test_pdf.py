@@ -89,7 +89,8 @@ def example_pdf(example) -> Path:
 
 
 def nav_pages(root: Path) -> list[str]:
-    """The nav's Markdown files in reading order."""
+    """The nav's Markdown files the public build publishes, in reading order (the appendix of the
+    participant that left the assessment is in the nav, and in the internal build only)."""
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     found: list[str] = []
 
@@ -101,7 +102,9 @@ def nav_pages(root: Path) -> list[str]:
             else:
                 found.append(value)
     walk(config["nav"])
-    return found
+    published = [src for src in found if (root / "site" / ("index.html" if src == "index.md" else src[:-3] + "/index.html")).exists()]
+    assert [src for src in found if src not in published] == ["appendices/developer-f.md"]
+    return published
 
 
 def page_title(root: Path, src: str) -> str:

@@ -29,7 +29,7 @@ from .data import Private
 from .outputs import binary_patterns
 from .caches import CleanFiles, digest, engine_digest
 from .errors import ReportError
-from .facts import private_values, text_leaves
+from .facts import private_values, scalar_leaves, text_leaves
 from .passages import (EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, normalise, passages, slugify,
                        text_passages, token_pattern, word_pattern)
 from .records import PLACEHOLDER
@@ -148,19 +148,12 @@ def never_public_prints(data, typed_at=None) -> Iterator[Fingerprint]:
 def _cells(value) -> Iterator[str]:
     """A value's leaves as a table or JSON file would hold them: text as it is, numbers as written
     and as the report prints them (dates are left out: a date recurs in honest tables)."""
-    if isinstance(value, Private):
-        yield from _cells(value.value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _cells(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _cells(v)
-    elif isinstance(value, str):
-        yield value
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        yield str(value)
-        yield from text_leaves(value)
+    for leaf in scalar_leaves(value):
+        if isinstance(leaf, str):
+            yield leaf
+        elif isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
+            yield str(leaf)
+            yield from text_leaves(leaf)
 
 
 def _private_cells(session) -> Iterator[Fingerprint]:
@@ -189,20 +182,9 @@ def table_cells(raw: str, suffix: str) -> set[str]:
             found = json.loads(raw)
         except ValueError:
             return set()
-        return {normalise(str(leaf)) for leaf in _json_leaves(found)}
+        return {normalise(str(leaf)) for leaf in scalar_leaves(found) if not isinstance(leaf, bool)}
     dialect = "excel-tab" if suffix == ".tsv" else "excel"
     return {normalise(cell) for row in csv.reader(io.StringIO(raw), dialect=dialect) for cell in row}
-
-
-def _json_leaves(value) -> Iterator[object]:
-    if isinstance(value, dict):
-        for v in value.values():
-            yield from _json_leaves(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _json_leaves(v)
-    elif value is not None and not isinstance(value, bool):
-        yield value
 
 
 def allowed_text(session) -> str:
@@ -364,7 +346,7 @@ def read_output(path: Path, page: bool = False, data: bytes | None = None, binar
     elif suffix == ".json":
         try:
             # The search index holds thousands of HTML fragments: tags dropped by a regex, not a parser each.
-            strings = list(_json_strings(json.loads(text)))
+            strings = [leaf for leaf in scalar_leaves(json.loads(text)) if isinstance(leaf, str)]
             readable = [html.unescape(TAG.sub(" ", s)) if "<" in s or "&" in s else s for s in strings]
             readable += [html.unescape(m.group(1)) for s in strings if "<" in s for m in TEXT_ATTRIBUTE.finditer(s)]
         except ValueError:
@@ -397,17 +379,6 @@ def _markup_parts(text: str, xml: bool = False) -> tuple[str, str, str]:
             for key, value in element.attrib.items():
                 (pieces if str(key).lower() in TEXT_ATTRIBUTES else others).append(str(value))
     return " ".join(pieces), " ".join(others), " ".join(comments)
-
-
-def _json_strings(value) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _json_strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _json_strings(v)
 
 
 def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,

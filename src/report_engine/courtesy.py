@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import editions
+from .changes import in_git
 from .data import load_data
 from .errors import ReportError
 from .outputs import PRIVATE_ROOT
@@ -41,7 +42,7 @@ def run(args: Any) -> int:
         data = load_data(project / "data", project)
         edition = editions.edition_id(data.report)
         tag = f"{TAG_PREFIX}{edition}"
-        tagging = not args.no_tag and _in_git(project)
+        tagging = not args.no_tag and in_git(project)
         if tagging:
             check_source(project, tag)
         recipients = [p for p in data.participants.values() if not p.exited]
@@ -70,11 +71,6 @@ def run(args: Any) -> int:
     except ReportError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
-
-
-def _in_git(project: Path) -> bool:
-    return subprocess.run(["git", "rev-parse", "--is-inside-work-tree"], cwd=project,
-                          capture_output=True, text=True).returncode == 0
 
 
 def check_source(project: Path, tag: str) -> None:

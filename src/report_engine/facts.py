@@ -168,6 +168,20 @@ def private_values(value: Any) -> Iterator[Private]:
             yield from private_values(v)
 
 
+def scalar_leaves(value: Any) -> Iterator[Any]:
+    """Every scalar in a value (data, with its private values opened, or parsed JSON), None excepted."""
+    if isinstance(value, Private):
+        yield from scalar_leaves(value.value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from scalar_leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from scalar_leaves(v)
+    elif value is not None:
+        yield value
+
+
 def text_leaves(value: Any) -> Iterator[str]:
     """Every string (and formatted scalar) in a value, for audit fingerprints."""
     if isinstance(value, Private):

@@ -352,13 +352,15 @@ class Linker:
         return statement_markdown(self.s.statement_redactions(), self.s.statement_texts, self._redaction_link(d.page))
 
     def _resolve_register(self, d: Deferred, validate_only: bool) -> str:
-        return (register_markdown(self.s.redactions, self._redaction_link(d.page)) + "\n\n## Disclosures\n\n"
+        readable = [r for r in self.s.redactions if self.s.audience.can_see(r.owner)]
+        return (register_markdown(readable, self._redaction_link(d.page)) + "\n\n## Disclosures\n\n"
                 + disclosures.register_markdown(self.disclosure_rows(), outputs.up_to_root(self.s.pages[d.page].url)))
 
     def disclosure_rows(self) -> list[dict[str, str]]:
         pseudonyms = {p.id: p.pseudonym for p in self.s.data.participants.values()}
         titles = {src: page.title or src for src, page in self.s.pages.items()}
-        return disclosures.register_rows(self.s.disclosures, pseudonyms, titles)
+        uses = [use for use in self.s.disclosures if self.s.audience.can_see(use.owner)]
+        return disclosures.register_rows(uses, pseudonyms, titles)
 
     def _resolve_org(self, d: Deferred, validate_only: bool) -> str:
         participant = self.s.data.participants[d.args[0]]

@@ -213,8 +213,9 @@ class Build:
         editions.configure(self.config, self.data.report, self.audience)
         if self.config["nav"] is not None and self.exited_pages:
             self.config["nav"] = outputs.prune_nav(self.config["nav"], self.exited_pages)
-        if self.audience.kind == "internal" and self.config["nav"] is not None:
-            # The register is in the internal build's navigation (an automatic nav lists it anyway).
+        if not self.audience.is_public and self.config["nav"] is not None:
+            # The register is in every private build's navigation (an automatic nav lists it anyway):
+            # the internal build's lists everything, a participant's its own redactions and items.
             if REGISTER_PAGE not in json.dumps(self.config["nav"]):
                 self.config["nav"].append({"Redaction register": REGISTER_PAGE})
         # A report kept in git compares each edition with the previous one (not while that previous
@@ -356,7 +357,7 @@ class Build:
         if self.changes_page and files.get_file_from_path(changes.PAGE) is None:
             files.append(File.generated(config, changes.PAGE,
                                         content=f"---\nnumbered: false\n---\n\n# {changes.TITLE}\n"))
-        if self.audience.kind == "internal" and files.get_file_from_path(REGISTER_PAGE) is None:
+        if not self.audience.is_public and files.get_file_from_path(REGISTER_PAGE) is None:
             files.append(File.generated(config, REGISTER_PAGE,
                                         content="---\nnumbered: false\n---\n\n# Redaction register\n\n"
                                                 "{{ redaction_register() }}\n"))
@@ -750,7 +751,7 @@ class Build:
             if self.audience.is_public:
                 newsletter.write_newsletter(site, self.session, self.data.report)
             self.write_downloads(site)
-            if self.audience.kind == "internal":
+            if not self.audience.is_public:
                 rows = linking.Linker(self.session).disclosure_rows()
                 (site / disclosures.REGISTER_CSV).write_bytes(disclosures.register_csv(rows).encode("utf-8"))
             if self.findable:

@@ -214,16 +214,7 @@ def write_packet(project_dir: Path, participant: str, out: Path | None, site_dir
     if folder.exists():
         for path in sorted(folder.iterdir()):
             path.unlink()
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_AUDIENCE": f"participant:{participant}",
-           ITEMS_ENV: str(folder)}
-    env.pop("REPORT_DRAFT", None)
-    from .changes import SNAPSHOT_ENV
-    env[SNAPSHOT_ENV] = os.devnull          # no changes page: its comparison is not the packet's business
-    proc = subprocess.run([sys.executable, "-m", "report_engine", "review-items"], cwd=project_dir, env=env,
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("ERROR")]
-        raise ReportError(lines[-1].split("-  ", 1)[-1] if lines else (proc.stdout + proc.stderr)[-2000:])
+    run_items(project_dir, f"participant:{participant}", folder)
     archive = folder.with_suffix(".zip")
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
         for path in sorted(folder.iterdir()):
@@ -238,16 +229,23 @@ def write_packet(project_dir: Path, participant: str, out: Path | None, site_dir
 def all_items(project_dir: Path) -> dict[str, str]:
     """Every item id the report uses, with its owner (read by an internal build's two passes)."""
     with tempfile.TemporaryDirectory() as scratch:
-        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_AUDIENCE": "internal", ITEMS_ENV: scratch}
-        env.pop("REPORT_DRAFT", None)
-        from .changes import SNAPSHOT_ENV
-        env[SNAPSHOT_ENV] = os.devnull
-        proc = subprocess.run([sys.executable, "-m", "report_engine", "review-items"], cwd=project_dir, env=env,
-                              capture_output=True, text=True)
-        if proc.returncode != 0:
-            lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("ERROR")]
-            raise ReportError(lines[-1].split("-  ", 1)[-1] if lines else "the report does not build")
+        run_items(project_dir, "internal", Path(scratch))
         return {entry["item"]: entry["owner"] for entry in json.loads((Path(scratch) / "items.json").read_text())}
+
+
+def run_items(project_dir: Path, audience: str, out: Path) -> None:
+    """:func:`collect_main` in a process of its own, building ``audience`` (a final build's passes: no
+    draft, no changes page, whose comparison is not the packet's business)."""
+    from .changes import SNAPSHOT_ENV
+
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_AUDIENCE": audience, ITEMS_ENV: str(out),
+           SNAPSHOT_ENV: os.devnull}
+    env.pop("REPORT_DRAFT", None)
+    proc = subprocess.run([sys.executable, "-m", "report_engine", "review-items"], cwd=project_dir, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("ERROR")]
+        raise ReportError(lines[-1].split("-  ", 1)[-1] if lines else (proc.stdout + proc.stderr)[-2000:])
 
 
 def check_returned(path: Path, display: str, items: dict[str, str], participants: dict[str, Any],

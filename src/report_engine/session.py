@@ -10,13 +10,14 @@ converts any page.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
 import re
 
 import jinja2
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import disclosures, numbering, positions, tables
 from .audience import Audience
@@ -185,15 +186,22 @@ class Session:
     def frame_tokens(self) -> tuple[str, ...]:
         return tuple(reversed(self.frames))
 
-    def run_caller(self, body: Callable[[], Any]) -> Any:
-        """A call block's body, run by a macro of the report's own (the sandbox hands every such
-        ``caller()`` here): what is recorded while it runs is decided where its text lands."""
+    @contextlib.contextmanager
+    def _frame(self) -> Iterator[str]:
+        """A frame for what runs inside: checks made in it without a token of their own are decided
+        where the frame's anchor (yielded, for the caller to print) lands."""
         token = self._anchor()
         self.frames.append(token)
         try:
-            text = body()
+            yield token
         finally:
             self.frames.pop()
+
+    def run_caller(self, body: Callable[[], Any]) -> Any:
+        """A call block's body, run by a macro of the report's own (the sandbox hands every such
+        ``caller()`` here): what is recorded while it runs is decided where its text lands."""
+        with self._frame() as token:
+            text = body()
         return positions.after_indent(text, token) if isinstance(text, str) else text
 
     def _participant(self, pid: Any) -> Any:
@@ -249,12 +257,8 @@ class Session:
         """The value at a dotted path, formatted for prose; ``words=true``: a count below ten as a word."""
         if not isinstance(words, bool):
             raise ReportError(f"words takes true or false, got {words!r}", suggestion=f'write fact("{path}", words=true)')
-        token = self._anchor()
-        self.frames.append(token)
-        try:
+        with self._frame() as token:
             text = fact_text(self.namespaces, path, self._check_owner, words)
-        finally:
-            self.frames.pop()
         if self.current is None:
             return text
         self.fact_records.append(FactUse(path, text, (token,)))
@@ -264,12 +268,8 @@ class Session:
     def data_table(self, source: str, columns: Any = None, sort: str | None = None, caption: str | None = None,
                    id: str | None = None, download: str | None = None) -> str:
         """A table of records from data/, numbered by its caption, with CSV and JSON of the same rows."""
-        token = self._anchor()
-        self.frames.append(token)
-        try:
+        with self._frame() as token:
             return self._data_table(token, source, columns, sort, caption, id, download)
-        finally:
-            self.frames.pop()
 
     def _data_table(self, token: str, source: str, columns: Any, sort: str | None, caption: str | None,
                     id: str | None, download: str | None) -> str:
@@ -409,10 +409,11 @@ class Session:
 
     @macro
     def redaction_register(self) -> str:
-        """Every redaction, for internal readers only."""
-        if self.audience.kind != "internal":
-            raise ReportError("redaction_register() is for internal builds only",
-                              suggestion="the engine adds a register page to internal builds by itself")
+        """Every redaction and non-public item the audience may read: for internal readers and, of its own,
+        for a participant."""
+        if self.audience.is_public:
+            raise ReportError("redaction_register() is for private builds only",
+                              suggestion="the engine adds a register page to internal and participants' builds by itself")
         return self._defer("register")
 
     @macro
