@@ -252,3 +252,32 @@ def test_decisions_load_as_values(tmp_path):
     data = load_data(tmp_path / "data", tmp_path)
     with pytest.raises(ReportError):
         disclosures.load(data.namespaces, data.files)
+
+
+# ---- private data with an id -----------------------------------------------------------------------
+
+LEDGER = "quota: !private {owner: helios, id: helios-quota, value: 4096}\n"
+QUOTA_PAGE = "# Summary\n\nThe cluster quota was {{ fact('ledger.quota') }} accelerators.\n"
+
+
+def test_private_data_approved_by_its_id_is_ordinary_data(report: Report):
+    report.write("data/ledger.yml", LEDGER)
+    report.write("data/disclosures.yml", "helios-quota: {decision: approved, by: Dana Reyes, date: 2026-04-02}\n")
+    report.page("index.md", QUOTA_PAGE)
+    report.nav("index.md")
+    assert "The cluster quota was 4,096 accelerators." in text(report.build())
+    rows = list(csv.DictReader(io.StringIO((report.build("internal").site / disclosures.REGISTER_CSV)
+                                            .read_text(encoding="utf-8"))))
+    assert [(r["item"], r["decision"], r["where"]) for r in rows] == [("helios-quota", "approved", "data/ledger.yml:1")]
+
+
+def test_private_data_without_a_decision_stays_private_and_pending(report: Report):
+    report.write("data/ledger.yml", LEDGER)
+    report.page("index.md", QUOTA_PAGE)
+    report.nav("index.md")
+    assert_clean_failure(report.build(expect_ok=False), "docs/index.md", 3, "private to 'helios'")
+    report.page("index.md", "# Summary\n\n{% call redact('helios') %}\nThe quota was {{ fact('ledger.quota') }}.\n"
+                            "{% endcall %}\n")
+    message = assert_clean_failure(report.build(expect_ok=False), "data/ledger.yml", 1, "await")
+    assert "helios-quota (helios, data/ledger.yml:1)" in message
+    assert "4,096" in text(report.build("participant:helios"))

@@ -48,6 +48,7 @@ class Private:
     value: Any
     source: str
     line: int
+    item: str | None = None        # its id in data/disclosures.yml, when the owner decides on it
 
 
 class _Loader(yaml.SafeLoader):
@@ -84,10 +85,11 @@ def _construct_private(loader: _Loader, node: yaml.Node) -> Private:
         raise ReportError("!private needs a mapping", loader.source, line,
                           "write !private {owner: PARTICIPANT_ID, value: ...}")
     spec = _construct_mapping(loader, node)
-    if set(spec) != {"owner", "value"}:
-        raise ReportError(f"!private takes exactly 'owner' and 'value', got {sorted(spec)}",
+    if set(spec) not in ({"owner", "value"}, {"owner", "value", "id"}):
+        raise ReportError(f"!private takes 'owner', 'value' and optionally 'id', got {sorted(spec)}",
                           loader.source, line, "write !private {owner: PARTICIPANT_ID, value: ...}")
-    return Private(str(spec["owner"]), spec["value"], loader.source, line)
+    item = str(spec["id"]) if "id" in spec else None
+    return Private(str(spec["owner"]), spec["value"], loader.source, line, item)
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
@@ -164,6 +166,8 @@ class ReportData:
     participants: dict[str, Participant] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     never_public: tuple[Term, ...] = ()
+    # Private values that carry an id (``!private {owner, id, value}``), as written, whatever was decided.
+    items: list[Private] = field(default_factory=list)
 
     @property
     def report(self) -> LineDict:
@@ -196,11 +200,15 @@ def load_data(data_dir: Path, project_dir: Path) -> ReportData:
     data.participants = _check_report(data, data_dir, project_dir)
     data.never_public = _never_public(data.report, data.files.get("report", "data/report.yml"))
     from .facts import private_values        # here: facts reads this module's types
+    decided = False
     for name, value in namespaces.items():
         for private in private_values(value):
             if private.owner not in data.participants:
                 raise ReportError(f"!private value owned by unknown participant '{private.owner}'", private.source,
                                   private.line, did_you_mean(private.owner, data.participants, "participant ids"))
+            decided = decided or private.item is not None
+    if decided:
+        _disclose(data)
     return data
 
 
@@ -318,6 +326,39 @@ def _check_sequence(participants: dict[str, Participant], display: str) -> None:
                           "in the sequence readers see", display, gone.line,
                           "rename the pseudonyms after it: " + ", ".join(renames) +
                           f"; and give '{gone.id}' one outside the sequence")
+
+
+def _disclose(data: ReportData) -> None:
+    """Private values whose owner approved them (by their id in data/disclosures.yml, ``approved`` or
+    ``anonymised``) become ordinary data, for every audience; the others stay private (no decision,
+    pending or redacted: fail closed), and so does everything of a participant that left."""
+    from . import disclosures                # here: disclosures reads this module's types
+
+    decisions = disclosures.load(data.namespaces, data.files)
+
+    def opened(value: Any) -> Any:
+        if isinstance(value, Private):
+            inner = opened(value.value)
+            if value.item is not None:
+                data.items.append(value)
+                decision = decisions.get(value.item)
+                gone = data.participants[value.owner].exited if value.owner in data.participants else False
+                if decision is not None and decision.decision in ("approved", "anonymised") and not gone:
+                    return inner
+            return Private(value.owner, inner, value.source, value.line, value.item)
+        if isinstance(value, dict):
+            copy = LineDict((k, opened(v)) for k, v in value.items())
+            copy.source, copy.line = getattr(value, "source", ""), getattr(value, "line", None)
+            copy.key_lines = getattr(value, "key_lines", {})
+            return copy
+        if isinstance(value, list):
+            items = LineList(opened(v) for v in value)
+            items.source, items.line = getattr(value, "source", ""), getattr(value, "line", None)
+            items.item_lines = getattr(value, "item_lines", [])
+            return items
+        return value
+
+    data.namespaces = {name: opened(value) for name, value in data.namespaces.items()}
 
 
 def _never_public(report: LineDict, display: str) -> tuple[Term, ...]:

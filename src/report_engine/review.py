@@ -73,13 +73,16 @@ def collect(build: Any) -> list[Item]:
     for use in session.disclosures:
         if (owner is not None and use.owner != owner) or use.item in items:
             continue
-        page = session.pages[use.page]
         decision = use.decision
+        page = session.pages.get(use.page)
+        if page is None:                    # a private value in data/, with its id
+            section, text = f"Data: {use.location}", use.body
+        else:
+            section = section_of(page.title or page.src, page.raw, use.location.line)
+            text = linker.resolve_text(page.src, use.body)
         items[use.item] = Item(use.item, use.owner, decision.decision, decision.by,
                                decision.date.isoformat() if decision.date else "", decision.material,
-                               decision.note or "", decision.replacement or "", str(use.location),
-                               section_of(page.title or page.src, page.raw, use.location.line),
-                               linker.resolve_text(page.src, use.body))
+                               decision.note or "", decision.replacement or "", str(use.location), section, text)
     return list(items.values())
 
 

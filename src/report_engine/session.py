@@ -23,6 +23,7 @@ from . import disclosures, numbering, positions, tables
 from .audience import Audience
 from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
+from .formatting import format_value
 from .facts import Guarded, audience_view, fact_text
 from .disclosures import Decision, Disclosure
 from .passages import normalise, token_pattern, word_pattern
@@ -84,7 +85,7 @@ class Session:
         # The disclosure process (disclosures.py): the decisions recorded, every nonpublic block met,
         # and the owners of the blocks open now (anonymised ones apart).
         self.decisions = disclosures.load(data.namespaces, data.files)
-        self.disclosures: list[Disclosure] = []
+        self.disclosures: list[Disclosure] = [self._data_item(private) for private in data.items]
         self.disclosing: list[str] = []
         self.anonymising: list[str] = []
         # Each fact printed where this audience reads it: path -> (the page of its first such use,
@@ -515,6 +516,15 @@ class Session:
                                note=decision.note, caller=body)
         finally:
             self.disclosing.pop()
+
+    def _data_item(self, private: Private) -> Disclosure:
+        """A private value with an id: the data loader made it ordinary data if its owner approved it."""
+        item = str(private.item)
+        decision = self.decisions.get(item) or Decision(item, "pending")
+        if self.data.participants[private.owner].exited:
+            decision = Decision(item, "redacted", f"exit overrides: {decision.decision}", line=decision.line)
+        return Disclosure(item, private.owner, decision, Location(private.source, private.line), "",
+                          item in self.decisions, format_value(private.value))
 
     def _anonymised(self, participant: Any, decision: Decision, caller: Callable[[], str]) -> str:
         """An anonymised block: published, its owner shown by pseudonym only (``org()`` inside prints it)."""
