@@ -53,3 +53,31 @@ def test_uncommitted_sources_are_refused_before_anything_is_sent(report: Report)
     proc = courtesy(root, "--date", "2026-05-12")
     assert proc.returncode != 0 and "uncommitted" in proc.stderr and "Traceback" not in proc.stderr
     assert not (root / "site-private" / "courtesy-2026-03").exists()
+
+
+def test_private_builds_show_what_the_public_text_changed_since_the_draft(report: Report):
+    report.page("index.md", "# Summary\n\nThe assessment covered four developers over four weeks.\n\n"
+                            "Agents wrote a large share of new internal code.\n\n"
+                            '{% call redact("helios") %}\nHelios moved its fleet to a new network segment.\n'
+                            "{% endcall %}\n")
+    report.write(".gitignore", "site/\nsite-private/\n.cache/\n__pycache__/\n")
+    report.nav("index.md")
+    report.build()
+    root = report.root
+    make_repository(root)
+    assert courtesy(root, "--date", "2026-05-12").returncode == 0
+    report.page("index.md", "# Summary\n\nThe assessment covered five developers over four weeks.\n\n"
+                            "Agents wrote a large share of new internal code.\n\n"
+                            "## Limits\n\nOne developer joined late, after its comments on the draft.\n\n"
+                            '{% call redact("helios") %}\nHelios moved its fleet to a new network segment.\n'
+                            "{% endcall %}\n")
+    git(root, "commit", "-qam", "Minor edits for accuracy")
+    private = report.build("participant:quill")
+    page = " ".join(private.article("since-the-courtesy-draft/").split())
+    assert "Reworded: “The assessment covered four developers over four weeks.” → " \
+           "“The assessment covered five developers over four weeks.”" in page, page
+    assert "New section: Limits" in page and "Added: “One developer joined late" in page
+    assert "Helios moved" not in page, "the public text only, never a participant's"
+    assert "since-the-courtesy-draft" in private.page(), "in the private build's navigation"
+    public = report.build()
+    assert not (public.site / "since-the-courtesy-draft").exists()

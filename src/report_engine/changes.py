@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
-from . import caches, editions
+from . import caches, editions, passages
 from .data import Private
 
 PAGE = "changes.md"
@@ -55,6 +55,7 @@ WITHDRAWN_PREFIX = "withdrawn-"             # beside edition-<id> on the source 
 PUBLISHED_BRANCHES = ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")   # where versions.json says it too
 NOT_RECORDS = ("report",)                   # data/report.yml describes the report: no records there
 NUMBER = re.compile(r"^(?:(?:Appendix|Annex|Section|Chapter)\s+)?[A-Z]?\d*(?:\.\d+)*[.:]?\s+(?=\S)")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*(?:\{[^}]*#([\w:-]+)[^}]*\})?\s*#*\s*$")
 
 
@@ -66,6 +67,7 @@ class Snapshot:
     records: dict[str, dict[str, str]] = field(default_factory=dict)   # "namespace:id" -> page ("" if unprinted)
     withheld_records: list[str] = field(default_factory=list)          # "namespace:id" this audience may not read
     pages: list[dict[str, Any]] = field(default_factory=list)          # src, title, headings [[id, text]]
+    sentences: dict[str, list[str]] = field(default_factory=dict)      # page -> its sentences, in order
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), sort_keys=True, ensure_ascii=False)
@@ -106,6 +108,7 @@ def take_snapshot(session: Any, namespaces: Mapping[str, Any], edition: str, lab
                 headings.append([match.group(3) or re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-"), text])
         snapshot.pages.append({"src": record.src, "title": unnumbered(plain(record.title or record.src)),
                                "headings": headings})
+        snapshot.sentences[record.src] = sentences(record.output)
     return snapshot
 
 
@@ -147,6 +150,16 @@ def _page_printing(texts: Mapping[str, str], record_id: str) -> str:
             if any(printed.search(line) for line in text.splitlines() if wanted(line)):
                 return src
     return ""
+
+
+def sentences(markdown: str) -> list[str]:
+    """A page's prose as a reader reads it, sentence by sentence, block by block (headings apart:
+    they are compared as sections)."""
+    prose = "\n".join("" if HEADING.match(line) else line for line in markdown.splitlines())
+    found: list[str] = []
+    for block in passages.segments(prose):
+        found += [s for s in SENTENCE_BREAK.split(" ".join(plain(block).split())) if s]
+    return found
 
 
 def plain(markdown: str) -> str:
@@ -256,21 +269,32 @@ def previous_snapshot(project_dir: Path, commit: str, audience: str) -> Snapshot
             tar.extractall(scratch, filter="data")
         # git keeps no empty folder: the contract's theme overrides may be an empty `overrides/`
         (Path(scratch) / "overrides").mkdir(exist_ok=True)
-        out = Path(scratch) / ".snapshot.json"
-        env = {**os.environ, SNAPSHOT_ENV: str(out), "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
-        for name in ("REPORT_PDF", "REPORT_DRAFT", editions.EDITION_ENV):
-            env.pop(name, None)
-        proc = subprocess.run([sys.executable, "-m", "report_engine", "snapshot"], cwd=scratch, env=env,
-                              capture_output=True, text=True, timeout=1800)
-        if proc.returncode != 0 or not out.is_file():
-            errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line or "Error" in line]
-            raise RuntimeError(errors[-1].split("-  ", 1)[-1] if errors else f"exit status {proc.returncode}")
-        text = out.read_text(encoding="utf-8")
+        text = snapshot_in(Path(scratch), audience, Path(scratch) / ".snapshot.json")
     try:
         caches.write_atomic(cached, text.encode("utf-8"))
     except OSError:
         pass
     return Snapshot.from_json(text)
+
+
+def snapshot_in(folder: Path, audience: str, out: Path) -> str:
+    """The snapshot (as JSON) of the report in ``folder`` for ``audience``, read in a process of its
+    own (a final build's passes: no draft, no PDF). Raises RuntimeError with the reason."""
+    env = {**os.environ, SNAPSHOT_ENV: str(out), "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
+    for name in ("REPORT_PDF", "REPORT_DRAFT", editions.RECIPIENT_ENV, editions.EDITION_ENV):
+        env.pop(name, None)
+    proc = subprocess.run([sys.executable, "-m", "report_engine", "snapshot"], cwd=folder, env=env,
+                          capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0 or not out.is_file():
+        errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line or "Error" in line]
+        raise RuntimeError(errors[-1].split("-  ", 1)[-1] if errors else f"exit status {proc.returncode}")
+    return out.read_text(encoding="utf-8")
+
+
+def tag_commit(project_dir: Path, tag: str) -> str | None:
+    """The commit a tag names, or None."""
+    found = _git(project_dir, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}")
+    return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else None
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -13,6 +13,7 @@ site folder.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,3 +82,70 @@ def check_source(project: Path, tag: str) -> None:
     if changed:
         raise ReportError(f"the report's sources have uncommitted changes, so {tag} would not record what was "
                           "sent", changed.splitlines()[0][3:], None, "commit them first (or pass --no-tag)")
+
+
+# ---- after the draft: what changed in the public text ----------------------------------------------
+
+PAGE = "since-the-courtesy-draft.md"
+TITLE = "Since the courtesy draft"
+SIMILAR = 0.5           # sentences at least this alike (difflib's ratio) are one sentence reworded
+
+
+def since_draft(project_dir: Path, edition: str) -> str | None:
+    """The page's body for private builds: the public text now against the courtesy draft's (the
+    sources tagged ``courtesy-<edition>``), or None when no draft of this edition was tagged."""
+    import tempfile
+
+    from . import changes
+
+    tag = f"{TAG_PREFIX}{edition}"
+    commit = changes.tag_commit(project_dir, tag)
+    if commit is None:
+        return None
+    try:
+        draft = changes.previous_snapshot(project_dir, commit, "public")
+        with tempfile.TemporaryDirectory(prefix="report-now-") as scratch:
+            now = changes.Snapshot.from_json(changes.snapshot_in(project_dir, "public", Path(scratch) / "now.json"))
+    except RuntimeError as error:
+        return f"The courtesy draft (`{tag}`) could not be compared with the text now: {_escape(str(error))}."
+    return compare_text(draft, now, tag)
+
+
+def compare_text(draft: Any, now: Any, tag: str) -> str:
+    """Pages, sections and sentences of the public text added, removed or reworded since the draft."""
+    import difflib
+
+    before = {page["src"]: page for page in draft.pages}
+    after = {page["src"]: page for page in now.pages}
+    parts: list[str] = []
+    for src, page in after.items():
+        if src not in before:
+            parts.append(f"- New page: {_escape(page['title'])}")
+            continue
+        lines = []
+        old_headings = [h[1] for h in before[src]["headings"]]
+        new_headings = [h[1] for h in page["headings"]]
+        lines += [f"- New section: {_escape(h)}" for h in new_headings if h not in old_headings]
+        lines += [f"- Removed section: {_escape(h)}" for h in old_headings if h not in new_headings]
+        old, new = draft.sentences.get(src, []), now.sentences.get(src, [])
+        matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+        for op, a1, a2, b1, b2 in matcher.get_opcodes():
+            removed, added = old[a1:a2], new[b1:b2]
+            if op == "replace":
+                while removed and added and difflib.SequenceMatcher(None, removed[0], added[0]).ratio() >= SIMILAR:
+                    lines.append(f"- Reworded: “{_escape(removed.pop(0))}” → “{_escape(added.pop(0))}”")
+            lines += [f"- Removed: “{_escape(s)}”" for s in removed]
+            lines += [f"- Added: “{_escape(s)}”" for s in added]
+        if lines:
+            parts.append(f"**{_escape(page['title'])}**\n\n" + "\n".join(lines))
+    parts += [f"- Removed page: {_escape(page['title'])}" for src, page in before.items() if src not in after]
+    intro = (f"The courtesy draft of this edition was shared with participants from the sources tagged "
+             f"`{tag}`. This page is in private builds only.")
+    if not parts:
+        return intro + "\n\nThe public text is as the courtesy draft had it."
+    return intro + " What the public text changed since:\n\n" + "\n\n".join(parts) + "\n"
+
+
+def _escape(text: str) -> str:
+    """Plain text shown as Markdown text."""
+    return re.sub(r"([\\`*_{}\[\]<>#|!])", r"\\\1", text)

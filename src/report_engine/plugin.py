@@ -46,7 +46,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
-from . import (ahead, audit, caches, cards, changes, disclosures, editions, findability, inputs, linking, mdscan,
+from . import (ahead, audit, caches, cards, changes, courtesy, disclosures, editions, findability, inputs, linking, mdscan,
                newsletter, outputs, pdf, preview_page, published, render_cache, stamps, tables, templates)
 from .metadata import read_metadata
 from .passages import slugify
@@ -153,6 +153,8 @@ class Build:
         self.changes_page = False                 # this build has the changes page (changes.py)
         self.descriptions: dict[str, str] = {}    # page source -> its description (public builds)
         self.changes_body = ""
+        self.since_draft = False                  # a private build after the courtesy draft (courtesy.py)
+        self.since_draft_body = ""
         self.cards: dict[str, cards.Card] = {}    # card file stem -> the card, as pages name them
         self.staging: Path | None = None
         # The PDF: asked for by the plugin's setting or REPORT_PDF; never under `mkdocs serve`.
@@ -221,6 +223,11 @@ class Build:
         # A report kept in git compares each edition with the previous one (not while that previous
         # edition is itself being read for the comparison).
         self.changes_page = not os.environ.get(changes.SNAPSHOT_ENV) and changes.in_git(self.project_dir)
+        # Private builds show what the public text changed since the courtesy draft participants saw.
+        self.since_draft = (self.changes_page and not self.audience.is_public and changes.tag_commit(
+            self.project_dir, f"{courtesy.TAG_PREFIX}{editions.edition_id(report)}") is not None)
+        if self.since_draft and self.config["nav"] is not None and courtesy.PAGE not in json.dumps(self.config["nav"]):
+            self.config["nav"].append({courtesy.TITLE: courtesy.PAGE})
         if self.changes_page and self.config["nav"] is not None and changes.PAGE not in json.dumps(self.config["nav"]):
             self.config["nav"].append({changes.TITLE: changes.PAGE})
         if self.findable:               # each page's own description goes into the head (head_tags)
@@ -354,6 +361,9 @@ class Build:
                                   (findability.CSL_FILE, findability.csl_json(self.meta))):
                 if files.get_file_from_path(name) is None:     # bytes: RIS lines end in CR LF, kept
                     files.append(File.generated(config, name, content=content.encode("utf-8")))
+        if self.since_draft and files.get_file_from_path(courtesy.PAGE) is None:
+            files.append(File.generated(config, courtesy.PAGE,
+                                        content=f"---\nnumbered: false\n---\n\n# {courtesy.TITLE}\n"))
         if self.changes_page and files.get_file_from_path(changes.PAGE) is None:
             files.append(File.generated(config, changes.PAGE,
                                         content=f"---\nnumbered: false\n---\n\n# {changes.TITLE}\n"))
@@ -407,6 +417,8 @@ class Build:
             self.check_decisions()
             if self.changes_page:
                 self.changes_body = self.compare_editions()
+            if self.since_draft:
+                self.since_draft_body = courtesy.since_draft(self.project_dir, editions.edition_id(self.data.report)) or ""
             incomplete = self.citations.notes(self.session.listed_keys())
             self.citations.save_cache()
             if incomplete:
@@ -711,6 +723,8 @@ class Build:
             page.update_date = self.page_date      # the sitemap's dates: the report's, never the clock's
         if page.file.src_uri == changes.PAGE and self.changes_body:
             markdown = markdown.rstrip("\n") + "\n\n" + self.changes_body
+        if page.file.src_uri == courtesy.PAGE and self.since_draft_body:
+            markdown = markdown.rstrip("\n") + "\n\n" + self.since_draft_body
         self.renders.attach(page)
         return markdown
 
