@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 from lxml import html as lxml_html
@@ -281,3 +282,37 @@ def test_private_data_without_a_decision_stays_private_and_pending(report: Repor
     message = assert_clean_failure(report.build(expect_ok=False), "data/ledger.yml", 1, "await")
     assert "helios-quota (helios, data/ledger.yml:1)" in message
     assert "4,096" in text(report.build("participant:helios"))
+
+
+def test_the_example_stops_when_a_decision_goes_back_to_pending(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from conftest import copy_example
+
+    root = copy_example(tmp_path / "example")
+    path = root / "data" / "disclosures.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "openai-internal-results: {decision: approved", "openai-internal-results: {decision: pending"), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("REPORT_AUDIENCE", "REPORT_DRAFT", "REPORT_PDF")}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    final = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root, env=env, capture_output=True,
+                           text=True, timeout=600)
+    assert final.returncode != 0 and "openai-internal-results (openai, docs/appendices/openai.md:" in final.stdout + final.stderr
+    draft = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root, env={**env, "REPORT_DRAFT": "2026-05-12"},
+                           capture_output=True, text=True, timeout=600)
+    assert draft.returncode == 0, draft.stdout + draft.stderr
+    appendix = (root / "site-private" / "draft-public" / "appendices" / "openai" / "index.html").read_text(encoding="utf-8")
+    assert "documented how agents are used across its research" not in appendix, "shown redacted in the draft"
+
+
+def test_a_participant_that_left_is_not_in_the_pdf(report: Report, monkeypatch):
+    exit_report(report)
+    monkeypatch.setenv("REPORT_PDF", "1")
+    site = report.build().site
+    (pdf,) = site.glob("*.pdf")
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Nova" not in text and "Developer C" not in text and "Restarted a job" not in text
+    assert "Helios Labs" in text
