@@ -154,6 +154,7 @@ class Build:
         self.descriptions: dict[str, str] = {}    # page source -> its description (public builds)
         self.changes_body = ""
         self.since_draft = False                  # a private build after the courtesy draft (courtesy.py)
+        self.binary_files: list[str] = []         # binary_files: globs, checked in on_env (published.py)
         self.since_draft_body = ""
         self.cards: dict[str, cards.Card] = {}    # card file stem -> the card, as pages name them
         self.staging: Path | None = None
