@@ -58,9 +58,10 @@ def test_a_packet_holds_the_participants_items_and_nothing_of_anothers(report: R
 
 def test_a_packet_is_never_written_under_the_public_site(report: Report):
     root = make(report)
-    proc = review(root, "--participant", "helios", "--out", "site/packets")
-    assert proc.returncode != 0 and "public site folder" in proc.stderr and "Traceback" not in proc.stderr
-    assert not (root / "site" / "packets").exists()
+    for folder in ("site/packets", "site-private/participant-quill", "docs/packets", "overrides/packets"):
+        proc = review(root, "--participant", "helios", "--out", folder)
+        assert proc.returncode != 0 and "may not be written under" in proc.stderr and "Traceback" not in proc.stderr
+        assert not (root / folder / "helios").exists()
 
 
 def test_returned_decisions_are_recorded_in_place(report: Report):
@@ -102,3 +103,25 @@ def test_a_malformed_return_changes_nothing_and_names_every_bad_line(report: Rep
     assert any("returned.yml:4: unknown field 'materal'" in e for e in errors), errors
     assert "nothing was recorded" in errors[-1]
     assert (root / "data" / "disclosures.yml").read_bytes() == before
+
+
+def test_a_packet_never_names_another_participants_redacted_heading(report: Report):
+    report.page("index.md", "# Home\n\nOpen intro text.\n\n{% call redact(\"quill\") %}\n## Quill jaguarundi section\n\n"
+                            "Quill body text.\n{% endcall %}\n\n{% call nonpublic(\"helios\", id=\"h-one\") %}\n"
+                            "Helios item text about the hornbill pipeline in March.\n{% endcall %}\n")
+    report.write("data/disclosures.yml", "h-one: {decision: approved}\n")
+    report.nav("index.md")
+    report.build()
+    proc = review(report.root, "--participant", "helios")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    page = (report.root / "review-packets" / "helios" / "index.html").read_text(encoding="utf-8")
+    assert "hornbill" in page and "jaguarundi" not in page and "Quill" not in page
+
+
+def test_a_report_that_does_not_build_gives_one_error_line(report: Report):
+    report.page("index.md", "# Home\n\n{{ fact('missing.value') }}\n")
+    report.nav("index.md")
+    report.build(expect_ok=False)
+    proc = review(report.root, "--participant", "helios")
+    assert proc.returncode != 0 and "Traceback" not in proc.stdout + proc.stderr
+    assert "docs/index.md:3" in proc.stderr, proc.stderr

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import editions
+from . import changes, editions
 from .changes import in_git
 from .data import load_data
 from .errors import ReportError
@@ -65,8 +65,11 @@ def run(args: Any) -> int:
             for line in pending[:1]:
                 print(line, file=sys.stderr)
         if tagging:
+            before = changes.tag_commit(project, tag)
+            head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
             subprocess.run(["git", "tag", "-f", tag, "HEAD"], cwd=project, check=True, capture_output=True)
-            print(f"Tagged the source {tag}; share it with `git push origin {tag}`")
+            moved = f" (moved from {before[:12]}: this draft replaces the one sent before)" if before and before != head else ""
+            print(f"Tagged the source {tag}{moved}; share it with `git push origin {tag}`")
         print(f"{len(recipients)} courtesy draft(s) in {root}")
         return 0
     except ReportError as error:
@@ -95,8 +98,6 @@ def since_draft(project_dir: Path, edition: str) -> str | None:
     """The page's body for private builds: the public text now against the courtesy draft's (the
     sources tagged ``courtesy-<edition>``), or None when no draft of this edition was tagged."""
     import tempfile
-
-    from . import changes
 
     tag = f"{TAG_PREFIX}{edition}"
     commit = changes.tag_commit(project_dir, tag)

@@ -342,8 +342,12 @@ def _disclose(data: ReportData) -> None:
             if value.item is not None:
                 data.items.append(value)
                 decision = decisions.get(value.item)
+                if decision is not None and decision.decision == "anonymised":
+                    raise ReportError(f"'{value.item}' is a data value, which cannot be anonymised: its text and "
+                                      "fields may name its owner", data.files.get(disclosures.FILE, "data/disclosures.yml"),
+                                      decision.line, "decide approved or redacted for it")
                 gone = data.participants[value.owner].exited if value.owner in data.participants else False
-                if decision is not None and decision.decision in ("approved", "anonymised") and not gone:
+                if decision is not None and decision.decision == "approved" and not gone:
                     return inner
             return Private(value.owner, inner, value.source, value.line, value.item)
         if isinstance(value, dict):
@@ -413,25 +417,37 @@ def with_public_names(namespaces: dict[str, Any], participants: dict[str, Partic
 
 
 def without_exited(namespaces: dict[str, Any], gone: set[str]) -> dict[str, Any]:
-    """The data with every record that belongs to a participant that left (a list item with a field
-    whose value is its id) taken out, for audiences that may not know it took part."""
+    """The data with everything that belongs to a participant that left taken out, for audiences that
+    may not know it took part: a list item that is its id or holds its id anywhere (``participant:
+    nova``, ``developer: {id: nova}``), and a mapping's entry keyed by its id."""
     if not gone:
         return namespaces
+
+    def names_gone(item: Any) -> bool:
+        if isinstance(item, Private):
+            return names_gone(item.value)
+        if isinstance(item, dict):
+            return any(str(k) in gone or names_gone(v) for k, v in item.items())
+        if isinstance(item, list):
+            return any(names_gone(v) for v in item)
+        return isinstance(item, str) and item in gone
 
     def prune(value: Any) -> Any:
         if isinstance(value, list):
             kept = [(prune(item), line) for item, line in
-                    zip(value, getattr(value, "item_lines", [None] * len(value)))
-                    if not (isinstance(item, dict) and any(isinstance(v, str) and v in gone for v in item.values()))]
+                    zip(value, getattr(value, "item_lines", [None] * len(value))) if not names_gone(item)]
             out = LineList(item for item, _ in kept)
             out.source, out.line = getattr(value, "source", ""), getattr(value, "line", None)
             out.item_lines = [line for _, line in kept]
             return out
         if isinstance(value, dict):
-            copy = LineDict((k, prune(v)) for k, v in value.items())
+            copy = LineDict((k, prune(v)) for k, v in value.items()
+                            if str(k) not in gone and not (isinstance(v, str) and v in gone))
             copy.source, copy.line = getattr(value, "source", ""), getattr(value, "line", None)
             copy.key_lines = getattr(value, "key_lines", {})
             return copy
+        if isinstance(value, str) and value in gone:
+            return None
         return value
 
     return {name: value if name == "report" else prune(value) for name, value in namespaces.items()}

@@ -64,7 +64,7 @@ class Linker:
         for participant in self.s.data.participants.values():
             if not self.s.gone(participant.id):        # internal builds keep everything
                 continue
-            for name in (participant.name, *participant.aliases):
+            for name in filter(None, (participant.name, *participant.aliases, participant.pseudonym, participant.id)):
                 pattern = re.compile(word_pattern(normalise(name)))
                 for page in self.s.pages.values():
                     if pattern.search(normalise(mdscan.plain_text(PLACEHOLDER.sub(" ", page.open)))):

@@ -143,6 +143,14 @@ def visible_markup(r: Redaction, body: str) -> str:
     return "\n\n" + textwrap.indent(block, r.indent) + "\n\n"
 
 
+LABEL = re.compile(r'<p class="redacted-passage__label">[^<]*</p>|(?<=<mark class="redacted-inline" )([^>]*?) title="[^"]*"')
+
+
+def without_labels(text: str) -> str:
+    """Text without the labels :func:`visible_markup` puts on redactions inside it (the engine's words)."""
+    return LABEL.sub(lambda m: m.group(1) or "", text) if "redacted-" in text else text
+
+
 def indent_of(body: str) -> str:
     """The indentation of a block body's first line: where the call stands in a list or admonition."""
     for line in body.split("\n"):

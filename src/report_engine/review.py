@@ -78,8 +78,8 @@ def collect(build: Any) -> list[Item]:
         if page is None:                    # a private value in data/, with its id
             section, text = f"Data: {use.location}", use.body
         else:
-            section = section_of(page.title or page.src, page.raw, use.location.line)
             text = linker.resolve_text(page.src, use.body)
+            section = section_of(page.title or page.src, page.output, text)
         items[use.item] = Item(use.item, use.owner, decision.decision, decision.by,
                                decision.date.isoformat() if decision.date else "", decision.material,
                                decision.note or "", decision.replacement or "", str(use.location), section, text)
@@ -89,19 +89,32 @@ def collect(build: Any) -> list[Item]:
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*(?:\{[^}]*\})?\s*#*\s*$")
 
 
-def section_of(title: str, raw: str, line: int | None) -> str:
-    """The page's title and the last heading above a line of its source."""
+def section_of(title: str, output: str, text: str) -> str:
+    """The page's title and the last heading above the item, read from the page as this audience
+    gets it (never a heading of another participant's redaction)."""
+    start = text.strip()[:80]
+    where = output.find(start) if start else -1
     heading = ""
-    for number, text in enumerate(raw.split("\n")[:(line or 1) - 1], start=1):
-        match = HEADING.match(text)
+    for line in (output[:where] if where >= 0 else "").split("\n"):
+        match = HEADING.match(line)
         if match and len(match.group(1)) > 1:
-            heading = re.sub(r"\{\{.*?\}\}", "…", match.group(2))
+            heading = match.group(2)
     return f"{title} › {heading}" if heading else title
 
 
 def collect_main(out: str, config_file: str = "mkdocs.yml") -> int:
     """In a participant's build (``python -m report_engine review-items``, run by :func:`write_packet`):
     collect its items, write the packet to ``out``, audit it for the participant."""
+    from mkdocs.exceptions import MkDocsException
+
+    try:
+        return _collect(out, config_file)
+    except (MkDocsException, ReportError) as error:           # the build's own error, already located
+        print(f"ERROR   -  {error}", file=sys.stderr)
+        return 1
+
+
+def _collect(out: str, config_file: str) -> int:
     from . import audit, changes
 
     with changes.through_passes(config_file) as build:
@@ -211,9 +224,11 @@ def decisions_yaml(items: list[Item], participant: Any, report: Any) -> str:
 def write_packet(project_dir: Path, participant: str, out: Path | None, site_dir: Path) -> Path:
     """Build the participant's audience in a process of its own, write its packet and zip it."""
     folder = (out or project_dir / PACKETS) / participant
-    if folder.resolve().is_relative_to(site_dir.resolve()):
-        raise ReportError(f"a review packet is private and may not be written under the public site folder "
-                          f"({site_dir})", "--out", None, f"write it elsewhere, e.g. --out {PACKETS}")
+    # Never where a build publishes or reads from: the public site, private builds, docs/ or overrides/.
+    for refused in (site_dir, project_dir / "site-private", project_dir / "docs", project_dir / "overrides"):
+        if folder.resolve().is_relative_to(refused.resolve()):
+            raise ReportError(f"a review packet is private and may not be written under {refused.name}/, "
+                              "which builds publish or read", "--out", None, f"write it elsewhere, e.g. --out {PACKETS}")
     if folder.exists():
         for path in sorted(folder.iterdir()):
             path.unlink()
@@ -272,6 +287,8 @@ def check_returned(path: Path, display: str, items: dict[str, str], participants
             continue
         if items[item] != owner:
             errors.append(f"{where}: item '{item}' belongs to '{items[item]}', not to '{owner}'")
+        elif participants[owner].exited:
+            errors.append(f"{where}: '{owner}' left the assessment (exited: true): its decisions no longer count")
         if not isinstance(entry, dict):
             errors.append(f"{where}: the decision for '{item}' is not a mapping")
             continue

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import html
 import inspect
 import logging
 import re
+from urllib.parse import unquote_plus
 
 import jinja2
 from typing import Any, Callable, Iterable, Iterator
 
-from . import disclosures, numbering, positions, tables
+from . import disclosures, mdscan, numbering, positions, tables
 from .audience import Audience
 from .data import Private, ReportData, with_public_names
 from .errors import ReportError, did_you_mean
@@ -29,7 +31,7 @@ from .disclosures import Decision, Disclosure
 from .passages import normalise, token_pattern, word_pattern
 from .records import (AnonymousMention, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
                       HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, placeholder)
-from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup
+from .redaction import Redaction, hidden_markup, indent_of, is_inline, visible_markup, without_labels
 from .sources import Location, project_path, template_position
 from .template_errors import template_error
 
@@ -85,7 +87,15 @@ class Session:
         # The disclosure process (disclosures.py): the decisions recorded, every nonpublic block met,
         # and the owners of the blocks open now (anonymised ones apart).
         self.decisions = disclosures.load(data.namespaces, data.files)
-        self.disclosures: list[Disclosure] = [self._data_item(private) for private in data.items]
+        self.disclosures: list[Disclosure] = []
+        for private in data.items:
+            use = self._data_item(private)
+            shared = next((d for d in self.disclosures if d.item == use.item and d.owner != use.owner), None)
+            if shared is not None:
+                raise ReportError(f"item id '{use.item}' is used by '{shared.owner}' at {shared.location} and by "
+                                  f"'{use.owner}' here", use.location.file, use.location.line,
+                                  "give each participant's item an id of its own")
+            self.disclosures.append(use)
         self.disclosing: list[str] = []
         self.anonymising: list[str] = []
         # Each fact printed where this audience reads it: path -> (the page of its first such use,
@@ -299,6 +309,7 @@ class Session:
 
         def participant_text(pid: str, anonymous: bool) -> tuple[str, str]:
             participant = self._participant(pid)
+            anonymous = anonymous or pid in self.anonymising
             shown = self.org(pid, anonymous=anonymous)
             knows = self.audience.knows(pid) or (participant.named and not anonymous)
             return shown, participant.name if knows else (participant.pseudonym or "")
@@ -468,7 +479,8 @@ class Session:
         redaction.indent = "" if redaction.inline else indent_of(body)
         # Recorded whatever happens next: the leak audit decides on its own what this audience may get.
         owners = tuple(frame.redaction.owner for frame in self.stack) + (owner,)
-        self.bodies.append(RedactedBody(redaction, redaction.page, body, owners))
+        # The engine's own labels of redactions inside it are not the participant's text.
+        self.bodies.append(RedactedBody(redaction, redaction.page, without_labels(body), owners))
         if visible and self.visible:
             return token + visible_markup(redaction, body)
         if self.visible:
@@ -491,9 +503,12 @@ class Session:
         if other is not None:
             raise ReportError(f"a block of '{owner}' inside a block of '{other}': each block has one owner",
                               suggestion="close the other participant's block first")
+        shared = next((d for d in self.disclosures if d.item == id and d.owner != owner), None)
+        if shared is not None:                  # one decision cannot speak for two owners
+            raise ReportError(f"item id '{id}' is used by '{shared.owner}' at {shared.location} and by '{owner}' here",
+                              suggestion="give each participant's item an id of its own")
         decision = self.decisions.get(id)
-        shared = [d for d in self.disclosures if d.item == id and d.owner != owner]
-        if decision is None or shared:          # fail closed: as if the participant had not decided yet
+        if decision is None:                    # fail closed: as if the participant had not decided yet
             decision = Decision(id, "pending")
         if participant.exited:                  # it left: whatever it decided, nothing of it is published
             decision = Decision(id, "redacted", f"exit overrides: {decision.decision}", line=decision.line)
@@ -533,15 +548,30 @@ class Session:
                               self.data.files.get(disclosures.FILE, "data/disclosures.yml"), decision.line,
                               f"add 'pseudonym: ...' to {participant.id} in data/report.yml")
         self.anonymising.append(participant.id)
+        cited = len(self.cites)
         try:
             body = caller()
         finally:
             self.anonymising.pop()
-        text = normalise(positions.strip_anchors(body))
+        # What readers get of the block, decoded as a browser would (entities, URLs, emphasis), with
+        # the footnotes it uses wherever they are defined, and the references it cites.
+        source = positions.strip_anchors(str(body))
+        used = set(mdscan.footnote_uses(source))
+        page = self.current.template if self.current is not None else ""
+        notes = [page[d.start:d.end] for d in mdscan.footnote_definitions(page) if d.label in used]
+        readable = "\n".join([source, *notes])
+        decoded = html.unescape(unquote_plus(readable))
+        read = normalise(decoded) + " \n " + normalise(mdscan.plain_text(decoded))     # link targets, and the words
+        references = [(use.key, normalise(self.citations.plain_reference(use.key))) for use in self.cites[cited:]]
         for name in (participant.name, *participant.aliases):
-            if re.search(word_pattern(normalise(name)), text):
+            pattern = re.compile(word_pattern(normalise(name)))
+            if pattern.search(read):
                 raise ReportError(f"'{decision.item}' is anonymised, but its text names {name}",
                                   suggestion=f'write {{{{ org("{participant.id}") }}}}, which prints the pseudonym')
+            named = next((key for key, text in references if pattern.search(text)), None)
+            if named is not None:
+                raise ReportError(f"'{decision.item}' is anonymised, but it cites '{named}', whose reference names {name}",
+                                  suggestion="cite it outside the block, or leave the citation out")
         return body
 
     def namespace_type(self) -> type:
