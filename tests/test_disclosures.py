@@ -316,3 +316,33 @@ def test_a_participant_that_left_is_not_in_the_pdf(report: Report, monkeypatch):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Nova" not in text and "Developer C" not in text and "Restarted a job" not in text
     assert "Helios Labs" in text
+
+
+def test_the_changes_page_keeps_an_exit_silent(report: Report):
+    import subprocess
+    import sys
+
+    from test_editions import commit, git, make_repository, set_edition
+
+    exit_report(report)
+    report.write("data/report.yml", EXITED_YML.replace(", exited: true", ""))       # the first edition: still in
+    report.page("index.md", EXIT_PAGE.replace('{% call redact("nova", material=true', '{% call redact("nova"')
+                .replace('{{ org("nova") }} shared', "It shared"))
+    report.write(".gitignore", "site/\nsite-private/\n.cache/\n__pycache__/\n")
+    report.build()
+    root = report.root
+    make_repository(root)
+    git(root, "tag", "edition-2026-03")
+    report.write("data/report.yml", EXITED_YML)                                      # it leaves silently
+    set_edition(root, "2026-06", "May to June 2026")
+    commit(root, "Second edition")
+    env = {k: v for k, v in os.environ.items() if k not in ("REPORT_AUDIENCE", "REPORT_DRAFT", "REPORT_PDF")}
+    env["NO_MKDOCS_2_WARNING"] = "1"
+    for audience, site in (("public", root / "site"), ("participant:helios", root / "site-private" / "participant-helios")):
+        proc = subprocess.run([sys.executable, "-m", "macros", "build", "--audience", audience], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        page = " ".join(lxml_html.fromstring((site / "changes" / "index.html").read_text(encoding="utf-8"))
+                        .xpath("//article")[0].text_content().split())
+        for trace in ("R-1", "Nova", "Developer C", "3 developers", "Removed"):
+            assert trace not in page, (audience, trace, page)

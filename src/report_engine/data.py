@@ -424,13 +424,7 @@ def without_exited(namespaces: dict[str, Any], gone: set[str]) -> dict[str, Any]
         return namespaces
 
     def names_gone(item: Any) -> bool:
-        if isinstance(item, Private):
-            return names_gone(item.value)
-        if isinstance(item, dict):
-            return any(str(k) in gone or names_gone(v) for k, v in item.items())
-        if isinstance(item, list):
-            return any(names_gone(v) for v in item)
-        return isinstance(item, str) and item in gone
+        return names_any(item, gone)
 
     def prune(value: Any) -> Any:
         if isinstance(value, list):
@@ -451,3 +445,28 @@ def without_exited(namespaces: dict[str, Any], gone: set[str]) -> dict[str, Any]
         return value
 
     return {name: value if name == "report" else prune(value) for name, value in namespaces.items()}
+
+
+def names_any(item: Any, ids: set[str]) -> bool:
+    """Does a data item hold one of ``ids`` anywhere (as a value or a key, private values opened)?"""
+    if isinstance(item, Private):
+        return names_any(item.value, ids)
+    if isinstance(item, dict):
+        return any(str(k) in ids or names_any(v, ids) for k, v in item.items())
+    if isinstance(item, list):
+        return any(names_any(v, ids) for v in item)
+    return isinstance(item, str) and item in ids
+
+
+def records_of(namespaces: dict[str, Any], ids: set[str]) -> set[str]:
+    """The records (``namespace:id``, as the changes page keys them) that belong to any of ``ids``."""
+    found: set[str] = set()
+    for name, value in namespaces.items():
+        lists = [value] if isinstance(value, list) else [v for v in value.values() if isinstance(v, list)] \
+            if isinstance(value, dict) else []
+        for items in lists:
+            for item in items:
+                inner = item.value if isinstance(item, Private) else item
+                if isinstance(inner, dict) and "id" in inner and names_any(inner, ids):
+                    found.add(f"{name}:{inner['id'] if not isinstance(inner['id'], Private) else inner['id'].value}")
+    return found

@@ -53,7 +53,7 @@ from .passages import slugify
 from .audience import ENV_VAR, parse_audience
 from .bibtex import load_bibtex
 from .citations import CitationEngine
-from .data import LineDict, load_data, yaml_error_line
+from .data import LineDict, load_data, records_of, yaml_error_line
 from .facts import private_values, text_leaves
 from .errors import ReportError
 from .formatting import format_value, number_words
@@ -753,9 +753,24 @@ class Build:
         hidden, _ = self._hidden_texts()
         private = [text for value in private_values(self.data.namespaces) if not self.audience.can_see(value.owner)
                    for text in text_leaves(value)]
-        compared = changes.withhold(changes.compare(old, self.snapshot()), hidden + private,
+        compared = changes.withhold(changes.compare(self.without_exited(old), self.snapshot()), hidden + private,
                                     self.session.hidden_facts)
         return changes.markdown(compared, editions.edition_url(str(report["canonical_url"]), edition))
+
+    def without_exited(self, old: changes.Snapshot) -> changes.Snapshot:
+        """The previous edition as if participants that left since had never taken part (their exit is
+        silent): their pages, the facts printed there and their records are not compared."""
+        gone = {p.id for p in self.data.participants.values() if p.exited and not self.audience.knows(p.id)}
+        if not gone:
+            return old
+        pages = self.exited_pages
+        records = records_of(self.data.namespaces, gone)
+        return dataclasses.replace(
+            old, pages=[page for page in old.pages if page["src"] not in pages],
+            facts={path: fact for path, fact in old.facts.items() if fact.get("page") not in pages},
+            records={key: value for key, value in old.records.items() if key not in records},
+            withheld_records=[key for key in old.withheld_records if key not in records],
+            sentences={src: text for src, text in old.sentences.items() if src not in pages})
 
     @reports_errors
     def on_post_build(self, *, config) -> None:
