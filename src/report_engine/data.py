@@ -14,7 +14,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import AbstractSet, Any, cast
 
 import yaml
 
@@ -447,7 +447,7 @@ def without_exited(namespaces: dict[str, Any], gone: set[str]) -> dict[str, Any]
     return {name: value if name == "report" else prune(value) for name, value in namespaces.items()}
 
 
-def names_any(item: Any, ids: set[str]) -> bool:
+def names_any(item: Any, ids: AbstractSet[str]) -> bool:
     """Does a data item hold one of ``ids`` anywhere (as a value or a key, private values opened)?"""
     if isinstance(item, Private):
         return names_any(item.value, ids)
@@ -458,7 +458,7 @@ def names_any(item: Any, ids: set[str]) -> bool:
     return isinstance(item, str) and item in ids
 
 
-def records_of(namespaces: dict[str, Any], ids: set[str]) -> set[str]:
+def records_of(namespaces: dict[str, Any], ids: AbstractSet[str]) -> set[str]:
     """The records (``namespace:id``, as the changes page keys them) that belong to any of ``ids``."""
     found: set[str] = set()
     for name, value in namespaces.items():

@@ -431,10 +431,15 @@ class Build:
         return nav
 
     @functools.cached_property
+    def gone_ids(self) -> frozenset[str]:
+        """Participants that left, for an audience that may not know they took part."""
+        return frozenset(p.id for p in self.data.participants.values() if p.exited and not self.audience.knows(p.id))
+
+    @functools.cached_property
     def exited_pages(self) -> frozenset[str]:
         """The pages of participants that left, for audiences that may not know they took part: their
         appendices (``appendices/<id>.md``) and any page whose front matter says ``participant: <id>``."""
-        gone = {p.id for p in self.data.participants.values() if p.exited and not self.audience.knows(p.id)}
+        gone = self.gone_ids
         if not gone:
             return frozenset()
         pages = {f"appendices/{pid}.md" for pid in gone}
@@ -760,7 +765,7 @@ class Build:
     def without_exited(self, old: changes.Snapshot) -> changes.Snapshot:
         """The previous edition as if participants that left since had never taken part (their exit is
         silent): their pages, the facts printed there and their records are not compared."""
-        gone = {p.id for p in self.data.participants.values() if p.exited and not self.audience.knows(p.id)}
+        gone = self.gone_ids
         if not gone:
             return old
         pages = self.exited_pages
