@@ -7,13 +7,13 @@ redactions, internal readers see everything, public readers see none.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from .errors import ReportError, did_you_mean
+from .settings import AUDIENCE_ENV
 
-ENV_VAR = "REPORT_AUDIENCE"
+ENV_VAR = AUDIENCE_ENV                       # kept for reports that import the old name
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,3 @@ def parse_audience(value: str | None, participants: Iterable[str], source: str =
     raise ReportError(f"unknown audience '{text}' in {ENV_VAR}", source, None,
                       did_you_mean(text, choices, "audiences"))
 
-
-def audience_from_environment(participants: Iterable[str]) -> Audience:
-    return parse_audience(os.environ.get(ENV_VAR), participants)

@@ -3,11 +3,11 @@
 A report is repeated on a schedule. Each edition is published with mike as a
 "version" named by ``edition`` in ``data/report.yml`` and titled by its
 ``edition_label``; ``latest`` names the newest edition and the site's root
-redirects there (see :mod:`macros.publish`, which does the deploying).
+redirects there (see :mod:`report_engine.publish`, which does the deploying).
 
-:func:`configure` runs once per build, from ``Build.configure`` in
-:mod:`macros.plugin`, after the report's identity and ``extra.report_build``
-are set and before the site directory is chosen. It decides four things:
+:func:`configure` runs once per build, from the configure stage
+(:mod:`report_engine.stages.configure`), before the site directory is chosen.
+It decides four things, and returns what the theme shows of them:
 
 * **The build date.** MkDocs stamps the sitemap (and the gzip header of
   ``sitemap.xml.gz``) with each page's ``update_date``: ``SOURCE_DATE_EPOCH``,
@@ -29,23 +29,25 @@ are set and before the site directory is chosen. It decides four things:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import logging
-import os
 import re
 from typing import Any, Mapping
 
+from . import settings
 from .audience import Audience
+from .settings import Environment, Settings, environment
 from .errors import ReportError
 from .formatting import format_date
 
 log = logging.getLogger("mkdocs.plugins.report.editions")
 
-DRAFT_ENV = "REPORT_DRAFT"
-RECIPIENT_ENV = "REPORT_DRAFT_FOR"             # a courtesy copy's recipient (python -m macros courtesy)
-EPOCH_ENV = "SOURCE_DATE_EPOCH"
-EDITION_ENV = "REPORT_EDITION"                  # set by `python -m macros publish` for the build it deploys
-MIKE_ENV = "MIKE_DOCS_VERSION"                  # set by `mike deploy` for the build it deploys
+# The variables' names, kept here for code that imports them from this module (settings.py names them).
+DRAFT_ENV, RECIPIENT_ENV, EPOCH_ENV, EDITION_ENV, MIKE_ENV, REVISIONS_ENV = (
+    settings.DRAFT_ENV, settings.RECIPIENT_ENV, settings.EPOCH_ENV, settings.EDITION_ENV, settings.MIKE_ENV,
+    settings.REVISIONS_ENV)
 LATEST = "latest"
 EDITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # The ids `publish` accepts: the year and month the edition covers, then an optional suffix
@@ -53,39 +55,52 @@ EDITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 # largest; mike alone would sort ids that do not start with a digit first.
 EDITION_SCHEME = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-[a-z0-9]+)?")
 SCHEME_EXAMPLE = 'edition: "2026-03" (year and month, then an optional suffix such as "2026-03-b")'
-REVISIONS_ENV = "REPORT_REVISIONS"              # set by `python -m macros publish --force --erratum` for the build
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DRAFT_NOTICE = "Courtesy draft — not for distribution."
 REPORT_FILE = "data/report.yml"
 
 
-def configure(config: Any, report: Mapping[str, Any], audience: Audience) -> None:
+@dataclasses.dataclass(frozen=True)
+class EditionBuild:
+    """What the edition being built adds to the theme's ``extra.report_build``: an erratum's
+    revisions, and a courtesy draft's notice and the day it names."""
+
+    revisions: tuple[Mapping[str, str], ...] = ()
+    draft: str | None = None
+    draft_date: str | None = None
+
+    def theme_keys(self) -> dict[str, Any]:
+        keys: dict[str, Any] = {}
+        if self.revisions:
+            keys["revisions"] = [dict(revision) for revision in self.revisions]
+        if self.draft is not None:
+            keys["draft"], keys["draft_date"] = self.draft, self.draft_date
+        return keys
+
+
+def configure(config: Any, report: Mapping[str, Any], settings: Settings) -> EditionBuild:
     """Adjust the MkDocs configuration for the edition being built (see the module docstring)."""
-    refuse_plain_mike_deploy()
-    caller_epoch = caller_source_date_epoch()
-    shared = draft_date(os.environ.get(DRAFT_ENV))
+    refuse_plain_mike_deploy(settings.env)
+    audience, shared = settings.audience, settings.draft
     edition = edition_id(report)
-    deploying = os.environ.get(EDITION_ENV)
-    if deploying is not None:
-        check_edition_build(deploying, edition, audience, drafted=shared is not False)
+    if settings.deploying is not None:
+        check_edition_build(settings.deploying, edition, audience, drafted=shared is not False)
         config["site_url"] = edition_url(str(config.get("site_url") or report["canonical_url"]), edition)
     problem = scheme_problem(report)
     if problem is not None:                         # other reports keep building; publish refuses
         log.info(f"note: {problem}; `python -m macros publish` will refuse it. Write {SCHEME_EXAMPLE}")
-    extra = config["extra"]
-    revisions = revisions_from_env()
-    if revisions and audience.is_public and shared is False:
-        extra.setdefault("report_build", {})["revisions"] = [
-            {"date": format_date(dt.date.fromisoformat(r["date"])), "note": r["note"]} for r in revisions]
+    revisions: tuple[Mapping[str, str], ...] = ()
+    if settings.revisions and audience.is_public and shared is False:
+        revisions = tuple({"date": format_date(dt.date.fromisoformat(r["date"])), "note": r["note"]}
+                          for r in settings.revisions)
     if shared is not False:
-        day = shared if isinstance(shared, dt.date) else caller_epoch
-        notice = draft_notice(day, report["published"], recipient_name(report))
-        build = extra.setdefault("report_build", {})
-        build["draft"] = notice
-        build["draft_date"] = format_date(day or _as_date(report["published"]))      # the day the notice names
+        day = shared if isinstance(shared, dt.date) else settings.caller_epoch
+        notice = draft_notice(day, report["published"], recipient_name(report, settings.recipient))
         log.info(f"Courtesy draft: {notice}")
-    elif audience.is_public:
-        enable_version_selector(extra)
+        return EditionBuild(revisions, notice, format_date(day or _as_date(report["published"])))
+    if audience.is_public:
+        enable_version_selector(config["extra"])
+    return EditionBuild(revisions)
 
 
 # ---- editions ----------------------------------------------------------------------
@@ -118,11 +133,9 @@ def newest(ids: list[str]) -> str | None:
     return ranked[-1] if ranked else None
 
 
-def revisions_from_env() -> list[dict[str, str]]:
+def revisions_from_env(env: Environment | None = None) -> list[dict[str, str]]:
     """The revisions (date, what changed) of the edition being published again with an erratum."""
-    import json
-
-    raw = os.environ.get(REVISIONS_ENV)
+    raw = (env or environment()).revisions
     if not raw:
         return []
     try:
@@ -164,10 +177,10 @@ def enable_version_selector(extra: Any) -> None:
     extra["version"] = version
 
 
-def refuse_plain_mike_deploy() -> None:
+def refuse_plain_mike_deploy(env: Environment) -> None:
     """``mike deploy`` announces itself to the build it runs through ``MIKE_DOCS_VERSION``; that build
     would skip the publish checks, so it is refused. ``python -m macros publish`` uses its own variable."""
-    if os.environ.get(MIKE_ENV) and not os.environ.get(EDITION_ENV):
+    if env.mike_version and not env.edition:
         raise ReportError("editions are published with `python -m macros publish`, not `mike deploy`", "mike deploy",
                           None, "publish checks the audience, the leak audit and existing editions before deploying")
 
@@ -182,9 +195,9 @@ def epoch_of(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
 
 
-def caller_source_date_epoch() -> dt.date | None:
+def caller_source_date_epoch(env: Environment | None = None) -> dt.date | None:
     """The date of a ``SOURCE_DATE_EPOCH`` the caller set (not one an earlier build in this process set)."""
-    value = os.environ.get(EPOCH_ENV)
+    value = (env or environment()).epoch
     if value is None:
         return None
     try:
@@ -194,10 +207,10 @@ def caller_source_date_epoch() -> dt.date | None:
                           "unset it to date the build by the report's published date") from None
 
 
-def page_date(report: Mapping[str, Any]) -> str | None:
+def page_date(report: Mapping[str, Any], caller_epoch: dt.date | None) -> str | None:
     """The date every page of the build carries (``YYYY-MM-DD``): the report's ``published`` date,
     or ``None`` when the caller chose one with ``SOURCE_DATE_EPOCH`` (MkDocs reads it itself)."""
-    if caller_source_date_epoch() is not None:
+    if caller_epoch is not None:
         return None
     published = report["published"]
     if isinstance(published, dt.datetime):
@@ -227,9 +240,9 @@ def draft_date(value: str | None) -> dt.date | None | bool:
                       f"write {DRAFT_ENV}=1 or {DRAFT_ENV}=2026-05-12 (the day the draft is shared)")
 
 
-def draft_requested() -> bool:
+def draft_requested(env: Environment | None = None) -> bool:
     """Is this process building a courtesy draft? (Invalid values raise ReportError.)"""
-    return draft_date(os.environ.get(DRAFT_ENV)) is not False
+    return draft_date((env or environment()).draft) is not False
 
 
 def _as_date(value: dt.date) -> dt.date:
@@ -249,9 +262,9 @@ def draft_notice(shared: dt.date | None, published: dt.date, recipient: str | No
     return f"{notice} Shared with participants on {format_date(shared)}, ahead of publication."
 
 
-def recipient_name(report: Mapping[str, Any]) -> str | None:
+def recipient_name(report: Mapping[str, Any], recipient: str | None) -> str | None:
     """The participant a courtesy copy is made for (``REPORT_DRAFT_FOR``), by name; checked."""
-    pid = (os.environ.get(RECIPIENT_ENV) or "").strip()
+    pid = (recipient or "").strip()
     if not pid:
         return None
     for entry in report.get("participants") or []:

@@ -41,18 +41,19 @@ from urllib.parse import quote, urlsplit
 import lxml.html
 from lxml import etree
 
-from . import published
+from . import published, settings
 from .errors import ReportError
 from .published import Unreadable
 from .metadata import read_metadata
 from .formatting import format_value
 from .outputs import site_path
 from .passages import slugify
+from .settings import yes
 
 log = logging.getLogger("mkdocs.plugins.report.pdf")
 
 Element = Any          # an lxml element (lxml ships no type information)
-PDF_ENV = "REPORT_PDF"
+PDF_ENV = settings.PDF_ENV                 # kept for code that imports it from here
 STYLESHEET = Path(__file__).resolve().parent / "print" / "pdf.css"     # not in theme/: MkDocs would publish it
 BODY_FONT = "Charis SIL"
 FONT_PACKAGE = "fonts-sil-charis"
@@ -62,10 +63,9 @@ LONG_TABLE_ROWS = 12       # a table with more rows may run over a page break (i
 CHROME = ("headerlink", "md-content__button", "md-source-file", "md-feedback", "md-top")
 
 
-def requested(value: str | None = None) -> bool:
-    """Does ``REPORT_PDF`` (or the given value) ask for a PDF?"""
-    value = os.environ.get(PDF_ENV, "") if value is None else value
-    return value.strip().lower() in ("1", "true", "yes", "on")
+def requested(value: str | None) -> bool:
+    """Does ``REPORT_PDF``'s value ask for a PDF?"""
+    return yes(value)
 
 
 def file_name(report: Mapping[str, Any], edition: str, audience: Any, draft: bool) -> str:

@@ -1,0 +1,128 @@
+"""What a build is told from outside the report's files: the environment and the plugin's settings.
+
+The engine's documented environment variables are named here, once, and this is the only module
+that reads the process environment (:func:`environment`) or makes one for a process the engine
+starts (:func:`child_environment`). A build reads it once, into :class:`Settings`, a frozen value
+every stage receives; commands read it once, into :class:`Environment`.
+
+=====================  ========================================================================
+``REPORT_AUDIENCE``    the audience to build for (``public``, ``internal``, ``participant:ID``)
+``REPORT_PDF``         ``1``: make the whole report as one PDF too
+``REPORT_HELPERS``     ``0``: no helper processes on other cores (:mod:`report_engine.ahead`)
+``REPORT_DRAFT``       ``1`` or a date: a courtesy draft (shared that day)
+``REPORT_DRAFT_FOR``   the participant a courtesy copy is made for
+``REPORT_EDITION``     the edition ``publish`` is deploying (set by the engine)
+``REPORT_REVISIONS``   an erratum's revisions, as JSON (set by ``publish --force --erratum``)
+``REPORT_SNAPSHOT``    where a build of an earlier edition writes its snapshot (set by the engine)
+``REPORT_REVIEW_ITEMS`` where a review packet's build writes its items (set by the engine)
+``MIKE_DOCS_VERSION``  set by ``mike deploy``: such a build is refused
+``SOURCE_DATE_EPOCH``  the date every page carries (MkDocs reads it too)
+=====================  ========================================================================
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from .audience import Audience
+
+AUDIENCE_ENV = "REPORT_AUDIENCE"
+PDF_ENV = "REPORT_PDF"
+HELPERS_ENV = "REPORT_HELPERS"
+DRAFT_ENV = "REPORT_DRAFT"
+RECIPIENT_ENV = "REPORT_DRAFT_FOR"
+EDITION_ENV = "REPORT_EDITION"
+REVISIONS_ENV = "REPORT_REVISIONS"
+SNAPSHOT_ENV = "REPORT_SNAPSHOT"
+ITEMS_ENV = "REPORT_REVIEW_ITEMS"
+MIKE_ENV = "MIKE_DOCS_VERSION"
+EPOCH_ENV = "SOURCE_DATE_EPOCH"
+# MkDocs 1.6.1 prints a notice about MkDocs 2.0 on every run unless this is set.
+QUIET_ENV = "NO_MKDOCS_2_WARNING"
+
+
+@dataclasses.dataclass(frozen=True)
+class Environment:
+    """The engine's variables as the process was given them (``None``: unset)."""
+
+    audience: str | None = None
+    pdf: str | None = None
+    helpers: str | None = None
+    draft: str | None = None
+    recipient: str | None = None
+    edition: str | None = None
+    revisions: str | None = None
+    snapshot: str | None = None
+    review_items: str | None = None
+    mike_version: str | None = None
+    epoch: str | None = None
+
+    @property
+    def helpers_allowed(self) -> bool:
+        return self.helpers != "0"
+
+
+_FIELDS = {AUDIENCE_ENV: "audience", PDF_ENV: "pdf", HELPERS_ENV: "helpers", DRAFT_ENV: "draft",
+           RECIPIENT_ENV: "recipient", EDITION_ENV: "edition", REVISIONS_ENV: "revisions",
+           SNAPSHOT_ENV: "snapshot", ITEMS_ENV: "review_items", MIKE_ENV: "mike_version", EPOCH_ENV: "epoch"}
+
+
+def environment(source: Mapping[str, str] | None = None) -> Environment:
+    """The engine's variables, read from ``source`` (the process environment unless given)."""
+    values = os.environ if source is None else source
+    return Environment(**{field: values.get(name) for name, field in _FIELDS.items()})
+
+
+def child_environment(*, drop: tuple[str, ...] = (), **values: str) -> dict[str, str]:
+    """The environment for a process the engine starts: this one's, without ``drop``, with ``values``
+    (keyed by variable name) and with MkDocs' 2.0 notice silenced."""
+    env = {name: value for name, value in os.environ.items() if name not in drop}
+    env[QUIET_ENV] = "1"
+    env.update(values)
+    return env
+
+
+def quiet_mkdocs() -> None:
+    """Silence MkDocs' 2.0 notice in this process (the engine's commands run MkDocs in process)."""
+    os.environ.setdefault(QUIET_ENV, "1")
+
+
+def yes(value: str | None) -> bool:
+    """A variable that switches something on: ``1``, ``true``, ``yes`` or ``on``."""
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """One build's settings: made once (:mod:`report_engine.stages.configure`), read by every stage.
+
+    ``draft`` is ``False`` for no courtesy draft, ``None`` for a draft with no date given, or the
+    day it is shared. ``caller_epoch`` is the day of a ``SOURCE_DATE_EPOCH`` the caller set.
+    """
+
+    project_dir: Path
+    docs_dir: Path
+    config_file: Path
+    audience: Audience
+    serving: bool                   # under `mkdocs serve`: checks that change no output come after
+    make_pdf: bool
+    draft: dt.date | None | bool
+    recipient: str | None
+    deploying: str | None           # the edition `publish` deploys, if this build is its
+    revisions: tuple[Mapping[str, str], ...]
+    caller_epoch: dt.date | None
+    reading_snapshot: bool          # this build reads an earlier edition for the changes page
+    helpers: bool
+    env: Environment = dataclasses.field(repr=False, default_factory=Environment)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.draft is not False
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
