@@ -25,6 +25,8 @@ from .redaction import (Redaction, mark_spans, open_text, register_markdown, sta
                         strip_marks)
 from .passages import normalise, word_pattern
 from .sources import Location
+from .footnotes import line_of as _line_of, place_footnotes
+from .resolving import Resolver, markdown_link, relative_path, relative_url   # noqa: F401 (kept importable here)
 
 if TYPE_CHECKING:
     from .session import Session
@@ -48,11 +50,8 @@ def check(session: Session) -> None:
     Linker(session).checks()
 
 
-class Linker:
+class Linker(Resolver):
     """The second pass, over one session's records."""
-
-    def __init__(self, session: Session) -> None:
-        self.s = session
 
     def checks(self) -> None:
         self._check_conflicts()
@@ -97,7 +96,7 @@ class Linker:
             without_notes = mdscan.strip_comments(page.rendered)[0]
             text = page.rendered if self.s.audience.kind == "internal" else without_notes
             page.open = open_text(without_notes)
-            text = strip_marks(self._place_footnotes(page, text))
+            text = strip_marks(place_footnotes(self.s, page, text))
 
             declared: dict[str, int] | None = None
 
@@ -214,188 +213,6 @@ class Linker:
 
         return PLACEHOLDER.sub(substitute, text)
 
-    def _place_footnotes(self, page: PageRecord, text: str) -> str:
-        """A footnote goes where it is used, wherever on the page it is defined.
-
-        A definition written in the open but used only inside redactions goes with them: it stays
-        for audiences that can read one of its uses and leaves the text of every other audience.
-        A definition inside a redaction may only serve readers of that redaction. Read from what
-        the engine recorded (the open text and every redaction's own body, partials included), so
-        the rule is the same in every audience's build.
-        """
-        # Uses in the open text are told apart by where they stand: in prose, or inside the
-        # definition of another footnote (which counts only if that footnote stays).
-        open_definitions = mdscan.footnote_definitions(page.open)
-        open_defs = {d.label: page.open[d.start:d.end] for d in reversed(open_definitions)}
-        prose = page.open
-        for d in reversed(open_definitions):
-            prose = prose[:d.start] + "\n" * page.open.count("\n", d.start, d.end) + prose[d.end:]
-        prose_uses = set(mdscan.footnote_uses(prose))
-        places = [(body.owners, open_text(body.body)) for body in self.s.bodies if body.page == page.src]
-        defined: dict[str, tuple[str, ...]] = {label: () for label in open_defs}
-        uses: dict[str, list[tuple[str, ...]]] = {}
-        for owners, place in places:
-            for definition in mdscan.footnote_definitions(place):
-                defined.setdefault(definition.label, owners)
-            for label in mdscan.footnote_uses(place):
-                uses.setdefault(label, []).append(owners)
-        for label, where in defined.items():
-            if not where:
-                continue
-            for owners in uses.get(label, []) + ([()] if label in prose_uses else []):
-                if not set(where) <= set(owners):
-                    context = "outside it" if not owners else f"in a redaction of '{owners[-1]}'"
-                    raise ReportError(f"footnote [^{label}] is defined inside a redaction of '{where[-1]}' but used {context}",
-                                      page.path, _line_of(page.raw, f"[^{label}]:"),
-                                      "define it outside the redaction, or use it only where its readers can see it")
-        inside = {label: mdscan.footnote_uses(body) for label, body in open_defs.items()}
-        kept = prose_uses | {label for label, owner_lists in uses.items() if any(
-            all(self.s.audience.can_see(o) for o in owners) for owners in owner_lists)}
-        changed = True
-        while changed:                           # a footnote used inside a kept footnote is kept too
-            changed = False
-            for label in list(kept):
-                for used in inside.get(label, []):
-                    if used not in kept:
-                        kept.add(used)
-                        changed = True
-        used_anywhere = set(uses) | {u for values in inside.values() for u in values}
-        drop = {label for label, where in defined.items() if not where and label in used_anywhere and label not in kept}
-        if not drop:
-            return text
-
-        def owners_of(label: str, seen: frozenset = frozenset()) -> tuple[str, ...]:
-            if uses.get(label):
-                return uses[label][0]
-            for parent, values in inside.items():
-                if label in values and parent not in seen:
-                    return owners_of(parent, seen | {label})
-            return ("",)                         # no reader but internal ones
-
-        spans = mark_spans(text)
-        pieces, position = [], 0
-        for definition in mdscan.footnote_definitions(text):
-            if definition.label in drop and not any(a <= definition.start < b for a, b in spans):
-                pieces.append(text[position:definition.start])
-                removed = text[definition.start:definition.end]
-                owners = owners_of(definition.label)
-                self.s.relocated.append(Relocated(page.src, removed, owners,
-                                                Location(page.path, _line_of(page.raw, f"[^{definition.label}]:"))))
-                position = definition.end
-        pieces.append(text[position:])
-        return "".join(pieces)
-
-    # ---- resolving placeholders ---------------------------------------------
-
-    def _resolve(self, d: Deferred, validate_only: bool = False) -> str:
-        try:
-            return getattr(self, f"_resolve_{d.kind}")(d, validate_only)
-        except ReportError as error:
-            raise error.located(d.location.file, d.location.line)
-
-    def _resolve_ref(self, d: Deferred, validate_only: bool) -> str:
-        label = d.args[0]
-        target = self.s.targets.get(label)
-        if target is None:
-            if label in self.s.hidden_targets:
-                if validate_only:
-                    return ""
-                redaction = self.s.hidden_targets[label]
-                raise ReportError(
-                    f"label '{label}' is inside a redaction owned by '{redaction.owner}' ({redaction.location}), "
-                    f"which the {self.s.audience} report does not show",
-                    suggestion=f"put this reference inside a redaction of '{redaction.owner}' too, or move the label out of the redaction")
-            known = list(self.s.targets) + list(self.s.hidden_targets)
-            raise ReportError(f"unknown label '{label}'", suggestion=did_you_mean(label, known, "labels"))
-        if validate_only:
-            return ""
-        if target.number is None:
-            target.title = self._plain_title(target.title)
-        return f"[{target.text()}]({markdown_link(d.page, target.page, target.anchor)})"
-
-    def _plain_title(self, title: str) -> str:
-        """A heading's words for a reference: macros in it resolved, markup dropped."""
-        def resolve(match: re.Match) -> str:
-            deferred = self.s.deferred[int(match.group(1))]
-            return "" if deferred.kind in ("ref", "bibliography", "statement", "register") else self._resolve(deferred)
-        return numbering.plain_text(PLACEHOLDER.sub(resolve, title))
-
-    def _cite_href(self, page_src: str) -> Callable[[str], str | None]:
-        if self.s.bibliography_pages.get(page_src) == "page":
-            return lambda key: f"#{self.s.citations.entry_id(key)}"
-        report_pages = [src for src, scope in self.s.bibliography_pages.items() if scope == "report"]
-        if not report_pages:
-            return lambda key: None
-        base = relative_url(self.s.pages[report_pages[0]].url, self.s.pages[page_src].url)
-        return lambda key: f"{base}#{self.s.citations.entry_id(key)}"
-
-    def _resolve_cite(self, d: Deferred, validate_only: bool) -> str:
-        keys, loc = d.args
-        return "" if validate_only else self.s.citations.cite(list(keys), loc, self._cite_href(d.page))
-
-    def _resolve_citet(self, d: Deferred, validate_only: bool) -> str:
-        key, loc = d.args
-        return "" if validate_only else self.s.citations.citet(key, loc, self._cite_href(d.page))
-
-    def _resolve_bibliography(self, d: Deferred, validate_only: bool) -> str:
-        if validate_only:
-            return ""
-        scope = d.args[0]
-        keys = self.s.cited_keys() if scope == "report" else \
-            list(dict.fromkeys(u.key for u in self.s.cites if u.visible and u.page == d.page))
-        return "\n\n" + self.s.citations.reference_list(self.s.citations.listed(keys)) + "\n\n" if keys else ""
-
-    def _redaction_link(self, page_src: str) -> Callable[[Redaction], str]:
-        return lambda r: markdown_link(page_src, r.page, r.anchor)
-
-    def _resolve_statement(self, d: Deferred, validate_only: bool) -> str:
-        return statement_markdown(self.s.statement_redactions(), self.s.statement_texts, self._redaction_link(d.page))
-
-    def _resolve_register(self, d: Deferred, validate_only: bool) -> str:
-        readable = [r for r in self.s.redactions if self.s.audience.can_see(r.owner)]
-        return (register_markdown(readable, self._redaction_link(d.page)) + "\n\n## Disclosures\n\n"
-                + disclosures.register_markdown(self.disclosure_rows(), outputs.up_to_root(self.s.pages[d.page].url)))
-
-    def disclosure_rows(self) -> list[dict[str, str]]:
-        pseudonyms = {p.id: p.pseudonym for p in self.s.data.participants.values()}
-        titles = {src: page.title or src for src, page in self.s.pages.items()}
-        uses = [use for use in self.s.disclosures if self.s.audience.can_see(use.owner)]
-        return disclosures.register_rows(uses, pseudonyms, titles)
-
-    def _resolve_org(self, d: Deferred, validate_only: bool) -> str:
-        participant = self.s.data.participants[d.args[0]]
-        if not self.s.audience.knows(participant.id):
-            return participant.pseudonym or ""
-        if participant.exited or not participant.pseudonym:        # a mention inside its own redaction
-            return participant.name
-        return (f'<span class="anonymised" title="Public readers see: {participant.pseudonym}">'
-                f'{participant.name}</span>')
-
-def markdown_link(from_page: str, to_page: str, anchor: str | None) -> str:
-    """A Markdown link target from one docs page to another (MkDocs turns it into a URL)."""
-    if to_page == from_page and anchor:
-        return f"#{anchor}"
-    href = relative_path(to_page, posixpath.dirname(from_page))
-    return f"{href}#{anchor}" if anchor else href
-
-
-def relative_path(target: str, start: str) -> str:
-    """``posixpath.relpath`` for two normalised docs-relative paths, without asking the file system
-    for the working directory (relpath does, on every call: most of pass two's link time)."""
-    to = [part for part in target.split("/") if part not in ("", ".")]
-    base = [part for part in start.split("/") if part not in ("", ".")]
-    common = 0
-    while common < min(len(to), len(base)) and to[common] == base[common]:
-        common += 1
-    return "/".join([".."] * (len(base) - common) + to[common:]) or "."
-
-
-def _line_of(raw: str, needle: str) -> int | None:
-    for number, line in enumerate(raw.split("\n"), start=1):
-        if needle in line:
-            return number
-    return None
-
 
 def resolve_link(page_src: str, page_url: str, url: str, pages: dict, by_url: dict[str, str]) -> str | None:
     """The page a link in page ``page_src`` points to: as a docs path (``other.md``) or a site URL (``other/``)."""
@@ -413,10 +230,3 @@ def resolve_link(page_src: str, page_url: str, url: str, pages: dict, by_url: di
     return by_url.get(site) or by_url.get(site.rstrip("/"))
 
 
-def relative_url(target: str, base: str) -> str:
-    """URL of ``target`` relative to the page at ``base`` (both as MkDocs gives them)."""
-    base_dir = base if base.endswith("/") or not base else posixpath.dirname(base) + "/"
-    rel = posixpath.relpath("/" + target, "/" + base_dir)
-    if (target.endswith("/") or not target) and not rel.endswith("/"):
-        rel += "/"
-    return "./" if rel == "./" or rel == "." else rel

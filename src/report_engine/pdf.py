@@ -216,35 +216,10 @@ def assemble(site: Path, pages: list[PdfPage], front: Front,
         section = etree.SubElement(body, "section", {"class": "pdf-page", "id": prefix})
         document.targets |= _rewrite(article, page, prefix, index, site, front.edition_url, references)
         _footnotes(article)
-        for figure in article.iter("figure"):
-            if figure.xpath("./table"):
-                # On paper a table's caption goes above it: a reference lands where the caption is.
-                for caption in figure.xpath("./figcaption"):
-                    figure.remove(caption)
-                    caption.tail = None
-                    figure.insert(0, caption)
-                    caption.set("class", (caption.get("class", "") + " pdf-caption--above").strip())
-            if len(figure.xpath(".//tr")) > LONG_TABLE_ROWS:
-                figure.set("class", (figure.get("class", "") + " pdf-table--long").strip())
+        _tables_on_paper(article)
         for child in list(article):
             section.append(child)
-        first = True
-        for h in section.iter("h1", "h2"):
-            level = 1 if h.tag == "h1" else 2
-            if level == 1 and not first:
-                h.tag = "h2"                  # one title per page; later h1s sit under it
-                level = 2
-            if level == 1:
-                first = False
-                h.set("class", (h.get("class", "") + " pdf-page__title").strip())
-            h.set("style", f"bookmark-level: {depth + level - 1}")
-            text = " ".join("".join(h.itertext()).split())
-            target = h.get("id")
-            if target and text and (level == 1 or depth == 1):
-                entry = etree.SubElement(listing, "li", {"class": f"pdf-contents__item pdf-contents__item--{depth + level - 1}"})
-                link = etree.SubElement(entry, "a", {"href": f"#{target}", "data-page": token(target)})
-                link.text = text
-                document.targets.add(target)
+        document.targets |= _headings(section, listing, depth)
     if front.watermark:
         mark = etree.Element("div", {"class": "pdf-watermark", "aria-hidden": "true"})
         mark.text = front.watermark.upper()
@@ -255,6 +230,44 @@ def assemble(site: Path, pages: list[PdfPage], front: Front,
     root.append(body)
     document.html = "<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode")
     return document
+
+
+def _tables_on_paper(article: Element) -> None:
+    """On paper a table's caption goes above it (a reference lands where the caption is), and a
+    long table may run over a page break."""
+    for figure in article.iter("figure"):
+        if figure.xpath("./table"):
+            for caption in figure.xpath("./figcaption"):
+                figure.remove(caption)
+                caption.tail = None
+                figure.insert(0, caption)
+                caption.set("class", (caption.get("class", "") + " pdf-caption--above").strip())
+        if len(figure.xpath(".//tr")) > LONG_TABLE_ROWS:
+            figure.set("class", (figure.get("class", "") + " pdf-table--long").strip())
+
+
+def _headings(section: Element, listing: Element, depth: int) -> set[str]:
+    """One title per page (later h1s sit under it), each heading a bookmark at its depth, and the
+    contents' entries; returns the headings' ids the contents link to."""
+    targets: set[str] = set()
+    first = True
+    for h in section.iter("h1", "h2"):
+        level = 1 if h.tag == "h1" else 2
+        if level == 1 and not first:
+            h.tag = "h2"
+            level = 2
+        if level == 1:
+            first = False
+            h.set("class", (h.get("class", "") + " pdf-page__title").strip())
+        h.set("style", f"bookmark-level: {depth + level - 1}")
+        text = " ".join("".join(h.itertext()).split())
+        target = h.get("id")
+        if target and text and (level == 1 or depth == 1):
+            entry = etree.SubElement(listing, "li", {"class": f"pdf-contents__item pdf-contents__item--{depth + level - 1}"})
+            link = etree.SubElement(entry, "a", {"href": f"#{target}", "data-page": token(target)})
+            link.text = text
+            targets.add(target)
+    return targets
 
 
 def _head(front: Front) -> Element:
@@ -454,7 +467,7 @@ def _footnotes(article: Element) -> None:
 
 # ---- typesetting --------------------------------------------------------------------------
 
-def _weasyprint():
+def _weasyprint() -> Any:
     try:
         import weasyprint
     except OSError as error:       # Pango, HarfBuzz or fontconfig missing

@@ -170,7 +170,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         return reporting(lambda: self._current().writer.content(html, page))
 
     # The section's citation, for the theme.
-    def on_page_context(self, context: dict, *, page: Any, config: Any, nav: Any) -> dict:
+    def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
         return self._current().writer.context(context, page)
 
     # The written page: head tags, the confidential banner.

@@ -118,11 +118,13 @@ def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
     over the served (temporary) folder's pages and returns, so browsers reload into the error,
     and reload into the report after the rebuild that follows the fix. ``failures``: the errors
     a rebuild ends with; ``quiet``: those MkDocs has logged itself."""
+    caught: tuple[type[BaseException], ...] = (*failures, ReportError)
+
     def rebuild_or_show_error() -> None:
         LAST_FAILURE[0] = None
         try:
             rebuild()
-        except (*failures, ReportError) as error:
+        except caught as error:
             shown = LAST_FAILURE[0] or (error if isinstance(error, ReportError) else str(error))
             if not isinstance(error, quiet):
                 log.error(str(error))
