@@ -16,14 +16,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import sys
+
+from . import settings
 
 log = logging.getLogger("mkdocs.plugins.report.cli")
 
 # Subcommand modules, in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = (
-    "publish",          # publish.py: `publish`, deploy the public edition with mike
+    "publish",          # publish/: `publish`, deploy the public edition with mike
     "commands",         # commands.py: `build-all`, `check` and `audit`
     "review",           # review.py: `review`, participants' review packets and their decisions
     "courtesy",         # courtesy.py: `courtesy`, the courtesy draft for every participant still in
@@ -42,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # Material prints a nine-line notice about MkDocs 2 when it is imported, and every command
     # here imports it (in this process or in the mkdocs it starts): the engine's commands stay quiet.
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    settings.quiet_mkdocs()
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(levelname)-7s -  %(message)s")

@@ -54,3 +54,7 @@ def did_you_mean(name: str, candidates: Iterable[str], what: str = "") -> str | 
     shown = ", ".join(f"'{c}'" for c in pool[:8])
     more = f" and {len(pool) - 8} more" if len(pool) > 8 else ""
     return f"valid {what or 'names'}: {shown}{more}"
+
+
+class Unreadable(ReportError):
+    """A published file the audit cannot read whole."""

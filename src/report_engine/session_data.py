@@ -38,19 +38,7 @@ class DataMacros(SessionBase):
         spec = tables.columns_of(columns)
         rows = tables.rows_at(self.variables, source)
         if sort is not None:
-            missing = [row for row in rows if sort not in row]
-            if missing:
-                raise ReportError(f"data_table: a record has no field '{sort}' to sort by",
-                                  suggestion=did_you_mean(sort, list(missing[0]), "fields"))
-            def order(row: Any) -> tuple[str, Any]:
-                value = row[sort].unwrap() if isinstance(row[sort], Guarded) else row[sort]
-                return type(value).__name__, value
-            try:
-                rows = sorted(rows, key=order)
-            except TypeError:
-                raise ReportError(f"data_table: the records' '{sort}' values cannot be put in order",
-                                  suggestion="sort by a field that every record has as plain text, a number "
-                                             "or a date (a private value cannot be sorted on outside its redaction)") from None
+            rows = sorted_rows(rows, sort)
         if caption is not None and not isinstance(caption, str):
             raise ReportError("data_table: caption is text", suggestion='write caption="Incidents by date."')
         caption = positions.plain(caption) if caption is not None else None
@@ -121,3 +109,22 @@ class DataMacros(SessionBase):
                               suggestion=f"add 'pseudonym: ...' to {pid} in data/report.yml")
         self.anonymous.append(AnonymousMention(pid, self.location()))
         return self._defer("org", pid, len(self.anonymous) - 1)
+
+
+def sorted_rows(rows: list[Any], sort: str) -> list[Any]:
+    """A data_table's records in the order of one field (type name first: numbers apart from text)."""
+    missing = [row for row in rows if sort not in row]
+    if missing:
+        raise ReportError(f"data_table: a record has no field '{sort}' to sort by",
+                          suggestion=did_you_mean(sort, list(missing[0]), "fields"))
+
+    def order(row: Any) -> tuple[str, Any]:
+        value = row[sort].unwrap() if isinstance(row[sort], Guarded) else row[sort]
+        return type(value).__name__, value
+
+    try:
+        return sorted(rows, key=order)
+    except TypeError:
+        raise ReportError(f"data_table: the records' '{sort}' values cannot be put in order",
+                          suggestion="sort by a field that every record has as plain text, a number "
+                                     "or a date (a private value cannot be sorted on outside its redaction)") from None
