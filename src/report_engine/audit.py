@@ -18,23 +18,27 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from urllib.parse import unquote, unquote_plus
 
 from lxml import etree, html as lxml_html
 
 from . import ahead, mdscan, published
 from . import passages as passages_module
-from .data import Private
 from .outputs import binary_patterns
 from .caches import CleanFiles, digest, engine_digest
 from .errors import ReportError
-from .facts import private_values, scalar_leaves, text_leaves
-from .passages import (EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, normalise, passages, slugify,
-                       text_passages, token_pattern, word_pattern)
+from .passages import (EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, passages, text_passages, token_pattern,
+                       word_pattern)
 from .records import PLACEHOLDER
 from .redaction import strip_marks
 from .sources import Location
+from .text import normalise, plain_text, slugify
+from .values import Private, private_values, scalar_leaves, text_leaves
+
+if TYPE_CHECKING:
+    from .data import ReportData
+    from .session import Session
 
 TAG = re.compile(r"<[^>]*>")
 TEXT_ATTRIBUTE = re.compile(r'\b(?:title|alt|aria-label|data-citation-ref)\s*=\s*"([^"]*)"')
@@ -63,7 +67,7 @@ class Finding:
     fingerprint: Fingerprint
 
 
-def fingerprints(session) -> list[Fingerprint]:
+def fingerprints(session: Session) -> list[Fingerprint]:
     """What this build's audience must not find anywhere in its outputs.
 
     Everything comes from what the engine recorded while it built the report:
@@ -76,10 +80,28 @@ def fingerprints(session) -> list[Fingerprint]:
     it lists), never because it happens to be on a page: a redacted passage in
     open text is an author's mistake the build has already stopped on.
     """
-    can_see = session.audience.can_see
     declared = allowed_text(session)
+    found = _unexcused(_passage_prints(session, declared))
+    found += _withheld_names(session)
+    found += list(_cited_only_where_hidden(session, declared))
+    found += list(_private_cells(session))
+    linkage: dict[str, Fingerprint] = {}
+    for fp in _linkage(session):                   # the first mention of a claim names its line
+        linkage.setdefault(fp.text, fp)
+    found += linkage.values()
+    found += list(_never_named(session))
+    found += list(_exited(session))
+    if session.audience.is_public:
+        found += list(never_public_prints(session.data, lambda pattern, where: _typed_at(session, pattern, where)))
+    return found
+
+
+def _passage_prints(session: Session, declared: str) -> list[tuple[Fingerprint, str]]:
+    """Passages of what the audience does not get, each with the text that excuses it: what the
+    audience gets by declaration (``declared``) or, for notes and pages left out, what it is published."""
+    can_see = session.audience.can_see
     published = passages_module.corpus(session.pages[src].open for src in session.reachable) + " " + declared
-    prints: list[tuple[Fingerprint, str]] = []           # each with the text that excuses it
+    prints: list[tuple[Fingerprint, str]] = []
 
     def add(kind: str, texts: Iterable[str], where: Location, allowed: str) -> None:
         prints.extend((Fingerprint(kind, t, where), allowed) for t in texts)
@@ -101,38 +123,42 @@ def fingerprints(session) -> list[Fingerprint]:
     for src in sorted(session.withheld_pages):
         page = session.pages[src]
         add("text of a page left out", text_passages(strip_marks(page.rendered)), Location(page.path), published)
-    fingerprints_: list[Fingerprint] = []
+    return prints
+
+
+def _unexcused(prints: list[tuple[Fingerprint, str]]) -> list[Fingerprint]:
+    """Each fingerprint once (by kind and text), unless the text that excuses it holds it."""
+    found: list[Fingerprint] = []
     seen: set[tuple[str, str]] = set()
     for fp, allowed in prints:
         if (fp.kind, fp.text) not in seen and fp.text not in allowed:
             seen.add((fp.kind, fp.text))
-            fingerprints_.append(fp)
-    fingerprints_ += [Fingerprint("file used only in text this audience does not get",
-                                  normalise(path.rsplit("/", 1)[-1]), where)
-                      for path, where in session.withheld_assets]
-    fingerprints_ += [Fingerprint("the file name of a page left out", normalise(src.rsplit("/", 1)[-1]),
-                                  Location(session.pages[src].path))
-                      for src in sorted(session.withheld_pages) if src.rsplit("/", 1)[-1] != "index.md"]
+            found.append(fp)
+    return found
+
+
+def _withheld_names(session: Session) -> list[Fingerprint]:
+    """The file names of assets and pages left out."""
+    found = [Fingerprint("file used only in text this audience does not get", normalise(path.rsplit("/", 1)[-1]), where)
+             for path, where in session.withheld_assets]
+    found += [Fingerprint("the file name of a page left out", normalise(src.rsplit("/", 1)[-1]),
+                          Location(session.pages[src].path))
+              for src in sorted(session.withheld_pages) if src.rsplit("/", 1)[-1] != "index.md"]
+    return found
+
+
+def _cited_only_where_hidden(session: Session, declared: str) -> Iterator[Fingerprint]:
+    """References cited only in text this audience does not get, and listed nowhere it reads."""
     cited = set(session.listed_keys())
     for use in session.cites:
         if use.key not in cited and not use.visible:
             reference = normalise(session.citations.plain_reference(use.key)).strip(EDGE_PUNCTUATION)
             if reference not in declared:
-                fingerprints_.append(Fingerprint("reference cited only in text this audience does not get",
-                                                 reference, use.location))
-    fingerprints_ += list(_private_cells(session))
-    linkage: dict[str, Fingerprint] = {}
-    for fp in _linkage(session):                   # the first mention of a claim names its line
-        linkage.setdefault(fp.text, fp)
-    fingerprints_ += linkage.values()
-    fingerprints_ += list(_never_named(session))
-    fingerprints_ += list(_exited(session))
-    if session.audience.is_public:
-        fingerprints_ += list(never_public_prints(session.data, lambda pattern, where: _typed_at(session, pattern, where)))
-    return fingerprints_
+                yield Fingerprint("reference cited only in text this audience does not get", reference, use.location)
 
 
-def never_public_prints(data, typed_at=None) -> Iterator[Fingerprint]:
+def never_public_prints(data: ReportData, typed_at: Callable[[str, Location], Location | None] | None = None
+                        ) -> Iterator[Fingerprint]:
     """The terms ``never_public:`` lists in data/report.yml, for every public output: in any case and
     spacing, in text, attributes, file names and URLs (decoded). ``typed_at(pattern, declared)``
     finds where the report's sources write one, for the message."""
@@ -145,7 +171,7 @@ def never_public_prints(data, typed_at=None) -> Iterator[Fingerprint]:
                           pattern=True)
 
 
-def _cells(value) -> Iterator[str]:
+def _cells(value: Any) -> Iterator[str]:
     """A value's leaves as a table or JSON file would hold them: text as it is, numbers as written
     and as the report prints them (dates are left out: a date recurs in honest tables)."""
     for leaf in scalar_leaves(value):
@@ -156,7 +182,7 @@ def _cells(value) -> Iterator[str]:
             yield from text_leaves(leaf)
 
 
-def _private_cells(session) -> Iterator[Fingerprint]:
+def _private_cells(session: Session) -> Iterator[Fingerprint]:
     """Private values too short to search for in prose (a name, a figure: ``INC-11``, ``4096``), as whole
     cells of the tables and JSON files a build copies (a participant's raw export an ``extra_files``
     glob also matched). A value the audience reads elsewhere in the data is not one."""
@@ -187,7 +213,7 @@ def table_cells(raw: str, suffix: str) -> set[str]:
     return {normalise(cell) for row in csv.reader(io.StringIO(raw), dialect=dialect) for cell in row}
 
 
-def allowed_text(session) -> str:
+def allowed_text(session: Session) -> str:
     """What the audience gets by declaration: data it may see (as printed), replacements and
     notes, the bodies of redactions it may read, and the references its pages list."""
     can_see = session.audience.can_see
@@ -199,12 +225,12 @@ def allowed_text(session) -> str:
     return passages_module.corpus(pieces)
 
 
-def note_sources(session) -> list[tuple[str, str]]:
+def note_sources(session: Session) -> list[tuple[str, str]]:
     """The report's Markdown as written, where editors' notes live: pages and the partials they include."""
     return [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
 
 
-def _visible_data(value, can_see):
+def _visible_data(value: Any, can_see: Callable[[str], bool]) -> Any:
     if isinstance(value, Private):
         return _visible_data(value.value, can_see) if can_see(value.owner) else None
     if isinstance(value, dict):
@@ -214,7 +240,7 @@ def _visible_data(value, can_see):
     return value
 
 
-def _linkage(session) -> Iterator[Fingerprint]:
+def _linkage(session: Session) -> Iterator[Fingerprint]:
     """A claim made under a pseudonym, repeated under the real name, ties the two together.
 
     The fingerprint is the clause around the pseudonym (the sentence, when the clause is too short
@@ -226,8 +252,8 @@ def _linkage(session) -> Iterator[Fingerprint]:
             continue
         name = normalise(session.data.participants[mention.participant].name)
         for boundary in (CLAUSE_END, SENTENCE_END):
-            before = boundary.split(_plain(mention.before))[-1]
-            after = boundary.split(_plain(mention.after))[0]
+            before = boundary.split(plain_text(PLACEHOLDER.sub("\n", mention.before)))[-1]
+            after = boundary.split(plain_text(PLACEHOLDER.sub("\n", mention.after)))[0]
             words = (normalise(before) + " " + normalise(after)).split()
             if len(words) >= LINKAGE_WORDS:
                 claim = " ".join([normalise(before), name, normalise(after)]).strip(EDGE_PUNCTUATION)
@@ -235,11 +261,7 @@ def _linkage(session) -> Iterator[Fingerprint]:
                 break
 
 
-def _plain(markdown_text: str) -> str:
-    return mdscan.plain_text(PLACEHOLDER.sub("\n", markdown_text))
-
-
-def _never_named(session) -> Iterator[Fingerprint]:
+def _never_named(session: Session) -> Iterator[Fingerprint]:
     """A participant with ``named: false``: its name nowhere, its id in no file name, URL or id."""
     for participant in session.data.participants.values():
         if participant.named or session.audience.knows(participant.id):
@@ -260,7 +282,7 @@ def _never_named(session) -> Iterator[Fingerprint]:
                           id_pattern, _typed_at(session, id_pattern, declared) or declared, pattern=True)
 
 
-def _exited(session) -> Iterator[Fingerprint]:
+def _exited(session: Session) -> Iterator[Fingerprint]:
     """A participant that left: its pseudonym and id nowhere, its name in no file name, URL or id (in
     text the build has already stopped on a mention; references to its public works may name it)."""
     for participant in session.data.participants.values():
@@ -281,7 +303,7 @@ def _exited(session) -> Iterator[Fingerprint]:
                               declared, pattern=True, where="names")
 
 
-def _typed_at(session, pattern: str, declared: Location) -> Location | None:
+def _typed_at(session: Session, pattern: str, declared: Location) -> Location | None:
     """Where the report's sources write a name (pages, partials, data files other than its declaration)."""
     compiled = re.compile(pattern)
     sources = [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
@@ -402,99 +424,20 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     :class:`published.Unreadable`, unless it is the theme's own or matches a glob of
     ``binary_files`` (then what no reader knows in it is searched as bytes).
     """
-    findings: list[Finding] = []
     if not site.exists():
-        return findings
-    sources = sources or {}
-    theme_comments = list(theme_comments)
-    theme_outputs = set(theme_outputs)
-    declared_binary = [published.glob_regex(pattern) for pattern in binary_files]
-
-    def binary(relative: str) -> bool:
-        return relative in theme_outputs or any(p.fullmatch(relative) for p in declared_binary)
-
-    search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and fp.where != "cells")
-    words = PassageSearch((fp.text, fp) for fp in prints               # in file names
-                          if not fp.pattern and fp.where != "cells" and " " not in fp.text)
-    cells = {fp.text: fp for fp in prints if fp.where == "cells"}
-    patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
-    navs_seen = NavSeen()
-
-    def read(path: Path) -> tuple[str, bytes | None, str | None]:
-        """The file's path in the site, its bytes when the memo needs them, and its memo key."""
-        relative = path.relative_to(site).as_posix()
-        if memo is None:
-            return relative, None, None
-        data = path.read_bytes()
-        role = ("page" if relative in sources else "file") + (" of the theme" if relative in theme_outputs else
-                                                              " declared binary" if binary(relative) else "")
-        return relative, data, memo.key(relative, role, data)
-
-    def check(path: Path, relative: str, data: bytes | None) -> list[Finding]:
-        """What one output holds that its audience must not get."""
-        page = relative in sources
-        found: list[Finding] = []
-        if not prints:                                 # only the pages' comments to check
-            if comments_allowed or not page:
-                return found
-            raw, content, readable = (path.read_bytes() if data is None else data).decode("utf-8", "replace"), "", ""
-        else:
-            if page and relative.endswith(".html"):
-                data = repeated_nav_removed(path.read_bytes() if data is None else data, relative, navs_seen)
-            raw, content, readable = read_output(path, page=page, data=data, binary=binary(relative), name=relative)
-        if not comments_allowed and page:
-            for comment in HTML_COMMENT.finditer(raw):
-                if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in theme_comments):
-                    found.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "",
-                                                           Location(sources[relative]))))
-                    break
-        name = normalise(relative)
-        hits = [fp for _, fp in search.find(content)]
-        hits += [fp for _, fp in words.find(name) if fp not in hits]
-        suffix = path.suffix.lower()
-        if cells and not page and suffix in TABLE_SUFFIXES and relative not in theme_outputs:
-            hits += [cells[cell] for cell in sorted(table_cells(raw, suffix) & set(cells))]
-        names: str | None = None
-        for fp, pattern in patterns:
-            if names is None:
-                names = name + " " + " ".join(output_names(raw, path.suffix.lower()))
-            if fp.where == "names":
-                hit = bool(pattern.search(names))
-            elif relative in theme_outputs:
-                continue                    # the theme's own scripts and styles: a word there names no one
-            else:
-                # Text, not markup: a participant called Meta is not named by a <meta> tag.
-                hit = bool(pattern.search(readable) or pattern.search(names))
-            if hit:
-                hits.append(fp)
-        return found + [Finding(path, fp) for fp in hits]
-
+        return []
+    audit = _SiteAudit(site, prints, comments_allowed, sources or {}, list(theme_comments), set(theme_outputs),
+                       memo, [published.glob_regex(pattern) for pattern in binary_files])
     paths = sorted(p for p in site.rglob("*") if p.is_file())
-    helper = None
-    if memo is not None and ahead_helper:
-        # Another core audits from the last file back and marks the clean ones (ahead.py); a file it
-        # has not marked clean, this audit reads itself, so a finding is always this process's own.
-        # done() reads the file for its key; make() takes that reading rather than reading it again.
-        readings: dict[Path, tuple[str, bytes | None, str | None]] = {}
-
-        def done(path: Path) -> bool:
-            readings[path] = read(path)
-            return memo.is_clean(readings[path][2] or "")
-
-        def make(path: Path) -> None:
-            relative, data, key = readings.pop(path)
-            if key is not None and not check(path, relative, data):
-                memo.mark_clean_ahead(key)
-
-        memo.sharing = True
-        helper = ahead.Helper("audit", paths, done, make)
+    helper = _ahead_helper(audit, paths) if memo is not None and ahead_helper else None
+    findings: list[Finding] = []
     try:
         for path in paths:
-            relative, data, key = read(path)
+            relative, data, key = audit.read(path)
             if memo is not None and key is not None and memo.is_clean(key):
                 memo.mark_clean(key)
                 continue
-            found = check(path, relative, data)
+            found = audit.check(path, relative, data)
             findings += found
             if memo is not None and key is not None and not found:
                 memo.mark_clean(key)
@@ -504,6 +447,101 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     if memo is not None:
         memo.save()
     return findings
+
+
+def _ahead_helper(audit: _SiteAudit, paths: list[Path]) -> ahead.Helper:
+    """Another core audits from the last file back and marks the clean ones (ahead.py); a file it
+    has not marked clean, this audit reads itself, so a finding is always this process's own.
+    done() reads the file for its key; make() takes that reading rather than reading it again."""
+    memo = audit.memo
+    assert memo is not None
+    readings: dict[Path, tuple[str, bytes | None, str | None]] = {}
+
+    def done(path: Path) -> bool:
+        readings[path] = audit.read(path)
+        return memo.is_clean(readings[path][2] or "")
+
+    def make(path: Path) -> None:
+        relative, data, key = readings.pop(path)
+        if key is not None and not audit.check(path, relative, data):
+            memo.mark_clean_ahead(key)
+
+    memo.sharing = True
+    return ahead.Helper("audit", paths, done, make)
+
+
+class _SiteAudit:
+    """One audit's searches, made once from its fingerprints, and what it knows of the site's files."""
+
+    def __init__(self, site: Path, prints: list[Fingerprint], comments_allowed: bool, sources: dict[str, str],
+                 theme_comments: list[re.Pattern], theme_outputs: set[str], memo: CleanFiles | None,
+                 declared_binary: list[re.Pattern]) -> None:
+        self.site, self.prints, self.comments_allowed, self.sources = site, prints, comments_allowed, sources
+        self.theme_comments, self.theme_outputs, self.memo = theme_comments, theme_outputs, memo
+        self.declared_binary = declared_binary
+        self.search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and fp.where != "cells")
+        self.words = PassageSearch((fp.text, fp) for fp in prints               # in file names
+                                   if not fp.pattern and fp.where != "cells" and " " not in fp.text)
+        self.cells = {fp.text: fp for fp in prints if fp.where == "cells"}
+        self.patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
+        self.navs_seen = NavSeen()
+
+    def binary(self, relative: str) -> bool:
+        return relative in self.theme_outputs or any(p.fullmatch(relative) for p in self.declared_binary)
+
+    def read(self, path: Path) -> tuple[str, bytes | None, str | None]:
+        """The file's path in the site, its bytes when the memo needs them, and its memo key."""
+        relative = path.relative_to(self.site).as_posix()
+        if self.memo is None:
+            return relative, None, None
+        data = path.read_bytes()
+        role = ("page" if relative in self.sources else "file") + (
+            " of the theme" if relative in self.theme_outputs else " declared binary" if self.binary(relative) else "")
+        return relative, data, self.memo.key(relative, role, data)
+
+    def check(self, path: Path, relative: str, data: bytes | None) -> list[Finding]:
+        """What one output holds that its audience must not get."""
+        page = relative in self.sources
+        found: list[Finding] = []
+        if not self.prints:                            # only the pages' comments to check
+            if self.comments_allowed or not page:
+                return found
+            raw, content, readable = (path.read_bytes() if data is None else data).decode("utf-8", "replace"), "", ""
+        else:
+            if page and relative.endswith(".html"):
+                data = repeated_nav_removed(path.read_bytes() if data is None else data, relative, self.navs_seen)
+            raw, content, readable = read_output(path, page=page, data=data, binary=self.binary(relative),
+                                                 name=relative)
+        if not self.comments_allowed and page:
+            for comment in HTML_COMMENT.finditer(raw):
+                if not any(pattern.fullmatch(comment.group(0).strip()) for pattern in self.theme_comments):
+                    found.append(Finding(path, Fingerprint("editor's note (an HTML comment)", "",
+                                                           Location(self.sources[relative]))))
+                    break
+        return found + [Finding(path, fp) for fp in self._hits(path, relative, page, raw, content, readable)]
+
+    def _hits(self, path: Path, relative: str, page: bool, raw: str, content: str, readable: str) -> list[Fingerprint]:
+        """The fingerprints one output's text, name, cells and names match."""
+        name = normalise(relative)
+        hits = [fp for _, fp in self.search.find(content)]
+        hits += [fp for _, fp in self.words.find(name) if fp not in hits]
+        suffix = path.suffix.lower()
+        if self.cells and not page and suffix in TABLE_SUFFIXES and relative not in self.theme_outputs:
+            hits += [self.cells[cell] for cell in sorted(table_cells(raw, suffix) & set(self.cells))]
+        names: str | None = None
+        for fp, pattern in self.patterns:
+            if names is None:
+                names = name + " " + " ".join(output_names(raw, path.suffix.lower()))
+            if fp.where == "names":
+                hit = bool(pattern.search(names))
+            elif relative in self.theme_outputs:
+                continue                    # the theme's own scripts and styles: a word there names no one
+            else:
+                # Text, not markup: a participant called Meta is not named by a <meta> tag.
+                hit = bool(pattern.search(readable) or pattern.search(names))
+            if hit:
+                hits.append(fp)
+        return hits
 
 
 NAV_START = b'<nav class="md-nav md-nav--primary"'
@@ -597,7 +635,7 @@ def output_names(raw: str, suffix: str) -> list[str]:
     return found
 
 
-def audit_build(site: Path, session, theme_dirs: Iterable[str], project_dir: Path | None = None,
+def audit_build(site: Path, session: Session, theme_dirs: Iterable[str], project_dir: Path | None = None,
                 prints: list[Fingerprint] | None = None, ahead_helper: bool = False) -> list[Finding]:
     """The audit of one build's output folder: its session's fingerprints, its pages' comments
     against the theme's own, the theme's files left out of the name search. With ``project_dir``,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import caches
 
@@ -38,18 +39,17 @@ class Card:
     section: str
 
     def key(self) -> str:
-        return caches.digest("card", caches.engine_digest(), self.organization, self.title,
-                             self.edition_label, self.section)
+        return caches.entry_key("cards", self.organization, self.title, self.edition_label, self.section)
 
 
-def _font(weight: str, size: int):
+def _font(weight: str, size: int) -> Any:
     from PIL import ImageFont
 
     return ImageFont.truetype(str(FONTS / f"caladea-{weight}.woff2"), size,
                               layout_engine=ImageFont.Layout.BASIC)   # the same pixels wherever it is drawn
 
 
-def _wrap(draw, text: str, font, width: int, lines: int) -> list[str]:
+def _wrap(draw: Any, text: str, font: Any, width: int, lines: int) -> list[str]:
     """Words onto at most ``lines`` lines no wider than ``width``; the last ends with … if cut."""
     words, out, current = text.split(), [], ""
     for word in words:
@@ -102,16 +102,16 @@ def draw(card: Card) -> bytes:
     return out.getvalue()
 
 
-def render(card: Card, cache_dir: Path | None) -> bytes:
+def render(card: Card, store: caches.Store | None) -> bytes:
     """The card's PNG, from the cache when the same card was drawn before."""
-    cached = cache_dir / f"card-{card.key()[:32]}.png" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        return cached.read_bytes()
-    data = draw(card)
+    key = f"card-{card.key()[:32]}"
+    cached = store.read_bytes(key, ".png") if store is not None else None
     if cached is not None:
+        return cached
+    data = draw(card)
+    if store is not None:
         try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            caches.write_atomic(cached, data)
+            store.write(key, data, ".png")
         except OSError:
             pass                            # a cache that cannot be written only costs time
     return data

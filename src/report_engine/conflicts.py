@@ -15,37 +15,42 @@ the same answer in every audience's build.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from . import mdscan
-from . import passages as text
+from . import passages
 from .errors import ReportError
-from .facts import private_values, text_leaves
 from .redaction import open_text, outermost_spans
 from .sources import Location
+from .values import private_values, text_leaves
+
+if TYPE_CHECKING:
+    from .records import PageRecord
+    from .session import Session
 
 
-def check_conflicts(session) -> None:
+def check_conflicts(session: Session) -> None:
     """Fail on the first passage that is redacted in one place and open in another."""
     prints: list[tuple[str, Location, str]] = []
     for body in session.bodies:
         owner = body.owners[-1]
         # A redaction's own replacement and note are its public version: repeating the body there is fine.
-        own = text.corpus([body.redaction.replacement or "", body.redaction.note or ""])
+        own = passages.corpus([body.redaction.replacement or "", body.redaction.note or ""])
         prints += [(p, body.redaction.location, f"redacted for '{owner}'")
-                   for p in text.text_passages(open_text(body.body)) if p not in own]
+                   for p in passages.text_passages(open_text(body.body)) if p not in own]
     for private in private_values(session.data.namespaces):
         if not session.audience.can_see(private.owner):     # its owner's build prints it in loops
             prints += [(p, Location(private.source, private.line), f"private to '{private.owner}'")
-                       for leaf in text_leaves(private.value) for p in text.passages([leaf], words=1)]
+                       for leaf in text_leaves(private.value) for p in passages.passages([leaf], words=1)]
     if not prints:
         return
     declared = declared_text(session)
-    search = text.PassageSearch((p, (p, where, what)) for p, where, what in prints if p not in declared)
+    search = passages.PassageSearch((p, (p, where, what)) for p, where, what in prints if p not in declared)
     if not search:
         return
     for src in sorted(session.open_reachable):
         page = session.pages[src]
-        hit = search.first(text.corpus([page.open]))
+        hit = search.first(passages.corpus([page.open]))
         if hit is not None:
             passage, (_, where, what) = hit
             words = " ".join(passage.split()[:6])
@@ -56,15 +61,15 @@ def check_conflicts(session) -> None:
                 "of the redaction if it may be published")
 
 
-def declared_text(session) -> str:
+def declared_text(session: Session) -> str:
     """Text the report's data declares, as printed: public or private, its rules are the data's."""
-    return text.corpus(text_leaves(session.data.namespaces))
+    return passages.corpus(text_leaves(session.data.namespaces))
 
 
 FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 
 
-def open_copy(session, page, passage: str) -> Location:
+def open_copy(session: Session, page: PageRecord, passage: str) -> Location:
     """Where the open copy stands: in the page, or in a partial it includes."""
     line = line_of_passage(page.raw, passage)
     if line is not None:
@@ -79,8 +84,8 @@ def open_copy(session, page, passage: str) -> Location:
 def line_of_passage(raw: str, passage: str) -> int | None:
     """The line of ``raw`` where a passage (normalised plain text) starts, if it can be found."""
     words = passage.split()[:4]
-    pattern = re.compile(r"\W+".join(re.escape(w.strip(text.EDGE_PUNCTUATION)) for w in words if
-                                     w.strip(text.EDGE_PUNCTUATION)), re.I)
+    pattern = re.compile(r"\W+".join(re.escape(w.strip(passages.EDGE_PUNCTUATION)) for w in words if
+                                     w.strip(passages.EDGE_PUNCTUATION)), re.I)
     if not words:
         return None
     folded = raw.translate(FOLD)

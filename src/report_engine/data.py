@@ -4,7 +4,7 @@ YAML is loaded with line numbers kept on every mapping and list, so that a
 mistake found later (a missing field, an unknown participant) still names the
 line. Values a participant owns are written ``!private {owner: ID, value: …}``
 and load as :class:`Private`; who may see them is decided per audience
-elsewhere (:mod:`macros.facts`).
+elsewhere (:mod:`report_engine.facts`).
 """
 
 from __future__ import annotations
@@ -18,37 +18,10 @@ from typing import AbstractSet, Any, cast
 
 import yaml
 
+from . import disclosures
 from .errors import ReportError, did_you_mean
-
-
-class LineDict(dict):
-    """A mapping that remembers the YAML line of itself and of each key."""
-
-    source: str = ""
-    line: int | None = None
-    key_lines: dict
-
-    def line_of(self, key: str) -> int | None:
-        return getattr(self, "key_lines", {}).get(key, self.line)
-
-
-class LineList(list):
-    """A list that remembers the YAML line of itself and of each item."""
-
-    source: str = ""
-    line: int | None = None
-    item_lines: list
-
-
-@dataclass(frozen=True)
-class Private:
-    """A value owned by one participant: only its redactions may show it."""
-
-    owner: str
-    value: Any
-    source: str
-    line: int
-    item: str | None = None        # its id in data/disclosures.yml, when the owner decides on it
+# The values the loader makes, and the walk over them, live in values.py; offered here too.
+from .values import LineDict, LineList, Private, line_dict, line_list, names_any, private_values  # noqa: F401
 
 
 class _Loader(yaml.SafeLoader):
@@ -199,7 +172,6 @@ def load_data(data_dir: Path, project_dir: Path) -> ReportData:
     data = ReportData(namespaces=namespaces, files=files)
     data.participants = _check_report(data, data_dir, project_dir)
     data.never_public = _never_public(data.report, data.files.get("report", "data/report.yml"))
-    from .facts import private_values        # here: facts reads this module's types
     decided = False
     for name, value in namespaces.items():
         for private in private_values(value):
@@ -213,7 +185,25 @@ def load_data(data_dir: Path, project_dir: Path) -> ReportData:
 
 
 def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[str, Participant]:
+    """Check ``report.yml``'s fields; its participants, typed."""
     display = data.files.get("report", (data_dir / "report.yml").relative_to(project_dir).as_posix())
+    report = _report_mapping(data, display)
+    _check_fields(report, display)
+    participants: dict[str, Participant] = {}
+    entries = report["participants"]
+    if not isinstance(entries, list):
+        raise ReportError("participants must be a list", display, report.line_of("participants"),
+                          "write participants: [{id: helios, name: Helios Labs}]")
+    for index, entry in enumerate(entries):
+        line = entries.item_lines[index] if isinstance(entries, LineList) else None
+        participant = _participant(entry, participants, display, line)
+        participants[participant.id] = participant
+    _check_sequence(participants, display)
+    return participants
+
+
+def _report_mapping(data: ReportData, display: str) -> LineDict:
+    """``report.yml`` as a mapping with every required field, or why not."""
     report = data.namespaces.get("report")
     if report is None and "report" in data.files:
         raise ReportError("data/report.yml is empty", display, 1,
@@ -229,6 +219,11 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
         if name not in report:
             raise ReportError(f"data/report.yml has no '{name}'", display, report.line,
                               f"add '{name}:' (required fields: {', '.join(REQUIRED_REPORT_FIELDS)})")
+    return report
+
+
+def _check_fields(report: LineDict, display: str) -> None:
+    """The assessment window, the canonical URL, the mappings and the publication date."""
     window = report["assessment_window"]
     if not (isinstance(window, dict) and isinstance(window.get("start"), dt.date)
             and isinstance(window.get("end"), dt.date)):
@@ -250,52 +245,57 @@ def _check_report(data: ReportData, data_dir: Path, project_dir: Path) -> dict[s
     if not isinstance(report["published"], dt.date):
         raise ReportError("published must be a date", display, report.line_of("published"),
                           "write published: 2026-05-19 (unquoted)")
-    participants: dict[str, Participant] = {}
-    entries = report["participants"]
-    if not isinstance(entries, list):
-        raise ReportError("participants must be a list", display, report.line_of("participants"),
-                          "write participants: [{id: helios, name: Helios Labs}]")
-    for index, entry in enumerate(entries):
-        line = entries.item_lines[index] if isinstance(entries, LineList) else None
-        if not isinstance(entry, dict) or "id" not in entry or "name" not in entry:
-            raise ReportError("each participant needs an 'id' and a 'name'", display, line,
-                              "write - {id: helios, name: Helios Labs, pseudonym: Developer A}")
-        pid = str(entry["id"])
-        if pid in participants:
-            raise ReportError(f"participant id '{pid}' is used twice", display, line)
-        if not pid.replace("-", "").replace("_", "").isalnum():
-            raise ReportError(f"participant id '{pid}' must be letters, digits, '-' or '_'", display, line)
-        pseudonym = str(entry["pseudonym"]) if entry.get("pseudonym") else None
-        if pseudonym is not None and pseudonym == str(entry["name"]):
-            raise ReportError(f"participant '{pid}' has its own name as pseudonym", display, line,
-                              "a pseudonym must not reveal who it stands for")
-        taken = [p.id for p in participants.values() if pseudonym and p.pseudonym == pseudonym]
-        if taken:
-            raise ReportError(f"pseudonym '{pseudonym}' is used for '{taken[0]}' and '{pid}'", display, line,
-                              "give each participant its own pseudonym")
-        named = entry.get("named", True)
-        if not isinstance(named, bool):
-            raise ReportError(f"named takes true or false, got {named!r}", display, line,
-                              "write named: false (no quotes) for a participant that is never named in public")
-        if not named and pseudonym is None:
-            raise ReportError(f"participant '{pid}' has named: false but no pseudonym", display, line,
-                              f"add pseudonym: ... to '{pid}': it stands wherever the report mentions it")
-        aliases = entry.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-            raise ReportError(f"aliases of '{pid}' must be a list of names", display, line,
-                              "write aliases: [Kestrel, KestrelAI]")
-        exited = entry.get("exited", False)
-        if not isinstance(exited, bool):
-            raise ReportError(f"exited takes true or false, got {exited!r}", display, line,
-                              "write exited: true (no quotes) for a participant that left")
-        for key in sorted(set(map(str, entry)) - {"id", "name", "pseudonym", "named", "aliases", "exited"}):
-            # Other fields are the report's own; a misspelt 'named' or 'pseudonym' would name a participant.
-            if difflib.get_close_matches(key, ["named", "pseudonym", "exited"], n=1, cutoff=0.7):
-                raise ReportError(f"participant '{pid}' has an unknown field '{key}'", display, line,
-                                  did_you_mean(key, ["named", "pseudonym", "exited"], "fields"))
-        participants[pid] = Participant(pid, str(entry["name"]), pseudonym, line, named, tuple(aliases), exited)
-    _check_sequence(participants, display)
-    return participants
+
+
+PARTICIPANT_FIELDS = {"id", "name", "pseudonym", "named", "aliases", "exited"}
+
+
+def _participant(entry: Any, participants: dict[str, Participant], display: str, line: int | None) -> Participant:
+    """One entry of ``participants:``, checked against itself and the ``participants`` before it."""
+    if not isinstance(entry, dict) or "id" not in entry or "name" not in entry:
+        raise ReportError("each participant needs an 'id' and a 'name'", display, line,
+                          "write - {id: helios, name: Helios Labs, pseudonym: Developer A}")
+    pid = str(entry["id"])
+    if pid in participants:
+        raise ReportError(f"participant id '{pid}' is used twice", display, line)
+    if not pid.replace("-", "").replace("_", "").isalnum():
+        raise ReportError(f"participant id '{pid}' must be letters, digits, '-' or '_'", display, line)
+    pseudonym = _pseudonym(entry, pid, participants, display, line)
+    named = entry.get("named", True)
+    if not isinstance(named, bool):
+        raise ReportError(f"named takes true or false, got {named!r}", display, line,
+                          "write named: false (no quotes) for a participant that is never named in public")
+    if not named and pseudonym is None:
+        raise ReportError(f"participant '{pid}' has named: false but no pseudonym", display, line,
+                          f"add pseudonym: ... to '{pid}': it stands wherever the report mentions it")
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise ReportError(f"aliases of '{pid}' must be a list of names", display, line,
+                          "write aliases: [Kestrel, KestrelAI]")
+    exited = entry.get("exited", False)
+    if not isinstance(exited, bool):
+        raise ReportError(f"exited takes true or false, got {exited!r}", display, line,
+                          "write exited: true (no quotes) for a participant that left")
+    for key in sorted(set(map(str, entry)) - PARTICIPANT_FIELDS):
+        # Other fields are the report's own; a misspelt 'named' or 'pseudonym' would name a participant.
+        if difflib.get_close_matches(key, ["named", "pseudonym", "exited"], n=1, cutoff=0.7):
+            raise ReportError(f"participant '{pid}' has an unknown field '{key}'", display, line,
+                              did_you_mean(key, ["named", "pseudonym", "exited"], "fields"))
+    return Participant(pid, str(entry["name"]), pseudonym, line, named, tuple(aliases), exited)
+
+
+def _pseudonym(entry: dict, pid: str, participants: dict[str, Participant], display: str,
+               line: int | None) -> str | None:
+    """A participant's pseudonym: not its own name, not another's pseudonym."""
+    pseudonym = str(entry["pseudonym"]) if entry.get("pseudonym") else None
+    if pseudonym is not None and pseudonym == str(entry["name"]):
+        raise ReportError(f"participant '{pid}' has its own name as pseudonym", display, line,
+                          "a pseudonym must not reveal who it stands for")
+    taken = [p.id for p in participants.values() if pseudonym and p.pseudonym == pseudonym]
+    if taken:
+        raise ReportError(f"pseudonym '{pseudonym}' is used for '{taken[0]}' and '{pid}'", display, line,
+                          "give each participant its own pseudonym")
+    return pseudonym
 
 
 SEQUENCE = re.compile(r"^(?P<stem>.*?)(?P<mark>[A-Z]|\d+)$")
@@ -332,8 +332,6 @@ def _disclose(data: ReportData) -> None:
     """Private values whose owner approved them (by their id in data/disclosures.yml, ``approved`` or
     ``anonymised``) become ordinary data, for every audience; the others stay private (no decision,
     pending or redacted: fail closed), and so does everything of a participant that left."""
-    from . import disclosures                # here: disclosures reads this module's types
-
     decisions = disclosures.load(data.namespaces, data.files)
 
     def opened(value: Any) -> Any:
@@ -351,15 +349,9 @@ def _disclose(data: ReportData) -> None:
                     return inner
             return Private(value.owner, inner, value.source, value.line, value.item)
         if isinstance(value, dict):
-            copy = LineDict((k, opened(v)) for k, v in value.items())
-            copy.source, copy.line = getattr(value, "source", ""), getattr(value, "line", None)
-            copy.key_lines = getattr(value, "key_lines", {})
-            return copy
+            return line_dict(((k, opened(v)) for k, v in value.items()), like=value)
         if isinstance(value, list):
-            items = LineList(opened(v) for v in value)
-            items.source, items.line = getattr(value, "source", ""), getattr(value, "line", None)
-            items.item_lines = getattr(value, "item_lines", [])
-            return items
+            return line_list((opened(v) for v in value), like=value)
         return value
 
     data.namespaces = {name: opened(value) for name, value in data.namespaces.items()}
@@ -430,32 +422,15 @@ def without_exited(namespaces: dict[str, Any], gone: set[str]) -> dict[str, Any]
         if isinstance(value, list):
             kept = [(prune(item), line) for item, line in
                     zip(value, getattr(value, "item_lines", [None] * len(value))) if not names_gone(item)]
-            out = LineList(item for item, _ in kept)
-            out.source, out.line = getattr(value, "source", ""), getattr(value, "line", None)
-            out.item_lines = [line for _, line in kept]
-            return out
+            return line_list((item for item, _ in kept), like=value, item_lines=[line for _, line in kept])
         if isinstance(value, dict):
-            copy = LineDict((k, prune(v)) for k, v in value.items()
-                            if str(k) not in gone and not (isinstance(v, str) and v in gone))
-            copy.source, copy.line = getattr(value, "source", ""), getattr(value, "line", None)
-            copy.key_lines = getattr(value, "key_lines", {})
-            return copy
+            return line_dict(((k, prune(v)) for k, v in value.items()
+                              if str(k) not in gone and not (isinstance(v, str) and v in gone)), like=value)
         if isinstance(value, str) and value in gone:
             return None
         return value
 
     return {name: value if name == "report" else prune(value) for name, value in namespaces.items()}
-
-
-def names_any(item: Any, ids: AbstractSet[str]) -> bool:
-    """Does a data item hold one of ``ids`` anywhere (as a value or a key, private values opened)?"""
-    if isinstance(item, Private):
-        return names_any(item.value, ids)
-    if isinstance(item, dict):
-        return any(str(k) in ids or names_any(v, ids) for k, v in item.items())
-    if isinstance(item, list):
-        return any(names_any(v, ids) for v in item)
-    return isinstance(item, str) and item in ids
 
 
 def records_of(namespaces: dict[str, Any], ids: AbstractSet[str]) -> set[str]:

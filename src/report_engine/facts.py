@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterator
 
-from .data import LineDict, Private
 from .errors import ReportError, did_you_mean
 from .formatting import format_value, number_words
+# The walkers over data live in values.py; offered here too, where callers found them.
+from .values import Private, line_dict, private_values, scalar_leaves, text_leaves  # noqa: F401
 
 # Given a private value, fails unless the current render position may use it; called with
 # ``printed=True`` for a value being printed, it returns text to print before the value (an anchor
@@ -137,10 +138,7 @@ class Guarded:
 def audience_view(value: Any, can_see: Callable[[str], bool], check: OwnerCheck) -> Any:
     """What Jinja sees of ``value`` for one audience."""
     if isinstance(value, dict):
-        view = LineDict((k, audience_view(v, can_see, check)) for k, v in value.items())
-        view.source, view.line = getattr(value, "source", ""), getattr(value, "line", None)
-        view.key_lines = getattr(value, "key_lines", {})
-        return view
+        return line_dict(((k, audience_view(v, can_see, check)) for k, v in value.items()), like=value)
     if isinstance(value, list):
         items = []
         for item in value:
@@ -153,49 +151,3 @@ def audience_view(value: Any, can_see: Callable[[str], bool], check: OwnerCheck)
     if isinstance(value, Private):
         return Guarded(value, check)
     return value
-
-
-def private_values(value: Any) -> Iterator[Private]:
-    """Every private value anywhere in the data (for checks and the audit)."""
-    if isinstance(value, Private):
-        yield value
-        yield from private_values(value.value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from private_values(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from private_values(v)
-
-
-def scalar_leaves(value: Any) -> Iterator[Any]:
-    """Every scalar in a value (data, with its private values opened, or parsed JSON), None excepted."""
-    if isinstance(value, Private):
-        yield from scalar_leaves(value.value)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from scalar_leaves(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from scalar_leaves(v)
-    elif value is not None:
-        yield value
-
-
-def text_leaves(value: Any) -> Iterator[str]:
-    """Every string (and formatted scalar) in a value, for audit fingerprints."""
-    if isinstance(value, Private):
-        yield from text_leaves(value.value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                yield format_value(v, str(k))
-            else:
-                yield from text_leaves(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from text_leaves(v)
-    elif isinstance(value, str):
-        yield value
-    elif value is not None and not isinstance(value, bool):
-        yield format_value(value)

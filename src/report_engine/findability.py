@@ -26,6 +26,7 @@ from typing import Iterable
 from xml.etree import ElementTree as ET
 
 from .metadata import Metadata
+from .text import slugify
 
 FEED = "feed.xml"
 RIS_FILE = "report.ris"
@@ -237,7 +238,7 @@ def _ris_name(name: str) -> str:
 def csl_json(meta: Metadata) -> str:
     """The edition as CSL-JSON (a list of one item), the format citeproc and Zotero read."""
     item: dict = {
-        "id": f"{re.sub(r'[^a-z0-9]+', '', meta.organization.lower()) or 'report'}{meta.published.year}",
+        "id": f"{slugify(meta.organization, '', fold=str.lower) or 'report'}{meta.published.year}",
         "type": "report",
         "title": meta.title,
         "publisher": meta.organization,

@@ -13,12 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+# Markdown's inline syntax and its plain text live in text.py; read here, and offered as mdscan.NAME.
+from .text import COMMENT, FOOTNOTE_USE, REF_DEF, plain_text  # noqa: F401
+
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})")
 HEADING = re.compile(r"^(?P<hashes>#{1,6})[ \t]+(?P<text>.*?)(?:[ \t]+\{(?P<attrs>[^}]*)\})?[ \t]*#*[ \t]*$")
 CAPTION = re.compile(r"^///[ \t]*(?P<kind>figure|table)-caption\b(?P<rest>.*)$")
 ATTR_ID = re.compile(r"(?:^|\s)#(?P<id>[\w\-:.]+)")
 OPTION_ID = re.compile(r"""\bid\s*:\s*["']?(?P<id>[\w\-:.]+)""")
-COMMENT = re.compile(r"<!--.*?-->", re.S)
 # HTML comments as a browser reads them, conditional comments (<!--[if IE]>) aside: closed ones,
 # and an unclosed one running to the end of the text.
 HTML_COMMENT = re.compile(r"<!--(?!\[if)(.*?)-->", re.S)
@@ -26,7 +28,6 @@ HTML_COMMENT_OR_UNCLOSED = re.compile(r"<!--(?!\[if)(.*?)(?:-->|$)", re.S)
 INLINE_CODE = re.compile(r"(`+)(?:(?!\n[ \t]*\n).)+?\1", re.S)     # never across a blank line
 JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
 LINK_TARGET = re.compile(r"\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
-REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(?P<url>\S+?)>?(?:\s|$)", re.M)
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,6 @@ def markdown_urls(text: str) -> frozenset[str]:
 
 # Python-Markdown's rule, at any indentation: inside an admonition or a list it reads the dedented text.
 FOOTNOTE_DEFINITION = re.compile(r"^[ \t>]*\[\^([^\]]*)\]:[ ]*(.*)$")     # in a blockquote too
-FOOTNOTE_USE = re.compile(r"(?<!!)\[\^([^\]]*)\]")
 
 
 @dataclass(frozen=True)
@@ -258,34 +258,6 @@ def footnote_uses(text: str) -> list[str]:
     body = "\n".join("" if FOOTNOTE_DEFINITION.match(line) else line for line in body.split("\n")) + \
         "\n" + "\n".join(m.group(2) for line in body.split("\n") if (m := FOOTNOTE_DEFINITION.match(line)))
     return FOOTNOTE_USE.findall(body)
-
-
-# ---- plain text, for comparing passages --------------------------------------------------------
-
-_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
-_ATTRS = re.compile(r"\{\s*[:#.][^}\n]*\}")
-_TAG = re.compile(r"<[^>]*>")
-FOOTNOTE_LABEL = re.compile(r"^[ \t]*\[\^[^\]]*\]:", re.M)
-_EMPHASIS = re.compile(r"(?<![\w])[*_~]+|[*_~]+(?![\w])|[`#>|]+")
-
-
-def plain_text(text: str) -> str:
-    """Roughly the words a reader gets from Markdown: link and image texts without their targets,
-    no tags, attribute lists, emphasis marks or reference definitions. Cheap, and the same for both
-    sides of a comparison."""
-    # Each pattern needs a character most blocks of prose lack: testing for it first is much cheaper.
-    if "[" in text:
-        if "]:" in text:
-            text = FOOTNOTE_LABEL.sub(" ", text)     # footnote labels, before reference definitions
-            text = REF_DEF.sub("\n", text)
-        text = _LINK.sub(lambda m: f" {m.group(1)} ", text)
-    if "{" in text:
-        text = _ATTRS.sub(" ", text)
-    if "<" in text:
-        text = _TAG.sub(" ", text)
-    if "[^" in text:
-        text = FOOTNOTE_USE.sub(" ", text)
-    return _EMPHASIS.sub(" ", text)
 
 
 # ---- editors' notes written wrong -------------------------------------------------------------

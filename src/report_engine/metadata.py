@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .errors import ReportError
 
@@ -93,11 +93,6 @@ class Metadata:
     def author_names(self) -> list[str]:
         return [author.name for author in self.authors]
 
-    @property
-    def contact_url(self) -> str:
-        return f"mailto:{self.contact}" if self.contact and "@" in self.contact and "://" not in self.contact \
-            else self.contact
-
 
 def read_metadata(report: Mapping[str, Any], report_file: str, edition_url: str, language: str = "en") -> Metadata:
     """The report's metadata from ``data/report.yml`` (already checked for its required fields)."""
@@ -130,7 +125,7 @@ def read_metadata(report: Mapping[str, Any], report_file: str, edition_url: str,
     )
 
 
-def _authors(report, report_file, line) -> tuple[Author, ...]:
+def _authors(report: Mapping[str, Any], report_file: str, line: Callable[..., int | None]) -> tuple[Author, ...]:
     authors = report.get("authors")
     if authors is None:
         return ()
@@ -186,7 +181,7 @@ def _orcid_checksum_ok(digits: str) -> bool:
     return digits[-1] == ("X" if check == 10 else str(check))
 
 
-def _contact(report, report_file, line) -> str:
+def _contact(report: Mapping[str, Any], report_file: str, line: Callable[..., int | None]) -> str:
     value = report.get("contact")
     if value in (None, ""):
         return ""
@@ -199,7 +194,7 @@ def _contact(report, report_file, line) -> str:
                       line("contact"), "write contact: reports@example.org")
 
 
-def _keywords(report, report_file, line) -> tuple[str, ...]:
+def _keywords(report: Mapping[str, Any], report_file: str, line: Callable[..., int | None]) -> tuple[str, ...]:
     keywords = report.get("keywords")
     if keywords is None:
         return ()
@@ -211,7 +206,7 @@ def _keywords(report, report_file, line) -> tuple[str, ...]:
     return tuple(k.strip() for k in keywords)
 
 
-def _licence(report, report_file, line) -> Licence | None:
+def _licence(report: Mapping[str, Any], report_file: str, line: Callable[..., int | None]) -> Licence | None:
     key = "licence" if "licence" in report else "license"
     value = report.get(key)
     if value in (None, ""):
@@ -235,7 +230,7 @@ def _licence(report, report_file, line) -> Licence | None:
                       f"write {key}: CC-BY-4.0")
 
 
-def _doi(report, key: str, report_file: str, line) -> str:
+def _doi(report: Mapping[str, Any], key: str, report_file: str, line: Callable[..., int | None]) -> str:
     value = report.get(key)
     if value in (None, ""):
         return ""

@@ -10,7 +10,7 @@ writes, into ``site/newsletter/``:
   banner and buttons, then the post in a box (``#newsletter-post``);
 * ``email.html``: the same post with every style inlined by css-inline: no
   script, no stylesheet, absolute URLs only;
-* ``summary.md``: the same post as Markdown (:mod:`macros.newsletter_markdown`).
+* ``summary.md``: the same post as Markdown (:mod:`report_engine.newsletter_markdown`).
 
 Why from the built landing page rather than the Markdown: the HTML MkDocs
 wrote for the public build already holds exactly what the public may read

@@ -1,7 +1,7 @@
 """The newsletter post as Markdown (``site/newsletter/summary.md``).
 
 Why a converter of our own rather than a general HTML-to-Markdown library: by
-the time it gets here the post has been reduced (see :mod:`macros.newsletter`)
+the time it gets here the post has been reduced (see :mod:`report_engine.newsletter`)
 to a small, known subset of HTML: headings, paragraphs, emphasis, links,
 lists, quotes, images, figures, tables, code and ``<sup>[n]</sup>`` endnote
 markers, with no classes that matter and every URL absolute. A short

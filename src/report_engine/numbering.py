@@ -16,9 +16,9 @@ from typing import Callable
 from markdown.extensions.toc import slugify as default_slugify
 
 from . import mdscan
+from . import text as text_module
 from .formatting import letters
 from .errors import ReportError
-from .records import PLACEHOLDER
 from .sources import Location
 
 APPENDIX_DIR = "appendices/"
@@ -123,7 +123,10 @@ class PageNumbering:
     targets: list[Target] = field(default_factory=list)
 
 
-def number_page(text: str, plan: PagePlan, counters: Counters, locate,
+Locate = Callable[[str], Location]
+
+
+def number_page(text: str, plan: PagePlan, counters: Counters, locate: Locate,
                 slugify: Callable[[str, str], str] = default_slugify) -> PageNumbering:
     """Number headings and captions of one page's Markdown; collect its labels.
 
@@ -142,53 +145,22 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
         index = line.number - 1
         caption = mdscan.CAPTION.match(line.text)
         if caption:
-            kind = caption.group("kind")
-            setattr(counters, kind, getattr(counters, kind) + 1)
-            caption_number = str(getattr(counters, kind))
-            out[index] = f"/// {kind}-caption | {caption_number}"
-            caption_label = _caption_id(out, index)
-            if caption_label:
-                result.targets.append(Target(caption_label, kind, caption_number, "", plan.src, caption_label,
-                                             locate(caption_label)))
+            result.targets += _number_caption(out, index, caption.group("kind"), plan, counters, locate)
             continue
         heading = mdscan.HEADING.match(line.text)
         if not heading:
             continue
-        level = len(heading.group("hashes"))
         title = heading.group("text").strip()
-        label = mdscan.heading_id(heading.group("attrs"))
         if not re.sub(r"^\{[^}]*\}$", "", mdscan.COMMENT.sub("", title).strip()):
             out[index] = ""            # a heading whose words were all redacted goes, label and all
             continue
-        number: str | None = None
-        if level == 1 and not seen_h1:
-            seen_h1 = True
-            number = plan.number
-            if plan.kind == "appendix":
-                title_shown = f"Appendix {number}: {title}"
-            elif plan.kind == "section":
-                title_shown = f"{number} {title}"
-            else:
-                title_shown = title
-            kind = "page"
-        elif 2 <= level <= 3 and plan.number is not None:
-            levels[level - 1] += 1
-            for deeper in range(level, 3):
-                levels[deeper] = 0
-            number = ".".join([plan.number] + [str(n) for n in levels[1:level]])
-            title_shown = f"{number} {title}"
-            kind = "heading"
-        else:
-            title_shown = title
-            kind = "heading"
+        level = len(heading.group("hashes"))
+        first = level == 1 and not seen_h1
+        seen_h1 = seen_h1 or first
+        kind, number, title_shown = _heading_number(level, first, title, plan, levels)
+        label = mdscan.heading_id(heading.group("attrs"))
         if title_shown != title:
-            attrs = heading.group("attrs")
-            if label is None:
-                anchor = _unique(slugify(plain_text(title), "-"), used)
-                attrs = f"#{anchor} {attrs}" if attrs else f"#{anchor}"
-            else:
-                used.add(label)
-            out[index] = f"{heading.group('hashes')} {title_shown} {{{attrs}}}"
+            out[index] = _numbered_heading(heading, title_shown, label, used, slugify)
         elif label:
             used.add(label)
         if label:
@@ -199,16 +171,54 @@ def number_page(text: str, plan: PagePlan, counters: Counters, locate,
     return result
 
 
-TAG = re.compile(r"<[^>]+>")
+def _number_caption(out: list[str], index: int, kind: str, plan: PagePlan, counters: Counters,
+                    locate: Locate) -> list[Target]:
+    """Number the caption opened on line ``index`` of ``out`` (in place); its target, if labelled."""
+    setattr(counters, kind, getattr(counters, kind) + 1)
+    caption_number = str(getattr(counters, kind))
+    out[index] = f"/// {kind}-caption | {caption_number}"
+    caption_label = _caption_id(out, index)
+    if not caption_label:
+        return []
+    return [Target(caption_label, kind, caption_number, "", plan.src, caption_label, locate(caption_label))]
+
+
+def _heading_number(level: int, first: bool, title: str, plan: PagePlan,
+                    levels: list[int]) -> tuple[str, str | None, str]:
+    """A heading's kind, number and title as shown. The page's first ``#`` heading carries the
+    page's number; ``##`` and ``###`` of a numbered page count on (``levels``, updated)."""
+    if first:
+        number = plan.number
+        if plan.kind == "appendix":
+            return "page", number, f"Appendix {number}: {title}"
+        if plan.kind == "section":
+            return "page", number, f"{number} {title}"
+        return "page", number, title
+    if 2 <= level <= 3 and plan.number is not None:
+        levels[level - 1] += 1
+        for deeper in range(level, 3):
+            levels[deeper] = 0
+        number = ".".join([plan.number] + [str(n) for n in levels[1:level]])
+        return "heading", number, f"{number} {title}"
+    return "heading", None, title
+
+
+def _numbered_heading(heading: re.Match[str], title_shown: str, label: str | None, used: set[str],
+                      slugify: Callable[[str, str], str]) -> str:
+    """The heading line with its number, and the id its unnumbered title gives it unless it has one."""
+    attrs = heading.group("attrs")
+    if label is None:
+        anchor = _unique(slugify(plain_text(heading.group("text").strip()), "-"), used)
+        attrs = f"#{anchor} {attrs}" if attrs else f"#{anchor}"
+    else:
+        used.add(label)
+    return f"{heading.group('hashes')} {title_shown} {{{attrs}}}"
 
 
 def plain_text(markdown_text: str) -> str:
-    """The words of a heading: no placeholders, comments, tags or emphasis marks."""
-    text = PLACEHOLDER.sub("", mdscan.COMMENT.sub("", markdown_text))
-    text = TAG.sub("", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)      # links keep their text
-    text = re.sub(r"(\*\*|__|\*|_|`)", "", text)
-    return " ".join(text.split())
+    """The words of a heading: no placeholders, comments, tags or emphasis marks (the ``heading``
+    reading of :func:`report_engine.text.plain_text`)."""
+    return text_module.plain_text(markdown_text, "heading")
 
 
 def page_title(output: str) -> str:

@@ -12,22 +12,21 @@ recur in honest prose. Clauses catch a copy of part of a sentence; below eight
 words they are stock phrases ("as described in the previous section", "during
 the assessment window") that honest reports share between redacted and open
 text. The false-alarm tests (tests/test_honest_reports.py and
-tests/test_review_rounds.py) hold both bounds. Private data values are checked
+tests/test_leak_guarantee.py) hold both bounds. Private data values are checked
 from 12 characters whatever their words: short names are their point.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Generic, Iterable, Iterator, TypeVar
 
 import ahocorasick
 
-from . import mdscan
 from .records import PLACEHOLDER
+# Folding and slugs live in text.py; offered here too, where most callers found them.
+from .text import normalise, plain_text, slugify  # noqa: F401
 
-FORMAT_CHARACTERS = re.compile("[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]")   # Unicode category Cf: invisible, so a copy may carry them
 EDGE_PUNCTUATION = " .,;:!?\"'()[]{}<>*_`"
 MIN_TEXT = 20          # a sentence shorter than this recurs in honest prose
 MIN_NOTE = 12          # private data values: names and short phrases are the point
@@ -41,34 +40,6 @@ ATTRIBUTE_TEXT = re.compile(r"""(?:\b(?:title|alt|aria-label|summary)\s*=\s*|\]\
                             r"""(?P<q>["'])(?P<text>[^"'\n]*)(?P=q)""")
 HEADING_LINE = re.compile(r"^\s{0,3}#{1,6}\s")
 SEPARATOR = " ; "
-
-
-def _fold_table() -> dict[int, str | None]:
-    """One translation for what a copy may change: invisible format characters, curly quotes, dashes."""
-    table: dict[int, str | None] = {}
-    for start, end in re.findall(r"(.)(?:-(.))?", FORMAT_CHARACTERS.pattern[1:-1]):
-        for code in range(ord(start), ord(end or start) + 1):
-            table[code] = None
-    table.update({ord("’"): "'", ord("‘"): "'", ord("“"): '"', ord("”"): '"', ord("−"): "-"})
-    table.update({code: "-" for code in range(ord("‐"), ord("―") + 1)})
-    return table
-
-
-FOLD = _fold_table()
-FOLDED = frozenset(chr(code) for code in FOLD)
-NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def normalise(text: str) -> str:
-    """Case, whitespace, quotes, dashes and invisible characters folded (NFKC for non-ASCII text).
-
-    Only the characters the text holds are replaced, one ``str.replace`` each: ``str.translate``
-    looks up every character of a page in the table, three times slower on the audit's pages."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-        for character in FOLDED.intersection(NON_ASCII.findall(text)):
-            text = text.replace(character, FOLD[ord(character)] or "")
-    return " ".join(text.split()).lower()
 
 
 def segments(markdown: str) -> list[str]:
@@ -88,7 +59,7 @@ def segments(markdown: str) -> list[str]:
             blocks.append([line])
         else:
             blocks[-1].append(line)
-    texts = [mdscan.plain_text("\n".join(block)) for block in blocks if block]
+    texts = [plain_text("\n".join(block)) for block in blocks if block]
     texts += [m.group("text") for m in ATTRIBUTE_TEXT.finditer(markdown)]       # titles, alt texts, labels
     return [text for text in texts if text.strip()]
 
@@ -164,10 +135,6 @@ def word_pattern(words: str) -> str:
     ``kestrel.systems``, ``kestrel+systems`` (a URL's query), ``kestrelsystems``."""
     body = r"[\s_.+\-]*".join(re.escape(w) for w in re.split(r"[\s_+-]+", words) if w)
     return r"(?<![a-z0-9])" + body + r"(?![a-z0-9])"
-
-
-def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", normalise(name)).strip("-")
 
 
 def token_pattern(token: str) -> str:

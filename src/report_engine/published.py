@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
-from .errors import ReportError
+from . import pdf_text
+from .errors import ReportError, Unreadable
 
 MAX_DEPTH = 4                   # an archive in an archive in an archive in an archive
 MAX_EXPANDED = 512 * 2**20      # bytes one published file may unpack to, all its members together
@@ -45,8 +46,6 @@ MARKUP = re.compile(r"<[^>]+>")
 MARKUP_SUFFIXES = frozenset({".xml", ".svg", ".html", ".htm", ".xhtml", ".rels", ".opf", ".ncx", ".rdf", ".vml"})
 
 
-class Unreadable(ReportError):
-    """A published file the audit cannot read whole."""
 
 
 # ---- what kind of file -----------------------------------------------------------------------
@@ -214,17 +213,15 @@ def texts(name: str, data: bytes, binary: bool = False, depth: int = 0, budget: 
 
 def read_pdf(name: str, data: bytes, binary: bool = False, depth: int = 0, budget: Budget | None = None,
              path: Path | None = None) -> str:
-    """A PDF's text, metadata, annotations and outline (:func:`pdf.read_pdf`), and its attached files
-    read whole, each as its own kind."""
-    from . import pdf
-
+    """A PDF's text, metadata, annotations and outline (:func:`pdf_text.read_pdf`), and its attached
+    files read whole, each as its own kind."""
     budget = budget or Budget(where=name)
 
     def attached(member: str, content: bytes) -> list[str]:
         budget.take(len(content))
         return texts(f"{name}!/{member}", content, binary, depth + 1, budget)
 
-    return pdf.read_pdf(path or Path(name), data, attached=attached)
+    return pdf_text.read_pdf(path or Path(name), data, attached, bytes_texts)
 
 
 def gunzip(data: bytes, budget: Budget | None = None) -> bytes | None:
@@ -301,7 +298,7 @@ INFO_IGNORED = frozenset({"progressive", "progression", "jfif", "jfif_version", 
 EXIF_IFDS = (0x8769, 0x8825, 0xA005)           # the Exif, GPS and interoperability directories
 
 
-def _open_image(data: bytes):
+def _open_image(data: bytes) -> Any:
     from PIL import Image
 
     try:
@@ -361,7 +358,7 @@ def png_chunks(data: bytes) -> tuple[list[bytes], bool]:
         return found, True
 
 
-def _exif_texts(exif) -> list[str]:
+def _exif_texts(exif: Any) -> list[str]:
     pieces: list[str] = []
     directories = [exif]
     for tag in EXIF_IFDS:
@@ -396,7 +393,7 @@ def _value_texts(value: Any, depth: int = 0) -> list[str]:
     return []
 
 
-def hidden_metadata(image, data: bytes) -> bool:
+def hidden_metadata(image: Any, data: bytes) -> bool:
     """Does the image carry metadata no reader sees (EXIF, XMP, IPTC, text chunks, comments)?"""
     if image.format == "PNG":
         chunks, trailing = png_chunks(data)

@@ -12,6 +12,7 @@ import html
 import re
 import textwrap
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
 from .sources import Location
 
@@ -81,7 +82,7 @@ def open_text(text: str, separator: str = " ; ") -> str:
     return "".join(out)
 
 
-def outermost_spans(tags, inner: bool = False) -> list[tuple[int, int]]:
+def outermost_spans(tags: Iterable[tuple[bool, int, int]], inner: bool = False) -> list[tuple[int, int]]:
     """Where the outermost of nested blocks stand, from their tags as ``(opening, start, end)``:
     each span from the opening tag's start to the closing tag's end (``inner``: between the tags)."""
     spans, depth, start = [], 0, 0
@@ -159,7 +160,7 @@ def indent_of(body: str) -> str:
     return ""
 
 
-def statement_markdown(redactions: list[Redaction], texts: dict, link) -> str:
+def statement_markdown(redactions: list[Redaction], texts: dict, link: Callable[[Redaction], str]) -> str:
     """The redaction summary statement; ``link(r)`` gives a URL to a redaction."""
     standard = str(texts.get("standard") or DEFAULT_STANDARD).strip()
     material = [r for r in redactions if r.material]
@@ -170,7 +171,7 @@ def statement_markdown(redactions: list[Redaction], texts: dict, link) -> str:
     return f"{qualified}\n\n{items}\n"
 
 
-def register_markdown(redactions: list[Redaction], link) -> str:
+def register_markdown(redactions: list[Redaction], link: Callable[[Redaction], str]) -> str:
     """The internal register: every redaction with its page, line, owner and kind."""
     if not redactions:
         return "No redactions in this report."

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
 
 
 @dataclass(frozen=True)
@@ -25,8 +27,6 @@ class Location:
 
 def project_path(path: str) -> str:
     """A file's path relative to the folder MkDocs runs in (the project), as error messages give it."""
-    from pathlib import Path
-
     absolute = Path(path).resolve()
     try:
         return absolute.relative_to(Path.cwd().resolve()).as_posix()
@@ -58,7 +58,7 @@ def template_position() -> tuple[str | None, int | None]:
     return None, None
 
 
-def traceback_position(tb) -> tuple[str | None, int | None]:
+def traceback_position(tb: TracebackType | None) -> tuple[str | None, int | None]:
     """The last template (file, line) in a traceback (for errors raised inside Jinja).
 
     Jinja rewrites tracebacks so that template frames carry the template's own

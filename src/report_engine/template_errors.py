@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Any, Iterable, NoReturn
 
 import jinja2
 
@@ -27,37 +27,14 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
             return exc.located(path, offset + tb_line if tb_line else None)
         return exc.located(path, None)
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        if exc.filename:                                   # in a partial: its own file and line
-            path, offset = project_path(exc.filename), 0
-        line = offset + exc.lineno if exc.lineno else None
-        message = exc.message or "syntax error"
-        suggestion = "check that every {% call %} has its {% endcall %} and every {{ has its }}"
-        if "endcall" in message or "end of template" in message:
-            suggestion = "a {% call redact(...) %} block is not closed with {% endcall %}"
-        elif "{#" in message or "comment" in message:
-            suggestion = "Jinja comments are written {## ... ##} in this project"
-        return ReportError(f"template syntax error: {message}", path, line, suggestion)
+        return _syntax_error(exc, path, offset)
     tb_file, tb_line = traceback_position(exc.__traceback__)
     if tb_file is not None:                                # in a partial: its own file and line
         path, offset = project_path(tb_file), 0
     line = offset + tb_line if tb_line else None
     text = str(exc)
     if isinstance(exc, jinja2.UndefinedError):
-        name = UNDEFINED_NAME.search(text)
-        if name:
-            return ReportError(f"unknown name '{name.group(1)}'", path, line,
-                               did_you_mean(name.group(1), names, "macros and variables"))
-        attribute = NO_ATTRIBUTE.search(text)
-        if attribute:
-            owner = getattr(exc, "undefined_obj", None)
-            if isinstance(owner, dict):
-                source, line_no = getattr(owner, "source", ""), getattr(owner, "line", None)
-                where = f" in {source}:{line_no}" if source else ""
-                return ReportError(f"unknown field '{attribute.group(1)}'{where}", path, line,
-                                   did_you_mean(attribute.group(1), [str(k) for k in owner], "fields"))
-            return ReportError(f"unknown field '{attribute.group(1)}'", path, line,
-                               "check the spelling against the data file")
-        return ReportError(f"undefined value: {text}", path, line)
+        return _undefined_error(exc, text, path, line, names)
     if isinstance(exc, jinja2.exceptions.SecurityError):
         return ReportError(f"not allowed in a report page: {text}", path, line,
                            "pages may not change lists or dicts or reach hidden attributes; "
@@ -66,18 +43,56 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
         return ReportError("a private value cannot be used this way", path, line,
                            "use it inside a redaction of its owner, printed with {{ value }} or fact()")
     if isinstance(exc, TypeError):
-        text = text.replace("Session.", "")
-        counts = POSITIONAL.search(text)
-        if counts:          # the method's own 'self' is not the author's business
-            low, high, given = (int(n) - 1 for n in counts.groups())
-            text = POSITIONAL.sub(f"takes {low} to {high} positional arguments but {given}", text)
-        keyword = BAD_KEYWORD.search(text)
-        if keyword and keyword.group(1) in parameters:
-            return ReportError(f"{keyword.group(1)}() has no option '{keyword.group(2)}'", path, line,
-                               did_you_mean(keyword.group(2), parameters[keyword.group(1)], "options"))
-        return ReportError(f"wrong use of a macro: {text}", path, line)
+        return _macro_misuse(text, path, line, parameters)
     return ReportError(f"{type(exc).__name__}: {text}", path, line)
 
+
+def _syntax_error(exc: jinja2.TemplateSyntaxError, path: str, offset: int) -> ReportError:
+    """A template that does not parse, with the likeliest fix for this project's templates."""
+    if exc.filename:                                   # in a partial: its own file and line
+        path, offset = project_path(exc.filename), 0
+    line = offset + exc.lineno if exc.lineno else None
+    message = exc.message or "syntax error"
+    suggestion = "check that every {% call %} has its {% endcall %} and every {{ has its }}"
+    if "endcall" in message or "end of template" in message:
+        suggestion = "a {% call redact(...) %} block is not closed with {% endcall %}"
+    elif "{#" in message or "comment" in message:
+        suggestion = "Jinja comments are written {## ... ##} in this project"
+    return ReportError(f"template syntax error: {message}", path, line, suggestion)
+
+
+def _undefined_error(exc: jinja2.UndefinedError, text: str, path: str, line: int | None,
+                     names: Iterable[str]) -> ReportError:
+    """An unknown name (a macro or variable) or field (of a data mapping, with its file and line)."""
+    name = UNDEFINED_NAME.search(text)
+    if name:
+        return ReportError(f"unknown name '{name.group(1)}'", path, line,
+                           did_you_mean(name.group(1), names, "macros and variables"))
+    attribute = NO_ATTRIBUTE.search(text)
+    if attribute:
+        owner = getattr(exc, "undefined_obj", None)
+        if isinstance(owner, dict):
+            source, line_no = getattr(owner, "source", ""), getattr(owner, "line", None)
+            where = f" in {source}:{line_no}" if source else ""
+            return ReportError(f"unknown field '{attribute.group(1)}'{where}", path, line,
+                               did_you_mean(attribute.group(1), [str(k) for k in owner], "fields"))
+        return ReportError(f"unknown field '{attribute.group(1)}'", path, line,
+                           "check the spelling against the data file")
+    return ReportError(f"undefined value: {text}", path, line)
+
+
+def _macro_misuse(text: str, path: str, line: int | None, parameters: dict[str, list[str]]) -> ReportError:
+    """A macro called with the wrong arguments, counted as the author counts them (without ``self``)."""
+    text = text.replace("Session.", "")
+    counts = POSITIONAL.search(text)
+    if counts:          # the method's own 'self' is not the author's business
+        low, high, given = (int(n) - 1 for n in counts.groups())
+        text = POSITIONAL.sub(f"takes {low} to {high} positional arguments but {given}", text)
+    keyword = BAD_KEYWORD.search(text)
+    if keyword and keyword.group(1) in parameters:
+        return ReportError(f"{keyword.group(1)}() has no option '{keyword.group(2)}'", path, line,
+                           did_you_mean(keyword.group(2), parameters[keyword.group(1)], "options"))
+    return ReportError(f"wrong use of a macro: {text}", path, line)
 
 
 class ReportUndefined(jinja2.StrictUndefined):
@@ -85,9 +100,9 @@ class ReportUndefined(jinja2.StrictUndefined):
 
     __slots__ = ()
 
-    def _fail_with_undefined_error(self, *args, **kwargs):
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> NoReturn:
         error = jinja2.UndefinedError(self._undefined_message)
-        error.undefined_obj = self._undefined_obj
+        error.undefined_obj = self._undefined_obj      # type: ignore[attr-defined]  # read by template_error()
         raise error
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __div__ = __rdiv__ = \

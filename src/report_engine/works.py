@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from pybtex.database import Entry, Person
 
@@ -202,7 +203,7 @@ def names(people: list[Person]) -> tuple[list[Name], bool]:
     return found, more
 
 
-def make_work(database, key: str) -> Work:
+def make_work(database: Mapping[str, Entry], key: str) -> Work:
     """The work behind ``key``, with crossref and xdata parents inherited."""
     item = database[key]
     entry: Entry = item.entry
@@ -227,7 +228,7 @@ def make_work(database, key: str) -> Work:
     return work
 
 
-def _inherit(database, parent_key: str, fields: dict, persons: dict, notes: list[str], title_as_booktitle: bool) -> None:
+def _inherit(database: Mapping[str, Entry], parent_key: str, fields: dict, persons: dict, notes: list[str], title_as_booktitle: bool) -> None:
     if parent_key not in database:
         notes.append(f"its parent '{parent_key}' is not in the bibliography")
         return
