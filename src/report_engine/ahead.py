@@ -1,16 +1,26 @@
 """Work done ahead on another core, whose only product is entries in the content-keyed caches.
 
 MkDocs builds on one core. Where the next stretch of a build is a list of independent steps whose
-results the engine caches by content (compiling page templates, converting pages' Markdown), a
-forked helper takes the list from its end while the build works from its start; the helper stops
-where it finds an entry already written, that is, where the two meet. The build never waits for
-the helper and never depends on it: it looks for each entry as it always does, and makes any
-that is missing itself. So a build with a helper writes exactly what it writes without one, and
-a helper that fails, or is stopped half way, costs nothing but its own time.
+results the engine caches by content (compiling page templates, converting pages' Markdown, auditing
+output files, formatting references), a forked :class:`Helper` takes the list from its end while the
+build works from its start; the helper stops where it finds an entry already written, that is, where
+the two meet. :class:`Helper` is the only way the engine forks for speed, and every helper is held to
+one contract:
+
+* it may only add content-keyed entries through the cache layer (:mod:`report_engine.caches`): in
+  the forked process, any write outside a cache root is refused (:func:`caches.guard_helper`, through
+  Python's audit hooks), and a helper refused once stops at once (:attr:`Helper.refused`);
+* the build never waits for it and never depends on it: the build looks for each entry as it always
+  does, and makes any that is missing itself;
+* stopping it loses nothing: :meth:`Helper.stop` ends it after the item in hand, and an entry is
+  written atomically or not at all.
+
+So a build with a helper writes exactly what it writes without one, and a helper that fails, is
+refused, or is stopped half way costs nothing but its own time. ``tests/test_caches.py`` tests this.
 
 There is no helper where the system cannot fork, on one core, under ``mkdocs serve`` (whose
-rebuilds are warm), or when ``REPORT_HELPERS=0`` (``build-all`` sets it when its builds already
-take every core).
+rebuilds are warm; the plugin starts none), or when ``REPORT_HELPERS=0`` (``build-all`` sets it
+when its builds already take every core; read through :mod:`report_engine.settings`).
 """
 
 from __future__ import annotations
@@ -21,22 +31,31 @@ import os
 import sys
 from typing import Callable, Iterable, TypeVar
 
-HELPERS_ENV = "REPORT_HELPERS"
+from . import caches, settings
+
+HELPERS_ENV = settings.HELPERS_ENV          # the old name, kept for callers that import it from here
+REFUSED_EXIT = 3                            # the exit code of a helper refused a write outside the cache
 T = TypeVar("T")
+
+log = logging.getLogger("mkdocs.plugins.report.ahead")
 
 
 def available() -> bool:
-    return (os.environ.get(HELPERS_ENV, "1") != "0" and (os.cpu_count() or 1) > 1 and sys.platform != "darwin"
+    """Whether a helper may be forked here and now."""
+    return (settings.environment().helpers_allowed and (os.cpu_count() or 1) > 1 and sys.platform != "darwin"
             and "fork" in multiprocessing.get_all_start_methods())
 
 
 class Helper:
     """One forked helper working through ``items`` from the end: for each, ``done`` says whether its
-    entry exists (then the helper stops) and ``make`` writes it. :meth:`stop` ends the helper after
-    the item in hand, so no entry is left half written."""
+    entry exists (then the helper stops) and ``make`` writes it, both in the helper's process and
+    under the cache layer's guard. :meth:`stop` ends the helper after the item in hand, so no entry is
+    left half written. With no helper available, nothing is forked (``process`` is None)."""
 
     def __init__(self, name: str, items: Iterable[T], done: Callable[[T], bool], make: Callable[[T], None]) -> None:
+        self.name = name
         self.process: multiprocessing.process.BaseProcess | None = None
+        self.refused = False                # the helper tried to write outside the cache, and was stopped
         if not available():
             return
         todo = list(items)
@@ -44,26 +63,37 @@ class Helper:
         self.halt = context.Event()
 
         def run() -> None:
-            # The build reports; a helper reports nothing. Its log records still exist (the page
-            # conversion cache watches for them) but reach no terminal.
-            for logger in (logging.getLogger(), logging.getLogger("mkdocs")):
-                logger.handlers = [logging.NullHandler()]
+            _quiet()
+            caches.guard_helper()
             try:
                 for item in reversed(todo):
-                    if self.halt.is_set() or done(item):
-                        return
+                    if self.halt.is_set() or done(item) or caches.refusals():
+                        break
                     make(item)
             except BaseException:                   # noqa: BLE001 - whatever it missed, the build makes
                 pass
+            if caches.refusals():
+                sys.exit(REFUSED_EXIT)
 
         self.process = context.Process(target=run, name=f"report-ahead-{name}", daemon=True)
         self.process.start()
 
     def stop(self) -> None:
+        """End the helper after the item in hand (at once if it is done already)."""
         if self.process is not None:
             self.halt.set()
             self.process.join(timeout=10)
             if self.process.is_alive():             # pragma: no cover - one item never takes this long
                 self.process.terminate()
                 self.process.join(timeout=5)
+            if self.process.exitcode == REFUSED_EXIT:
+                self.refused = True
+                log.debug("helper %s was stopped: it tried to write outside the cache", self.name)
             self.process = None
+
+
+def _quiet() -> None:
+    """The build reports; a helper reports nothing. Its log records still exist (the page conversion
+    cache watches for them) but reach no terminal."""
+    for logger in (logging.getLogger(), logging.getLogger("mkdocs")):
+        logger.handlers = [logging.NullHandler()]

@@ -12,7 +12,8 @@ Why not just ``pybtex.database.parse_file``:
   ourselves. Errors pybtex reports through ``pybtex.errors.report_error``
   (bad names, repeated fields) are captured, so the global mode never matters;
 * parsing is the slow part of a build that cites a lot, so the parsed entries
-  are pickled on disk, keyed by the file's content hash.
+  are kept in the cache (:mod:`report_engine.caches`), keyed by the file's place
+  and content; a new parse of a file supersedes the older ones.
 
 :func:`report_bibtex` goes the other way: the report's own ``@techreport``
 entry, for "Cite this report".
@@ -22,10 +23,8 @@ from __future__ import annotations
 
 import codecs
 import datetime
-import hashlib
 import logging
 import pathlib
-import pickle
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from pybtex.database import Entry
 from pybtex.database.input.bibtex import LowLevelParser, Parser
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
-from .caches import write_atomic
+from .caches import Store, digest
 from .errors import ReportError
 from .works import check_type
 
@@ -47,6 +46,27 @@ log = logging.getLogger("mkdocs.plugins.report.citations")
 
 #: Bump when the pickled layout changes: old cache files are then ignored.
 CACHE_VERSION = 1
+SUFFIX = ".pickle"
+
+
+@dataclass(frozen=True)
+class ParseEntry:
+    """Where a .bib file's parse is cached: ``bibtex-<where>-<content>.pickle`` in the cache root,
+    ``where`` a digest of the file's place and ``content`` the entry key of its bytes. What is
+    derived from the parse (citations.py's formatted entries) is cached under names that start
+    with :attr:`key` too."""
+
+    store: Store
+    key: str
+
+    @property
+    def path(self) -> pathlib.Path | None:
+        return self.store.path(self.key, SUFFIX)
+
+    @property
+    def family(self) -> str:
+        """What the names of every parse of this same file (and all derived from one) start with."""
+        return self.key.rsplit("-", 1)[0] + "-"
 
 
 @dataclass(frozen=True)
@@ -65,10 +85,9 @@ class BibDatabase:
     because BibTeX keys are (``Smith2024`` and ``smith2024`` are one entry).
     """
 
-    def __init__(self, path: pathlib.Path, entries: list[BibEntry],
-                 cache_file: pathlib.Path | None = None) -> None:
+    def __init__(self, path: pathlib.Path, entries: list[BibEntry], cache: ParseEntry | None = None) -> None:
         self.path = path
-        self.cache_file = cache_file  # where derived data (formatted entries) may be cached too
+        self.cache = cache  # where derived data (formatted entries) may be cached too
         self._entries = {item.key: item for item in entries}
         self._folded = {item.key.lower(): item for item in entries}
 
@@ -96,7 +115,7 @@ class BibDatabase:
 
 
 # The newest parse this process read (``mkdocs serve`` rebuilds after every edit, mostly of other files);
-# keyed by the cache file's name, which holds a digest of the .bib's bytes. Entries are never changed.
+# keyed by its cache entry's path, which holds a digest of the .bib's bytes. Entries are never changed.
 _LAST_PARSE: dict[str, Any] = {}
 
 
@@ -111,17 +130,17 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
         log.debug("no bibliography at %s", path)
         return BibDatabase(path, [])
     data = path.read_bytes()
-    cache_file = _cache_file(path, data, cache_dir)
-    if cache_file is not None and _LAST_PARSE.get("key") == str(cache_file):   # the same content, this process
-        return BibDatabase(path, _LAST_PARSE["entries"], cache_file)
-    entries = _read_cache(cache_file) if cache_file else None
+    cache = _cache_entry(path, data, cache_dir)
+    if cache is not None and _LAST_PARSE.get("key") == str(cache.path):   # the same content, this process
+        return BibDatabase(path, _LAST_PARSE["entries"], cache)
+    entries = _read_cache(cache) if cache else None
     if entries is None:
         entries = parse_bibtex(_decode(data, path), str(path))
-        if cache_file:
-            _write_cache(cache_file, entries)
-    if cache_file is not None:
-        _LAST_PARSE.update(key=str(cache_file), entries=entries)
-    return BibDatabase(path, entries, cache_file)
+        if cache:
+            _write_cache(cache, entries)
+    if cache is not None:
+        _LAST_PARSE.update(key=str(cache.path), entries=entries)
+    return BibDatabase(path, entries, cache)
 
 
 # -- parsing -------------------------------------------------------------------
@@ -132,7 +151,7 @@ class _Scanner(LowLevelParser):
 
     command_line = 1
 
-    def parse_command(self):
+    def parse_command(self) -> Any:
         self.command_line = self.lineno  # the scanner has just consumed the '@'
         return super().parse_command()
 
@@ -246,25 +265,20 @@ def _decode(data: bytes, path: pathlib.Path) -> str:
 # -- disk cache ----------------------------------------------------------------
 
 
-def _cache_file(path: pathlib.Path, data: bytes, cache_dir: pathlib.Path | None) -> pathlib.Path | None:
-    """``bibtex-<path hash>-<content hash>.pickle``; the content hash decides validity."""
+def _cache_entry(path: pathlib.Path, data: bytes, cache_dir: pathlib.Path | None) -> ParseEntry | None:
+    """The parse's entry in the cache root ``cache_dir``; its content digest decides validity."""
     if cache_dir is None:
         return None
-    salt = f"{CACHE_VERSION}:{pybtex.__version__}:".encode()
-    content = hashlib.sha256(salt + data).hexdigest()[:32]
-    where = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12]
-    return pathlib.Path(cache_dir) / f"bibtex-{where}-{content}.pickle"
+    store = Store(None, "", root=pathlib.Path(cache_dir))
+    content = store.key("bibtex", str(CACHE_VERSION), pybtex.__version__, data)[:32]
+    where = digest(str(path.resolve()))[:12]
+    return ParseEntry(store, f"bibtex-{where}-{content}")
 
 
-def _read_cache(cache_file: pathlib.Path) -> list[BibEntry] | None:
+def _read_cache(cache: ParseEntry) -> list[BibEntry] | None:
     """The cached entries, or None if absent or unreadable (then we re-parse)."""
-    try:
-        with cache_file.open("rb") as stream:
-            payload = pickle.load(stream)
-    except FileNotFoundError:
-        return None
-    except Exception as error:  # corrupt or foreign file: never fatal
-        log.debug("ignoring unreadable cache %s: %s", cache_file, error)
+    payload = cache.store.read_pickle(cache.key, SUFFIX)
+    if payload is None:
         return None
     if (
         not isinstance(payload, tuple)
@@ -272,21 +286,15 @@ def _read_cache(cache_file: pathlib.Path) -> list[BibEntry] | None:
         or payload[0] != CACHE_VERSION
         or not all(isinstance(item, BibEntry) for item in payload[1])
     ):
-        log.debug("ignoring cache %s with an unexpected layout", cache_file)
+        log.debug("ignoring cache %s with an unexpected layout", cache.key)
         return None
     return list(payload[1])
 
 
-def _write_cache(cache_file: pathlib.Path, entries: list[BibEntry]) -> None:
-    """Write atomically, and drop the caches of older versions of the same file."""
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        prefix = cache_file.name.rsplit("-", 1)[0] + "-"
-        for old in cache_file.parent.glob(prefix + "*.pickle"):
-            old.unlink(missing_ok=True)
-        write_atomic(cache_file, pickle.dumps((CACHE_VERSION, entries), protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError as error:  # a read-only cache dir only costs speed
-        log.debug("could not write cache %s: %s", cache_file, error)
+def _write_cache(cache: ParseEntry, entries: list[BibEntry]) -> None:
+    """Write atomically, and drop the caches of older versions of the same file (and all derived from them)."""
+    cache.store.supersede(cache.family, cache.key, SUFFIX)
+    cache.store.write_pickle(cache.key, (CACHE_VERSION, entries), SUFFIX)
 
 
 # -- the report's own entry ------------------------------------------------------

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import logging
 import pathlib
-import pickle
 import re
 import unicodedata
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
-from .bibtex import BibDatabase, parse_bibtex, report_bibtex
+from .bibtex import BibDatabase, ParseEntry, parse_bibtex, report_bibtex
 from .citestyles import (
     STYLES,
     Formatted,
@@ -43,7 +42,7 @@ from .citestyles import (
     year_suffixes,
 )
 from . import ahead
-from .caches import digest, engine_digest, write_atomic
+from .caches import digest
 from .errors import ReportError, did_you_mean
 from .works import Work, make_work
 
@@ -70,28 +69,24 @@ AHEAD_CHUNK = 100
 
 
 class FormattedCache:
-    """Formatted entries on disk, next to the parsed .bib they came from.
+    """One style's formatted entries, kept in the cache next to the parse of the .bib they came from.
 
-    Formatting (LaTeX decoding above all) is most of a citation's cost; under
-    ``mkdocs serve`` the .bib rarely changes between rebuilds, so the result is
-    kept under the same content-hashed name as the parse, per style.
+    Formatting (LaTeX decoding above all) is most of a citation's cost; under ``mkdocs serve`` the
+    .bib rarely changes between rebuilds, so the result is kept under the parse's key (which covers
+    the .bib's bytes and the engine), the style and :data:`FORMAT_VERSION`; a newer one supersedes
+    the entries of older versions of the same .bib. A helper (:class:`ReferencesAhead`) writes its
+    own files beside it, ``.ahead-<chunk>``, which the build takes in.
     """
 
-    def __init__(self, bib_cache: pathlib.Path | None, style: str) -> None:
-        # The engine's digest in the name: formatted entries and notes made by other code are never read.
-        name = f".{style}_v{FORMAT_VERSION}_{engine_digest()[:16]}.formatted.pickle"
-        self.path = bib_cache.with_name(bib_cache.stem + name) if bib_cache else None
+    def __init__(self, parse: ParseEntry | None, style: str) -> None:
+        self.parse = parse
+        self.suffix = f".{style}_v{FORMAT_VERSION}.formatted.pickle"
         # Formatted entries by (key, year label); what else is derived from an entry by ("\x00" + kind, key).
         self.entries: dict[tuple[str, str | None], Any] = {}
         self.dirty = False
-        if self.path is not None and self.path.exists():
-            try:
-                with self.path.open("rb") as stream:
-                    loaded = pickle.load(stream)
-                if isinstance(loaded, dict):
-                    self.entries = loaded
-            except Exception as error:  # a corrupt cache only costs time
-                log.debug("ignoring formatted-entry cache %s: %s", self.path, error)
+        loaded = parse.store.read_pickle(parse.key, self.suffix) if parse is not None else None
+        if isinstance(loaded, dict):
+            self.entries = loaded
 
     def get(self, key: str, year_label: str | None) -> Formatted | None:
         return self.entries.get((key, year_label))
@@ -110,7 +105,7 @@ class FormattedCache:
         self.dirty = True
 
     def take(self, entries: Mapping[tuple[str, str | None], Any]) -> None:
-        """Entries made elsewhere (a helper, see CitationEngine.format_ahead); what is known stays."""
+        """Entries made elsewhere (a helper, see :class:`ReferencesAhead`); what is known stays."""
         for entry, value in entries.items():
             if entry not in self.entries:
                 self.entries[entry] = value
@@ -122,18 +117,72 @@ class FormattedCache:
 
     def save(self) -> None:
         """Write atomically; drop this style's caches of older versions of the same .bib."""
-        if self.path is None or not self.dirty:
+        if self.parse is None or not self.dirty:
             return
-        prefix, _, rest = self.path.name.rpartition("-")       # bibtex-<where>  <content>.<style>...
-        suffix = rest.split(".", 1)[1]
-        try:
-            for old in self.path.parent.glob(f"{prefix}-*.{suffix}"):
-                if old != self.path:
-                    old.unlink(missing_ok=True)
-            write_atomic(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
-            self.dirty = False
-        except OSError as error:
-            log.debug("could not write formatted-entry cache %s: %s", self.path, error)
+        self.parse.store.supersede(self.parse.family, self.parse.key, self.suffix)
+        self.parse.store.write_pickle(self.parse.key, self.entries, self.suffix)
+        self.dirty = False
+
+    # -- a helper's files ----------------------------------------------------------------
+
+    def ahead_suffix(self, chunk: Sequence[str]) -> str:
+        return f"{self.suffix}.ahead-{digest(*chunk)[:20]}"
+
+    def has_ahead(self, chunk: Sequence[str]) -> bool:
+        return self.parse is not None and self.parse.store.has(self.parse.key, self.ahead_suffix(chunk))
+
+    def write_ahead(self, chunk: Sequence[str], found: Mapping[tuple[str, str | None], Any]) -> None:
+        if self.parse is not None:
+            self.parse.store.write_pickle(self.parse.key, dict(found), self.ahead_suffix(chunk))
+
+    def take_ahead(self) -> None:
+        """Take in every helper's file (what is already known stays as it is), and remove it."""
+        if self.parse is None:
+            return
+        store, key = self.parse.store, self.parse.key
+        for name in store.names(f"{key}{self.suffix}.ahead-*"):
+            suffix = name[len(key):]
+            loaded = store.read_pickle(key, suffix)
+            if isinstance(loaded, dict):
+                self.take(loaded)
+            store.remove(key, suffix)
+
+
+class ReferencesAhead:
+    """Work ahead on another core (ahead.py) for one engine: deriving and formatting, into its
+    style's cache, the entries the pages seem to cite (every quoted word that is a key) and the
+    cache lacks, while the pages are rendered. Whatever the helper has not done, the build does."""
+
+    def __init__(self, database: BibDatabase, disk: FormattedCache,
+                 derive: Callable[[str], Mapping[tuple[str, str | None], Any]]) -> None:
+        self.database = database
+        self.disk = disk
+        self.derive = derive            # all a build derives from one entry, by cache entry
+
+    def start(self, texts: Iterable[str]) -> ahead.Helper | None:
+        if self.disk.parse is None or not ahead.available():
+            return None
+        quoted = {word.lower() for text in texts for word in QUOTED.findall(text)}
+        keys = [key for key in self.database.keys() if key.lower() in quoted and
+                (self.disk.derived("info", key) is None or self.disk.get(key, None) is None)]
+        if not keys:
+            return None
+        chunks = [keys[start:start + AHEAD_CHUNK] for start in range(0, len(keys), AHEAD_CHUNK)]
+
+        def make(chunk: list[str]) -> None:
+            found: dict[tuple[str, str | None], Any] = {}
+            for key in chunk:
+                found.update(self.derive(key))
+            self.disk.write_ahead(chunk, found)
+
+        return ahead.Helper("references", chunks, self.disk.has_ahead, make)
+
+    def take(self, helper: ahead.Helper | None) -> None:
+        """Stop the helper and take what it made."""
+        if helper is None or self.disk.parse is None:
+            return
+        helper.stop()
+        self.disk.take_ahead()
 
 
 class CitationEngine:
@@ -154,7 +203,8 @@ class CitationEngine:
         self._info: dict[str, tuple[str, str, tuple]] = {}
         self._formatted: dict[str, tuple[str | None, Formatted]] = {}
         self._ids: dict[str, str] | None = None
-        self._disk = FormattedCache(database.cache_file, f"{style}_n{max_names}")
+        self._disk = FormattedCache(database.cache, f"{style}_n{max_names}")
+        self._ahead = ReferencesAhead(database, self._disk, self._derive_all)
 
     # -- keys and report-wide order ------------------------------------------------
 
@@ -202,7 +252,7 @@ class CitationEngine:
         """The entry behind ``key`` as a work (crossref and xdata inherited)."""
         canonical = self._canonical(key)
         if canonical not in self._works:
-            self._works[canonical] = make_work(self.database, canonical)
+            self._works[canonical] = make_work(_entries(self.database), canonical)
         return self._works[canonical]
 
     def _require(self, key: str) -> tuple[str, str, tuple]:
@@ -222,49 +272,22 @@ class CitationEngine:
     # -- work ahead on another core (ahead.py) ------------------------------------------
 
     def format_ahead(self, texts: Iterable[str]) -> ahead.Helper | None:
-        """A helper that derives and formats, into this style's cache, the entries the pages seem to
-        cite (every quoted word that is a key) and the cache lacks, while the pages are rendered.
-        Its results are read by :meth:`take_ahead`; whatever it has not done, the build does."""
-        if self._disk.path is None or not ahead.available():
-            return None
-        quoted = {word.lower() for text in texts for word in QUOTED.findall(text)}
-        keys = [key for key in self.database.keys() if key.lower() in quoted and
-                (self._disk.derived("info", key) is None or self._disk.get(key, None) is None)]
-        if not keys:
-            return None
-        chunks = [keys[start:start + AHEAD_CHUNK] for start in range(0, len(keys), AHEAD_CHUNK)]
-
-        def make(chunk: list[str]) -> None:
-            found: dict[tuple[str, str | None], Any] = {}
-            for key in chunk:
-                work = self.work(key)
-                found[FormattedCache.derived_key("info", key)] = self._derive_info(work)
-                found[FormattedCache.derived_key("notes", key)] = tuple(work.notes)
-                found[(key, None)] = self._formatter.format(work, None)
-            write_atomic(self._ahead_file(chunk), pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
-
-        return ahead.Helper("references", chunks, lambda chunk: self._ahead_file(chunk).exists(), make)
-
-    def _ahead_file(self, chunk: list[str]) -> pathlib.Path:
-        assert self._disk.path is not None
-        return self._disk.path.with_name(f"{self._disk.path.name}.ahead-{digest(*chunk)[:20]}")
+        """A helper that formats, into this style's cache, the entries the pages seem to cite (see
+        :class:`ReferencesAhead`); its results are read by :meth:`take_ahead`."""
+        return self._ahead.start(texts)
 
     def take_ahead(self, helper: ahead.Helper | None) -> None:
         """Stop the helper and take what it made (what is already known stays as it is)."""
-        if helper is None or self._disk.path is None:
-            return
-        helper.stop()
-        for file in self._disk.path.parent.glob(f"{self._disk.path.name}.ahead-*"):
-            try:
-                loaded = None if file.name.endswith(".tmp") else pickle.loads(file.read_bytes())
-            except Exception as error:          # a damaged file only costs time
-                log.debug("ignoring %s: %s", file, error)
-                loaded = None
-            if isinstance(loaded, dict):
-                self._disk.take(loaded)
-            file.unlink(missing_ok=True)
+        self._ahead.take(helper)
 
-    def _label(self, key: str, textual: bool = False) -> Label:
+    def _derive_all(self, key: str) -> dict[tuple[str, str | None], Any]:
+        """Everything a build derives from one entry, by its place in the formatted cache."""
+        work = self.work(key)
+        return {FormattedCache.derived_key("info", key): self._derive_info(work),
+                FormattedCache.derived_key("notes", key): tuple(work.notes),
+                (key, None): self._formatter.format(work, None)}
+
+    def _label(self, key: str) -> Label:
         self._enlist(key)
         names, year, order = self._require(key)
         return Label(key, self._numbers[key], names, year + self._suffixes.get(key, ""), order)
@@ -348,7 +371,7 @@ class CitationEngine:
 
     def citet(self, key: str, loc: str | None, href: Href) -> str:
         """Textual citation: "Müller et al. (2024, p. 4)" or "Müller et al. [3]"."""
-        label = self._label(self._canonical(key), textual=True)
+        label = self._label(self._canonical(key))
         text = self.style.textual(label, " ".join((loc or "").split()) or None)
         return f'<span class="citation citation--textual">{self._anchor(label.key, text, href)}</span>'
 
@@ -398,7 +421,12 @@ class CitationEngine:
         bibtex = report_bibtex(report)
         items = parse_bibtex(bibtex, "<report metadata>")
         own = BibDatabase(pathlib.Path("<report metadata>"), items)
-        return self._formatter.format(make_work(own, items[0].key)).html, bibtex
+        return self._formatter.format(make_work(_entries(own), items[0].key)).html, bibtex
+
+
+def _entries(database: BibDatabase) -> Mapping[str, Any]:
+    """The database as the mapping of keys to entries it is (it is no ``Mapping`` subclass)."""
+    return cast("Mapping[str, Any]", database)
 
 
 def _as_list(keys: Iterable[str] | str) -> list[str]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import logging
-import os
 import pickle
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -138,10 +137,10 @@ def _identity(file: Any) -> tuple[str, str, bool] | None:
 
 
 class PageRenders:
-    """Conversions of one build, read from and written to ``.cache/report-engine/pages/``."""
+    """Conversions of one build, read from and written to the ``pages`` cache (caches.py)."""
 
     def __init__(self, project_dir: Path, config: Any, serving: bool = False) -> None:
-        self.folder = project_dir / caches.CACHE_DIR / "pages"
+        self.store = caches.Store(project_dir, "pages")
         self.config = config
         self.serving = serving          # a preview's rebuilds read conversions from memory, not disk
         self.hits = 0
@@ -165,13 +164,13 @@ class PageRenders:
 
     def key(self, page: Any) -> str:
         file = page.file
-        return caches.digest(str(self.context), file.src_uri, file.url, str(bool(file.inclusion.is_excluded())),
-                             page.markdown or "")
+        return self.store.key(str(self.context), file.src_uri, file.url, str(bool(file.inclusion.is_excluded())),
+                              page.markdown or "")
 
     def known(self, page: Any) -> bool:
         """Whether a conversion of ``page`` as it now reads is remembered (its files not yet compared)."""
         key = self.key(page)
-        return key in _MEMORY or (self.folder / f"{key}.pickle").exists()
+        return key in _MEMORY or self.store.has(key, ".pickle")
 
     def render(self, page: Any, original: Any, config: Any, files: Any) -> None:
         key = self.key(page)
@@ -211,7 +210,7 @@ class PageRenders:
                                 None if links is None else {f.src_uri: dict(a) for f, a in links.items()})
         data = pickle.dumps(conversion, protocol=pickle.HIGHEST_PROTOCOL)
         self._remember(key, data)
-        caches.write_atomic(self.folder / f"{key}.pickle", data)
+        self.store.write(key, data, ".pickle")
         self.used.add(key)
 
     def _load(self, key: str) -> Conversion | None:
@@ -219,11 +218,8 @@ class PageRenders:
         if data is not None:
             _MEMORY.move_to_end(key)
         else:
-            path = self.folder / f"{key}.pickle"
-            try:
-                data = path.read_bytes()
-                os.utime(path)
-            except OSError:
+            data = self.store.read_bytes(key, ".pickle")
+            if data is None:
                 return None
             self._remember(key, data)
         try:
@@ -249,4 +245,4 @@ class PageRenders:
             return
         log.debug("markdown conversions: %d from the cache, %d converted", self.hits, self.misses)
         if self.misses:
-            caches.prune(self.folder, keep=max(caches.KEEP, 8 * len(self.used)))
+            self.store.prune(max(self.store.keep or caches.KEEP, 8 * len(self.used)))

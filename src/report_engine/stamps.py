@@ -18,9 +18,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .caches import CACHE_DIR, digest, files_digest, write_atomic
-
-STAMP_DIR = CACHE_DIR / "audited"
+from .caches import Store, digest, files_digest
 
 
 def folder_digest(folder: Path) -> str:
@@ -28,26 +26,22 @@ def folder_digest(folder: Path) -> str:
     return digest(*files_digest(folder, skip=()))
 
 
-def stamp_path(project_dir: Path, digest: str) -> Path:
-    return project_dir / STAMP_DIR / f"{digest}.json"
+def _store(project_dir: Path) -> Store:
+    # Keyed by the folder's content alone, not the engine's: a stamp records a fact about that content.
+    return Store(project_dir, "audited")
 
 
 def write_stamp(project_dir: Path, folder: Path, audience: str) -> str:
     """Record that the audit for ``audience`` passed on ``folder`` as it is now; returns the digest."""
-    digest = folder_digest(folder)
-    path = stamp_path(project_dir, digest)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    audiences = set(read_stamp(path))
+    key = folder_digest(folder)
+    store = _store(project_dir)
+    audiences = set(_audiences(store.read_json(key)))
     audiences.add(audience)
-    write_atomic(path, json.dumps({"digest": digest, "audiences": sorted(audiences)}).encode("utf-8"))
-    return digest
+    store.write(key, json.dumps({"digest": key, "audiences": sorted(audiences)}).encode("utf-8"), ".json")
+    return key
 
 
-def read_stamp(path: Path) -> list[str]:
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+def _audiences(value: object) -> list[str]:
     audiences = value.get("audiences") if isinstance(value, dict) else None
     return [str(a) for a in audiences] if isinstance(audiences, list) else []
 
@@ -56,7 +50,7 @@ def unstamped_reason(project_dir: Path, folder: Path, audience: str) -> str | No
     """Why ``folder`` may not go out to ``audience`` (None when an audit for it passed on this very content)."""
     if not folder.is_dir():
         return f"{folder} is not a folder"
-    stamped = read_stamp(stamp_path(project_dir, folder_digest(folder)))
+    stamped = _audiences(_store(project_dir).read_json(folder_digest(folder)))
     if audience in stamped:
         return None
     if stamped:

@@ -29,7 +29,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import mdscan
-from .caches import digest, engine_digest, prune, write_atomic
+from .caches import Store, digest, entry_key
 from .errors import ReportError
 
 PARTIALS = "partials"
@@ -94,7 +94,8 @@ class PartialLoader(jinja2.FileSystemLoader):
         self.project_dir = project_dir
         self.seen = seen
 
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(self, environment: jinja2.Environment,
+                   template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             source, filename, uptodate = super().get_source(environment, template)
         except UnicodeDecodeError as error:
@@ -149,30 +150,35 @@ def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include
 
 class CompiledPages:
     """Pages' templates compiled once per content: in memory for the process (``mkdocs serve``
-    rebuilds) and on disk between builds. Compiling (and checking) a template costs more than
-    rendering it; the code depends only on the source and the environment's settings."""
+    rebuilds) and in the ``jinja`` cache between builds. Compiling (and checking) a template costs
+    more than rendering it; the code depends only on the source and the environment's settings.
+    ``cache`` is that cache (a :class:`caches.Store`, or the folder it is, or None for none)."""
 
-    memory: dict[str, Any] = {}           # digest -> code object, shared by the builds of a process
+    memory: dict[str, Any] = {}           # key -> code object, shared by the builds of a process
 
-    def __init__(self, env: jinja2.Environment, folder: Path | None) -> None:
+    def __init__(self, env: jinja2.Environment, cache: Store | Path | None) -> None:
         self.env = env
-        settings = [jinja2.__version__, sys.version, type(env).__name__, engine_digest(),
+        settings = [jinja2.__version__, sys.version, type(env).__name__,
                     *(str(getattr(env, name)) for name in DELIMITERS),
                     *sorted(type(ext).__name__ for ext in env.extensions.values()),
                     str(env.trim_blocks), str(env.lstrip_blocks), str(env.keep_trailing_newline),
                     env.newline_sequence, str(env.autoescape)]
         self.settings = digest(*settings)
-        self.folder = folder
+        self.store = Store(None, cache.name, root=cache.parent) if isinstance(cache, Path) else cache
         self.written = False
+
+    def key(self, source: str) -> str:
+        return entry_key("jinja", self.settings, source)
 
     def template(self, source: str) -> jinja2.Template:
         """The page's template, checked (see :func:`check_template`) and compiled."""
-        key = digest(self.settings, source)
+        key = self.key(source)
         code = self.memory.get(key)
-        if code is None and self.folder is not None:
+        if code is None and self.store is not None:
+            data = self.store.read_bytes(key)
             try:
-                code = marshal.loads((self.folder / key).read_bytes())
-            except (OSError, ValueError, EOFError, TypeError):
+                code = None if data is None else marshal.loads(data)
+            except (ValueError, EOFError, TypeError):
                 code = None
         if code is None:
             code = self.compile(key, source)
@@ -181,23 +187,23 @@ class CompiledPages:
 
     def compile(self, key: str, source: str) -> Any:
         code = self.env.compile(check_template(self.env, source))    # parsed once, for both
-        if self.folder is not None:
-            write_atomic(self.folder / key, marshal.dumps(code))
+        if self.store is not None:
+            self.store.write(key, marshal.dumps(code))
             self.written = True
         return code
 
     def known(self, source: str) -> bool:
         """Whether the compiled template of ``source`` is remembered (in memory or on disk)."""
-        key = digest(self.settings, source)
-        return key in self.memory or (self.folder is not None and (self.folder / key).exists())
+        key = self.key(source)
+        return key in self.memory or (self.store is not None and self.store.has(key))
 
     def compile_ahead(self, source: str) -> None:
         """Compile ``source`` into the cache only (a helper on another core; see ahead.py)."""
-        self.compile(digest(self.settings, source), source)
+        self.compile(self.key(source), source)
 
     def close(self) -> None:
-        if self.written and self.folder is not None:
-            prune(self.folder, keep=4000)
+        if self.written and self.store is not None:
+            self.store.prune()
 
 
 def check_template(env: jinja2.Environment, source: str) -> nodes.Template:

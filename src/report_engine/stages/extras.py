@@ -78,10 +78,10 @@ def write_register(build: Written, site: Path) -> None:
 def write_cards(build: Written, site: Path) -> None:
     """The social card of each section this build's pages named (see :mod:`cards`)."""
     folder = site / cards.FOLDER
-    cache = build.settings.project_dir / caches.CACHE_DIR / "cards"
+    store = caches.Store(build.settings.project_dir, "cards")
     for slug, card in sorted(build.pages.cards.items()):
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{slug}.png").write_bytes(cards.render(card, cache))
+        (folder / f"{slug}.png").write_bytes(cards.render(card, store))
 
 
 def write_feed(build: Written, site: Path) -> None:
@@ -126,7 +126,8 @@ def write_pdf(build: Written, site: Path) -> None:
     sheets = [pdf.STYLESHEET]
     if build.custom_dir:
         sheets.append(Path(build.custom_dir) / "pdf.css")
-    remembered = settings.project_dir / caches.CACHE_DIR / f"pdf-pages-{settings.audience.slug}.json"
+    # The page numbers of the last PDF: a hint the typesetting checks, not a result it trusts.
+    remembered = caches.Store(settings.project_dir, "").path(f"pdf-pages-{settings.audience.slug}", ".json")
     count = pdf.render(document, site / name, sheets, site, remembered)
     final = configured.final_site_dir / name
     project = settings.project_dir

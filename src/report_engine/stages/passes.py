@@ -91,7 +91,7 @@ def render_all(settings: Settings, session: Session, citations: CitationEngine, 
                records: list[PageRecord], config: Any) -> None:
     """Pass one over every page; other cores compile the page templates from the last page back,
     and format the references the pages seem to cite (:mod:`report_engine.ahead`)."""
-    compiled = templates.CompiledPages(jinja, settings.project_dir / caches.CACHE_DIR / "jinja")
+    compiled = templates.CompiledPages(jinja, caches.Store(settings.project_dir, "jinja"))
     names = list(macros.variables) + list(macros.jinja.globals)
     compiling = referencing = None
     if not settings.serving:
