@@ -5,12 +5,13 @@ edition"), comparing this edition with the previous one still standing: publishi
 edition's source commit ``edition-<id>``, withdrawing one (``publish --retract``) tags the same
 commit ``withdrawn-<id>``, and the previous edition is the newest ``edition-`` tag older than the
 edition being built that has no ``withdrawn-`` tag (nor is marked withdrawn in a local
-``gh-pages`` branch's ``versions.json``). A withdrawn edition is never the baseline: what only it
-printed is never repeated ("No longer printed … (was …)"). When no earlier edition stands, there
-is nothing to compare with. The previous edition's sources are taken from git into a temporary
-folder and read by the same engine for the same audience, as far as the two passes that render
-every page (:func:`take_snapshot`, in a process of its own). Both editions are reduced to a
-:class:`Snapshot` of what that audience reads:
+``gh-pages`` branch's ``versions.json``): :func:`gitrepo.previous_edition`. A withdrawn edition is
+never the baseline: what only it printed is never repeated ("No longer printed … (was …)"). When
+no earlier edition stands, there is nothing to compare with. The previous edition's sources are
+taken from git into a temporary folder and read by the same engine for the same audience, as far
+as the two passes that render every page, in a process of its own
+(:func:`snapshots.previous_snapshot`). Both editions are reduced to a :class:`Snapshot` of what
+that audience reads (:func:`take_snapshot`):
 
 * the facts printed in its pages (``fact()``), with the page of their first use; a fact used
   only inside a passage the audience does not get is not in its snapshot;
@@ -26,37 +27,33 @@ So the comparison only ever holds what both builds printed for that audience: th
 never shows that a redacted passage or a private record changed, and the page is audited like
 every other output. A previous snapshot is cached by the previous commit, the audience and the
 engine.
+
+This module is pure: snapshots as values, their comparison (:func:`compare`, :func:`withhold`)
+and the page's Markdown (:func:`markdown`). Git is :mod:`report_engine.gitrepo`'s, and reading an
+edition is :mod:`report_engine.snapshots`'.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
 import re
-import subprocess
-import sys
-import tarfile
-import tempfile
-import io
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
-from . import caches, editions, passages
-from .data import Private
+from . import passages, settings
+from .values import Private
+from .gitrepo import (PUBLISHED_BRANCHES, TAG_PREFIX, WITHDRAWN_PREFIX, in_git, previous_edition,  # noqa: F401
+                      standing_editions, tag_commit, withdrawn_before, withdrawn_editions)
 
 PAGE = "changes.md"
 TITLE = "Changes since the last edition"
-SNAPSHOT_ENV = "REPORT_SNAPSHOT"            # set in the process that reads a previous edition
-TAG_PREFIX = "edition-"
-WITHDRAWN_PREFIX = "withdrawn-"             # beside edition-<id> on the source commit: not a baseline
-PUBLISHED_BRANCHES = ("refs/heads/gh-pages", "refs/remotes/origin/gh-pages")   # where versions.json says it too
+SNAPSHOT_ENV = settings.SNAPSHOT_ENV        # set in the process that reads a previous edition
 NOT_RECORDS = ("report",)                   # data/report.yml describes the report: no records there
 NUMBER = re.compile(r"^(?:(?:Appendix|Annex|Section|Chapter)\s+)?[A-Z]?\d*(?:\.\d+)*[.:]?\s+(?=\S)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*(?:\{[^}]*#([\w:-]+)[^}]*\})?\s*#*\s*$")
+
 
 
 @dataclass
@@ -193,155 +190,6 @@ def sentence_with(text: str, printed: str) -> str:
     return ""
 
 
-# ---- the previous edition -------------------------------------------------------------------------
-
-def in_git(project_dir: Path) -> bool:
-    found = _git(project_dir, "rev-parse", "--is-inside-work-tree")
-    return found.returncode == 0 and found.stdout.strip() == "true"
-
-
-def previous_edition(project_dir: Path, edition: str) -> tuple[str, str] | None:
-    """(id, commit) of the newest edition still standing that is older than ``edition``, or None
-    when there is none (a first edition, or every earlier one was withdrawn).
-
-    Editions are ordered by their ids (:func:`editions.newest`: the scheme sorts by time). An
-    edition is standing when its ``edition-<id>`` tag has no ``withdrawn-<id>`` tag beside it and
-    no local ``gh-pages`` branch marks it withdrawn."""
-    older = [i for i in standing_editions(project_dir) if i != edition and editions.newest([i, edition]) == edition]
-    chosen = editions.newest(older)
-    if chosen is None:
-        return None
-    commit = _git(project_dir, "rev-parse", "--verify", "--quiet", f"refs/tags/{TAG_PREFIX}{chosen}^{{commit}}")
-    return (chosen, commit.stdout.strip()) if commit.returncode == 0 and commit.stdout.strip() else None
-
-
-def standing_editions(project_dir: Path) -> list[str]:
-    """The ids of the editions tagged ``edition-<id>`` and not withdrawn."""
-    return [i for i in _tagged(project_dir, TAG_PREFIX) if i not in withdrawn_editions(project_dir)]
-
-
-def withdrawn_before(project_dir: Path, edition: str) -> bool:
-    """Was an edition older than ``edition`` published and withdrawn? (Then a changes page with no
-    earlier edition standing must not call this edition the first.)"""
-    return any(i != edition and editions.newest([i, edition]) == edition for i in withdrawn_editions(project_dir))
-
-
-def withdrawn_editions(project_dir: Path) -> set[str]:
-    """Editions withdrawn with ``publish --retract``: tagged ``withdrawn-<id>`` (the tag is pushed
-    with the withdrawal), or marked ``retracted`` in a local ``gh-pages`` branch's versions.json."""
-    withdrawn = set(_tagged(project_dir, WITHDRAWN_PREFIX))
-    for branch in PUBLISHED_BRANCHES:
-        shown = _git(project_dir, "show", f"{branch}:versions.json")
-        if shown.returncode != 0:
-            continue
-        try:
-            listed = json.loads(shown.stdout)
-        except ValueError:
-            continue
-        withdrawn |= {str(info.get("version")) for info in listed if isinstance(info, dict)
-                      and isinstance(info.get("properties"), dict) and info["properties"].get("retracted")}
-    return withdrawn
-
-
-def _tagged(project_dir: Path, prefix: str) -> list[str]:
-    listed = _git(project_dir, "tag", "--list", f"{prefix}*")
-    return [tag[len(prefix):] for tag in listed.stdout.split() if tag.startswith(prefix)]
-
-
-def previous_snapshot(project_dir: Path, commit: str, audience: str) -> Snapshot:
-    """The previous edition's snapshot for ``audience``, from the cache or from its sources in git.
-    Raises RuntimeError with the reason when its sources cannot be read by this engine."""
-    key = caches.digest("changes", caches.engine_digest(), commit, audience)
-    cached = project_dir / caches.CACHE_DIR / "changes" / f"{key[:32]}.json"
-    if cached.is_file():
-        try:
-            return Snapshot.from_json(cached.read_text(encoding="utf-8"))
-        except (ValueError, TypeError):
-            pass
-    prefix = _git(project_dir, "rev-parse", "--show-prefix").stdout.strip()
-    archive = subprocess.run(["git", "archive", "--format=tar", f"{commit}:{prefix}" if prefix else commit],
-                             cwd=project_dir, capture_output=True)
-    if archive.returncode != 0:
-        raise RuntimeError(f"git could not read edition sources at {commit[:12]}: "
-                           f"{archive.stderr.decode(errors='replace').strip()}")
-    with tempfile.TemporaryDirectory(prefix="report-previous-") as scratch:
-        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-            tar.extractall(scratch, filter="data")
-        # git keeps no empty folder: the contract's theme overrides may be an empty `overrides/`
-        (Path(scratch) / "overrides").mkdir(exist_ok=True)
-        text = snapshot_in(Path(scratch), audience, Path(scratch) / ".snapshot.json")
-    try:
-        caches.write_atomic(cached, text.encode("utf-8"))
-    except OSError:
-        pass
-    return Snapshot.from_json(text)
-
-
-def snapshot_in(folder: Path, audience: str, out: Path) -> str:
-    """The snapshot (as JSON) of the report in ``folder`` for ``audience``, read in a process of its
-    own (a final build's passes: no draft, no PDF). Raises RuntimeError with the reason."""
-    env = {**os.environ, SNAPSHOT_ENV: str(out), "REPORT_AUDIENCE": audience, "NO_MKDOCS_2_WARNING": "1"}
-    for name in ("REPORT_PDF", "REPORT_DRAFT", editions.RECIPIENT_ENV, editions.EDITION_ENV):
-        env.pop(name, None)
-    proc = subprocess.run([sys.executable, "-m", "report_engine", "snapshot"], cwd=folder, env=env,
-                          capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0 or not out.is_file():
-        errors = [line for line in (proc.stdout + proc.stderr).splitlines() if "ERROR" in line or "Error" in line]
-        raise RuntimeError(errors[-1].split("-  ", 1)[-1] if errors else f"exit status {proc.returncode}")
-    return out.read_text(encoding="utf-8")
-
-
-def tag_commit(project_dir: Path, tag: str) -> str | None:
-    """The commit a tag names, or None."""
-    found = _git(project_dir, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}")
-    return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else None
-
-
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    except OSError as error:                          # no git on the machine
-        return subprocess.CompletedProcess(["git", *args], 127, "", str(error))
-
-
-def snapshot_main(out: str, config_file: str = "mkdocs.yml") -> int:
-    """In the previous edition's folder: run MkDocs as far as the engine's two passes, write the
-    snapshot to ``out`` (``python -m report_engine snapshot``, run by :func:`previous_snapshot`)."""
-    with through_passes(config_file) as build:
-        if build is None:
-            print("ERROR   -  the previous edition's build never ran the report engine", file=sys.stderr)
-            return 1
-        Path(out).write_text(build.snapshot().to_json(), encoding="utf-8")
-        return 0
-
-
-@contextlib.contextmanager
-def through_passes(config_file: str = "mkdocs.yml") -> Iterator[Any]:
-    """MkDocs run in this process as far as the engine's two passes (its ``on_nav``): the engine's
-    build for the audience the environment names, or None when the engine never ran. Used by the
-    processes that read a report without writing a site (snapshots, review packets)."""
-    from mkdocs.config import load_config
-    from mkdocs.structure.files import get_files, set_exclusions
-    from mkdocs.structure.nav import get_navigation
-
-    from .plugin import PLUGIN_NAME
-
-    config = load_config(config_file)
-    config.plugins.on_startup(command="build", dirty=False)
-    try:
-        config = config.plugins.on_config(config)
-        config.plugins.on_pre_build(config=config)
-        files = get_files(config)
-        files.add_files_from_theme(config.theme.get_env(), config)
-        files = config.plugins.on_files(files, config=config)
-        set_exclusions(files, config)
-        nav = get_navigation(files, config)
-        config.plugins.on_nav(nav, config=config, files=files)
-        yield getattr(config.plugins.get(PLUGIN_NAME), "build", None)
-    finally:
-        config.plugins.on_shutdown()
-
-
 # ---- the comparison -----------------------------------------------------------------------------
 
 @dataclass
@@ -449,46 +297,64 @@ def markdown(changes: Changes | None, previous_url: str = "", note: str = "", wi
     if changes.empty():
         out.append("Nothing that this comparison follows has changed.\n")
         return "\n".join(out)
-    if changes.changed:
-        out.append("## Figures that changed\n")
-        for path, old, new, sentence, page in changes.changed:
-            out.append(f"- `{path}`: {escape(old)} → **{escape(new)}**. "
-                       + (f"“{escape(sentence)}” " if sentence else "") + f"([{escape(changes.titles.get(page, page))}]({page}))")
-        out.append("")
-    if changes.added_facts or changes.removed_facts:
-        out.append("## Figures added or dropped\n")
-        for path, new, sentence, page in changes.added_facts:
-            out.append(f"- Added: `{path}` = **{escape(new)}**. "
-                       + (f"“{escape(sentence)}” " if sentence else "") + f"([{escape(changes.titles.get(page, page))}]({page}))")
-        for path, old, sentence in changes.removed_facts:
-            out.append(f"- No longer printed: `{path}` (was {escape(old)})"
-                       + (f": “{escape(sentence)}”" if sentence else "") + ".")
-        out.append("")
-    if changes.added_records or changes.removed_records:
-        out.append("## Records added or removed\n")
-        for key, page in changes.added_records:
-            namespace, record = key.split(":", 1)
-            link = f", [{escape(changes.titles.get(page, page))}]({page})" if page else ""
-            out.append(f"- Added: {escape(record)} (`data/{namespace}`{link})")
-        for key in changes.removed_records:
-            namespace, record = key.split(":", 1)
-            out.append(f"- Removed: {escape(record)} (`data/{namespace}`)")
-        out.append("")
-    if changes.added_pages or changes.removed_pages or changes.retitled or changes.added_headings \
-            or changes.removed_headings:
-        out.append("## Sections added, removed or retitled\n")
-        for src, title in changes.added_pages:
-            out.append(f"- New: [{escape(title)}]({src})")
-        for title in changes.removed_pages:
-            out.append(f"- Removed: {escape(title)}")
-        for where_, old, new in changes.retitled:
-            out.append(f"- Retitled: {escape(old)} → [{escape(new)}]({where_})")
-        for src, hid, text in changes.added_headings:
-            out.append(f"- New section: [{escape(text)}]({src}#{hid})")
-        for page_title, text in changes.removed_headings:
-            out.append(f"- Removed section: {escape(text)} (from {escape(page_title)})")
-        out.append("")
+    for section in (_figures_changed, _figures_added_or_dropped, _records_added_or_removed, _sections):
+        out += section(changes)
     return "\n".join(out)
+
+
+def _page_link(changes: Changes, page: str) -> str:
+    return f"[{escape(changes.titles.get(page, page))}]({page})"
+
+
+def _figures_changed(changes: Changes) -> list[str]:
+    if not changes.changed:
+        return []
+    out = ["## Figures that changed\n"]
+    for path, old, new, sentence, page in changes.changed:
+        out.append(f"- `{path}`: {escape(old)} → **{escape(new)}**. "
+                   + (f"“{escape(sentence)}” " if sentence else "") + f"({_page_link(changes, page)})")
+    return out + [""]
+
+
+def _figures_added_or_dropped(changes: Changes) -> list[str]:
+    if not (changes.added_facts or changes.removed_facts):
+        return []
+    out = ["## Figures added or dropped\n"]
+    for path, new, sentence, page in changes.added_facts:
+        out.append(f"- Added: `{path}` = **{escape(new)}**. "
+                   + (f"“{escape(sentence)}” " if sentence else "") + f"({_page_link(changes, page)})")
+    for path, old, sentence in changes.removed_facts:
+        out.append(f"- No longer printed: `{path}` (was {escape(old)})"
+                   + (f": “{escape(sentence)}”" if sentence else "") + ".")
+    return out + [""]
+
+
+def _records_added_or_removed(changes: Changes) -> list[str]:
+    if not (changes.added_records or changes.removed_records):
+        return []
+    out = ["## Records added or removed\n"]
+    for key, page in changes.added_records:
+        namespace, record = key.split(":", 1)
+        link = f", {_page_link(changes, page)}" if page else ""
+        out.append(f"- Added: {escape(record)} (`data/{namespace}`{link})")
+    for key in changes.removed_records:
+        namespace, record = key.split(":", 1)
+        out.append(f"- Removed: {escape(record)} (`data/{namespace}`)")
+    return out + [""]
+
+
+def _sections(changes: Changes) -> list[str]:
+    if not (changes.added_pages or changes.removed_pages or changes.retitled or changes.added_headings
+            or changes.removed_headings):
+        return []
+    out = ["## Sections added, removed or retitled\n"]
+    out += [f"- New: [{escape(title)}]({src})" for src, title in changes.added_pages]
+    out += [f"- Removed: {escape(title)}" for title in changes.removed_pages]
+    out += [f"- Retitled: {escape(old)} → [{escape(new)}]({where})" for where, old, new in changes.retitled]
+    out += [f"- New section: [{escape(text)}]({src}#{hid})" for src, hid, text in changes.added_headings]
+    out += [f"- Removed section: {escape(text)} (from {escape(page_title)})"
+            for page_title, text in changes.removed_headings]
+    return out + [""]
 
 
 def escape(text: str) -> str:

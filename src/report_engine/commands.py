@@ -1,5 +1,7 @@
-"""Commands an editor runs around the build: every audience at once, and the audit.
+"""Commands an editor runs around the build: one audience or every one at once, and the audit.
 
+``build`` builds one audience, ``pdf`` one audience and its PDF, ``serve`` the live preview on a
+port checked first, ``check`` lists incomplete bibliography entries without building.
 ``build-all`` builds the public report into the public site directory and each
 participant's and the internal report into ``site-private/``, each in its own
 process so that no state is shared between audiences. ``audit`` checks any
@@ -22,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from . import ahead, audit, pdf, stamps
+from . import audit, readthrough, settings, stamps
+from .adapter import Abort, build_site, load_config
 from .data import load_data
 from .errors import ReportError
 from .plugin import PLUGIN_NAME, ReportPlugin
+from .settings import AUDIENCE_ENV, DRAFT_ENV, HELPERS_ENV, PDF_ENV, QUIET_ENV, child_environment
 
 log = logging.getLogger("mkdocs.plugins.report.commands")
 
@@ -54,7 +58,7 @@ def mkdocs_build(project_dir: Path, arguments: list[str], env: dict[str, str],
     """``mkdocs build`` in its own process, as an author runs it; the error it ended on, in one line.
     ``progress`` is handed each line of the engine's progress (the PDF's stages) as it comes."""
     proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", *arguments], cwd=project_dir,
-                            env={**env, "NO_MKDOCS_2_WARNING": "1"}, stdout=subprocess.PIPE,
+                            env={**env, QUIET_ENV: "1"}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     lines: list[str] = []
     assert proc.stdout is not None
@@ -91,10 +95,11 @@ def build_all(project_dir: Path, audiences: list[str] | None = None, strict: boo
     workers = min(len(wanted), max(1, jobs or os.cpu_count() or 1))
     # Builds that already take every core get no helpers of their own (ahead.py): measured at 300
     # pages, six audiences two at a time took 37.4 s with helpers and 35.7 s without.
-    helpers = {} if workers < (os.cpu_count() or 1) or ahead.HELPERS_ENV in os.environ else {ahead.HELPERS_ENV: "0"}
+    given = settings.environment().helpers is not None
+    helpers = {} if workers < (os.cpu_count() or 1) or given else {HELPERS_ENV: "0"}
 
     def one(audience: str) -> Outcome:
-        env = {**os.environ, **helpers, "REPORT_AUDIENCE": audience, pdf.PDF_ENV: "1" if with_pdf else "0"}
+        env = {**child_environment(), **helpers, AUDIENCE_ENV: audience, PDF_ENV: "1" if with_pdf else "0"}
         started = time.perf_counter()
         tell(f"{audience}: building")
         run = mkdocs_build(project_dir, (["--strict"] if strict else []), env,
@@ -113,10 +118,6 @@ def build_all(project_dir: Path, audiences: list[str] | None = None, strict: boo
 
 def audit_folder(folder: Path, config_file: Path, audience: str = "public", strict: bool = False) -> list[audit.Finding]:
     """Findings for ``folder``: what ``audience`` must not get, searched for in every file there."""
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort
-
     if not folder.is_dir():
         raise ReportError(f"no such folder: {folder}", str(folder), None, "give the folder you are about to upload")
     with tempfile.TemporaryDirectory(prefix="report-audit-") as scratch:
@@ -135,7 +136,7 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
         plugin.config.audience = audience
         plugin.config.pdf = False            # what is audited is the folder; a PDF in it is read as it is
         try:
-            build(config)
+            build_site(config)
         except Abort as exc:
             raise ReportError(f"the {audience} report does not build, so it cannot be audited: {exc}",
                               str(config_file), None, "fix the build first (mkdocs build)") from None
@@ -148,13 +149,14 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
 
 # ---- command line ------------------------------------------------------------------------
 
-def add_parser(subparsers) -> None:
-    """``build-all`` and ``audit`` for ``python -m macros``."""
+def add_parser(subparsers: Any) -> None:
+    """``build``, ``build-all``, ``pdf``, ``serve``, ``check``, ``audit`` and the hidden ``snapshot``
+    for ``python -m macros``."""
     one = subparsers.add_parser("build", help="build one audience (mkdocs build --strict, without the MkDocs 2 notice)")
     one.add_argument("--audience", default=None,
-                     help="public, participant:ID or internal (default: REPORT_AUDIENCE, else public)")
+                     help=f"public, participant:ID or internal (default: {AUDIENCE_ENV}, else public)")
     one.add_argument("--draft", metavar="DATE", default=None,
-                     help="a courtesy draft dated DATE (YYYY-MM-DD), as REPORT_DRAFT=DATE does")
+                     help=f"a courtesy draft dated DATE (YYYY-MM-DD), as {DRAFT_ENV}=DATE does")
     one.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
     one.set_defaults(run=_run_build)
     every = subparsers.add_parser("build-all", help="build every audience of the report")
@@ -166,7 +168,7 @@ def add_parser(subparsers) -> None:
     every.set_defaults(run=_run_build_all)
     paper = subparsers.add_parser("pdf", help="build the report and its PDF (one audience, default public)")
     paper.add_argument("--audience", default=None,
-                       help="public, participant:ID or internal (default: REPORT_AUDIENCE, else public)")
+                       help=f"public, participant:ID or internal (default: {AUDIENCE_ENV}, else public)")
     paper.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
     paper.set_defaults(run=_run_pdf)
     serve = subparsers.add_parser("serve", help="live preview (mkdocs serve) on a port checked first")
@@ -197,7 +199,7 @@ def check_report(project_dir: Path) -> list[str]:
     return [f"{display}:{line}: entry '{key}': {'; '.join(notes)}" for key, line, notes in engine.notes()]
 
 
-def _run_check(args) -> int:
+def _run_check(args: argparse.Namespace) -> int:
     try:
         notes = check_report(Path.cwd())
     except ReportError as error:
@@ -209,30 +211,28 @@ def _run_check(args) -> int:
     return 0
 
 
-def _progress(args) -> Callable[[str], None] | None:
+def _progress(args: argparse.Namespace) -> Callable[[str], None] | None:
     """Progress lines on stderr, as the work goes (none with ``--quiet``)."""
     if getattr(args, "quiet", False):
         return None
     return lambda text: print(f"  {text}", file=sys.stderr, flush=True)
 
 
-def _run_snapshot(args) -> int:
-    """In a previous edition's folder (see changes.previous_snapshot): write what its audience reads."""
-    from . import changes
-
-    target = os.environ.get(changes.SNAPSHOT_ENV)
+def _run_snapshot(args: argparse.Namespace) -> int:
+    """In a previous edition's folder (see snapshots.previous_snapshot): write what its audience reads."""
+    target = settings.environment().snapshot
     if not target:
-        print(f"ERROR: snapshot is run by the engine itself, with {changes.SNAPSHOT_ENV} set", file=sys.stderr)
+        print(f"ERROR: snapshot is run by the engine itself, with {settings.SNAPSHOT_ENV} set", file=sys.stderr)
         return 2
-    return changes.snapshot_main(target)
+    return readthrough.snapshot_main(target)
 
 
-def _run_build(args) -> int:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+def _run_build(args: argparse.Namespace) -> int:
+    env = child_environment()
     if args.audience:
-        env["REPORT_AUDIENCE"] = args.audience
+        env[AUDIENCE_ENV] = args.audience
     if args.draft:
-        env["REPORT_DRAFT"] = args.draft
+        env[DRAFT_ENV] = args.draft
     command = [sys.executable, "-m", "mkdocs", "build", *([] if args.no_strict else ["--strict"])]
     if args.quiet:
         command.append("--quiet")
@@ -242,7 +242,7 @@ def _run_build(args) -> int:
         return 130
 
 
-def _run_build_all(args) -> int:
+def _run_build_all(args: argparse.Namespace) -> int:
     try:
         outcomes = build_all(Path.cwd(), args.audiences, strict=not args.no_strict, jobs=args.jobs,
                              with_pdf=args.pdf, progress=_progress(args))
@@ -254,8 +254,8 @@ def _run_build_all(args) -> int:
     return 0 if all(o.ok for o in outcomes) else 1
 
 
-def _run_pdf(args) -> int:
-    audience = args.audience or os.environ.get("REPORT_AUDIENCE") or "public"
+def _run_pdf(args: argparse.Namespace) -> int:
+    audience = args.audience or settings.environment().audience or "public"
     try:
         [outcome] = build_all(Path.cwd(), [audience], strict=not args.no_strict, jobs=1, with_pdf=True,
                               progress=_progress(args))
@@ -284,13 +284,13 @@ def port_problem(port: int, host: str = "127.0.0.1") -> str | None:
     return None
 
 
-def _run_serve(args) -> int:
+def _run_serve(args: argparse.Namespace) -> int:
     problem = port_problem(args.port)
     if problem is not None:
         print(f"ERROR: {problem}", file=sys.stderr)
         return 1
     print(f"Building the report, then serving it on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = child_environment()
     command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{args.port}"]
     try:
         return subprocess.run(command, env=env).returncode
@@ -298,7 +298,7 @@ def _run_serve(args) -> int:
         return 0
 
 
-def _run_audit(args) -> int:
+def _run_audit(args: argparse.Namespace) -> int:
     try:
         findings = audit_folder(args.folder, args.config_file, args.audience)
     except ReportError as error:

@@ -12,23 +12,25 @@ site folder.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import changes, editions
-from .changes import in_git
+from . import changes, editions, snapshots
 from .data import load_data
 from .errors import ReportError
+from .gitrepo import COURTESY_PREFIX, git, in_git, tag_commit
 from .outputs import PRIVATE_ROOT
+from .settings import AUDIENCE_ENV, DRAFT_ENV, PDF_ENV, RECIPIENT_ENV, child_environment
 
-TAG_PREFIX = "courtesy-"
+TAG_PREFIX = COURTESY_PREFIX
 
 
 def add_parser(subparsers: Any) -> None:
+    """``courtesy`` for ``python -m macros``."""
     courtesy = subparsers.add_parser("courtesy", help="build the courtesy draft for every participant still in")
     courtesy.add_argument("--date", required=True, help="the day the draft is shared (YYYY-MM-DD)")
     courtesy.add_argument("--pdf", action="store_true", help="make each copy's PDF too")
@@ -50,10 +52,9 @@ def run(args: Any) -> int:
         root = project / PRIVATE_ROOT / f"courtesy-{edition}"
         for participant in recipients:
             site = root / participant.id
-            env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", editions.DRAFT_ENV: args.date,
-                   editions.RECIPIENT_ENV: participant.id, "REPORT_AUDIENCE": "public"}
+            env = child_environment(**{DRAFT_ENV: args.date, RECIPIENT_ENV: participant.id, AUDIENCE_ENV: "public"})
             if args.pdf:
-                env["REPORT_PDF"] = "1"
+                env[PDF_ENV] = "1"
             print(f"  courtesy draft for {participant.name} -> {site}", file=sys.stderr, flush=True)
             proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
                                   cwd=project, env=env, capture_output=True, text=True)
@@ -65,9 +66,9 @@ def run(args: Any) -> int:
             for line in pending[:1]:
                 print(line, file=sys.stderr)
         if tagging:
-            before = changes.tag_commit(project, tag)
-            head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, capture_output=True, text=True).stdout.strip()
-            subprocess.run(["git", "tag", "-f", tag, "HEAD"], cwd=project, check=True, capture_output=True)
+            before = tag_commit(project, tag)
+            head = git(project, "rev-parse", "HEAD").stdout.strip()
+            git(project, "tag", "-f", tag, "HEAD").check_returncode()
             moved = f" (moved from {before[:12]}: this draft replaces the one sent before)" if before and before != head else ""
             print(f"Tagged the source {tag}{moved}; share it with `git push origin {tag}`")
         print(f"{len(recipients)} courtesy draft(s) in {root}")
@@ -79,9 +80,8 @@ def run(args: Any) -> int:
 
 def check_source(project: Path, tag: str) -> None:
     """What is sent must be rebuildable from the tag: no uncommitted change to the report's sources."""
-    changed = subprocess.run(["git", "status", "--porcelain", "--", "docs", "data", "bibliography.bib",
-                              "mkdocs.yml", "partials", "overrides", "macros"],
-                             cwd=project, capture_output=True, text=True).stdout.strip()
+    changed = git(project, "status", "--porcelain", "--", "docs", "data", "bibliography.bib",
+                  "mkdocs.yml", "partials", "overrides", "macros").stdout.strip()
     if changed:
         raise ReportError(f"the report's sources have uncommitted changes, so {tag} would not record what was "
                           "sent", changed.splitlines()[0][3:], None, "commit them first (or pass --no-tag)")
@@ -97,22 +97,20 @@ SIMILAR = 0.5           # sentences at least this alike (difflib's ratio) are on
 def since_draft(project_dir: Path, edition: str) -> str | None:
     """The page's body for private builds: the public text now against the courtesy draft's (the
     sources tagged ``courtesy-<edition>``), or None when no draft of this edition was tagged."""
-    import tempfile
-
     tag = f"{TAG_PREFIX}{edition}"
-    commit = changes.tag_commit(project_dir, tag)
+    commit = tag_commit(project_dir, tag)
     if commit is None:
         return None
     try:
-        draft = changes.previous_snapshot(project_dir, commit, "public")
+        draft = snapshots.previous_snapshot(project_dir, commit, "public")
         with tempfile.TemporaryDirectory(prefix="report-now-") as scratch:
-            now = changes.Snapshot.from_json(changes.snapshot_in(project_dir, "public", Path(scratch) / "now.json"))
+            now = changes.Snapshot.from_json(snapshots.snapshot_in(project_dir, "public", Path(scratch) / "now.json"))
     except RuntimeError as error:
         return f"The courtesy draft (`{tag}`) could not be compared with the text now: {_escape(str(error))}."
     return compare_text(draft, now, tag)
 
 
-def compare_text(draft: Any, now: Any, tag: str) -> str:
+def compare_text(draft: changes.Snapshot, now: changes.Snapshot, tag: str) -> str:
     """Pages, sections and sentences of the public text added, removed or reworded since the draft."""
     import difflib
 

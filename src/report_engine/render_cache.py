@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mkdocs.structure.files import File, Files
+from .adapter import File, Files
 
 from . import caches
 

@@ -32,11 +32,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import disclosures
+from . import disclosures, readthrough, settings
+from .adapter import MkDocsException
 from .data import load_yaml
 from .errors import ReportError, did_you_mean
+from .settings import AUDIENCE_ENV, DRAFT_ENV, SNAPSHOT_ENV, child_environment
 
-ITEMS_ENV = "REPORT_REVIEW_ITEMS"       # set in the process that collects a participant's items
+ITEMS_ENV = settings.ITEMS_ENV          # set in the process that collects a participant's items
 PACKETS = "review-packets"              # the default folder, beside mkdocs.yml
 DECISIONS_FILE = "decisions.yml"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)        # a zip's members carry no build time: the same packet, the same bytes
@@ -105,8 +107,6 @@ def section_of(title: str, output: str, text: str) -> str:
 def collect_main(out: str, config_file: str = "mkdocs.yml") -> int:
     """In a participant's build (``python -m report_engine review-items``, run by :func:`write_packet`):
     collect its items, write the packet to ``out``, audit it for the participant."""
-    from mkdocs.exceptions import MkDocsException
-
     try:
         return _collect(out, config_file)
     except (MkDocsException, ReportError) as error:           # the build's own error, already located
@@ -115,9 +115,9 @@ def collect_main(out: str, config_file: str = "mkdocs.yml") -> int:
 
 
 def _collect(out: str, config_file: str) -> int:
-    from . import audit, changes
+    from . import audit
 
-    with changes.through_passes(config_file) as build:
+    with readthrough.through_passes(config_file) as build:
         if build is None:
             print("ERROR   -  this build never ran the report engine", file=sys.stderr)
             return 1
@@ -254,11 +254,8 @@ def all_items(project_dir: Path) -> dict[str, str]:
 def run_items(project_dir: Path, audience: str, out: Path) -> None:
     """:func:`collect_main` in a process of its own, building ``audience`` (a final build's passes: no
     draft, no changes page, whose comparison is not the packet's business)."""
-    from .changes import SNAPSHOT_ENV
-
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "REPORT_AUDIENCE": audience, ITEMS_ENV: str(out),
-           SNAPSHOT_ENV: os.devnull}
-    env.pop("REPORT_DRAFT", None)
+    env = child_environment(drop=(DRAFT_ENV,),
+                            **{AUDIENCE_ENV: audience, ITEMS_ENV: str(out), SNAPSHOT_ENV: os.devnull})
     proc = subprocess.run([sys.executable, "-m", "report_engine", "review-items"], cwd=project_dir, env=env,
                           capture_output=True, text=True)
     if proc.returncode != 0:
@@ -347,7 +344,7 @@ def apply(disclosures_file: Path, decided: dict[str, dict], source: str, today: 
 
 
 def today() -> dt.date:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch = settings.environment().epoch
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date() if epoch else dt.date.today()
 
 
@@ -408,7 +405,7 @@ def run(args: Any) -> int:
 
 
 def _run_items(args: Any) -> int:
-    out = os.environ.get(ITEMS_ENV)
+    out = settings.environment().review_items
     if not out:
         print(f"ERROR: review-items is run by the engine itself, with {ITEMS_ENV} set", file=sys.stderr)
         return 2

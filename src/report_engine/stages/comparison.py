@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from .. import changes, editions
+from .. import changes, editions, snapshots
 from ..data import ReportData, records_of
 from ..facts import private_values, text_leaves
 from ..session import Session
@@ -30,7 +30,7 @@ def body(settings: Settings, configured: Configured, data: ReportData, session: 
         return changes.markdown(None, withdrawn=changes.withdrawn_before(project, editions.edition_id(report)))
     edition, commit = previous
     try:
-        old = changes.previous_snapshot(project, commit, str(settings.audience))
+        old = snapshots.previous_snapshot(project, commit, str(settings.audience))
     except RuntimeError as error:
         log.info(f"{changes.PAGE}: edition {edition} (tag {changes.TAG_PREFIX}{edition}) could not be read "
                  f"for the comparison: {error}")
