@@ -39,8 +39,8 @@ pdf: $(VENV)/.installed                  # the public report and its PDF (AUDIEN
 test: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
 
-test-fast: $(VENV)/.test-installed       # the in-process tier: no site builds, a few seconds
-	$(BIN)/python -m pytest -m "not site"
+test-fast: $(VENV)/.test-installed       # the unit tier: in process, no site builds, seconds (one process: xdist workers cost more than they save here)
+	$(BIN)/python -m pytest -m unit -n 0
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/python -m mypy

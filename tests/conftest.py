@@ -163,20 +163,66 @@ def declare(report: "Report", *files: str) -> None:
     path.write_text(text.replace(f"extra_files: [{listed}]", f"extra_files: [{', '.join(names)}]"), encoding="utf-8")
 
 
-# Fixtures that build a real site in a subprocess; a test using one (or starting a process itself)
-# belongs to the end-to-end tier. `make test-fast` runs the rest, in process.
-SITE_FIXTURES = {"report", "built", "example", "published", "copy", "server"}
+@pytest.fixture
+def helpers_on(monkeypatch):
+    """Helpers that work ahead on another core (ahead.py) on, as a build has them, with no audience,
+    draft or date from the caller's environment; skips where this machine cannot fork a helper."""
+    from report_engine import ahead
+
+    monkeypatch.delenv(ahead.HELPERS_ENV, raising=False)
+    for name in ("REPORT_AUDIENCE", "REPORT_DRAFT", "SOURCE_DATE_EPOCH"):
+        monkeypatch.delenv(name, raising=False)
+    if not ahead.available():
+        pytest.skip("this machine cannot fork a helper onto another core")
 
 
-def pytest_configure(config) -> None:
-    config.addinivalue_line("markers", "site: builds a real site in a subprocess (end-to-end tier)")
+# ---- the two tiers -----------------------------------------------------------------------------
+#
+# Every test declares one tier (the markers are described in pyproject.toml):
+#   unit  in process: builds no site and starts no command; `make test-fast` runs these alone.
+#   site  end to end: builds a real site, runs a command in a subprocess, drives a browser, or
+#         publishes with git and mike.
+# A file declares its tier at module level (``pytestmark = pytest.mark.unit``); the end-to-end suites
+# add their own mark beside ``site`` (redteam, honest, browser, publishing) so each can be run by name.
+
+TIERS = ("unit", "site")
+SUITES = ("redteam", "honest", "browser", "publishing")
+# Fixtures that build a real site (or serve one, or publish one): a unit test may use none of them.
+SITE_FIXTURES = {"report", "built", "example", "example_pdf", "published", "copy", "team", "server", "served",
+                 "browser", "page", "preview"}
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    import inspect
-
+    """Refuse a test that does not declare exactly one tier, or a unit test that asks for a site."""
+    problems = []
     for item in items:
-        function = getattr(item, "function", None)
-        source = inspect.getsource(function) if function is not None else ""
-        if SITE_FIXTURES & set(getattr(item, "fixturenames", ())) or "subprocess" in source:
-            item.add_marker(pytest.mark.site)
+        tiers = [tier for tier in TIERS if item.get_closest_marker(tier)]
+        if len(tiers) != 1:
+            problems.append(f"{item.nodeid}: " + ("marked both unit and site" if tiers else "marked neither unit nor site"))
+        elif tiers == ["unit"]:
+            suites = [suite for suite in SUITES if item.get_closest_marker(suite)]
+            fixtures = sorted(SITE_FIXTURES & set(getattr(item, "fixturenames", ())))
+            if suites:
+                problems.append(f"{item.nodeid}: the {suites[0]} suite is end to end: mark it site, not unit")
+            if fixtures:
+                problems.append(f"{item.nodeid}: a unit test uses the site fixture {fixtures[0]!r}: mark it site")
+    if problems:
+        raise pytest.UsageError(
+            "every test declares one tier: `pytestmark = pytest.mark.unit` (in process) or "
+            "`pytestmark = pytest.mark.site` (end to end) at the top of its file, or the mark on the test\n  "
+            + "\n  ".join(problems))
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_process(request, monkeypatch) -> None:
+    """A unit test that starts a command fails, naming it: the tier stays in process (a helper forked
+    with multiprocessing, as ahead.py does, is not a command and is allowed)."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*args, **kwargs):
+        command = args[1] if len(args) > 1 else kwargs.get("args")
+        raise AssertionError(f"a unit test started a process ({command!r}): mark the test site (end to end)")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(os, "system", lambda command: refuse(None, command))

@@ -1,4 +1,8 @@
-"""Work done ahead on another core (ahead.py): a helper fills caches, the build never depends on it."""
+"""Work done ahead on another core (ahead.py): a helper fills caches, the build never depends on it.
+
+In process (a helper is a forked process, never a command); builds with and without helpers are
+compared in test_ahead_builds.py.
+"""
 
 from __future__ import annotations
 
@@ -8,47 +12,40 @@ from pathlib import Path
 
 import pytest
 
-from report_engine import ahead
-from conftest import Report
-from test_reproducible import assert_identical
+from report_engine import ahead, caches
 
-
-@pytest.fixture(autouse=True)
-def helpers_on(monkeypatch):
-    monkeypatch.delenv(ahead.HELPERS_ENV, raising=False)
-    for name in ("REPORT_AUDIENCE", "REPORT_DRAFT", "SOURCE_DATE_EPOCH"):
-        monkeypatch.delenv(name, raising=False)
-    if not ahead.available():
-        pytest.skip("this machine cannot fork a helper onto another core")
+pytestmark = [pytest.mark.unit, pytest.mark.usefixtures("helpers_on")]
 
 
 def test_the_helper_works_from_the_end_and_stops_where_the_build_has_been(tmp_path):
+    store = caches.Store(tmp_path, "test")               # a helper writes only through the cache layer
     items = [f"item-{n}" for n in range(10)]
     for name in items[:4]:                          # the build has made the first four
-        (tmp_path / name).write_text("build")
-    helper = ahead.Helper("test", items, lambda name: (tmp_path / name).exists(),
-                          lambda name: (tmp_path / name).write_text("helper"))
+        store.write(name, b"build")
+    helper = ahead.Helper("test", items, store.has, lambda name: store.write(name, b"helper"))
     assert helper.process is not None
     helper.process.join(timeout=30)
     helper.stop()
-    made = {path.name: path.read_text() for path in tmp_path.iterdir()}
+    made = {path.name: path.read_text() for path in store.folder.iterdir()}
     assert made == {**{name: "build" for name in items[:4]}, **{name: "helper" for name in items[4:]}}
 
 
 def test_a_stopped_helper_finishes_the_item_in_hand_and_no_more(tmp_path):
+    store = caches.Store(tmp_path, "test")
+
     def slow(name: str) -> None:
         time.sleep(0.3)
-        (tmp_path / name).write_text("helper")
+        store.write(name, b"helper")
 
     helper = ahead.Helper("test", [f"item-{n}" for n in range(50)], lambda name: False, slow)
     time.sleep(0.5)
     helper.stop()
-    made = sorted(path.name for path in tmp_path.iterdir())
+    made = sorted(path.name for path in store.folder.iterdir())
     assert 1 <= len(made) < 50
     assert not [name for name in made if name.endswith(".tmp")]
     settled = len(made)
     time.sleep(0.6)
-    assert len(list(tmp_path.iterdir())) == settled, "nothing is written after stop()"
+    assert len(list(store.folder.iterdir())) == settled, "nothing is written after stop()"
 
 
 def test_a_failing_helper_costs_nothing(tmp_path):
@@ -68,28 +65,6 @@ def test_no_helper_when_asked_for_none(monkeypatch, tmp_path):
     assert helper.process is None
     helper.stop()
     assert not list(tmp_path.iterdir())
-
-
-def test_builds_with_and_without_helpers_are_the_same(report, monkeypatch):
-    """Cold builds of a report long enough for the helpers to take part, every audience, with and
-    without them: the same bytes."""
-    names = [f"part-{n}.md" for n in range(24)]
-    for number, name in enumerate(names):
-        report.page(name, f"# Part {number}\n\nSee [the next part]({names[(number + 1) % len(names)]}).\n\n"
-                          '{% call redact("helios") %}\nHelios told us about its quota system.\n{% endcall %}\n\n'
-                          + "Words about oversight and monitoring. " * 200 + "\n\n## Details\n\nMore.\n")
-    report.page("index.md", "# Summary\n\nThe report.\n")
-    report.nav("index.md", *names)
-    for audience in (None, "participant:helios", "internal"):
-        sites = []
-        for helpers in ("1", "0"):
-            monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
-            shutil.rmtree(report.root / ".cache", ignore_errors=True)
-            target = f"site-{(audience or 'public').replace(':', '-')}-{helpers}"
-            sites.append(report.build(audience, "-d", target).site)
-        assert_identical(*sites)
-        told = "Helios told us" in (sites[0] / "part-3" / "index.html").read_text(encoding="utf-8")
-        assert told == (audience is not None), audience
 
 
 def test_the_audit_finds_the_same_with_a_helper(tmp_path):

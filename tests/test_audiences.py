@@ -9,6 +9,8 @@ import pytest
 
 from conftest import assert_clean_failure
 
+pytestmark = pytest.mark.site
+
 SECRETS = {
     "paragraph": "Helios shared that their cluster scheduler ignores agent quotas",
     "heading": "Helios scheduler internals",

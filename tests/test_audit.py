@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from conftest import assert_clean_failure, declare
 from report_engine.commands import audit_folder
+
+pytestmark = pytest.mark.site
 
 SECRET = "Helios keeps a shadow cluster outside the monitored network"
 
@@ -87,7 +91,7 @@ def test_audit_command_checks_any_folder(report, tmp_path):
 def test_audit_catches_a_broken_engine(report):
     """Sabotage construction in the report's copy of the engine: the audit must still stop the leak."""
     write_report(report)
-    session = report.engine_copy() / "session.py"
+    session = report.engine_copy() / "session_redaction.py"
     source = session.read_text()
     assert "if visible and self.visible:" in source
     session.write_text(source.replace("if visible and self.visible:", "if True:"))

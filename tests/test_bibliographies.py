@@ -1,7 +1,7 @@
 """Bibliographies as reference managers export them (fixtures in tests/bib/, written in the shapes
 of Zotero, Better BibLaTeX, DBLP and Google Scholar exports), a generated 2,000-entry file that
-mixes them, crossref inheritance and the listing rule, notes for incomplete entries, and the
-mistakes that stay errors."""
+mixes them, crossref inheritance and the listing rule, and the mistakes that stay errors: read in
+process. The same exports in a built site (and notes for incomplete entries) are in test_citations_site.py."""
 
 from __future__ import annotations
 
@@ -9,18 +9,17 @@ import html
 import pathlib
 import random
 import re
-import subprocess
-import sys
 
 import pytest
 
-from conftest import assert_clean_failure
 from report_engine.bibtex import load_bibtex, parse_bibtex
 from report_engine.citations import CitationEngine
 from report_engine.errors import ReportError
 
 BIB = pathlib.Path(__file__).parent / "bib"
 LATEX_LEFT = re.compile(r"[\\{}$]")
+
+pytestmark = pytest.mark.unit
 
 
 def engine(name: str, style: str = "author-year", **options) -> CitationEngine:
@@ -178,46 +177,7 @@ def test_a_parent_is_listed_only_when_cited_directly_or_by_two_children():
     assert "safeai2025" in ids(["safeai2025"])
 
 
-def test_a_child_cited_inside_a_redaction_does_not_list_its_parent_publicly(report):
-    report.write("bibliography.bib", (BIB / "better-biblatex.bib").read_text())
-    report.page("index.md", """
-        # Summary
-
-        Public {{ cite("lopez2025audit") }}.
-
-        {% call redact("helios") %}
-        Private {{ cite("nakamura2025logs") }}.
-        {% endcall %}
-
-        {{ bibliography(scope="report") }}
-        """)
-    public = report.build().article()
-    assert "ref-safeai2025" not in public and "Job Logs as Evidence" not in public
-    assert "ref-safeai2025" in report.build("participant:helios").article()
-
-
 # ---- notes and errors ---------------------------------------------------------------------------
-
-
-def test_incomplete_entries_build_with_one_summary_line_and_check_lists_them_all(report):
-    report.write("bibliography.bib", """
-        @misc{a, title = {Only a title}}
-        @article{b, author = {Doe, Jane}, title = {No journal}, year = 2020}
-        @weird{c, author = {Roe, Rich}, title = {Odd type}, year = 2021}
-        """)
-    report.page("index.md", '# Summary\n\n{{ cite("a", "b", "c") }}\n\n{{ bibliography() }}\n')
-    result = report.build(None, "--strict")
-    notes = [line for line in result.output.splitlines() if "are incomplete" in line]
-    assert len(notes) == 1 and "3 cited reference(s) are incomplete" in notes[0]
-    assert "python -m macros check" in notes[0]
-    check = subprocess.run([sys.executable, "-m", "macros", "check"], cwd=report.root, capture_output=True, text=True)
-    assert check.returncode == 0, check.stderr
-    assert check.stdout.splitlines() == [
-        "bibliography.bib:1: entry 'a': no author or editor; no year or date (shown as n.d.)",
-        "bibliography.bib:2: entry 'b': no journal or journaltitle",
-        "bibliography.bib:3: entry 'c': unknown type @weird, shown as @misc",
-        "3 note(s): incomplete entries render with what they have",
-    ]
 
 
 @pytest.mark.parametrize("text, line, fragment, suggestion", [
@@ -232,12 +192,6 @@ def test_real_mistakes_stay_errors_with_their_line(text, line, fragment, suggest
         parse_bibtex(text, "refs.bib")
     assert caught.value.line == line and fragment in caught.value.message
     assert suggestion in (caught.value.suggestion or "")
-
-
-def test_a_misspelt_type_stops_the_build_with_file_and_line(report):
-    report.write("bibliography.bib", "@misc{ok, title = {T}}\n@inproceeding{k, title = {T}, year = 2020}\n")
-    report.page("index.md", '# Summary\n\n{{ cite("k") }}\n')
-    assert_clean_failure(report.build(expect_ok=False), "bibliography.bib", 2, "@inproceeding", "@inproceedings")
 
 
 # ---- a large merged file ----------------------------------------------------------------------
@@ -268,19 +222,6 @@ def test_a_generated_2000_entry_file_renders_every_entry_without_latex(tmp_path)
         listing = e.reference_list(database.keys())
         assert listing.count("<li ") == 2000
         assert not LATEX_LEFT.search(visible(listing))
-
-
-def test_the_site_shows_no_latex_for_any_export(report):
-    report.write("bibliography.bib", "\n".join(p.read_text() for p in sorted(BIB.glob("*.bib"))))
-    keys = [item.key for item in load_bibtex(report.root / "bibliography.bib", None)._entries.values()]
-    report.page("index.md", "# Summary\n\n" + "\n\n".join(f'Claim {{{{ cite("{k}") }}}}.' for k in keys)
-                + '\n\n{{ bibliography(scope="report") }}\n')
-    page = report.build().article()
-    shown = visible(re.sub(r"<pre.*?</pre>", "", page, flags=re.S))       # "Cite this report" shows BibTeX code
-    assert not LATEX_LEFT.search(shown), LATEX_LEFT.findall(shown)[:5]
-    tooltips = [html.unescape(t) for t in re.findall(r'class="citation__ref"[^>]* title="([^"]*)"', page)]
-    assert len(tooltips) == len(keys)
-    assert not [t for t in tooltips if LATEX_LEFT.search(t)]
 
 
 def test_strings_concatenation_and_xdata_resolve_as_biblatex_does():

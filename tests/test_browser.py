@@ -33,6 +33,8 @@ EDITIONS = (("2026-03", "February to March 2026"), ("2026-06", "May to June 2026
 LATEST = EDITIONS[-1][0]
 
 pytestmark = [
+    pytest.mark.site,
+    pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
     pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed: npm ci --prefix tests/browser"),
 ]

@@ -17,6 +17,8 @@ from report_engine.citations import CitationEngine, html_id
 from report_engine.citestyles import ReferenceFormatter
 from report_engine.errors import ReportError
 
+pytestmark = pytest.mark.unit
+
 BIB = r"""% Test bibliography
 @string{things = "Journal of Things"}
 

@@ -7,7 +7,11 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, Report
+
+pytestmark = pytest.mark.site
 
 
 def run(report: Report, *args: str) -> subprocess.CompletedProcess:

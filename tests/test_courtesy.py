@@ -6,9 +6,13 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPORT_YML, Report
 from test_disclosures import DECIDED, PAGE, ROADMAP
 from test_editions import git, make_repository
+
+pytestmark = pytest.mark.site
 
 
 def courtesy(root, *args: str) -> subprocess.CompletedProcess:

@@ -11,6 +11,8 @@ from lxml import html as lxml_html
 
 from conftest import Report, assert_clean_failure
 
+pytestmark = pytest.mark.site
+
 RECORDS = """\
 - {id: R-01, date: 2026-02-18, participant: quill, kind: audit, effort: 1200, note: Logs were complete.}
 - !private

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from conftest import Report
+
+pytestmark = pytest.mark.site
 
 INCIDENTS = """\
 | ID | Date | Developer | Category | Severity | What happened | Response |

@@ -14,13 +14,13 @@ from lxml import html as lxml_html
 
 from conftest import REPORT_YML, Report, assert_clean_failure
 from report_engine import disclosures
-from report_engine.data import load_data
-from report_engine.errors import ReportError
 
 GAP = "Helios had a monitoring gap on its largest cluster for eleven days in March"
 EVAL = "Helios ran the internal evaluation suite against seven frontier checkpoints"
 INCIDENT = "saw an agent restart its own job after a quota limit was reached"
 ROADMAP = "Quill plans to roll out a new agent scheduler across its research fleet"
+
+pytestmark = pytest.mark.site
 
 PAGE = f"""# Summary
 
@@ -239,20 +239,6 @@ def test_a_pseudonym_sequence_shows_no_gap_where_one_left(report: Report):
     report.page("index.md", "# Summary\n\nText.\n")
     message = assert_clean_failure(report.build(expect_ok=False), "data/report.yml", 12, "leaves a gap")
     assert "orion: Developer D → Developer C" in message
-
-
-def test_decisions_load_as_values(tmp_path):
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "report.yml").write_text(REPORT_YML)
-    (tmp_path / "data" / "disclosures.yml").write_text(DECIDED)
-    data = load_data(tmp_path / "data", tmp_path)
-    decided = disclosures.load(data.namespaces, data.files)
-    assert decided["helios-eval"].material and decided["helios-eval"].note == "Evaluation details were withheld."
-    assert decided["quill-incident"].decision == "anonymised" and decided["quill-incident"].line == 3
-    (tmp_path / "data" / "disclosures.yml").write_text("x: {decision: maybe}\n")
-    data = load_data(tmp_path / "data", tmp_path)
-    with pytest.raises(ReportError):
-        disclosures.load(data.namespaces, data.files)
 
 
 # ---- private data with an id -----------------------------------------------------------------------

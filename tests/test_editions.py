@@ -23,6 +23,8 @@ import yaml
 
 from conftest import Report
 
+pytestmark = [pytest.mark.site, pytest.mark.publishing]
+
 SECRET = "Helios shared that their cluster scheduler ignores agent quotas"
 OLD = ("2026-03", "February to March 2026")
 NEW = ("2026-04", "April to May 2026")

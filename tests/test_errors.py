@@ -6,6 +6,8 @@ import pytest
 
 from conftest import assert_clean_failure, error_line
 
+pytestmark = pytest.mark.site
+
 
 @pytest.mark.parametrize("body, line, fragments", [
     ("Text {{ fcat('report.title') }}.", 3, ["unknown name 'fcat'", "did you mean 'fact'"]),

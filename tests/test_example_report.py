@@ -13,6 +13,8 @@ import yaml
 
 from conftest import REPO, Report, copy_example
 
+pytestmark = pytest.mark.site
+
 AUDIENCES = ["public", "participant:anthropic", "participant:google", "participant:meta",
              "participant:openai", "internal"]
 

@@ -18,6 +18,8 @@ import pytest
 from conftest import REPO
 from test_redteam import BIB_OPEN, K, PARTICIPANTS_YML, PNG, find_leaks, flat, plant, site_text
 
+pytestmark = [pytest.mark.site, pytest.mark.honest]
+
 PUBLIC = "Public text about the assessment."
 INDEX = f"# Summary\n\n{PUBLIC}\n"
 ANON_CLAIM = ("{{ org('google', anonymous=true) }} told us that jobs started indirectly by scripts were not always "

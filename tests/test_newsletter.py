@@ -19,13 +19,14 @@ from lxml import html as lxml_html
 
 from conftest import REPO, Report
 from report_engine.audit import normalise
-from report_engine.newsletter_markdown import to_markdown
 
 # Links go to the edition's permanent address: the root of a published site only redirects.
 CANONICAL = "https://reports.example.org/test-report/2026-03/"
 SECRET = "Helios runs an unmonitored research cluster for agent experiments"
 NOTE = "Monitoring coverage at one developer was redacted at its request"
 CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = pytest.mark.site
 
 BIB = r"""
 @article{greenblatt2023,
@@ -36,12 +37,14 @@ BIB = r"""
   doi     = {10.48550/arXiv.2312.06942},
 }
 
+
 @misc{shlegeris2022,
   author = {Shlegeris, Buck},
   title  = {The prototypical catastrophic {AI} action is getting root access to its datacenter},
   year   = {2022},
   url    = {https://www.alignmentforum.org/posts/BAzCGCys4BkzGDCWR/},
 }
+
 
 @techreport{doe2024,
   author      = {Doe, Jane},
@@ -246,12 +249,6 @@ def test_summary_md_is_plain_markdown_that_renders_alike_everywhere(built: Path)
     assert python_markdown == markdown_it
 
 
-def test_superscripts_and_subscripts_are_plain_text() -> None:
-    post = lxml_html.fragment_fromstring(
-        "<div><p>About 10<sup>26</sup> FLOP of CO<sub>2</sub>, rank<sup>th</sup>, see<sup>[4]</sup>.</p></div>")
-    assert to_markdown(post) == "About 10²⁶ FLOP of CO₂, rank^(th), see\\[4\\].\n"
-
-
 def test_opens_and_ends_with_the_canonical_link(built: Path) -> None:
     for name, post in posts(built).items():
         links = post.xpath(".//a/@href")
@@ -345,21 +342,9 @@ def test_only_public_builds_get_a_newsletter(report: Report) -> None:
     assert not (site / "newsletter").exists()
 
 
-def test_markdown_escapes_what_would_turn_into_syntax() -> None:
-    post = lxml_html.fragment_fromstring(
-        "<div><p>1. not a list, *not emphasis* and [not a link]</p>"
-        "<p>Text <em>em </em>and <a href='https://x.example/a(b)'>link</a><sup>[1]</sup></p>"
-        "<ul><li><p>One</p><ul><li>Nested</li></ul></li><li>Two</li></ul>"
-        "<blockquote><p>Quoted</p></blockquote></div>")
-    assert to_markdown(post) == (
-        "1\\. not a list, \\*not emphasis\\* and \\[not a link\\]\n\n"
-        "Text *em* and [link](https://x.example/a%28b%29)\\[1\\]\n\n"
-        "- One\n\n  - Nested\n\n- Two\n\n"
-        "> Quoted\n")
-
-
 # ---- in a browser ------------------------------------------------------------------
 
+@pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")
 def test_copy_page_renders_in_chromium(built: Path) -> None:
     from playwright.sync_api import sync_playwright

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import assert_clean_failure
+
+pytestmark = pytest.mark.site
 
 
 def three_part_report(report):

@@ -3,22 +3,19 @@
 Reports in these tests hold no engine code (see conftest): the engine comes from the
 installed ``report-engine`` package. These tests cover how a report meets it: the
 ``report`` plugin listed or not, the report's own macros, and what the engine must
-never do inside a build (private APIs of other libraries, the process environment).
+never do inside a build (private APIs of other libraries, the process environment: checked over
+the source in test_package_source.py).
 """
 
 from __future__ import annotations
 
-import ast
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
 from conftest import REPO, error_line
 
-PACKAGE = REPO / "src" / "report_engine"
-# Modules that run as commands, outside any MkDocs build.
-COMMAND_MODULES = {"__main__.py", "publish.py", "commands.py"}
+pytestmark = pytest.mark.site
 
 PAGE = """
     # Summary
@@ -29,76 +26,6 @@ PAGE = """
     Helios trained its largest model in the Iowa datacenter during March.
     {% endcall %}
     """
-
-
-def test_the_plugin_is_registered_through_the_entry_point():
-    plugins = {ep.name: ep.value for ep in entry_points(group="mkdocs.plugins")}
-    assert plugins.get("report") == "report_engine.plugin:ReportPlugin"
-
-
-def _private_uses(path: Path) -> list[str]:
-    found = []
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
-            if not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")):
-                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id in ("getattr", "hasattr", "setattr", "delattr") and len(node.args) > 1):
-            owner, name = node.args[0], node.args[1]
-            own = isinstance(owner, ast.Name) and owner.id in ("self", "cls")
-            if not own and not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
-                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)} (a name computed at run time)")
-            elif (not own and isinstance(name, ast.Constant) and str(name.value).startswith("_")
-                  and not str(name.value).startswith("__")):      # dunders are Python's, as above
-                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
-    return found
-
-
-ALLOWED_DYNAMIC = {
-    "facts.py",       # a fact's value forwards attribute reads to the data value it stands for
-    "numbering.py",   # counters of the engine's own dataclass, by kind
-    "templates.py",   # Jinja's public delimiter settings, by name
-}
-
-
-# os._exit is the standard library's documented immediate exit, not a private attribute: the one
-# way to stop Zensical without a traceback (plugin.refuse_foreign_host), and the way a forked
-# preview checker ends when its server is gone (plugin._exit_with_parent).
-ALLOWED_NAMES = {"os._exit"}
-
-
-def test_no_private_attribute_of_another_library():
-    found = [use for path in sorted(PACKAGE.glob("*.py")) for use in _private_uses(path)
-             if not (path.name in ALLOWED_DYNAMIC and "computed at run time" in use)
-             and use.split(": ", 1)[1] not in ALLOWED_NAMES]
-    assert found == []
-
-
-def test_the_private_api_check_can_fail(tmp_path):
-    sample = tmp_path / "sample.py"
-    sample.write_text("def f(plugins, env):\n    plugins._register_event('x', f)\n    return getattr(env, '_page')\n")
-    assert len(_private_uses(sample)) == 2
-
-
-def _environment_writes(path: Path) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        text = ast.unparse(node) if isinstance(node, (ast.Assign, ast.Call, ast.AugAssign, ast.Delete)) else ""
-        if isinstance(node, ast.Assign) and any("os.environ" in ast.unparse(t) for t in node.targets):
-            found.append(f"{path.name}:{node.lineno}: {text}")
-        elif isinstance(node, ast.Call) and ast.unparse(node.func) in (
-                "os.environ.setdefault", "os.environ.pop", "os.environ.update", "os.putenv", "os.chdir"):
-            found.append(f"{path.name}:{node.lineno}: {text}")
-        elif isinstance(node, ast.Attribute) and ast.unparse(node) == "sys.argv":
-            found.append(f"{path.name}:{node.lineno}: sys.argv")
-    return found
-
-
-def test_a_build_never_changes_the_process_environment_or_folder():
-    found = [use for path in sorted(PACKAGE.glob("*.py")) if path.name not in COMMAND_MODULES
-             for use in _environment_writes(path)]
-    assert found == []
 
 
 def test_a_report_with_the_plugin_listed_builds_with_every_guarantee(report):

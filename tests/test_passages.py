@@ -10,6 +10,8 @@ from report_engine import mdscan
 from report_engine.passages import PassageSearch, corpus, normalise, slugify, text_passages, token_pattern, word_pattern
 from report_engine.redaction import body_end, body_start, mark_spans, open_text, strip_marks
 
+pytestmark = pytest.mark.unit
+
 
 def test_passages_are_sentences_and_long_clauses_of_plain_text():
     found = text_passages("**Helios** moved [the fleet](x.md) to a separate segment, as the security team "
@@ -126,3 +128,8 @@ def test_honest_text_has_no_note_mistake(text):
 ])
 def test_links_count_where_markdown_reads_them(text, reached):
     assert ("annex.md" in mdscan.markdown_urls(text)) is reached
+
+
+def test_normalise_folds_what_a_copy_may_change():
+    assert normalise("“Quoted”\u00a0text — with\u200b a dash’s") == "\"quoted\" text - with a dash's"
+    assert normalise("Plain ASCII   text") == "plain ascii text"

@@ -18,6 +18,8 @@ from conftest import Report, copy_example
 
 PDF_NAME = "frontier-risk-report-2026-03.pdf"
 
+pytestmark = pytest.mark.site
+
 
 # ---- reading a PDF ---------------------------------------------------------------------------
 
@@ -451,22 +453,6 @@ def test_the_audit_reads_pdf_metadata_and_outline(report, where):
     assert "LEAK  appendix.pdf" in proc.stdout
 
 
-def test_a_pdf_no_reader_can_open_stops_the_audit(monkeypatch, tmp_path):
-    from report_engine import pdf
-
-    path = tmp_path / "scan.pdf"
-    data = b"%PDF-1.7\n1 0 obj << /Length 9 /Filter /FlateDecode >> stream\nx\x9c\x03\x00\x00\x00\x00\x01\nendstream\n"
-    path.write_bytes(data)
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)          # no pdftotext
-    with pytest.raises(pdf.Unreadable) as caught:
-        pdf.read_pdf(path, data)
-    assert "scan.pdf" in str(caught.value) and "cannot read" in str(caught.value)
-    # A PDF-looking file with no content streams is searched as it is.
-    plain = tmp_path / "stub.pdf"
-    plain.write_bytes(b"%PDF-1.4\n")
-    assert "%PDF-1.4" in pdf.read_pdf(plain, b"%PDF-1.4\n")
-
-
 def test_a_missing_font_or_library_is_one_line_with_the_install_command(monkeypatch):
     from report_engine import pdf
     from report_engine.errors import ReportError
@@ -511,20 +497,3 @@ def test_a_failed_typesetting_leaves_no_file(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError):
         pdf.render(pdf.Document("<html></html>"), target, [], tmp_path)
     assert list(tmp_path.iterdir()) == []
-
-
-def test_without_poppler_pypdf_reads_text_metadata_outline_and_links(monkeypatch, tmp_path):
-    from report_engine import pdf
-
-    writer = pypdf.PdfWriter()
-    writer.add_blank_page(200, 200)
-    writer.add_metadata({"/Title": "Title \u2192 one", "/Custom": "custom \u2192 field"})
-    writer.add_outline_item(title="Bookmark \u2192 two", page_number=0)
-    out = io.BytesIO()
-    writer.write(out)
-    path = tmp_path / "made.pdf"
-    path.write_bytes(out.getvalue())
-    monkeypatch.setattr(pdf.shutil, "which", lambda name: None)
-    text = pdf.read_pdf(path, out.getvalue())
-    for expected in ("Title \u2192 one", "custom \u2192 field", "Bookmark \u2192 two"):
-        assert expected in text

@@ -1,23 +1,18 @@
 """Attribution by position (positions.py): what a macro records belongs where its output lands.
 
-The in-process tests read the locator on hand-made texts; the end-to-end test runs the wrapper
-pattern (a macro that runs its body before it opens ``redact``) through two editions and reads the
-changes page of the public, a rival participant and the owner.
+These in-process tests read the locator on hand-made texts; the end-to-end test, which runs the
+wrapper pattern (a macro that runs its body before it opens ``redact``) through two editions and
+reads the changes page of the public, a rival participant and the owner, is in test_changes_page.py.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+import pytest
 
-from lxml import html as lxml_html
-
-from conftest import Report
-from test_editions import commit, git, make_repository, set_edition
 from report_engine import positions
 from report_engine.redaction import body_end, body_start
+
+pytestmark = pytest.mark.unit
 
 OWNERS = {1: "helios", 2: "quill"}
 
@@ -82,43 +77,3 @@ def test_download_links_stand_in_place_of_a_shown_tables_anchor():
     token = positions.anchor(4)
     assert positions.strip_anchors(f"table\n\n{token}", {token: "LINKS"}) == "table\n\nLINKS"
     assert positions.strip_anchors(f"table\n\n{token}") == "table\n\n"
-
-
-# ---- end to end: the changes page ------------------------------------------------------------------
-
-WRAPPER = "{% macro private(owner) %}{% set body = caller() %}{% call redact(owner) %}{{ body }}{% endcall %}{% endmacro %}"
-PAGE = ("# Summary\n\n" + WRAPPER + "\n\nWe ran {{ fact('facts.open_runs') }} open runs.\n\n"
-        '{% call private("helios") %}\nHelios kept {{ fact("facts.helios_runs") }} runs on its cluster.\n{% endcall %}\n')
-
-
-def changes(root: Path, audience: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("REPORT_AUDIENCE", "REPORT_DRAFT", "REPORT_PDF")}
-    env["NO_MKDOCS_2_WARNING"] = "1"
-    proc = subprocess.run([sys.executable, "-m", "macros", "build", "--audience", audience], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    site = root / "site" if audience == "public" else root / "site-private" / audience.replace(":", "-")
-    (article,) = lxml_html.fromstring((site / "changes" / "index.html").read_text(encoding="utf-8")).xpath("//article")
-    return " ".join(article.text_content().split())
-
-
-def test_a_fact_in_a_wrapper_reaches_only_the_changes_page_of_those_who_read_it(report: Report):
-    report.page("index.md", PAGE)
-    report.write("data/facts.yml", "open_runs: 40\nhelios_runs: 731\n")
-    report.write(".gitignore", "site/\nsite-private/\n.cache/\n__pycache__/\n")
-    report.nav("index.md")
-    report.build()                                  # writes mkdocs.yml
-    root = report.root
-    make_repository(root)                           # the first edition, committed
-    git(root, "tag", "edition-2026-03")
-    report.write("data/facts.yml", "open_runs: 41\nhelios_runs: 977\n")
-    set_edition(root, "2026-06", "May to June 2026")
-    commit(root, "Second edition")
-
-    public = changes(root, "public")
-    assert "40 → 41" in public, public                      # the open figure is compared
-    assert "731" not in public and "977" not in public and "helios_runs" not in public, public
-    rival = changes(root, "participant:quill")
-    assert "40 → 41" in rival and "977" not in rival and "helios_runs" not in rival, rival
-    owner = changes(root, "participant:helios")
-    assert "731 → 977" in owner, owner

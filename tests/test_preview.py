@@ -23,6 +23,8 @@ import yaml
 
 from test_serve import Server
 
+pytestmark = pytest.mark.site
+
 REPORT_YML_EXTRA = """\
 citations: {style: numeric}
 """

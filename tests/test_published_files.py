@@ -5,8 +5,8 @@ chunks, a JPEG's UTF-16 EXIF tags, a PDF's annotations and attachments, a workbo
 a UTF-16 CSV, an SVG's comments and editor attributes, a script in overrides/) and an honest
 variant that must build. A leaking build either stops with one clean error, or builds with the
 secret gone from every output in every encoding (images are cleaned on the way out). The fixture
-files are made here with Pillow, pypdf and zipfile; none is committed. The unit tests at the end
-read files in process, without a site build.
+files are made here with Pillow, pypdf and zipfile; none is committed. The readers are tested in
+process, without a site build, in test_published.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pypdf.generic import (ArrayObject, DecodedStreamObject, DictionaryObject, F
                            TextStringObject)
 
 from conftest import REPORT_YML, assert_clean_failure
-from report_engine import audit, published
+from report_engine import audit
 
 SECRET = "Helios keeps a shadow cluster outside the monitored network"
 HARMLESS = "Exported from the plotting library with default settings"
@@ -32,6 +32,8 @@ NAME = "Kestrel Systems"
 REPORT_WITH_KESTREL = REPORT_YML + "  - {id: kestrel, name: Kestrel Systems, pseudonym: Developer E, named: false}\n"
 KESTREL_LINE = 12
 REDACTION_LINE = 5
+
+pytestmark = pytest.mark.site
 
 
 # ---- fixture files ---------------------------------------------------------------------------
@@ -392,43 +394,13 @@ def test_malformed_binary_files_is_named(report, value, line):
     assert_clean_failure(report.build(expect_ok=False), "data/report.yml", line, "binary_files")
 
 
-# ---- the readers, in process ----------------------------------------------------------------
+# ---- the readers (tested in process in test_published.py); a PDF's parts are read by pdftotext ----
 
 def read(name: str, data: bytes, binary: bool = False) -> str:
     return audit.read_output(Path(name), data=data, binary=binary, name=name)[1]
 
 
 SECRET_TEXT = audit.normalise(SECRET)
-
-
-@pytest.mark.parametrize("chunk", ["tEXt", "zTXt", "iTXt"])
-def test_reader_png_chunks(chunk):
-    assert SECRET_TEXT in read("a.png", png(chunk))
-    assert published.clean_image(png()) is None
-    cleaned = published.clean_image(png(chunk))
-    assert cleaned is not None and SECRET_TEXT not in read("a.png", cleaned)
-    assert published.clean_image(png(chunk)) == cleaned                 # reproducible
-
-
-def test_reader_jpeg_exif_xmp_and_icc_description():
-    assert SECRET_TEXT in read("a.jpg", jpeg(SECRET))
-    assert SECRET_TEXT in read("a.jpg", jpeg(None, xmp=SECRET))
-    plain = "No copyright, use freely".encode("utf-16-be")           # the profile's copyright (mluc)
-    described = srgb().replace(plain, "Kestrel Systems drew it.".encode("utf-16-be"))
-    assert described != srgb()
-    assert "kestrel systems" in read("a.jpg", jpeg(None, icc=described))
-
-
-def test_reader_text_in_every_encoding():
-    for codec in ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "cp1252"):
-        assert SECRET_TEXT in read("a.csv", f"a,b\n1,{SECRET} – café\n".encode(codec)), codec
-    assert published.kind(BLOB) == "binary" and published.kind("plain".encode("utf-16-le")) == "text"
-
-
-def test_reader_svg_every_part():
-    svg = SVG.format(comment="c", docname=f"{NAME}.svg", export="x").replace("<rect", "<?note Quiet words?><rect")
-    raw, content, readable = audit.read_output(Path("a.svg"), data=svg.encode("utf-16"))
-    assert "kestrel systems" in readable and "quiet words" in readable
 
 
 def test_reader_pdf_annotation_and_attachments(tmp_path):
@@ -438,30 +410,3 @@ def test_reader_pdf_annotation_and_attachments(tmp_path):
         target = tmp_path / "a.pdf"
         target.write_bytes(data)
         assert SECRET_TEXT in audit.read_output(target, data=data, name="a.pdf")[1], options
-
-
-def test_reader_nested_archives_are_bounded():
-    nested = docx_with_workbook(SECRET)
-    assert SECRET_TEXT in read("a.docx", nested)
-    for _ in range(published.MAX_DEPTH + 1):
-        nested = zipped({"inner.zip": nested})
-    with pytest.raises(published.Unreadable, match="nested"):
-        read("deep.zip", nested)
-    with pytest.raises(published.Unreadable, match="binary file"):
-        read("a.zip", zipped({"model.bin": BLOB}))
-    assert "model.bin" in read("a.zip", zipped({"model.bin": BLOB}), binary=True)
-
-
-def test_reader_declared_binary_in_every_encoding():
-    for codec in ("utf-8", "utf-16-le", "utf-16-be", "latin-1"):
-        for pad in (b"", b"\x01"):
-            assert SECRET_TEXT in read("m.bin", BLOB + pad + SECRET.encode(codec) + BLOB, binary=True), codec
-    with pytest.raises(published.Unreadable):
-        read("m.bin", BLOB)
-
-
-def test_binary_files_globs():
-    assert published.declared_binary("figures/a.bin", ["figures/*.bin"])
-    assert not published.declared_binary("figures/sub/a.bin", ["figures/*.bin"])
-    assert published.declared_binary("figures/sub/a.bin", ["figures/**/*.bin"])
-    assert published.declared_binary("a.bin", ["**/*.bin"])

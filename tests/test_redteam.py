@@ -52,6 +52,8 @@ import yaml
 
 from conftest import REPORT_YML, Result
 
+pytestmark = [pytest.mark.site, pytest.mark.redteam]
+
 # ---- planted strings ------------------------------------------------------------------------
 
 TOKENS = {

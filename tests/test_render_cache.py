@@ -17,6 +17,8 @@ import yaml
 from conftest import Report, copy_example
 from test_reproducible import assert_identical
 
+pytestmark = pytest.mark.site
+
 ENTRIES = Path(".cache/report-engine/pages")
 
 

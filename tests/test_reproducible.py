@@ -23,6 +23,8 @@ import pytest
 
 from conftest import Report, assert_clean_failure
 
+pytestmark = pytest.mark.site
+
 PUBLISHED = dt.date(2026, 5, 19)
 DRAFT_NOTICE = "Courtesy draft — not for distribution."
 ROBOTS = '<meta name="robots" content="noindex, nofollow, noarchive">'

@@ -11,8 +11,12 @@ from pathlib import Path
 import yaml
 from lxml import html as lxml_html
 
+import pytest
+
 from conftest import REPORT_YML, Report
 from test_disclosures import DECIDED, EVAL, GAP, INCIDENT, PAGE, ROADMAP
+
+pytestmark = pytest.mark.site
 
 COMMENTED = "# Decisions recorded by the editors.\n" + DECIDED.replace(
     "helios-eval:", "# the evaluation suite, asked about twice\nhelios-eval:")

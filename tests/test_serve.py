@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.site
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -26,6 +26,8 @@ from test_editions import (CLEAN_ENV, NEW, OLD, assert_published, assert_refused
                            make_repository, published, ref, set_edition, show, write_report)
 from test_publishing import publish
 
+pytestmark = [pytest.mark.site, pytest.mark.publishing]
+
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from report_engine.audit import NavSeen, repeated_nav_removed
+
+pytestmark = pytest.mark.unit
 
 
 def page(items: list[tuple[str, str]], active: str, toc: str = "") -> bytes:
