@@ -1,7 +1,9 @@
 """report-engine: publish a research report from one Markdown source to many audiences, on MkDocs.
 
-The engine is plain Python over typed values; :mod:`report_engine.plugin` is the
-only module that knows MkDocs and mkdocs-macros. A report uses it in two lines:
+The engine is plain Python over typed values, run as stages (:mod:`report_engine.stages`;
+ARCHITECTURE.md tells how a build flows). :mod:`report_engine.plugin` is its MkDocs plugin and
+the hand-over from mkdocs-macros, and :mod:`report_engine.adapter` the one module that imports
+MkDocs. A report uses it in two lines:
 
 * ``mkdocs.yml`` lists the ``report`` plugin (optional: see below) and the
   ``macros`` plugin with ``module_name: macros``;
@@ -22,7 +24,7 @@ from typing import Any
 # by MkDocs loading the report plugin, or by the report's macros module, before mkdocs-macros logs.
 logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 
 def define_env(env: Any) -> None:

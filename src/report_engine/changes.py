@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from . import passages, settings
+from .text import plain_text
 from .values import Private
 from .gitrepo import (PUBLISHED_BRANCHES, TAG_PREFIX, WITHDRAWN_PREFIX, in_git, previous_edition,  # noqa: F401
                       standing_editions, tag_commit, withdrawn_before, withdrawn_editions)
@@ -161,14 +162,7 @@ def sentences(markdown: str) -> list[str]:
 
 def plain(markdown: str) -> str:
     """Markdown as the words a reader sees: no links' targets, footnote markers, attributes or tags."""
-    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", markdown)
-    text = re.sub(r"\[\^[^\]]+\]", "", text)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
-    text = re.sub(r"\{[:#.][^}]*\}", "", text)
-    text = re.sub(r"<[^>]+>", "", text)
-    text = re.sub(r"(\*\*|__|\*|`)", "", text)
-    return text
+    return plain_text(markdown, "prose")
 
 
 def unnumbered(title: str) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 import pathlib
 import re
-import unicodedata
 from typing import Any, Callable, Iterable, Mapping, Sequence, cast
 
 from .bibtex import BibDatabase, ParseEntry, parse_bibtex, report_bibtex
@@ -44,6 +43,7 @@ from .citestyles import (
 from . import ahead
 from .caches import digest
 from .errors import ReportError, did_you_mean
+from .text import ascii_folded, slugify
 from .works import Work, make_work
 
 #: Bump when the formatted layout changes: caches of other versions are then ignored.
@@ -57,10 +57,7 @@ Href = Callable[[str], "str | None"]
 
 def html_id(key: str) -> str:
     """``ref-`` + the key as a lowercase ASCII slug (see the module docstring)."""
-    folded = "".join(
-        c for c in unicodedata.normalize("NFKD", key) if not unicodedata.combining(c)
-    )
-    return "ref-" + (re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "entry")
+    return "ref-" + (slugify(key, fold=ascii_folded) or "entry")
 
 
 # A quoted word in a page: a citation key where the bibliography has it (work ahead only).

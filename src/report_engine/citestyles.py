@@ -4,7 +4,7 @@ Two halves:
 
 * the *full reference* (:class:`ReferenceFormatter`) is built from a
   :class:`macros.works.Work` in both renderings at once, inline HTML and plain
-  text, with every field's LaTeX read by :mod:`macros.latex`. An entry renders
+  text, with every field's LaTeX read by :mod:`report_engine.latex`. An entry renders
   with what it has: nothing here raises for a missing field. Titles keep their
   own case (no sentence-casing, which breaks acronyms and names);
 * the *in-text* part (``(Müller et al., 2024a)``, ``[3]``) is plain string

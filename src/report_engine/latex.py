@@ -5,7 +5,7 @@ Reference managers export LaTeX: accents in every spelling (``\\'{\\i}``,
 ``$O(n^2)$``), emphasis (``\\emph{}``, ``{\\it …}``), package macros of the
 journal (``\\pkg{ggmap}``) and escaped URLs (``{\\_}``, ``{~}``). This module
 parses such a field into a small tree and renders it as HTML (inert to Markdown,
-see :func:`macros.citestyles.md_escape`) or as plain text. Nothing of LaTeX's
+see :func:`report_engine.citestyles.md_escape`) or as plain text. Nothing of LaTeX's
 syntax survives: no backslash, brace or ``$`` reaches a reader; a macro it
 does not know is reduced to its argument.
 """

@@ -1,7 +1,7 @@
 """What the session records while it renders: pages, placeholders, uses.
 
-Plain dataclasses shared by the two passes (:mod:`macros.session`,
-:mod:`macros.linking`) and read by the leak audit.
+Plain dataclasses shared by the two passes (:mod:`report_engine.session`,
+:mod:`report_engine.linking`) and read by the leak audit.
 """
 
 from __future__ import annotations
