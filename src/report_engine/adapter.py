@@ -2,25 +2,29 @@
 
 MkDocs 1.x is frozen (1.6.1 is its last release), and ProperDocs is a drop-in fork of it: the
 engine uses only its public surface, and only through this module, so that what it depends on
-can be read here. ``tests/test_package.py`` checks that no other module imports ``mkdocs``.
+can be read here. ``tests/test_layout.py`` checks that no other module imports ``mkdocs``.
 
 What the engine touches, and where:
 
 * the plugin API: ``BasePlugin``, ``event_priority``, the typed config options and
   ``base.Config`` (:mod:`report_engine.plugin`);
 * ``MkDocsConfig``, read as a mapping and through its attributes; the stages edit it only in
-  :mod:`report_engine.stages.configure`; ``load_config`` for the commands that build in process;
+  :mod:`report_engine.stages.configure`; ``load_config`` where a build runs in process
+  (:mod:`report_engine.readthrough`, :mod:`report_engine.commands`);
 * ``File.generated`` and ``Files`` (add, find, remove files) in the configure and reachability
   stages, ``File`` attributes (``src_uri``, ``url``, ``abs_src_path``, ``dest_path``, ``page``)
   where pages are read;
 * ``Page`` attributes (``file``, ``title``, ``meta``, ``toc``, ``is_homepage``, ``update_date``,
   ``canonical_url``, ``content``), ``Page.read_source`` and ``Page.render`` (pages converted
   ahead, :mod:`report_engine.render_cache`), and ``AnchorLink`` for the landing page's contents;
-* navigation objects (``is_page``, ``is_section``, ``children``) and ``get_navigation``;
-* ``get_files`` and ``set_exclusions`` (the changes page reads an earlier edition's pages);
+* navigation objects (``is_page``, ``is_section``, ``children``); ``get_files``,
+  ``set_exclusions`` and ``get_navigation`` to run a build as far as the passes
+  (:mod:`report_engine.readthrough`: an earlier edition's snapshot, review packets);
 * ``get_data`` (front matter, read as MkDocs reads it);
-* the exceptions ``Abort``, ``BuildError``, ``PluginError`` and ``MkDocsException``;
+* the exceptions ``Abort``, ``BuildError``, ``PluginError`` (the plugin, the preview) and
+  ``MkDocsException`` (review packets);
 * ``mkdocs.commands.build.build`` (the audit command builds in process);
+* ``File`` and ``Files`` as types (:mod:`report_engine.render_cache`);
 * under ``mkdocs serve``: ``server.watch``, ``server.builder`` and ``server.root``.
 """
 

@@ -47,6 +47,9 @@ from .values import Private
 from .gitrepo import (PUBLISHED_BRANCHES, TAG_PREFIX, WITHDRAWN_PREFIX, in_git, previous_edition,  # noqa: F401
                       standing_editions, tag_commit, withdrawn_before, withdrawn_editions)
 
+if TYPE_CHECKING:
+    from .session import Session
+
 PAGE = "changes.md"
 TITLE = "Changes since the last edition"
 SNAPSHOT_ENV = settings.SNAPSHOT_ENV        # set in the process that reads a previous edition
@@ -77,12 +80,12 @@ class Snapshot:
 
 # ---- what an audience reads -----------------------------------------------------------------------
 
-def take_snapshot(session: Any, namespaces: Mapping[str, Any], edition: str, label: str) -> Snapshot:
+def take_snapshot(session: Session, namespaces: Mapping[str, Any], edition: str, label: str) -> Snapshot:
     """The snapshot of a build whose two passes are done (``session.pages`` holds each page's output)."""
     pages = [record for record in session.pages.values() if record.in_nav and record.src != PAGE]
     texts = {record.src: plain(record.output) for record in pages}
     snapshot = Snapshot(edition, label)
-    for path, (src, printed) in sorted(getattr(session, "fact_uses", {}).items()):
+    for path, (src, printed) in sorted(session.fact_uses.items()):
         if src not in texts:
             continue
         snapshot.facts[path] = {"printed": printed, "sentence": sentence_with(texts[src], printed), "page": src}

@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import ahead, outputs, render_cache, templates
 from ..adapter import nav_pages
+from ..audience import Audience
 from ..data import ReportData
 from ..errors import ReportError
 from ..formatting import number_words
@@ -51,7 +52,7 @@ class Build:
         self.converting: ahead.Helper | None = None        # pages converted ahead (on_nav to on_env)
 
     @property
-    def audience(self) -> Any:
+    def audience(self) -> Audience:
         return self.settings.audience
 
     # ---- mkdocs-macros hands over ----------------------------------------------------------
