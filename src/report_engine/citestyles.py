@@ -155,7 +155,7 @@ class ReferenceFormatter:
             pieces += [_sentence(_plain(lead)), _sentence(title)]
         pieces += self._details(work, year)
         identifier = work.identifier()
-        note = _rich(work.get("note"))
+        note = _rich(work.shown("note"))
         if note and not latex.links(latex.parse(work.get("note"))) and not _repeats_identifier(note.text, work):
             pieces.append(_sentence(note))
         joined = _join(pieces)
@@ -172,10 +172,11 @@ class ReferenceFormatter:
 
     def _details(self, work: Work, year: str) -> list[_Piece]:
         """Where the work appears: journal, book, school, publisher; the year last in numeric lists."""
-        container = _rich(work.container, "em")
-        volume, number, pages = work.text("volume"), work.text("number") or work.text("issue"), _pages(work)
+        container = _rich(work.shown(work.container_field), "em")
+        volume, number = latex.text(work.shown("volume")), work.text("number") or work.text("issue")
+        pages = _pages(work)
         publisher = _join([_rich(work.get("location") or work.get("address")),
-                           _rich(work.get("publisher"))], ": ")
+                           _rich(work.shown("publisher"))], ": ")
         tail = [] if self.author_year else [_plain(year)]
         if work.kind == "article":
             numbers = volume + (f"({number})" if number else "")
@@ -189,7 +190,7 @@ class ReferenceFormatter:
                             _plain(editors), _rich(work.get("series")),
                             _plain(f"pp. {pages}" if pages else "")], ", ")
             return [_sentence(_join([inside, *([publisher] if work.kind == "chapter" else
-                                               [_rich(work.get("publisher"))]), *tail], ", "))]
+                                               [_rich(work.shown("publisher"))]), *tail], ", "))]
         if work.kind == "thesis":
             kind = work.text("type") or THESIS_KINDS.get(work.type, "Thesis")
             return [_sentence(_join([_plain(kind), _rich(work.get("school") or work.get("institution")), *tail], ", "))]
@@ -200,7 +201,7 @@ class ReferenceFormatter:
         if work.kind == "book":
             return [_sentence(_join([_plain(_ordinal_edition(work)), _rich(work.get("series")),
                                      publisher, *tail], ", "))]
-        howpublished = work.get("howpublished")
+        howpublished = work.shown("howpublished")
         how = _rich(howpublished) if howpublished and not latex.links(latex.parse(howpublished)) else _Piece("", "")
         return [_sentence(_join([container, how, publisher if work.get("publisher") else _rich(work.get("organization")),
                                  *tail], ", "))]

@@ -8,11 +8,23 @@ parses such a field into a small tree and renders it as HTML (inert to Markdown,
 see :func:`report_engine.citestyles.md_escape`) or as plain text. Nothing of LaTeX's
 syntax survives: no backslash, brace or ``$`` reaches a reader; a macro it
 does not know is reduced to its argument.
+
+Math reads as Unicode text, in the HTML (inside ``<span class="math">``) as in the
+plain text of RIS, CSL, the feed and search: ``$\\mathbb{R}^3$`` is ``ℝ³``,
+``$\\mathcal{V}$`` ``𝒱``, ``$(\\log n)^{\\Omega(1)}$`` ``(log n)^(Ω(1))`` (digits
+and signs take Unicode's super- and subscripts, anything else ``^(…)``/``_(…)``),
+``$\\hat{x}$`` ``x̂``. Symbols this module does not name are looked up in
+pylatexenc's table (imported on the first such symbol). Math that Better BibTeX
+escaped (``\\$\\mathcal\\{V\\}\\$``, ``{\\$}…{\\$}``) is read as math again when
+what the escaped dollars enclose looks like math, not like prices (see
+:func:`unescape_math`). Spaces inside math read as written (``\\log n``).
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Union
@@ -63,6 +75,21 @@ DECLARATIONS = {"it": "em", "em": "em", "itshape": "em", "sl": "em", "slshape": 
 DROPPED_WITH_ARGUMENT = {"noopsort", "nocite", "label", "hspace", "vspace", "hyphenation", "index",
                          "footnote", "pagebreak", "linebreak", "setlength", "addtolength", "phantom"}
 URL_COMMANDS = {"url", "path", "doi"}
+# Math alphabets and the Unicode name of their letters ("MATHEMATICAL SCRIPT CAPITAL V" is 𝒱); the
+# letters Unicode had before (ℝ, ℬ, ℭ) are named without "MATHEMATICAL", fraktur's as BLACK-LETTER.
+ALPHABETS = {"mathbb": "DOUBLE-STRUCK", "mathds": "DOUBLE-STRUCK", "mathbbm": "DOUBLE-STRUCK",
+             "Bbb": "DOUBLE-STRUCK", "mathcal": "SCRIPT", "mathscr": "SCRIPT", "mathfrak": "FRAKTUR"}
+# Accents of math mode (on the first letter; \overline on every one).
+MATH_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303", "widetilde": "\u0303", "bar": "\u0304",
+                "vec": "\u20d7", "dot": "\u0307", "ddot": "\u0308", "check": "\u030c", "breve": "\u0306",
+                "acute": "\u0301", "grave": "\u0300", "mathring": "\u030a"}
+# Operator names and delimiters of math mode not among SYMBOLS ("\left" and sizes read as nothing).
+MATH_WORDS = {"tan": "tan", "cot": "cot", "sec": "sec", "csc": "csc", "arg": "arg", "deg": "deg", "dim": "dim",
+              "gcd": "gcd", "inf": "inf", "sup": "sup", "ker": "ker", "hom": "hom", "lg": "lg", "liminf": "lim inf",
+              "limsup": "lim sup", "argmin": "argmin", "argmax": "argmax", "sinh": "sinh", "cosh": "cosh",
+              "tanh": "tanh", "arcsin": "arcsin", "arccos": "arccos", "arctan": "arctan", "left": "", "right": "",
+              "big": "", "Big": "", "bigg": "", "Bigg": "", "bigl": "", "bigr": "", "Bigl": "", "Bigr": "",
+              "displaystyle": "", "textstyle": "", "limits": "", "nolimits": "", "|": "‖", "Vert": "‖"}
 
 Node = Union[str, "Span"]
 
@@ -101,10 +128,7 @@ class _Parser:
                 if stop == "}":
                     break
                 continue                                    # a stray brace: dropped
-            if c == "$" and stop == "$":
-                self.pos += 1
-                if self.peek() == "$":
-                    self.pos += 1
+            if self.closes(stop):
                 break
             flush_needed = c in "{$\\" or (math and c in "^_")
             if flush_needed:
@@ -140,6 +164,16 @@ class _Parser:
                 buffer.append(c)
         flush()
         return out
+
+    def closes(self, stop: str | None) -> bool:
+        """At the end of math (``$``, ``$$``, ``\\)``, ``\\]``): step over it."""
+        if stop == "$" and self.peek() == "$":
+            self.pos += 2 if self.peek(1) == "$" else 1
+            return True
+        if stop in ("\\)", "\\]") and self.text.startswith(stop, self.pos):
+            self.pos += 2
+            return True
+        return False
 
     def group(self) -> Span:
         """A braced group; a leading declaration (``{\\it …}``) styles it."""
@@ -199,8 +233,11 @@ class _Parser:
         name = self._name(self.pos + 1)
         self.pos += 1 + len(name)
         if name.isalpha():
+            after = self.pos
             while self.peek() in (" ", "\t") and name not in ACCENTS:
                 self.pos += 1                               # "\ss x": the space ends the name
+            if math and self.peek() != "{":
+                self.pos = after                            # in math it reads as written: "\log n"
         if name in ACCENTS and (name in "'`^\"~=." or self.peek() in "{ " or self.peek().isalpha()):
             return [accented(to_text(self.argument(math)), ACCENTS[name])]
         if name in URL_COMMANDS:
@@ -218,6 +255,13 @@ class _Parser:
             return []
         if name in SYMBOLS:
             return [SYMBOLS[name]]
+        if name in ALPHABETS:
+            return [lettered(to_text(self.argument(math)), ALPHABETS[name])]
+        found = self.math_command(name) if math else None
+        if found is not None:
+            return found
+        if name in ("(", "["):                                # \(…\) and \[…\], as DBLP writes math
+            return [Span("math", self.sequence("\\)" if name == "(" else "\\]", math=True))]
         if name == "ensuremath":
             return [Span("math", self.argument(True))]
         if self.peek() == "{" or (math and self.peek() and not self.peek().isspace()
@@ -230,6 +274,17 @@ class _Parser:
             return [Span(None, arguments)]                  # an unknown macro gives way to its argument
         decoded = _latexcodec("\\" + name)
         return [decoded] if decoded is not None else []
+
+    def math_command(self, name: str) -> list[Node] | None:
+        """A command only math has: an accent, an operator's name, a symbol of pylatexenc's table."""
+        if name in MATH_ACCENTS:
+            return [accented(to_text(self.argument(True)), MATH_ACCENTS[name])]
+        if name == "overline":
+            return ["".join(c + "\u0305" for c in to_text(self.argument(True)))]
+        if name in MATH_WORDS:
+            return [MATH_WORDS[name]]
+        symbol = math_symbol(name) if self.peek() != "{" else None
+        return [symbol] if symbol is not None else None
 
 
 def _latexcodec(command: str) -> str | None:
@@ -257,12 +312,76 @@ def clean_url(url: str) -> str:
     return url.replace("{", "").replace("}", "").strip()
 
 
+LATEX_SYNTAX = re.compile(r"[\\{}$]")
+
+
+@functools.lru_cache(maxsize=None)
+def math_symbol(name: str) -> str | None:
+    """A math symbol pylatexenc knows (``\\lesssim`` is ≲, ``\\otimes`` ⊗), or None.
+
+    pylatexenc is imported here, on the first symbol this module does not name: most bibliographies
+    have none, and a build then never pays for the import."""
+    if not name:
+        return None
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    try:
+        found = LatexNodes2Text(math_mode="text").latex_to_text("$\\" + name + "$").strip()
+    except Exception:  # pragma: no cover - pylatexenc refuses some input
+        return None
+    return found if found and not LATEX_SYNTAX.search(found) and found != name else None
+
+
+def lettered(text: str, alphabet: str) -> str:
+    """``text`` in a math alphabet (``ℝ``, ``𝒱``, ``𝔤``) where Unicode has the letter, else as it is."""
+    return "".join(_letter(c, alphabet) for c in text)
+
+
+@functools.lru_cache(maxsize=None)
+def _letter(c: str, alphabet: str) -> str:
+    match = re.fullmatch(r"(?:LATIN (CAPITAL|SMALL) LETTER|(DIGIT)) (\w+)", unicodedata.name(c, ""))
+    if not match:
+        return c
+    kind, letter = match.group(1) or match.group(2), match.group(3)
+    older = "BLACK-LETTER" if alphabet == "FRAKTUR" else alphabet
+    for name in (f"MATHEMATICAL {alphabet} {kind} {letter}", f"{older} {kind} {letter}"):
+        try:
+            return unicodedata.lookup(name)
+        except KeyError:
+            continue
+    return c
+
+
+# Math Better BibTeX escaped as text: ``\$\mathcal\{V\}\$``, ``{\$}(\log n){\$}``, ``{\textbackslash}alpha``.
+ESCAPED_MATH = re.compile(r"(?:\{\\\$\}|\\\$)(.+?)(?:\{\\\$\}|\\\$)", re.S)
+TEXT_ESCAPES = (("{\\textbackslash}", "\\"), ("\\textbackslash{}", "\\"), ("\\textbackslash ", "\\"),
+                ("{\\{}", "{"), ("{\\}}", "}"), ("\\{", "{"), ("\\}", "}"), ("{\\textasciicircum}", "^"),
+                ("\\textasciicircum{}", "^"), ("\\^{}", "^"), ("{\\^}", "^"), ("{\\_}", "_"), ("\\_", "_"))
+MATH_LIKE = re.compile(r"\\[A-Za-z]+|[\^_]|^[A-Za-z]$")
+
+
+def unescape_math(latex: str) -> str:
+    """Escaped dollars read as math again where what they enclose looks like math: a command, a
+    sub- or superscript, or one letter (``\\$n\\$``), with no space just inside the dollars (``\\$5 and
+    \\$10`` stays prices)."""
+    return ESCAPED_MATH.sub(_as_math, latex) if "\\$" in latex else latex
+
+
+def _as_math(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    for escaped, plain in TEXT_ESCAPES:
+        inner = inner.replace(escaped, plain)
+    if not inner.strip() or inner != inner.strip() or "$" in inner or not MATH_LIKE.search(inner):
+        return match.group(0)
+    return "$" + inner + "$"
+
+
 def doi_url(doi: str) -> str:
     return "https://doi.org/" + doi
 
 
 def parse(latex: str) -> list[Node]:
-    return _Parser(latex or "").sequence(None)
+    return _Parser(unescape_math(latex or "")).sequence(None)
 
 
 def to_text(nodes: list[Node]) -> str:

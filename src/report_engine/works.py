@@ -8,6 +8,12 @@ alongside BibTeX's (``date``, ``journaltitle``, ``location``, ``eprint`` with
 decoded, types folded to the few a reference list distinguishes, and one
 identifier chosen (DOI, else arXiv id, else URL).
 
+One arXiv id per reference: when an eprint (or arXiv's own DOI, ``10.48550/arXiv.…``)
+gives the identifier, a journal-like field that repeats the id, as Google Scholar
+and others write it (``journal = {arXiv preprint arXiv:2401.01234}``, ``ArXiv
+abs/2401.01234``, ``note = {arXiv:2401.01234 [cs.LG]}``), is shown without it
+(:meth:`Work.shown`): "arXiv preprint", and the identifier once, at the end.
+
 Incomplete entries are not errors: a work renders with what it has and keeps
 *notes* (no year, no author, an article without a journal...), which the build
 counts in one line and ``python -m macros check`` lists. A type that looks like
@@ -48,6 +54,16 @@ ARXIV_ID = re.compile(r"(?:arxiv[:\s]*)?(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A
 ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf)/([^\s?#]+?)(?:\.pdf)?(?:[?#].*)?$", re.I)
 DOI_URL = re.compile(r"^\s*(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
 ETAL = {"others", "et al.", "et al", "al.", "et. al.", "etal"}
+ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.I)
+# Where a journal-like field names an arXiv id: a URL, "arXiv:ID [cs.LG]", "abs/ID", "arXiv preprint ID".
+_ID = r"(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7})(?:v\d+)?"
+ARXIV_MENTION = re.compile(
+    rf"(?:\s+(?:at|from)\b)?\s*(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/{_ID}(?:\.pdf)?"
+    rf"|\barxiv\s*:\s*{_ID}(?:\s*\[[^\]]*\])?|\babs/{_ID}|(?:(?<=preprint)|(?<=arxiv))\s+{_ID}\b", re.I)
+# Fields that may repeat the identifier; a case-protected word ("{arXiv}") is unwrapped to find it.
+ARXIV_MENTIONED = {"journal", "journaltitle", "booktitle", "maintitle", "howpublished", "note", "publisher",
+                   "volume"}    # DBLP's "abs/ID", left out when arXiv's DOI is printed
+PROTECTED = re.compile(r"(?<![\\\w^_])\{([^{}\\$]*)\}")
 
 
 @dataclass(frozen=True)
@@ -115,11 +131,29 @@ class Work:
         return "/".join(dict.fromkeys(years)) or None
 
     @property
+    def container_field(self) -> str:
+        """Which field names the journal, or the book or proceedings a part appears in ("" if none)."""
+        if self.kind in ("chapter", "paper"):
+            names: tuple[str, ...] = ("booktitle", "maintitle", "journal", "journaltitle")
+        else:
+            names = ("journal", "journaltitle") + (("booktitle",) if self.kind == "misc" else ())
+        return next((name for name in names if self.get(name)), "")
+
+    @property
     def container(self) -> str:
         """The journal, or the book or proceedings a part appears in (LaTeX)."""
-        if self.kind in ("chapter", "paper"):
-            return self.get("booktitle") or self.get("maintitle") or self.get("journal") or self.get("journaltitle")
-        return self.get("journal") or self.get("journaltitle") or (self.get("booktitle") if self.kind == "misc" else "")
+        return self.get(self.container_field) if self.container_field else ""
+
+    def shown(self, name: str) -> str:
+        """A field's LaTeX as a reference shows it: a journal-like field without the arXiv id the
+        identifier prints (see the module docstring)."""
+        value = self.get(name)
+        if name not in ARXIV_MENTIONED or "arxiv" not in value.lower() and "abs/" not in value.lower():
+            return value
+        printed = self.printed_arxiv()
+        if not printed or name == "volume" and not self.doi():
+            return value                    # an eprint beside DBLP's "abs/ID": the id is linked there
+        return without_arxiv(value, printed)
 
     @property
     def lead(self) -> list[Name]:
@@ -140,11 +174,29 @@ class Work:
                 return DOI_URL.sub("", url)
         return None
 
-    def arxiv(self) -> str | None:
+    def eprint(self) -> str | None:
+        """The arXiv id of an ``eprint`` field (with ``eprinttype`` or ``archiveprefix`` arXiv, or none)."""
         kind = (self.get("eprinttype") or self.get("archiveprefix")).lower()
         eprint = latex.clean_url(self.get("eprint"))
         if eprint and (kind == "arxiv" or (not kind and ARXIV_ID.fullmatch(eprint))):
-            return ARXIV_ID.sub(r"\1", eprint)
+            match = ARXIV_URL.search(eprint) or ARXIV_ID.search(eprint)
+            return match.group(1) if match else eprint
+        return None
+
+    def printed_arxiv(self) -> str | None:
+        """The arXiv id (lower case, no version) the identifier prints when an eprint or arXiv's own
+        DOI carries it."""
+        doi = self.doi()
+        if doi:
+            match = ARXIV_DOI.fullmatch(doi)
+            return arxiv_base(match.group(1)) if match else None
+        eprint = self.eprint()
+        return arxiv_base(eprint) if eprint else None
+
+    def arxiv(self) -> str | None:
+        eprint = self.eprint()
+        if eprint:
+            return eprint
         for url in self.urls():
             match = ARXIV_URL.search(url)
             if match:
@@ -153,7 +205,7 @@ class Work:
         match = re.search(r"arxiv[:\s]*(\d{4}\.\d{4,5}(?:v\d+)?)", journal, re.I)
         if match:
             return match.group(1)
-        if journal.lower() == "corr" and self.text("volume").lower().startswith("abs/"):
+        if journal.lower() in ("corr", "arxiv") and self.text("volume").lower().startswith("abs/"):
             return self.text("volume")[4:]
         return None
 
@@ -174,6 +226,27 @@ class Work:
             return f"arXiv:{arxiv}", f"https://arxiv.org/abs/{arxiv}"
         urls = self.urls()
         return (urls[0], urls[0]) if urls else None
+
+
+def arxiv_base(identifier: str) -> str:
+    """An arXiv id without its version, lower case: "2401.01234v2" -> "2401.01234"."""
+    return re.sub(r"v\d+$", "", identifier.strip()).lower()
+
+
+def without_arxiv(value: str, arxiv: str) -> str:
+    """``value`` (LaTeX) without where it names the arXiv id ``arxiv`` (see :func:`arxiv_base`):
+    "arXiv preprint arXiv:2401.01234" -> "arXiv preprint", "arXiv:2401.01234 [cs.LG]" -> ""."""
+    def drop(match: re.Match[str]) -> str:
+        found = next(group for group in match.groups() if group)
+        return "" if arxiv_base(found) == arxiv else match.group(0)
+
+    for source in (value, PROTECTED.sub(r"\1", value)):
+        left = ARXIV_MENTION.sub(drop, source)
+        if left != source:
+            left = re.sub(r"\s+\.$", "", re.sub(r"\(\s*\)|\[\s*\]", "", " ".join(left.split())))
+            left = re.sub(r"\s+([,;:])", r"\1", left).strip(" ,;:")    # "…, ." and the full stop after the id
+            return left if any(c.isalnum() for c in left) else ""
+    return value
 
 
 def check_type(entry_type: str, key: str, filename: str, line: int) -> None:
