@@ -65,8 +65,13 @@ def commit(root: Path, message: str) -> None:
 
 
 def set_edition(root: Path, edition: str, label: str) -> None:
+    """A new edition as its authors make it: its id and label, and its own DOI when the report has one
+    (a DOI names one edition; the build stops on an earlier edition's)."""
     path = root / "data" / "report.yml"
     text = path.read_text(encoding="utf-8")
+    old = re.search(r'(?m)^edition: "?([^"\n]+)"?$', text)
+    if old is not None:
+        text = re.sub(rf'(?m)^(doi: .*){re.escape(old.group(1))}\b', rf'\g<1>{edition}', text)
     text = re.sub(r'(?m)^edition: .*$', f'edition: "{edition}"', text)
     text = re.sub(r'(?m)^edition_label: .*$', f"edition_label: {label}", text)
     path.write_text(text, encoding="utf-8")

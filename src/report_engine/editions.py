@@ -3,7 +3,12 @@
 A report is repeated on a schedule. Each edition is published with mike as a
 "version" named by ``edition`` in ``data/report.yml`` and titled by its
 ``edition_label``; ``latest`` names the newest edition and the site's root
-redirects there (see :mod:`report_engine.publish`, which does the deploying).
+redirects there (see :mod:`report_engine.publish`, which does the deploying). An id names the
+period the edition covers, a month, a quarter or a year (:func:`parse_edition`); every ordering
+of editions (``latest``, the selector, the changes page's previous edition, ``editions``) uses
+:func:`edition_order`, and one report keeps one scheme (:func:`scheme_conflict`). A new edition
+that still carries an earlier one's DOI stops the build (:func:`check_doi`, called with what the
+earlier editions' tags say by :func:`report_engine.gitrepo.check_doi`).
 
 :func:`configure` runs once per build, from the configure stage
 (:mod:`report_engine.stages.configure`), before the site directory is chosen.
@@ -34,7 +39,7 @@ import datetime as dt
 import json
 import logging
 import re
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from . import settings
 from .audience import Audience
@@ -50,11 +55,21 @@ DRAFT_ENV, RECIPIENT_ENV, EPOCH_ENV, EDITION_ENV, MIKE_ENV, REVISIONS_ENV = (
     settings.REVISIONS_ENV)
 LATEST = "latest"
 EDITION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-# The ids `publish` accepts: the year and month the edition covers, then an optional suffix
-# ("2026-03", "2026-03-b", "2026-03-15"). They sort as text in time order, and the newest is the
-# largest; mike alone would sort ids that do not start with a digit first.
-EDITION_SCHEME = re.compile(r"\d{4}-(0[1-9]|1[0-2])(-[a-z0-9]+)?")
-SCHEME_EXAMPLE = 'edition: "2026-03" (year and month, then an optional suffix such as "2026-03-b")'
+# The ids `publish` accepts: the period an edition covers, then an optional suffix. A month
+# ("2026-03"), a quarter ("2026-q3"; "2026-Q3" too) or a year ("2026", for an annual report), then
+# "-" and lowercase letters or digits ("2026-03-b", "2026-03-15", "2026-q3-b", "2026-b"). A bare
+# year's suffix starts with a letter other than q, so "2026-13" and "2026-q5" are refused rather
+# than read as a year with a suffix. One report keeps one scheme (monthly,
+# quarterly or annual): :func:`scheme_conflict`. Ids sort by the period they cover
+# (:func:`edition_order`), never as text.
+EDITION_SCHEME = re.compile(
+    r"(?P<year>\d{4})"
+    r"(?:-(?P<month>0[1-9]|1[0-2])(?:-(?P<month_suffix>[a-z0-9]+))?"
+    r"|-[qQ](?P<quarter>[1-4])(?:-(?P<quarter_suffix>[a-z0-9]+))?"
+    r"|(?:-(?P<year_suffix>(?![qQ])[a-z][a-z0-9]*))?)")
+SCHEME_EXAMPLE = ('edition: "2026-03" (a month), "2026-q3" (a quarter) or "2026" (a year), then an optional '
+                  'suffix such as "2026-03-b"')
+SCHEMES = {"month": "monthly (YYYY-MM)", "quarter": "quarterly (YYYY-qN)", "year": "annual (YYYY)"}
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 DRAFT_NOTICE = "Courtesy draft — not for distribution."
 REPORT_FILE = "data/report.yml"
@@ -122,15 +137,149 @@ def scheme_problem(report: Mapping[str, Any]) -> str | None:
     if not isinstance(raw, str):
         return (f"edition {raw!r} in {REPORT_FILE} is a {type(raw).__name__}, not text (YAML reads 2026.10 as "
                 "the number 2026.1): quote it")
-    if not EDITION_SCHEME.fullmatch(raw):
-        return f"edition '{raw}' in {REPORT_FILE} does not sort by time"
+    if parse_edition(raw) is None:
+        return f"edition '{raw}' in {REPORT_FILE} does not sort by time (not a month, a quarter or a year)"
     return None
 
 
-def newest(ids: list[str]) -> str | None:
-    """The newest of some edition ids: the largest in the scheme; ids outside it count as oldest."""
-    ranked = sorted(ids, key=lambda i: (bool(EDITION_SCHEME.fullmatch(i)), i))
-    return ranked[-1] if ranked else None
+# ---- the period an edition covers, and the order of editions ----------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """The time an edition id covers: a month, a quarter or a year, and the suffix that follows.
+
+    Editions sort by :attr:`key`: the first month covered, then the last, then the suffix as text
+    (none first). So ``2026-03`` < ``2026-03-b`` < ``2026-04``, ``2026-q1`` < ``2026-q2``, and
+    ``2025`` < ``2026``; across schemes (which one report never mixes) ``2026-01`` < ``2026-q1``
+    < ``2026`` < ``2026-02``."""
+
+    scheme: str                 # "month", "quarter" or "year" (:data:`SCHEMES`)
+    year: int
+    first: int                  # the first month covered, 1-12
+    last: int                   # the last month covered
+    suffix: str = ""            # what follows the period ("b" in 2026-03-b), or ""
+
+    @property
+    def key(self) -> tuple[tuple[int, int], tuple[int, int], str]:
+        return (self.year, self.first), (self.year, self.last), self.suffix
+
+    @property
+    def name(self) -> str:
+        """The id as the engine writes it to people: a quarter with a capital Q (``2026-Q3``)."""
+        period = {"month": f"{self.year}-{self.first:02d}", "quarter": f"{self.year}-Q{(self.last + 2) // 3}",
+                  "year": f"{self.year}"}[self.scheme]
+        return f"{period}-{self.suffix}" if self.suffix else period
+
+
+def parse_edition(edition: str) -> Period | None:
+    """The period an edition id covers, or None for an id outside the scheme (``pilot``, ``2026-13``)."""
+    found = EDITION_SCHEME.fullmatch(edition)
+    if found is None:
+        return None
+    year = int(found["year"])
+    if found["month"]:
+        month = int(found["month"])
+        return Period("month", year, month, month, found["month_suffix"] or "")
+    if found["quarter"]:
+        quarter = int(found["quarter"])
+        return Period("quarter", year, 3 * quarter - 2, 3 * quarter, found["quarter_suffix"] or "")
+    return Period("year", year, 1, 12, found["year_suffix"] or "")
+
+
+def edition_order(edition: str) -> tuple[bool, tuple[tuple[int, int], tuple[int, int], str], str]:
+    """The sort key of an edition id, the one every ordering of editions uses: by the period it
+    covers (:class:`Period`); ids outside the scheme count as oldest, among themselves as text."""
+    period = parse_edition(edition)
+    return (True, period.key, edition) if period else (False, ((0, 0), (0, 0), ""), edition)
+
+
+def in_order(ids: Iterable[str], newest_first: bool = False) -> list[str]:
+    """Edition ids oldest first (or newest first), by :func:`edition_order`."""
+    return sorted(ids, key=edition_order, reverse=newest_first)
+
+
+def newest(ids: Iterable[str]) -> str | None:
+    """The newest of some edition ids: the latest period; ids outside the scheme count as oldest."""
+    return max(ids, key=edition_order, default=None)
+
+
+def older(edition: str, than: str) -> bool:
+    """Does ``edition`` come before ``than``?"""
+    return edition_order(edition) < edition_order(than)
+
+
+def display_name(edition: str) -> str:
+    """An edition id as the engine writes it in messages (``2026-q3`` is ``2026-Q3``); folders,
+    tags and addresses keep the id as written."""
+    period = parse_edition(edition)
+    return period.name if period else edition
+
+
+def scheme_conflict(edition: str, earlier: Iterable[str]) -> str | None:
+    """Why ``edition`` may not follow the ``earlier`` editions (their ``edition-<id>`` tags), or None.
+
+    One report keeps one scheme, so its editions sort by time: a quarterly report's next edition is
+    a quarter. An id that names the same period and suffix as an earlier one in another spelling
+    (``2026-Q3`` after ``2026-q3``) is that edition again, in a second folder. Ids outside the
+    scheme (published before it) are ignored."""
+    period = parse_edition(edition)
+    if period is None:
+        return None
+    others = [(other, found) for other in in_order(set(earlier) - {edition})
+              if (found := parse_edition(other)) is not None]
+    for other, found in others:
+        if found.key == period.key:
+            return (f"edition '{edition}' names the same period as edition '{other}', tagged before: "
+                    f"write edition: \"{other}\" to revise it, or a new period")
+    differing = [(other, found.scheme) for other, found in others if found.scheme != period.scheme]
+    if differing:
+        schemes = " and ".join(dict.fromkeys(SCHEMES[scheme] for _, scheme in differing))
+        return (f"edition '{edition}' is {SCHEMES[period.scheme]} but earlier editions are {schemes} "
+                f"({', '.join(other for other, _ in differing[-3:])}): one report keeps one scheme, so its "
+                "editions sort by time; name this edition in theirs (README: Edition ids)")
+    return None
+
+
+# ---- DOIs ----------------------------------------------------------------------------------
+
+
+def doi_text(value: Any) -> str:
+    """A DOI as compared: without its resolver prefix, in lowercase (DOIs ignore case)."""
+    text = str(value or "").strip()
+    for prefix in ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "doi:"):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):]
+    return text.lower()
+
+
+def reused_doi(edition: str, doi: Any, earlier: Mapping[str, Any]) -> str | None:
+    """The earlier edition whose DOI ``edition`` still carries, or None.
+
+    ``earlier`` maps the ids of editions tagged ``edition-<id>`` to the ``doi`` their
+    ``data/report.yml`` had at the tag. A DOI names one edition: a new edition made by changing
+    ``edition`` and ``edition_label`` alone would cite the earlier one everywhere (the landing
+    page, "How to cite", report.bib, the PDF)."""
+    mine = doi_text(doi)
+    if not mine:
+        return None
+    for other in in_order(earlier, newest_first=True):
+        if other != edition and doi_text(earlier[other]) == mine:
+            return other
+    return None
+
+
+def check_doi(report: Mapping[str, Any], report_file: str, earlier: Mapping[str, Any]) -> None:
+    """Stop the build when ``doi`` is an earlier edition's (:func:`reused_doi`); a DOI is never invented."""
+    edition = str(report.get("edition"))
+    other = reused_doi(edition, report.get("doi"), earlier)
+    if other is None:
+        return
+    line = report.line_of("doi") if hasattr(report, "line_of") else None
+    raise ReportError(f"doi {doi_text(report.get('doi'))} is the DOI of edition {other}, but this is edition "
+                      f"{edition}: every citation of this edition would point at that one", report_file, line,
+                      f"register a DOI for edition {edition} and write it here (doi: 10.NNNN/...), "
+                      "or remove the doi line until it is registered")
 
 
 def revisions_from_env(env: Environment | None = None) -> list[dict[str, str]]:

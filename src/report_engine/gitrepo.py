@@ -10,8 +10,12 @@ those tags through the helpers here. A machine without git is a folder that is n
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
 
 from . import editions
 
@@ -62,10 +66,10 @@ def previous_edition(project_dir: Path, edition: str) -> tuple[str, str] | None:
     """(id, commit) of the newest edition still standing that is older than ``edition``, or None
     when there is none (a first edition, or every earlier one was withdrawn).
 
-    Editions are ordered by their ids (:func:`editions.newest`: the scheme sorts by time). An
+    Editions are ordered by the period their ids cover (:func:`editions.edition_order`). An
     edition is standing when its ``edition-<id>`` tag has no ``withdrawn-<id>`` tag beside it and
     no local ``gh-pages`` branch marks it withdrawn."""
-    older = [i for i in standing_editions(project_dir) if i != edition and editions.newest([i, edition]) == edition]
+    older = [i for i in standing_editions(project_dir) if editions.older(i, edition)]
     chosen = editions.newest(older)
     if chosen is None:
         return None
@@ -81,7 +85,7 @@ def standing_editions(project_dir: Path) -> list[str]:
 def withdrawn_before(project_dir: Path, edition: str) -> bool:
     """Was an edition older than ``edition`` published and withdrawn? (Then a changes page with no
     earlier edition standing must not call this edition the first.)"""
-    return any(i != edition and editions.newest([i, edition]) == edition for i in withdrawn_editions(project_dir))
+    return any(editions.older(i, edition) for i in withdrawn_editions(project_dir))
 
 
 def withdrawn_editions(project_dir: Path) -> set[str]:
@@ -99,3 +103,48 @@ def withdrawn_editions(project_dir: Path) -> set[str]:
         withdrawn |= {str(info.get("version")) for info in listed if isinstance(info, dict)
                       and isinstance(info.get("properties"), dict) and info["properties"].get("retracted")}
     return withdrawn
+
+
+# ---- what each edition's data/report.yml said at its tag -------------------------------------------
+
+def tagged_field(project_dir: Path, key: str, ids: list[str] | None = None) -> dict[str, Any]:
+    """The top-level ``key`` of ``data/report.yml`` at each ``edition-<id>`` tag (of ``ids``, or of
+    every tag), by edition id; an edition whose file does not set it is left out.
+
+    Two ``git`` calls at most, one when there is no edition tag: the tags are listed, then one
+    ``git grep`` reads the key's line in every tagged tree at once."""
+    ids = tagged(project_dir, TAG_PREFIX) if ids is None else ids
+    if not ids:
+        return {}
+    found = git(project_dir, "grep", "--no-color", "-I", "-e", f"^{key}:",
+                *[f"refs/tags/{TAG_PREFIX}{i}" for i in ids], "--", editions.REPORT_FILE)
+    return field_values(found.stdout, key)
+
+
+def field_values(grepped: str, key: str) -> dict[str, Any]:
+    """The values of ``key`` in ``git grep``'s lines over ``refs/tags/edition-<id>`` trees
+    (``refs/tags/edition-2026-q2:data/report.yml:doi: 10.5555/x``), by edition id: the first line
+    of each edition that YAML reads as ``key: value``."""
+    line = re.compile(rf"refs/tags/{re.escape(TAG_PREFIX)}(?P<id>[^:]+):(?:[^:]*/)?"
+                      rf"{re.escape(editions.REPORT_FILE)}:(?P<text>.*)")
+    values: dict[str, Any] = {}
+    for text in grepped.splitlines():
+        matched = line.fullmatch(text)
+        if matched is None or matched["id"] in values:
+            continue
+        try:
+            parsed = yaml.safe_load(matched["text"])
+        except yaml.YAMLError:
+            continue
+        if isinstance(parsed, dict) and parsed.get(key) is not None:
+            values[matched["id"]] = parsed[key]
+    return values
+
+
+def check_doi(project_dir: Path, report: Mapping[str, Any], report_file: str) -> None:
+    """Stop the build when ``doi`` in ``data/report.yml`` is one an earlier edition used
+    (:func:`editions.check_doi`). Nothing to read without a ``doi``; one ``git`` call without
+    edition tags (or outside git)."""
+    if not editions.doi_text(report.get("doi")):
+        return
+    editions.check_doi(report, report_file, tagged_field(project_dir, "doi"))

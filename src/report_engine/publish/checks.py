@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Mapping
 
-from .. import audit, editions, settings
+from .. import audit, editions, gitrepo, settings
 from ..data import load_data
 from ..errors import ReportError
 from ..gitrepo import HERE, archive, git
@@ -58,17 +58,21 @@ def check_environment() -> None:
 
 
 def read_edition(project: Path) -> tuple[str, str]:
-    """The edition id and its label, as the build will read them; an id outside the scheme is refused."""
+    """The edition id and its label, as the build will read them; an id outside the scheme is refused,
+    and so is one in another scheme than the earlier editions' (:func:`editions.scheme_conflict`)."""
     try:
         report = load_data(project / "data", project).report
         edition = editions.edition_id(report)
     except ReportError as error:
         raise Refusal(str(error)) from None
+    line = report.line_of("edition") if hasattr(report, "line_of") else None
+    where = f"{editions.REPORT_FILE}:{line}: " if line else ""
     problem = editions.scheme_problem(report)
     if problem is not None:
-        line = report.line_of("edition") if hasattr(report, "line_of") else None
-        where = f"{editions.REPORT_FILE}:{line}: " if line else ""
         raise Refusal(f"{where}{problem}; write {editions.SCHEME_EXAMPLE}")
+    conflict = editions.scheme_conflict(edition, gitrepo.tagged(project, gitrepo.TAG_PREFIX))
+    if conflict is not None:                # the earlier editions are those tagged edition-<id>
+        raise Refusal(f"{where}{conflict}")
     return edition, str(report["edition_label"])
 
 

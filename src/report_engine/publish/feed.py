@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import json
 from typing import Any, Mapping
 
 from mike import commands as mike
@@ -19,11 +20,13 @@ from ..gitrepo import HERE, git
 from ..metadata import read_metadata
 
 ROOT_MESSAGE = "Root redirects to latest/"
+VERSIONS = "versions.json"                   # mike's list of the editions, which the selector reads
 
 
 def root_pages(branch: str, report: Mapping[str, Any]) -> None:
     """The site's root redirects to ``latest/``; its ``404.html`` (the only one GitHub Pages serves)
-    sends a reader with a dead link there too; its ``feed.xml`` lists every edition."""
+    sends a reader with a dead link there too; its ``feed.xml`` lists every edition; its
+    ``versions.json`` (which the version selector lists as it is) is in the editions' order."""
     try:
         mike.set_default(editions.LATEST, allow_undefined=True, branch=branch, message=ROOT_MESSAGE)
     except git_utils.GitEmptyCommit:
@@ -35,11 +38,40 @@ def root_pages(branch: str, report: Mapping[str, Any]) -> None:
     changed = {name: data for name, data in files.items()
                if (current := git(HERE, "show", f"{branch}:{name}")).returncode != 0
                or current.stdout.encode("utf-8") != data}
+    listed = versions_in_order(branch)
+    if listed is not None:
+        changed[VERSIONS] = listed.encode("utf-8")
     if not changed:
         return
     with git_utils.Commit(branch, f"{ROOT_MESSAGE}: {', '.join(sorted(changed))}") as commit:
         for name, data in sorted(changed.items()):
             commit.add_file(git_utils.FileInfo(name, data))
+
+
+def versions_in_order(branch: str) -> str | None:
+    """``versions.json`` on ``branch`` newest first by the period each edition covers
+    (:func:`editions.edition_order`), or None when it is so already (or absent).
+
+    mike writes it in its own order (a loose version order, in which ``2026-q3-b`` comes before
+    ``2026-q3`` and ``2026-03-15`` after ``2026-03-b``); Material's selector shows it as written, so
+    it is rewritten after every deploy, alias and withdrawal (each ends in :func:`root_pages`)."""
+    current = git(HERE, "show", f"{branch}:{VERSIONS}")
+    if current.returncode != 0:
+        return None
+    try:
+        ordered = ordered_versions(json.loads(current.stdout))
+    except ValueError:
+        return None
+    return None if ordered is None else json.dumps(ordered, indent=2)
+
+
+def ordered_versions(listed: Any) -> list[Any] | None:
+    """mike's list of editions (``versions.json`` as read) newest first by
+    :func:`editions.edition_order`; None when it is in that order already, or is not such a list."""
+    if not isinstance(listed, list) or not all(isinstance(info, dict) for info in listed):
+        return None
+    ordered = sorted(listed, key=lambda info: editions.edition_order(str(info.get("version"))), reverse=True)
+    return None if ordered == listed else ordered
 
 
 def root_feed(branch: str, report: Mapping[str, Any]) -> str:

@@ -14,9 +14,10 @@ from typing import Any
 
 from mike import commands as mike
 
-from .. import editions
+from .. import editions, findability, gitrepo
 from ..gitrepo import HERE, archive, git
 from .checks import one_line
+from .feed import day_of, feed_entries
 
 
 def run_editions(args: argparse.Namespace) -> int:
@@ -37,14 +38,33 @@ def run_editions(args: argparse.Namespace) -> int:
         return 0
     versions = mike.list_versions(source)
     shown = source.replace("refs/remotes/", "")
-    print(f"Editions on {shown}, newest first:")
-    ordered = sorted(versions, key=lambda i: (bool(editions.EDITION_SCHEME.fullmatch(str(i.version))), str(i.version)),
-                     reverse=True)
-    for info in ordered:
-        date = git(HERE, "log", "-1", "--format=%cs", source, "--", f"{info.version}/").stdout.strip()
+    print(f"Editions on {shown}, newest first (published: the report's date; deployed: the day it went online):")
+    by_id = {str(info.version): info for info in versions}
+    dates = published_dates(source, list(by_id))
+    for edition in editions.in_order(by_id, newest_first=True):
+        info = by_id[edition]
+        deployed = git(HERE, "log", "-1", "--format=%cs", source, "--", f"{edition}/").stdout.strip()
         status = edition_status(info.aliases, info.properties or {})
-        print(f"  {str(info.version):<14} {str(info.title):<34} {date:<10}  {', '.join(status)}".rstrip())
+        print(f"  {edition:<14} {str(info.title):<34} published {dates.get(edition, '?'):<10}  "
+              f"deployed {deployed:<10}  {', '.join(status)}".rstrip())
     return 0
+
+
+def published_dates(branch: str, ids: list[str]) -> dict[str, str]:
+    """Each edition's ``published:`` date (``YYYY-MM-DD``): as publish recorded it in the root feed
+    on ``branch`` (each edition's entry, withdrawn ones too), else from ``data/report.yml`` at the
+    edition's ``edition-<id>`` tag. Three ``git`` calls at most."""
+    dates: dict[str, str] = {}
+    feed = git(HERE, "show", f"{branch}:{findability.FEED}")
+    if feed.returncode == 0:
+        dates = {entry.edition: entry.published.isoformat() for entry in feed_entries(feed.stdout)}
+    missing = [edition for edition in ids if edition not in dates]
+    tagged = set(gitrepo.tagged(HERE, gitrepo.TAG_PREFIX)) if missing else set()
+    for edition, value in gitrepo.tagged_field(HERE, "published", [i for i in missing if i in tagged]).items():
+        day = day_of(value)
+        if day is not None:
+            dates[edition] = day.isoformat()
+    return dates
 
 
 def edition_status(aliases: Any, props: Any) -> list[str]:

@@ -33,7 +33,8 @@ class Plan:
 
     def describe(self) -> list[str]:
         replaces = f"the published edition {self.edition} (--force)" if self.replaces else "nothing (new edition)"
-        return [f"  edition:  {self.edition}",
+        shown = editions.display_name(self.edition)           # a quarter as 2026-Q3 beside its folder's id
+        return [f"  edition:  {self.edition}" + (f" ({shown})" if shown != self.edition else ""),
                 f"  title:    {self.title}",
                 f"  aliases:  {', '.join(self.aliases) or '(none: a newer edition keeps latest)'}",
                 f"  branch:   {self.branch}",
