@@ -25,7 +25,10 @@ What the engine touches, and where:
   ``MkDocsException`` (review packets);
 * ``mkdocs.commands.build.build`` (the audit command builds in process);
 * ``File`` and ``Files`` as types (:mod:`report_engine.render_cache`);
-* under ``mkdocs serve``: ``server.watch``, ``server.builder`` and ``server.root``.
+* under ``mkdocs serve``: ``server.watch``, ``server.builder`` and ``server.root``;
+* the logger of ``mkdocs build`` (:data:`BUILD_LOGGER`) and its "Building documentation to
+  directory" line (:data:`BUILDING_MESSAGE`), which the plugin's log filter makes name the folder
+  the site goes to rather than the staging folder it is written into (:mod:`report_engine.plugin`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,11 @@ from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils.meta import get_data
 
-__all__ = ["Abort", "AnchorLink", "BasePlugin", "BuildError", "File", "Files", "MkDocsConfig", "MkDocsException",
+# The logger `mkdocs build` says where it writes on, and what it says.
+BUILD_LOGGER = build_site.__module__
+BUILDING_MESSAGE = "Building documentation to directory: "
+
+__all__ = ["Abort", "AnchorLink", "BUILDING_MESSAGE", "BUILD_LOGGER", "BasePlugin", "BuildError", "File", "Files", "MkDocsConfig", "MkDocsException",
            "PluginError", "base", "build_site", "config_options", "event_priority", "front_matter", "generated_file",
            "get_files", "get_navigation", "load_config", "nav_pages", "set_exclusions"]
 

@@ -30,6 +30,7 @@ from .caches import CleanFiles, digest, engine_digest
 from .errors import ReportError
 from .passages import (EDGE_PUNCTUATION, MIN_NOTE, PassageSearch, passages, text_passages, token_pattern,
                        word_pattern)
+from .numbering import LABEL_DECLARATION
 from .records import PLACEHOLDER
 from .redaction import strip_marks
 from .sources import Location
@@ -272,10 +273,11 @@ def _never_named(session: Session) -> Iterator[Fingerprint]:
             where = _typed_at(session, word_pattern(name), declared) or declared
             yield Fingerprint(f"the name of '{participant.id}', which is never named (named: false)",
                               word_pattern(name), where, pattern=True)
-        where = declared
         for token in {participant.id.lower(), slugify(participant.name)}:
+            pattern = token_pattern(token)
             yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), in a file name, URL or id",
-                              token_pattern(token), where, pattern=True, where="names")
+                              pattern, _typed_at(session, pattern, declared, names=True) or declared, pattern=True,
+                              where="names")
         # Printed as text too (a loop over records, a table column without a participant format).
         id_pattern = word_pattern(participant.id.lower())
         yield Fingerprint(f"the id of '{participant.id}', which is never named (named: false), printed as text",
@@ -299,24 +301,108 @@ def _exited(session: Session) -> Iterator[Fingerprint]:
             yield Fingerprint(f"the {'pseudonym' if token == participant.pseudonym else 'id'} of {what}", pattern,
                               _typed_at(session, pattern, declared) or declared, pattern=True, where=where)
         for alias in (participant.name, *participant.aliases):
-            yield Fingerprint(f"the name of {what}, in a file name, URL or id", word_pattern(normalise(alias)),
-                              declared, pattern=True, where="names")
+            pattern = word_pattern(normalise(alias))
+            yield Fingerprint(f"the name of {what}, in a file name, URL or id", pattern,
+                              _typed_at(session, pattern, declared, names=True) or declared, pattern=True, where="names")
 
 
-def _typed_at(session: Session, pattern: str, declared: Location) -> Location | None:
-    """Where the report's sources write a name (pages, partials, data files other than its declaration)."""
+def _typed_at(session: Session, pattern: str, declared: Location, names: bool = False) -> Location | None:
+    """Where the report's sources write a name, other than its declaration: first where it is
+    published as written (open text, not a redaction's body or a Jinja expression; a value of
+    mkdocs.yml; the theme's templates), then anywhere. With ``names``, only where a source makes an
+    id, a file name or a URL of it: a published page's file name, a label, a heading, a link, a
+    value of mkdocs.yml."""
     compiled = re.compile(pattern)
-    sources = [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
-    for path in session.data.files.values():
-        try:
-            sources.append((path, Path(path).read_text(encoding="utf-8")))
-        except OSError:
-            continue
-    for path, text in sources:
-        for number, line in enumerate(text.split("\n"), start=1):
-            if compiled.search(normalise(line)) and not (path == declared.file and number == declared.line):
-                return Location(path, number)
+    sources = report_sources(session)
+    if names:                      # a published page's own file name; data files name no output
+        for page in (session.pages[src] for src in sorted(session.reachable) if src in session.pages):
+            if compiled.search(normalise(page.path.rsplit("/", 1)[-1])):
+                return Location(page.path)
+        data_files = set(session.data.files.values())
+        sources = [(path, text) for path, text in sources if path not in data_files]
+    for published_only in ((True,) if names else (True, False)):
+        for path, text in sources:
+            for number, line in _source_lines(path, text, published_only):
+                shown = _names_in(line) if names and published_only and not path.endswith(YAML_SUFFIXES) else line
+                if compiled.search(normalise(shown)) and not (path == declared.file and number == declared.line):
+                    return Location(path, number)
     return None
+
+
+CONFIG_FILE = "mkdocs.yml"
+YAML_SUFFIXES = (".yml", ".yaml")
+# mkdocs.yml keys the engine sets from data/report.yml, whatever the file says (stages/configure.py).
+CONFIG_REPLACED = re.compile(r"^(?:site_name|site_description|copyright)\s*:")
+CUSTOM_DIR = re.compile(r"^\s*custom_dir\s*:\s*[\"']?([^\"'\s#]+)", re.M)
+
+
+def report_sources(session: Session) -> list[tuple[str, str]]:
+    """The report's sources as written, by path: pages, partials, mkdocs.yml and the theme's
+    templates (``custom_dir``), data files."""
+    sources = [(page.path, page.raw) for page in session.pages.values()] + list(session.partials.items())
+    config = _read(Path(CONFIG_FILE))
+    if config is not None:
+        sources.append((CONFIG_FILE, config))
+        custom = CUSTOM_DIR.search(config)
+        folder = Path(custom.group(1)) if custom else None
+        if folder is not None and folder.is_dir() and not folder.is_absolute():
+            for template in sorted(folder.rglob("*.html")):
+                sources.append((template.as_posix(), _read(template) or ""))
+    for path in session.data.files.values():
+        text = _read(Path(path))
+        if text is not None:
+            sources.append((path, text))
+    return sources
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _source_lines(path: str, text: str, published_only: bool) -> Iterator[tuple[int, str]]:
+    """A source's lines that can publish what they say: never a YAML comment or a key of mkdocs.yml
+    the engine replaces; with ``published_only``, no redaction's body and no Jinja tag or expression."""
+    yaml = path.endswith(YAML_SUFFIXES)
+    hidden = set() if yaml or not published_only else _redacted_lines(text)
+    for number, line in enumerate(text.split("\n"), start=1):
+        if yaml and (line.lstrip().startswith("#") or (path == CONFIG_FILE and CONFIG_REPLACED.match(line))):
+            continue
+        if number not in hidden:
+            yield number, (JINJA_EXPRESSION.sub(" ", line) if published_only and not yaml else line)
+
+
+def _redacted_lines(text: str) -> set[int]:
+    """The lines of ``{% call redact(...) %}`` blocks (a block left open runs to the end)."""
+    hidden: set[int] = set()
+    stack: list[tuple[bool, int]] = []
+    for match in mdscan.JINJA_CALL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if match.group(1) == "call":
+            stack.append(("redact" in match.group(2), line))
+        elif stack:
+            redacting, start = stack.pop()
+            if redacting:
+                hidden.update(range(start, line + 1))
+    last = text.count("\n") + 1
+    for redacting, start in stack:
+        if redacting:
+            hidden.update(range(start, last + 1))
+    return hidden
+
+
+def _names_in(line: str) -> str:
+    """What a line of Markdown makes an id, a file name or a URL of: labels (``{#id}``, ``id:``), a
+    heading's words (its id when it has no label), links and HTML attributes."""
+    found = [m.group(1) or m.group(2) for m in LABEL_DECLARATION.finditer(line)]
+    heading = mdscan.HEADING.match(line)
+    if heading:
+        found.append(heading.group("text"))
+    found += [m.group("url") for m in mdscan.LINK_TARGET.finditer(line)] + mdscan.html_urls(line)
+    found += ["".join(m.groups(default="")) for m in ID_ATTRIBUTE.finditer(line)]
+    return " ".join(found)
 
 
 # ---- reading outputs ---------------------------------------------------------------

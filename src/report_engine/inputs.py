@@ -60,3 +60,15 @@ def check_inputs(config: Any, config_file: Path | None) -> None:
 def _line(text: str, word: str) -> int | None:
     match = re.search(r"^[^#\n]*" + re.escape(word), text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def plugin_line(config_file: Path, name: str) -> int | None:
+    """The line of mkdocs.yml's ``plugins:`` that lists the plugin ``name`` (``- name`` or ``name:``)."""
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    start = re.search(r"^plugins\s*:", text, re.M)
+    match = re.compile(r"^[ \t-]*['\"]?" + re.escape(name) + r"['\"]?\s*(?::|$|#)", re.M).search(
+        text, start.end() if start else 0)
+    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -26,9 +26,11 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Mapping, NoReturn, TypeVar
 
-from .adapter import Abort, BasePlugin, BuildError, MkDocsConfig, PluginError, base, config_options as c, event_priority
+from .adapter import (BUILD_LOGGER, BUILDING_MESSAGE, Abort, BasePlugin, BuildError, MkDocsConfig, PluginError, base,
+                      config_options as c, event_priority)
 from .data import load_data
 from .errors import ReportError
+from .inputs import plugin_line
 from .stages import preview
 from .stages.build import Build
 from .stages.configure import read_settings
@@ -103,6 +105,37 @@ class ReportConfig(base.Config):
     pdf = c.Optional(c.Type(bool))
 
 
+class SiteFolderMessage(logging.Filter):
+    """MkDocs' "Building documentation to directory: ..." names the folder it writes into, which for
+    the engine is a staging folder (promoted once the leak audit passes): the line is made to name
+    where the site goes, or left out when the engine has said so already (a private build's
+    "... goes to ..." line). One filter on MkDocs' build logger, asking the plugin of the build under way."""
+
+    def __init__(self, plugin: "ReportPlugin") -> None:
+        super().__init__()
+        self.plugin = plugin
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        build = self.plugin.build
+        if build is None or not isinstance(record.msg, str) or not record.msg.startswith(BUILDING_MESSAGE):
+            return True
+        configured = build.configured
+        if record.getMessage()[len(BUILDING_MESSAGE):].strip() != str(configured.staging):
+            return True
+        if configured.site_announced:
+            return False
+        record.msg, record.args = BUILDING_MESSAGE + str(configured.final_site_dir), ()
+        return True
+
+    @classmethod
+    def install(cls, plugin: "ReportPlugin") -> None:
+        """This plugin's filter on MkDocs' build logger, in place of any earlier plugin's."""
+        logger = logging.getLogger(BUILD_LOGGER)
+        for old in [f for f in logger.filters if isinstance(f, cls)]:
+            logger.removeFilter(old)
+        logger.addFilter(cls(plugin))
+
+
 class ReportPlugin(BasePlugin[ReportConfig]):
     """The report engine as MkDocs sees it: each event hands over to the build under way.
 
@@ -128,6 +161,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
                 settings = read_settings(config, self.config.audience, self.config.pdf, self.command == "serve", data)
                 return Build(config, settings, data)
             self.build = reporting(make)
+            SiteFolderMessage.install(self)
         return self.build
 
     # Settings, then the MkDocs settings the guarantees depend on (the configure stage).
@@ -189,9 +223,12 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         if self.build is not None:
             self.build.failed()
 
-    # `mkdocs serve` also reloads on data, bibliography and the report's macros, and shows errors.
+    # `mkdocs serve` also reloads on data, bibliography, partials, the report's macros and the theme's
+    # overrides, and shows errors.
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
-        for path in preview.watched(self._current().settings.project_dir):
+        macros = config.plugins.get("macros")
+        for path in preview.watched(self._current().settings.project_dir, config.theme.custom_dir,
+                                    getattr(macros, "config", None)):
             server.watch(str(path))
         rebuild = server.builder
         if not getattr(rebuild, "shows_errors", False):
@@ -255,8 +292,9 @@ def define_env(env: Any) -> None:
         plugin.load_config({}, config.config_file_path)          # every setting is optional
         config.plugins[PLUGIN_NAME] = plugin          # public: registers every event of the plugin
     elif not isinstance(plugin, ReportPlugin):
+        config_file = Path(config.config_file_path)
         raise fail(ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",
-                               "mkdocs.yml", None, "remove it or rename it"))
+                               config_file.name, plugin_line(config_file, PLUGIN_NAME), "remove it or rename it"))
     reporting(lambda: check_code_unchanged(Path(config.config_file_path).resolve().parent))
     build = plugin.prepare(config)
     reporting(lambda: build.attach(env))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Iterable, NoReturn
 
 import jinja2
@@ -49,16 +50,85 @@ def template_error(exc: BaseException, path: str, offset: int, names: Iterable[s
 
 def _syntax_error(exc: jinja2.TemplateSyntaxError, path: str, offset: int) -> ReportError:
     """A template that does not parse, with the likeliest fix for this project's templates."""
+    source = exc.source
     if exc.filename:                                   # in a partial: its own file and line
         path, offset = project_path(exc.filename), 0
+        if source is None:
+            try:
+                source = Path(exc.filename).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                source = None
     line = offset + exc.lineno if exc.lineno else None
     message = exc.message or "syntax error"
+    unclosed = _unclosed(message, source or "", exc.lineno)
+    if unclosed is not None:
+        tag, opened, closer = unclosed
+        end = (f"is not closed before {{% {closer} %}} on line {offset + exc.lineno}" if closer else
+               f"is never closed (no {{% end{tag} %}} before the end of the file)")
+        return ReportError(f"template syntax error: the {{% {tag} %}} block opened here {end}", path, offset + opened,
+                           f"add {{% end{tag} %}} where the block should end")
     suggestion = "check that every {% call %} has its {% endcall %} and every {{ has its }}"
     if "endcall" in message or "end of template" in message:
         suggestion = "a {% call redact(...) %} block is not closed with {% endcall %}"
     elif "{#" in message or "comment" in message:
         suggestion = "Jinja comments are written {## ... ##} in this project"
     return ReportError(f"template syntax error: {message}", path, line, suggestion)
+
+
+# Jinja's words for a block left open: at the end of the template, or when another block's end tag comes first.
+INNERMOST = re.compile(r"innermost block that needs to be closed is '(\w+)'")
+UNKNOWN_END = re.compile(r"Encountered unknown tag '(end\w+)'")
+BLOCK_TAG = re.compile(r"\{%[-+]?\s*(\w+)\b(.*?)[-+]?%\}", re.S)
+JINJA_COMMENT = re.compile(r"\{##.*?##\}", re.S)          # pages' Jinja comments (templates.py)
+# Tags that open a block needing an end tag (``set`` only without ``=``: ``{% set x %}...{% endset %}``).
+BLOCK_TAGS = {"if", "for", "call", "macro", "filter", "with", "autoescape", "trans", "block", "set", "raw"}
+
+
+def _unclosed(message: str, source: str, lineno: int | None) -> tuple[str, int, str | None] | None:
+    """The block left open that Jinja's ``message`` complains of: its tag, the line (in ``source``)
+    of its opening tag, and the end tag met first (None: the end of the file)."""
+    closer: str | None = None
+    if "Missing end of raw directive" in message:
+        tag = "raw"
+    else:
+        innermost = INNERMOST.search(message)
+        if innermost is None or not ("Unexpected end of template" in message or UNKNOWN_END.search(message)):
+            return None
+        tag = innermost.group(1)
+        unknown = UNKNOWN_END.search(message)
+        if unknown is not None and lineno:
+            closer = unknown.group(1)
+            lines = source.split("\n")                    # what Jinja read before that end tag
+            last = lines[lineno - 1] if lineno <= len(lines) else ""
+            cut = re.search(r"\{%[-+]?\s*" + closer + r"\b", last)
+            source = "\n".join(lines[:lineno - 1] + [last[:cut.start()] if cut else last])
+    opened = open_blocks(source)
+    line = next((number for name, number in reversed(opened) if name == tag), None)
+    return (tag, line, closer) if line is not None else None
+
+
+def open_blocks(source: str) -> list[tuple[str, int]]:
+    """The Jinja blocks ``source`` opens and does not close, outermost first, each with its line."""
+    source = JINJA_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), source)
+    stack: list[tuple[str, int]] = []
+    position = 0
+    while True:
+        match = BLOCK_TAG.search(source, position)
+        if match is None:
+            return stack
+        name, rest = match.group(1), match.group(2)
+        line = source.count("\n", 0, match.start()) + 1
+        position = match.end()
+        if name == "raw":
+            end = re.compile(r"\{%[-+]?\s*endraw\s*[-+]?%\}").search(source, position)
+            if end is None:
+                return stack + [("raw", line)]
+            position = end.end()
+        elif name in BLOCK_TAGS and not (name == "set" and "=" in rest):
+            stack.append((name, line))
+        elif name.startswith("end") and any(open_name == name[3:] for open_name, _ in stack):
+            while stack and stack.pop()[0] != name[3:]:
+                pass
 
 
 def _undefined_error(exc: jinja2.UndefinedError, text: str, path: str, line: int | None,

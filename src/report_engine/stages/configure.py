@@ -13,16 +13,18 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
-from .. import changes, courtesy, editions, findability, inputs, outputs, pdf
+from .. import changes, courtesy, editions, findability, gitrepo, inputs, outputs, pdf
 from ..audience import parse_audience
 from ..bibtex import load_bibtex
 from ..caches import CACHE_DIR
 from ..citations import CitationEngine
 from ..data import LineDict, ReportData
-from ..errors import ReportError
+from ..errors import ReportError, did_you_mean
 from ..formatting import format_value
 from ..metadata import Metadata, read_metadata
 from ..settings import AUDIENCE_ENV, Environment, Settings, environment
@@ -54,6 +56,7 @@ class Configured:
     page_date: str | None                # the date every page carries (the sitemap's)
     final_site_dir: Path                 # where the site goes once it passes its audit
     staging: Path                        # where it is written until then
+    site_announced: bool = False         # the log has said where the site goes (not the site folder asked for)
 
     @property
     def draft(self) -> str | None:
@@ -119,6 +122,8 @@ def configure(config: Any, settings: Settings, data: ReportData, citations: Cita
         config["site_url"] = str(report["canonical_url"])
     edition_address = editions.edition_url(str(report["canonical_url"]), editions.edition_id(report))
     meta = read_metadata(report, data.files["report"], edition_address, str(config.theme.get("language") or "en"))
+    if not settings.reading_snapshot:      # a new edition still citing an earlier one's DOI stops here
+        gitrepo.check_doi(settings.project_dir, report, data.files["report"])
     if not config.get("site_author"):
         config["site_author"] = ", ".join(meta.author_names) or meta.organization
     extra = config["extra"]
@@ -138,9 +143,9 @@ def configure(config: Any, settings: Settings, data: ReportData, citations: Cita
     if settings.make_pdf:
         pdf_name = build["pdf"] = pdf.file_name(report, editions.edition_id(report), audience,
                                                 edition.draft is not None)
-    final, staging = choose_site_dir(config, settings, edition.draft is not None)
+    final, staging, announced = choose_site_dir(config, settings, edition.draft is not None)
     return Configured(meta, extra["report"], banner_text, edition, pdf_name, findable, changes_page, since_draft,
-                      gone, exited, editions.page_date(report, settings.caller_epoch), final, staging)
+                      gone, exited, editions.page_date(report, settings.caller_epoch), final, staging, announced)
 
 
 def extra_pages(config: Any, settings: Settings, data: ReportData, exited: frozenset[str]) -> tuple[bool, bool]:
@@ -231,12 +236,16 @@ def banner(settings: Settings, data: ReportData) -> str:
     return f"Confidential: {who} ({audience}). Not for publication; do not forward."
 
 
-def choose_site_dir(config: Any, settings: Settings, draft: bool) -> tuple[Path, Path]:
-    """Where the site goes, and the staging folder it is written into until it passes its audit."""
+def choose_site_dir(config: Any, settings: Settings, draft: bool) -> tuple[Path, Path, bool]:
+    """Where the site goes, the staging folder it is written into until it passes its audit, and
+    whether the log has said where it goes (a folder other than the one asked for). MkDocs' own
+    "Building documentation to directory" line is made to name the final folder, or left out when
+    this has said it (the plugin's log filter)."""
     requested = Path(config.site_dir)
     public = outputs.configured_site_dir(settings.config_file)
     final = outputs.site_dir_for(settings.audience, requested, public, settings.project_dir, draft)
-    if final != requested.resolve():
+    announced = final != requested.resolve()
+    if announced:
         log.info(f"{'courtesy draft' if draft else str(settings.audience) + ' build'} goes to {final}, "
                  "never to the public site directory")
     # Write into a staging folder; the previous site stays until the build passes its audit.
@@ -245,7 +254,7 @@ def choose_site_dir(config: Any, settings: Settings, draft: bool) -> tuple[Path,
     outputs.discard(staging)
     staging.parent.mkdir(parents=True, exist_ok=True)
     config.site_dir = str(staging)
-    return final, staging
+    return final, staging, announced
 
 
 def gone_ids(settings: Settings, data: ReportData) -> frozenset[str]:
@@ -288,4 +297,39 @@ def generated_files(files: Any, config: Any, settings: Settings, configured: Con
     for wanted, src, content in pages:
         if wanted and files.get_file_from_path(src) is None:
             files.append(generated_file(config, src, content))
+    check_nav(config["nav"], files, settings.config_file)
     return files
+
+
+def nav_paths(nav: Any) -> list[str]:
+    """Every file path ``nav:`` names (titled or not, in sections), in order; links elsewhere left out."""
+    if isinstance(nav, dict):
+        return [path for value in nav.values() for path in nav_paths(value)]
+    if isinstance(nav, list):
+        return [path for item in nav for path in nav_paths(item)]
+    if isinstance(nav, str):
+        parts = urlsplit(nav)
+        return [] if parts.scheme or parts.netloc or nav.startswith("/") else [nav]
+    return []
+
+
+def check_nav(nav: Any, files: Any, config_file: Path) -> None:
+    """A nav entry naming a file docs/ does not hold stops the build, at its line of mkdocs.yml (MkDocs
+    itself would only warn, and publish a navigation with a dead link)."""
+    for path in nav_paths(nav):
+        if files.get_file_from_path(path) is None:
+            pages = [file.src_uri for file in files.documentation_pages()]
+            raise ReportError(f"the nav entry '{path}' names a file that is not in docs/", config_file.name,
+                              nav_line(config_file, path), did_you_mean(path, pages, "pages"))
+
+
+def nav_line(config_file: Path, path: str) -> int | None:
+    """The line of mkdocs.yml's ``nav:`` that names ``path`` (the first, from ``nav:`` on)."""
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    start = re.search(r"^nav\s*:", text, re.M)
+    named = re.compile(r"(?<![\w./-])" + re.escape(path) + r"(?![\w./-])")
+    match = named.search(text, start.end() if start else 0)
+    return text.count("\n", 0, match.start()) + 1 if match else None

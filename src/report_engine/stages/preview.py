@@ -19,9 +19,9 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from .. import audit, linking, outputs, preview_page
+from .. import audit, linking, outputs, preview_page, templates
 from ..errors import ReportError
 from ..session import Session
 from ..settings import Settings
@@ -102,10 +102,27 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     return site
 
 
-def watched(project_dir: Path) -> list[Path]:
-    """What ``mkdocs serve`` also reloads on: data, bibliography, partials and the report's macros."""
-    return [path for path in (project_dir / "data", project_dir / "bibliography.bib", project_dir / "partials",
-                              project_dir / "macros") if path.exists()]
+def watched(project_dir: Path, custom_dir: str | None = None, macros_config: Mapping[str, Any] | None = None
+            ) -> list[Path]:
+    """What ``mkdocs serve`` also reloads on, besides docs/ and mkdocs.yml (MkDocs' own, which watches
+    the theme only with ``--watch-theme``): data, the bibliography, the partials (mkdocs-macros'
+    ``include_dir``, else ``partials/``), the report's macros, the theme's ``custom_dir``
+    (``overrides/``) and the files mkdocs-macros' ``include_yaml`` loads."""
+    macros_config = macros_config or {}
+    include_dir = str(macros_config.get("include_dir") or "")
+    module = str(macros_config.get("module_name") or "macros")
+    included = [item if isinstance(item, str) else str(next(iter(item.values()), ""))
+                for item in (macros_config.get("include_yaml") or []) if isinstance(item, (str, dict))]
+    candidates = [project_dir / "data", project_dir / "bibliography.bib",
+                  project_dir / (include_dir or templates.PARTIALS), project_dir / "macros", project_dir / module,
+                  project_dir / f"{module}.py", *(project_dir / path for path in included if path)]
+    if custom_dir:
+        candidates.append(project_dir / custom_dir)
+    found: list[Path] = []
+    for path in candidates:
+        if path.exists() and path.resolve() not in [p.resolve() for p in found]:
+            found.append(path)
+    return found
 
 
 def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
