@@ -39,7 +39,7 @@ def clean_environment(monkeypatch):
 
 def set_quarter(root: Path, edition: str, label: str, published: str, doi: str | None) -> None:
     """What an author changes for a new edition: the id and label, the date, and (when given) the DOI."""
-    set_edition(root, edition, label)
+    set_edition(root, edition, label, new_doi=False)          # the DOI is this helper's to change
     path = root / "data" / "report.yml"
     text = re.sub(r"(?m)^published: .*$", f"published: {published}", path.read_text(encoding="utf-8"))
     if doi is not None:

@@ -64,13 +64,14 @@ def commit(root: Path, message: str) -> None:
     git(root, "commit", "-q", "-m", message)
 
 
-def set_edition(root: Path, edition: str, label: str) -> None:
-    """A new edition as its authors make it: its id and label, and its own DOI when the report has one
-    (a DOI names one edition; the build stops on an earlier edition's)."""
+def set_edition(root: Path, edition: str, label: str, new_doi: bool = True) -> None:
+    """A new edition as its authors make it: its id and label, and (``new_doi``) its own DOI when the
+    report has one whose end is the edition id (a DOI names one edition; the build stops on an
+    earlier edition's)."""
     path = root / "data" / "report.yml"
     text = path.read_text(encoding="utf-8")
     old = re.search(r'(?m)^edition: "?([^"\n]+)"?$', text)
-    if old is not None:
+    if old is not None and new_doi:
         text = re.sub(rf'(?m)^(doi: .*){re.escape(old.group(1))}\b', rf'\g<1>{edition}', text)
     text = re.sub(r'(?m)^edition: .*$', f'edition: "{edition}"', text)
     text = re.sub(r'(?m)^edition_label: .*$', f"edition_label: {label}", text)
