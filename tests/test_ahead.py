@@ -48,17 +48,6 @@ def test_a_stopped_helper_finishes_the_item_in_hand_and_no_more(tmp_path):
     assert len(list(store.folder.iterdir())) == settled, "nothing is written after stop()"
 
 
-def test_a_failing_helper_costs_nothing(tmp_path):
-    def broken(name: str) -> None:
-        raise RuntimeError("the helper broke")
-
-    helper = ahead.Helper("test", ["a", "b"], lambda name: False, broken)
-    assert helper.process is not None
-    helper.process.join(timeout=30)
-    assert helper.process.exitcode == 0
-    helper.stop()
-
-
 def test_no_helper_when_asked_for_none(monkeypatch, tmp_path):
     monkeypatch.setenv(ahead.HELPERS_ENV, "0")
     helper = ahead.Helper("test", ["a"], lambda name: False, lambda name: (tmp_path / name).write_text("x"))
