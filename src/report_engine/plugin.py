@@ -298,5 +298,6 @@ def define_env(env: Any) -> None:
     reporting(lambda: check_code_unchanged(Path(config.config_file_path).resolve().parent))
     build = plugin.prepare(config)
     reporting(lambda: build.attach(env))
-    hand_over = env.pre_macro_functions[0]
-    env.pre_macro_functions[0] = lambda macros: reporting(lambda: hand_over(macros))
+    # mkdocs-macros' pre-page hook: the engine gives it each page already rendered (first, before
+    # any hook of the report's own), and a mistake found there leaves as one line.
+    env.pre_macro_functions.insert(0, lambda macros: reporting(lambda: build.hand_over(macros)))

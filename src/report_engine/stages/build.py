@@ -58,8 +58,8 @@ class Build:
     # ---- mkdocs-macros hands over ----------------------------------------------------------
 
     def attach(self, env: Any) -> None:
-        """The report's macros module hands over mkdocs-macros: the engine's macros and data go in,
-        and the engine gives it each page already rendered (``on_pre_page_macros``)."""
+        """The report's macros module hands over mkdocs-macros: the engine's macros and data go in.
+        (The plugin then hooks :meth:`hand_over` into mkdocs-macros' ``on_pre_page_macros``.)"""
         self.env = env
         for name, value in self.session.variables.items():
             if name in templates.RESERVED or name in self.session.macros():
@@ -69,7 +69,6 @@ class Build:
         for name, function in self.session.macros().items():
             env.macro(templates.Macro(name, function), name)
         env.filter(number_words, "words")
-        env.pre_macro_functions.insert(0, self.hand_over)
 
     def hand_over(self, env: Any) -> None:
         """mkdocs-macros' pre-page hook: the page is the one the engine rendered and linked, and
