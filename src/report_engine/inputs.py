@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .data import load_yaml
 from .errors import ReportError
@@ -42,10 +42,8 @@ def check_inputs(config: Any, config_file: Path | None) -> None:
                                   "has rendered and checked them, so redactions in those files would be published",
                                   display, _line(text, refused), f"remove it from markdown_extensions; {instead}")
     macros = config["plugins"].get("macros") if hasattr(config["plugins"], "get") else None
-    included = getattr(macros, "config", {}).get("include_yaml") if macros is not None else None
     project = config_file.parent if config_file is not None else Path.cwd()
-    for entry in included or []:
-        name = str(next(iter(entry.values()))) if isinstance(entry, dict) and entry else str(entry)
+    for name in included_yaml(getattr(macros, "config", None) if macros is not None else None):
         path = project / name
         if not path.is_file():
             continue
@@ -57,18 +55,31 @@ def check_inputs(config: Any, config_file: Path | None) -> None:
                               "!private values are kept to their owners' redactions")
 
 
+def included_yaml(macros_config: Mapping[str, Any] | None) -> list[str]:
+    """The files mkdocs-macros' ``include_yaml`` loads, as written (``- file.yml`` or ``- key: file.yml``)."""
+    entries = (macros_config or {}).get("include_yaml") or []
+    return [str(entry) if isinstance(entry, str) else str(next(iter(entry.values())))
+            for entry in entries if isinstance(entry, str) or (isinstance(entry, dict) and entry)]
+
+
 def _line(text: str, word: str) -> int | None:
     match = re.search(r"^[^#\n]*" + re.escape(word), text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def plugin_line(config_file: Path, name: str) -> int | None:
-    """The line of mkdocs.yml's ``plugins:`` that lists the plugin ``name`` (``- name`` or ``name:``)."""
+def config_line(config_file: Path, section: str, entry: re.Pattern[str]) -> int | None:
+    """The line of mkdocs.yml where ``entry`` first matches, from its top-level ``section:`` key on
+    (from the top when there is none); None when the file cannot be read or nothing matches."""
     try:
         text = config_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    start = re.search(r"^plugins\s*:", text, re.M)
-    match = re.compile(r"^[ \t-]*['\"]?" + re.escape(name) + r"['\"]?\s*(?::|$|#)", re.M).search(
-        text, start.end() if start else 0)
+    start = re.search(rf"^{re.escape(section)}\s*:", text, re.M)
+    match = entry.search(text, start.end() if start else 0)
     return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def plugin_line(config_file: Path, name: str) -> int | None:
+    """The line of mkdocs.yml's ``plugins:`` that lists the plugin ``name`` (``- name`` or ``name:``)."""
+    return config_line(config_file, "plugins",
+                       re.compile(r"^[ \t-]*['\"]?" + re.escape(name) + r"['\"]?\s*(?::|$|#)", re.M))

@@ -325,11 +325,4 @@ def check_nav(nav: Any, files: Any, config_file: Path) -> None:
 
 def nav_line(config_file: Path, path: str) -> int | None:
     """The line of mkdocs.yml's ``nav:`` that names ``path`` (the first, from ``nav:`` on)."""
-    try:
-        text = config_file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    start = re.search(r"^nav\s*:", text, re.M)
-    named = re.compile(r"(?<![\w./-])" + re.escape(path) + r"(?![\w./-])")
-    match = named.search(text, start.end() if start else 0)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    return inputs.config_line(config_file, "nav", re.compile(r"(?<![\w./-])" + re.escape(path) + r"(?![\w./-])"))

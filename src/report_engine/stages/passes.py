@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .. import ahead, caches, courtesy, disclosures, editions, linking, templates
+from .. import ahead, caches, courtesy, disclosures, editions, inputs, linking, templates
 from ..adapter import front_matter
 from ..citations import CitationEngine
 from ..data import ReportData, yaml_error_line
@@ -198,10 +198,8 @@ def passes_key(settings: Settings, config: Any, session: Session, macros: Macros
     parts.append(json.dumps(shown, sort_keys=True, default=printable))
     module = str(macros.config.get("module_name") or "main")
     # mkdocs-macros' own data files (include_yaml) are variables pages read, like data/.
-    included = [item if isinstance(item, str) else next(iter(item.values()), "")
-                for item in (macros.config.get("include_yaml") or []) if isinstance(item, (str, dict))]
     for folder in (project / "data", project / "bibliography.bib", partials, project / module,
-                   project / f"{module}.py", *(project / str(path) for path in included)):
+                   project / f"{module}.py", *(project / path for path in inputs.included_yaml(macros.config))):
         parts += [str(folder.name), *caches.files_digest(folder)]
     return caches.digest(*parts)
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .. import audit, linking, outputs, preview_page, templates
+from .. import audit, inputs, linking, outputs, preview_page, templates
 from ..errors import ReportError
 from ..session import Session
 from ..settings import Settings
@@ -111,11 +111,10 @@ def watched(project_dir: Path, custom_dir: str | None = None, macros_config: Map
     macros_config = macros_config or {}
     include_dir = str(macros_config.get("include_dir") or "")
     module = str(macros_config.get("module_name") or "macros")
-    included = [item if isinstance(item, str) else str(next(iter(item.values()), ""))
-                for item in (macros_config.get("include_yaml") or []) if isinstance(item, (str, dict))]
     candidates = [project_dir / "data", project_dir / "bibliography.bib",
                   project_dir / (include_dir or templates.PARTIALS), project_dir / "macros", project_dir / module,
-                  project_dir / f"{module}.py", *(project_dir / path for path in included if path)]
+                  project_dir / f"{module}.py",
+                  *(project_dir / path for path in inputs.included_yaml(macros_config))]
     if custom_dir:
         candidates.append(project_dir / custom_dir)
     found: list[Path] = []
