@@ -135,7 +135,7 @@ def test_settings_come_from_the_environment_value_given_not_the_process(tmp_path
     p = project(tmp_path, {"index.md": "# Home\n"}, env=env)
     s = p.settings
     assert str(s.audience) == "participant:helios"
-    assert s.make_pdf and not s.helpers and s.is_draft and str(s.draft) == "2026-05-01"
+    assert s.make_pdf and not s.helpers and str(s.draft) == "2026-05-01"
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.serving = True            # type: ignore[misc]
 

@@ -26,7 +26,7 @@ import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
     from .audience import Audience
@@ -119,10 +119,3 @@ class Settings:
     reading_snapshot: bool          # this build reads an earlier edition for the changes page
     helpers: bool
     env: Environment = dataclasses.field(repr=False, default_factory=Environment)
-
-    @property
-    def is_draft(self) -> bool:
-        return self.draft is not False
-
-    def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
