@@ -470,6 +470,10 @@ def test_conflicting_declarations_stop_the_build(report, spec):
 
 BIB_KESTREL_AUTHOR = "@misc{eval2025, author = {{Kestrel Systems}}, title = {Evaluation Notes on Agent Quotas}, year = {2025}}\n"
 CITE_OPENLY = "# Summary\n\nPrior work exists {{ cite('eval2025') }}.\n\n{{ bibliography() }}\n"
+# The name in LaTeX math: references print it in Unicode's script letters (latex.py), which the
+# audit and the citation check read as the letters they are.
+BIB_KESTREL_MATH = ("@misc{eval2025, author = {Vance, Orla}, title = {Scheduler Quota Notes on "
+                    "{$\\mathcal{Kestrel}$} {$\\mathcal{Systems}$}}, year = {2025}}\n")
 
 
 def kestrel(id: str, files: dict, *secrets: str, **options) -> pytest.param:
@@ -509,6 +513,13 @@ NAMED_FALSE = [
     kestrel("bib-institution-cited-openly", {"docs/index.md": CITE_OPENLY, "bibliography.bib":
                                              "@techreport{eval2025, author = {Vance, Orla}, title = {Agent Audit}, "
                                              "institution = {Kestrel Systems}, year = {2025}}\n"}, expect="fail"),
+    kestrel("bib-title-in-math-letters-cited-openly", {"docs/index.md": CITE_OPENLY, "bibliography.bib":
+                                                      BIB_KESTREL_MATH}, expect="fail"),
+    kestrel("bib-title-in-math-letters-cited-only-inside-its-redaction",
+            {**index("Open claim {{ cite('open2024') }}.\n\n{% call redact('kestrel') %}\n"
+                     "Internal detail {{ cite('eval2025') }}.\n{% endcall %}"),
+             "docs/references.md": REFERENCES, "bibliography.bib": BIB_OPEN + BIB_KESTREL_MATH},
+            "Scheduler Quota Notes", nav=["index.md", "references.md"], expect="build"),
     kestrel("bib-author-through-crossref",
             {"docs/index.md": CITE_OPENLY.replace("eval2025", "handbook2025ch3"), "bibliography.bib":
              "@inbook{handbook2025ch3, crossref = {handbook2025}, title = {Quotas and Schedulers}, chapter = {3}}\n"
