@@ -49,9 +49,11 @@ PAGE_TYPES = {
     "appendix": "appendices/anthropic/",
     "incidents": "appendices/incidents/",
     "references": "references/",
+    "process-details": "appendices/process-details/",
+    "changes": "changes/",
     "newsletter": "newsletter/",
 }
-SCREENSHOTS = ("landing", "findings", "appendix", "incidents", "newsletter")
+SCREENSHOTS = tuple(PAGE_TYPES)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -142,9 +144,12 @@ def axe_violations(page) -> list[dict]:
     return [v for v in result if v["impact"] in ("serious", "critical")]
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_no_serious_or_critical_accessibility_violations_on_any_page_type(browser, served, scheme):
-    context = browser.new_context(viewport=DESKTOP, color_scheme=scheme)
+def test_no_serious_or_critical_accessibility_violations_on_any_page_type(browser, served, scheme, viewport):
+    """Every page type, at a laptop's width and at a phone's (what a phone sees: tables that fit or
+    scroll, the header's selector), in both colour schemes."""
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
     try:
         page = context.new_page()
         found = {}
@@ -385,3 +390,195 @@ def test_screenshots_of_the_main_page_types_at_desktop_and_phone_widths(browser,
             table.screenshot(path=str(ARTIFACTS / f"incident-table-{label}.png"))
         finally:
             context.close()
+
+
+# ---- reading: secondary text, captions, citations, the header ----------------------------------------
+
+MEASURE = """(selector) => {
+  function parse(c) { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; }
+  function blend(top, under) { const a = top[3]; return [0, 1, 2].map(i => top[i] * a + under[i] * (1 - a)).concat([1]); }
+  function background(el) {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let base = [255, 255, 255, 1];
+    if (layers.length && layers[layers.length - 1][3] >= 1) base = layers.pop();
+    for (let i = layers.length - 1; i >= 0; i--) base = blend(layers[i], base);
+    return base;
+  }
+  function luminance(c) { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); }
+  const found = [];
+  for (const root of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const el = node.parentElement, style = getComputedStyle(el);
+      if (!node.textContent.trim() || el.closest(".headerlink, sup") || !el.getClientRects().length
+          || style.visibility === "hidden" || parseFloat(style.opacity) === 0) continue;
+      const bg = background(el), fg = blend(parse(style.color), bg);
+      const l1 = luminance(fg), l2 = luminance(bg);
+      found.push({text: node.textContent.trim().slice(0, 40), size: parseFloat(style.fontSize),
+                  ratio: (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05)});
+    }
+  }
+  return found;
+}"""
+
+# Secondary text: where it stands, and a page that has it.
+SECONDARY = {
+    "footnotes": (".md-typeset .footnote", ""),
+    "notes": (".md-typeset .admonition", ""),
+    "captions": (".md-typeset figcaption", "key-facts/"),
+    "section citation": (".report-cite--section", "key-facts/"),
+    "BibTeX block": (".report-cite__bibtex", ""),
+    "identity strip": (".report-strip", "key-facts/"),
+}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_secondary_text_is_at_least_15_px_and_7_to_1_in_both_schemes(browser, served, scheme, viewport):
+    """Footnotes, notes, tooltips, captions and citations beside an 18 px body: 15 px at least (14 px
+    on a phone), and a contrast of 7:1 against what is behind them, read from computed styles."""
+    smallest = 15 if viewport is DESKTOP else 14
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
+    try:
+        page = context.new_page()
+        found: dict[str, list[dict]] = {}
+        for what, (selector, path) in SECONDARY.items():
+            open_page(page, edition(served, path))
+            found[what] = page.evaluate(MEASURE, selector)
+            if what == "footnotes":           # a footnote's tooltip, opened on the reference
+                page.locator("sup a.footnote-ref").first.hover()
+                page.wait_for_selector(".md-tooltip2--active", state="visible", timeout=5000)
+                found["tooltips"] = page.evaluate(MEASURE, ".md-tooltip2--active .md-tooltip2__inner")
+        for what, measured in found.items():
+            assert measured, f"no {what} measured"
+            if what == "identity strip":
+                assert min(m["size"] for m in measured) >= 14, (what, measured)
+            else:
+                small = [m for m in measured if m["size"] < smallest]
+                assert not small, f"{what} under {smallest} px: {small[:3]}"
+            faint = [m for m in measured if m["ratio"] < 7]
+            assert not faint, f"{what} under 7:1 in the {scheme} scheme: {faint[:3]}"
+    finally:
+        context.close()
+
+
+def test_captions_one_convention_tables_above_figures_below(page, served):
+    """A table's caption stands above it, a figure's below; both upright and left-aligned, at the same
+    size, as in the PDF (print/pdf.css)."""
+    styles = []
+    for path in ("key-facts/", "process/", "appendices/incidents/"):
+        open_page(page, edition(served, path))
+        styles += page.evaluate("""() => [...document.querySelectorAll('article figure')].map(f => {
+            const caption = f.querySelector(':scope > figcaption'), body = f.querySelector('table, img, svg')
+            const c = caption.getBoundingClientRect(), b = body.getBoundingClientRect(), s = getComputedStyle(caption)
+            return {kind: body.tagName === 'TABLE' ? 'table' : 'figure', above: c.bottom <= b.top + 1,
+                    below: c.top >= b.bottom - 1, italic: s.fontStyle, align: s.textAlign, size: s.fontSize,
+                    left: Math.abs(c.left - f.getBoundingClientRect().left)}})""")
+    kinds = {style["kind"] for style in styles}
+    assert kinds == {"table", "figure"}, styles
+    for style in styles:
+        assert style["above"] if style["kind"] == "table" else style["below"], style
+        assert style["italic"] == "normal" and style["align"] in ("left", "start") and style["left"] < 2, style
+    assert len({style["size"] for style in styles}) == 1, styles
+
+
+def test_citations_one_convention_for_authors(page, served):
+    """"Cite this section" names the authors as "How to cite" does (the reference list's style). That
+    the newsletter and feed link a work's DOI as the site does is in test_newsletter.py."""
+    open_page(page, edition(served, ""))
+    whole = " ".join(page.locator(".report-cite__reference").inner_text().split())
+    open_page(page, edition(served, "key-facts/"))
+    section = " ".join(page.locator(".report-cite--section").inner_text().split())
+    lead = whole.split(" (")[0]
+    assert lead and section.startswith(f"Cite this section: {lead} ("), (whole, section)
+    styles = page.evaluate("""() => [document.querySelector('.report-cite--section'), document.querySelector('.footnote')]
+        .filter(Boolean).map(e => getComputedStyle(e).fontSize)""")
+    assert len(set(styles)) == 1, styles
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_headings_and_the_header_at_both_widths(browser, served, viewport):
+    """A heading's ¶ adds no line; the edition selector's caret stays clear of the colour-scheme
+    toggle; the selector's name reads as words."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        for path in ("process/", "key-facts/", "appendices/anthropic/"):
+            open_page(page, edition(served, path))
+            grown = page.evaluate("""() => [...document.querySelectorAll('.md-typeset :is(h1, h2, h3, h4)')]
+                .filter(h => h.querySelector('.headerlink')).filter(h => {
+                    const link = h.querySelector('.headerlink'), high = h.getBoundingClientRect().height
+                    link.style.display = 'none'; const without = h.getBoundingClientRect().height; link.style.display = ''
+                    return high > without + 1 }).map(h => h.textContent.trim())""")
+            assert not grown, f"a heading's ¶ takes a line of its own: {grown}"
+        page.wait_for_selector(".md-version__current", timeout=10000)
+        name = page.locator(".md-version__current").get_attribute("aria-label") or ""
+        assert name.startswith(EDITIONS[1][1] + " latest") and name.endswith(", choose an edition"), name
+        current = page.locator(".md-version__current").bounding_box()
+        toggle = page.locator("form[data-md-component='palette'] label:visible, .md-header__option").first.bounding_box()
+        assert current and toggle and current["x"] + current["width"] <= toggle["x"], (current, toggle)
+    finally:
+        context.close()
+
+
+def test_no_console_errors_or_failed_requests_on_any_page_type(browser, served):
+    """A published edition logs nothing to the console: no feed link taken for a translation (whose
+    sitemap.xml Material would fetch from another origin), no missing file."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+                if message.type == "error" else None)
+        page.on("response", lambda response: problems.append(f"{response.status} {response.url}")
+                if response.status >= 400 else None)
+        page.on("requestfailed", lambda request: problems.append(f"failed {request.url}"))
+        for name, path in PAGE_TYPES.items():
+            open_page(page, edition(served, path))
+            page.wait_for_timeout(300)                 # the version selector's and other late fetches
+        assert not problems, problems
+        feeds = page.eval_on_selector_all("link[rel=alternate]", "links => links.map(l => l.href)")
+        assert feeds == [], f"Material fetches a sitemap.xml beside each of these: {feeds}"
+    finally:
+        context.close()
+
+
+FIGURE_LABELS = r"""async () => {
+  const found = []
+  for (const img of document.querySelectorAll("article figure img[src$='.svg']")) {
+    const text = await (await fetch(img.src)).text()
+    const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement
+    const viewBox = (svg.getAttribute("viewBox") || "").split(/[\s,]+/).map(Number)
+    const width = viewBox.length === 4 ? viewBox[2] : parseFloat(svg.getAttribute("width"))
+    const sizes = [...text.matchAll(/font-size\s*[:=]\s*"?([\d.]+)/g)].map(m => parseFloat(m[1]))
+    const scale = img.getBoundingClientRect().width / width
+    found.push({src: img.src.split("/").pop(), smallest: Math.min(...sizes) * scale, drawn: img.getBoundingClientRect().width})
+  }
+  return found
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_figure_labels_are_readable_at_both_widths(browser, served, viewport):
+    """The smallest label of each drawing as drawn: its font size in the SVG times the scale the page
+    draws it at. On a phone a drawing keeps its own width in a frame the reader scrolls (report.css)."""
+    smallest = 15 if viewport is DESKTOP else 14
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = context.new_page()
+        measured = []
+        for path in ("key-facts/", "process/"):
+            open_page(page, edition(served, path))
+            measured += page.evaluate(FIGURE_LABELS)
+        assert len(measured) >= 2, measured
+        small = [m for m in measured if m["smallest"] < smallest - 0.01]
+        assert not small, f"figure labels under {smallest} px: {small}"
+        assert page.evaluate("document.documentElement.scrollWidth - innerWidth") <= 1, "the page itself never scrolls sideways"
+    finally:
+        context.close()

@@ -165,8 +165,9 @@ def test_withhold_leaves_out_what_this_audience_may_no_longer_read():
 # ---- the page ----------------------------------------------------------------------------------------
 
 def test_the_page_without_a_comparison():
+    # What a page with nothing to compare says is the screen's: the PDF leaves it (and so the page) out.
     assert changes.markdown(None) == ("This is the first edition of the report: there is no earlier edition to "
-                                      "compare it with.\n")
+                                      "compare it with.\n{: .report-screen-only }\n")
     assert changes.markdown(None, withdrawn=True).startswith("No earlier edition of the report is standing")
     assert changes.markdown(None, note="bad *markup*") == "The earlier edition could not be compared: bad \\*markup\\*.\n"
 
@@ -175,7 +176,7 @@ def test_the_page_when_nothing_changed():
     text = changes.markdown(Changes("2026-03", "March 2026"), "https://example.org/2026-03/")
     assert text == ("This page compares this edition with the previous one, *[March 2026](https://example.org/2026-03/)* "
                     "(edition 2026-03): the figures printed in the report, the records of its data and its sections "
-                    "and headings.\n\nNothing that this comparison follows has changed.\n")
+                    "and headings. Nothing that this comparison follows has changed.\n{: .report-screen-only }\n")
 
 
 def test_the_page_lists_every_kind_of_change():
@@ -190,14 +191,14 @@ def test_the_page_lists_every_kind_of_change():
     body = lines[2:]
     assert body == [
         "## Figures that changed", "",
-        "- `a.b`: 1 → **2**. “A is 2.” ([Alpha](a.md))", "",
+        "- “A is 2.” ([Alpha](a.md)): was 1, now **2**.", "",
         "## Figures added or dropped", "",
-        "- Added: `c` = **3**. ([Alpha](a.md))",
-        "- No longer printed: `d` (was 4): “D was 4.”.", "",
+        "- New: a figure on [Alpha](a.md): **3**.",
+        "- No longer printed: “D was 4.” (was 4).", "",
         "## Records added or removed", "",
-        "- Added: INC-1 (`data/incidents`, [Log](log.md))",
-        "- Added: INC-2 (`data/incidents`)",
-        "- Removed: INC-0 (`data/incidents`)", "",
+        "- Added: INC-1 ([Log](log.md))",
+        "- Added: INC-2",
+        "- Removed: INC-0", "",
         "## Sections added, removed or retitled", "",
         "- New: [Beta](b.md)",
         "- Removed: Gone",
@@ -214,3 +215,35 @@ def test_names_other_modules_use_are_still_here():
     assert changes.WITHDRAWN_PREFIX == "withdrawn-"
     assert changes.SNAPSHOT_ENV == settings.SNAPSHOT_ENV == "REPORT_SNAPSHOT"
     assert changes.in_git is gitrepo.in_git and changes.tag_commit is gitrepo.tag_commit
+
+
+def test_a_figure_is_named_by_its_label_or_the_sentence_that_prints_it_never_by_its_path():
+    found = Changes("2026-03", "March", changed=[("facts.doubling", "7", "6", "", "k.md"),
+                                                 ("facts.runs", "40", "41", "", "k.md")],
+                    removed_facts=[("facts.doubling", "5", "")], titles={"k.md": "Key facts"},
+                    labels={"facts.doubling": "Doubling time of agents' task length (months)"})
+    text = changes.markdown(found)
+    assert "- Doubling time of agents' task length (months) ([Key facts](k.md)): was 7, now **6**." in text
+    assert "- A figure on [Key facts](k.md): was 40, now **41**." in text
+    assert "- No longer printed: Doubling time of agents' task length (months) (was 5)." in text
+    assert "facts." not in text
+
+
+def test_the_sentence_is_the_one_that_prints_the_figure_not_one_that_holds_the_same_number():
+    source = ("The gap may not last: {{ citet('kwa2025') }} found that the task length doubles roughly every "
+              "{{ fact(\"facts.capabilities.doubling\") }} months.\n\n"
+              "/// table-caption\nattrs: {id: tab-facts}\nThe {{ facts|length }} key facts.\n///\n")
+    output = ("/// table-caption\nattrs: {id: tab-facts}\nThe 6 key facts.\n///\n\n"
+              "The gap may not last: [Kwa et al. (2025)](refs.md#kwa) found that the task length doubles roughly "
+              "every 6 months.\n")
+    pages = [record("k.md", output, "Key facts")]
+    pages[0].template = source
+    uses = {"facts.capabilities.doubling": ("k.md", "6")}
+    namespaces = {"report": {"figure_labels": {"facts.other": "Other"}}}
+    taken = changes.take_snapshot(session(pages, fact_uses=uses), namespaces, "e", "l")
+    assert taken.facts["facts.capabilities.doubling"]["sentence"] == (
+        "The gap may not last: Kwa et al. (2025) found that the task length doubles roughly every 6 months.")
+    assert changes.sentences(output)[0] == "The 6 key facts.", "no block syntax in what a reader reads"
+    # A figure printed by a macro: the one sentence that prints the value as a word, or none.
+    assert changes.sentence_for("{{ table() }}", "We ran 16 runs. It took 6 days.", "p", "6") == "It took 6 days."
+    assert changes.sentence_for("{{ table() }}", "It took 6 days. The 6 facts.", "p", "6") == ""

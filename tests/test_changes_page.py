@@ -47,9 +47,9 @@ def test_a_fact_in_a_wrapper_reaches_only_the_changes_page_of_those_who_read_it(
     commit(root, "Second edition")
 
     public = changes(root, "public")
-    assert "40 → 41" in public, public                      # the open figure is compared
+    assert "was 40, now 41" in public, public                      # the open figure is compared
     assert "731" not in public and "977" not in public and "helios_runs" not in public, public
     rival = changes(root, "participant:quill")
-    assert "40 → 41" in rival and "977" not in rival and "helios_runs" not in rival, rival
+    assert "was 40, now 41" in rival and "977" not in rival and "helios_runs" not in rival, rival
     owner = changes(root, "participant:helios")
-    assert "731 → 977" in owner, owner
+    assert "was 731, now 977" in owner, owner

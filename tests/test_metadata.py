@@ -78,3 +78,22 @@ def test_json_ld_cannot_close_its_script_element(tmp_path):
     tags = findability.head_tags(meta, page)
     script = tags[tags.index('<script type="application/ld+json">'):]
     assert script.count("</script>") == 1
+
+
+@pytest.mark.parametrize("style, lead", [("author-year", "Example, A. and Placeholder, G. (2026)."),
+                                         ("numeric", "A. Example and G. Placeholder (2026).")])
+def test_cite_this_section_names_the_authors_as_how_to_cite_does(tmp_path, style, lead):
+    from report_engine.bibtex import BibDatabase, parse_bibtex, report_bibtex
+    from report_engine.citestyles import ReferenceFormatter
+    from report_engine.works import make_work
+
+    meta = metadata_of(tmp_path, "authors: [{name: Ada Example}, {name: Grace Placeholder}]\n"
+                                 f"citations: {{style: {style}}}\n")
+    section = findability.section_citation(meta, "3 Assessment", "https://example.org/r/2026-03/assessment/")
+    assert section.startswith(lead), section
+    report = {"title": "T", "organization": "Org", "edition": "2026-03", "edition_label": "March",
+              "published": meta.published, "canonical_url": meta.edition_url,
+              "authors": [{"name": "Ada Example"}, {"name": "Grace Placeholder"}]}
+    items = parse_bibtex(report_bibtex(report), "<report metadata>")
+    whole = ReferenceFormatter(style).format(make_work(BibDatabase(Path("<report metadata>"), items), items[0].key))
+    assert whole.text.startswith(lead.split(" (")[0]), whole.text

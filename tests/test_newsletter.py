@@ -35,6 +35,7 @@ BIB = r"""
   journal = {arXiv preprint},
   year    = {2023},
   doi     = {10.48550/arXiv.2312.06942},
+  url     = {https://arxiv.org/abs/2312.06942},
 }
 
 
@@ -191,7 +192,7 @@ def test_citations_are_readable_links_to_the_work_or_the_reference(built: Path) 
     readable = [a.text_content() for a in article.xpath('.//a[contains(@class, "citation")]')]
     assert len(readable) == 3
     expected = {
-        "greenblatt": "https://doi.org/10.48550/arXiv.2312.06942",
+        "greenblatt": "https://doi.org/10.48550/arXiv.2312.06942",      # its DOI, as the site prints it, not its url
         "shlegeris": "https://www.alignmentforum.org/posts/BAzCGCys4BkzGDCWR/",
         "doe": CANONICAL + "references/#ref-doe2024",
     }

@@ -42,3 +42,25 @@ def test_without_poppler_pypdf_reads_text_metadata_outline_and_links(monkeypatch
     text = pdf.read_pdf(path, out.getvalue())
     for expected in ("Title \u2192 one", "custom \u2192 field", "Bookmark \u2192 two"):
         assert expected in text
+
+
+def test_the_screens_furniture_is_dropped_and_a_page_left_with_only_its_title_is_not_printed(tmp_path):
+    from report_engine import pdf
+
+    def page(name: str, body: str) -> pdf.PdfPage:
+        path = tmp_path / name
+        path.write_text(f'<html><body><article class="md-content__inner md-typeset">{body}</article></body></html>',
+                        encoding="utf-8")
+        return pdf.PdfPage(name.removesuffix(".html") + "/", path)
+
+    pages = [page("one.html", '<h1 id="one">One</h1><p>Text of one.</p>'
+                              '<p class="report-downloads report-screen-only">Download this table</p>'
+                              '<aside class="report-cite report-screen-only"><p>Cite this section</p></aside>'),
+             page("empty.html", '<h1 id="empty">Changes</h1><p class="report-screen-only">Nothing to compare.</p>'),
+             page("two.html", '<h1 id="two">Two</h1><figure><img src="x.png" alt="x"></figure>')]
+    front = pdf.Front("Report", "", "March", "window", "Org", "May 1", "2026-05-01", "")
+    document = pdf.assemble(tmp_path, pages, front)
+    assert "Text of one" in document.html and 'alt="x"' in document.html
+    for gone in ("Download this table", "Cite this section", "Changes", "Nothing to compare"):
+        assert gone not in document.html, gone
+    assert 'id="s2-two"' in document.html, "the pages printed are numbered without the one left out"

@@ -51,11 +51,18 @@ if TYPE_CHECKING:
     from .session import Session
 
 PAGE = "changes.md"
+SCREEN_ONLY = "report-screen-only"          # the class of what the PDF leaves out (pdf.SCREEN_ONLY)
 TITLE = "Changes since the last edition"
 SNAPSHOT_ENV = settings.SNAPSHOT_ENV        # set in the process that reads a previous edition
 NOT_RECORDS = ("report",)                   # data/report.yml describes the report: no records there
 NUMBER = re.compile(r"^(?:(?:Appendix|Annex|Section|Chapter)\s+)?[A-Z]?\d*(?:\.\d+)*[.:]?\s+(?=\S)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+ABBREVIATION = re.compile(r"(?:\b(?:et al|e\.g|i\.e|cf|vs|pp?|Figs?|No|Sec|Eq|ca|approx)|(?<![\w.])[A-Z])\.$")
+BLOCK = re.compile(r"^\s*///\s*[\w-]+(?:\s*\|\s*(.*?))?\s*$")      # /// table-caption | its title
+BLOCK_END = re.compile(r"^\s*///\s*$")
+BLOCK_ATTRS = re.compile(r"^\s*(?:attrs|open|type):\s*.*$")
+ADMONITION = re.compile(r"^\s*(?:!!!|\?\?\?\+?)\s*[\w-]+(?:\s+[\w-]+)*\s*(?:\"(.*)\")?\s*$")
+LABELS = "figure_labels"                    # in data/report.yml: fact() path -> the figure's name
 HEADING = re.compile(r"^(#{1,3})\s+(.*?)\s*(?:\{[^}]*#([\w:-]+)[^}]*\})?\s*#*\s*$")
 
 
@@ -83,12 +90,17 @@ class Snapshot:
 def take_snapshot(session: Session, namespaces: Mapping[str, Any], edition: str, label: str) -> Snapshot:
     """The snapshot of a build whose two passes are done (``session.pages`` holds each page's output)."""
     pages = [record for record in session.pages.values() if record.in_nav and record.src != PAGE]
-    texts = {record.src: plain(record.output) for record in pages}
+    texts = {record.src: plain(unblocked(record.output)) for record in pages}
+    sources = {record.src: str(getattr(record, "template", "") or "") for record in pages}
+    labels = figure_labels(namespaces)
     snapshot = Snapshot(edition, label)
     for path, (src, printed) in sorted(session.fact_uses.items()):
         if src not in texts:
             continue
-        snapshot.facts[path] = {"printed": printed, "sentence": sentence_with(texts[src], printed), "page": src}
+        snapshot.facts[path] = {"printed": printed, "sentence": sentence_for(sources[src], texts[src], path, printed),
+                                "page": src}
+        if labels.get(path):
+            snapshot.facts[path]["label"] = labels[path]
     can_see = session.audience.can_see
     for namespace, value in sorted(namespaces.items()):
         if namespace in NOT_RECORDS:
@@ -153,13 +165,50 @@ def _page_printing(texts: Mapping[str, str], record_id: str) -> str:
     return ""
 
 
+def figure_labels(namespaces: Mapping[str, Any]) -> dict[str, str]:
+    """The names an author gives figures for the changes page: ``figure_labels:`` in
+    ``data/report.yml``, a mapping of the path ``fact()`` is called with to a label."""
+    report = namespaces.get("report")
+    found = report.get(LABELS) if isinstance(report, Mapping) else None
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(path): " ".join(str(text).split()) for path, text in found.items()
+            if isinstance(text, (str, int, float)) and not isinstance(text, bool)}
+
+
+def unblocked(markdown: str) -> str:
+    """Markdown without the syntax of blocks (``/// table-caption``, its ``attrs:`` line, ``///``)
+    and admonitions' markers: what is left reads as the page prints it."""
+    if "///" not in markdown and "!!!" not in markdown and "???" not in markdown:
+        return markdown
+    out: list[str] = []
+    opened = False
+    for line in markdown.splitlines():
+        block = BLOCK.match(line)
+        if block:
+            out.append(block.group(1) or "")
+            opened = True
+            continue
+        if BLOCK_END.match(line):
+            out.append("")
+            opened = False
+            continue
+        if opened and BLOCK_ATTRS.match(line):
+            continue
+        opened = False
+        admonition = ADMONITION.match(line)
+        out.append(admonition.group(1) or "" if admonition else line)
+    return "\n".join(out)
+
+
 def sentences(markdown: str) -> list[str]:
     """A page's prose as a reader reads it, sentence by sentence, block by block (headings apart:
     they are compared as sections)."""
+    markdown = unblocked(markdown)
     prose = "\n".join("" if HEADING.match(line) else line for line in markdown.splitlines())
     found: list[str] = []
     for block in passages.segments(prose):
-        found += [s for s in SENTENCE_BREAK.split(" ".join(plain(block).split())) if s]
+        found += split_sentences(" ".join(plain(block).split()))
     return found
 
 
@@ -170,6 +219,68 @@ def plain(markdown: str) -> str:
 
 def unnumbered(title: str) -> str:
     return NUMBER.sub("", " ".join(title.split()))
+
+
+def sentence_for(source: str, text: str, path: str, printed: str) -> str:
+    """The sentence (or table row) of ``text`` that prints the figure: the one whose words around the
+    value are those around the ``fact()`` call in the page's source. A figure printed by a macro or
+    a loop has no such words: then the one sentence that prints the value as a word, or none (a
+    sentence that merely holds the same number is not the figure's)."""
+    if not printed.strip():
+        return ""
+    call = re.compile(r"\{\{-?\s*fact\(\s*(['\"])" + re.escape(path) + r"\1[^}]*\}\}")
+    candidates = _flat_sentences(text)
+    for match in call.finditer(source):
+        before = _words(_context(source[:match.start()], before=True))[-3:]
+        after = _words(_context(source[match.end():], before=False))[:3]
+        if not before and not after:
+            continue
+        needle = " " + " ".join(before + _words(printed) + after) + " "
+        found = [sentence for sentence in candidates if needle in " " + " ".join(_words(sentence)) + " "]
+        if found:
+            return found[0]
+    word = re.compile(rf"(?<![\w.,]){re.escape(printed.strip())}(?![\w]|[.,]\d)")
+    found = [sentence for sentence in candidates if word.search(sentence)]
+    return found[0] if len(found) == 1 else ""
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one line of prose; "et al.", "e.g." and initials end none."""
+    found: list[str] = []
+    for piece in SENTENCE_BREAK.split(text):
+        if found and ABBREVIATION.search(found[-1]):
+            found[-1] += " " + piece
+        elif piece.strip():
+            found.append(piece.strip())
+    return [sentence.strip() for sentence in found if sentence.strip()]
+
+
+def _context(source: str, before: bool) -> str:
+    """The literal text beside a macro call, up to the next macro, tag or paragraph break."""
+    parts = re.split(r"\{\{.*?\}\}|\{%.*?%\}|\n\s*\n|\|", source, flags=re.S)
+    text = parts[-1] if before else parts[0]
+    return plain(text)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _flat_sentences(text: str) -> list[str]:
+    """Every sentence and table row of a page's plain text, on one line each."""
+    found: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        prose: list[str] = []
+        for line in paragraph.splitlines():
+            if line.lstrip().startswith("|"):
+                cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+                if not all(re.fullmatch(r":?-+:?", cell) for cell in cells if cell):
+                    found.append(" · ".join(cell for cell in cells if cell))
+            else:
+                prose.append(line)
+        flat = " ".join(" ".join(prose).split()).lstrip("#>-*0123456789. ")
+        found += split_sentences(flat)
+    return found
 
 
 def sentence_with(text: str, printed: str) -> str:
@@ -204,6 +315,7 @@ class Changes:
     added_headings: list[tuple[str, str, str]] = field(default_factory=list)      # src, id, text
     removed_headings: list[tuple[str, str]] = field(default_factory=list)         # page title, text
     titles: dict[str, str] = field(default_factory=dict)                          # src -> title, this edition
+    labels: dict[str, str] = field(default_factory=dict)                          # fact path -> its author's label
 
     def empty(self) -> bool:
         return not any(value for value in (getattr(self, f.name) for f in dataclasses.fields(self))
@@ -212,7 +324,10 @@ class Changes:
 
 def compare(old: Snapshot, new: Snapshot) -> Changes:
     """What changed from ``old`` to ``new``, both snapshots of the same audience."""
-    changes = Changes(old.edition, old.label, titles={page["src"]: page["title"] for page in new.pages})
+    labels = {path: fact["label"] for snapshot in (old, new) for path, fact in snapshot.facts.items()
+              if fact.get("label")}
+    changes = Changes(old.edition, old.label, titles={page["src"]: page["title"] for page in new.pages},
+                      labels=labels)
     for path, now in new.facts.items():
         before = old.facts.get(path)
         if before is None:
@@ -284,23 +399,36 @@ def markdown(changes: Changes | None, previous_url: str = "", note: str = "", wi
         if note:
             return f"The earlier edition could not be compared: {escape(note)}.\n"
         if withdrawn:
-            return ("No earlier edition of the report is standing (a withdrawn edition is not compared with): "
-                    "there is no earlier edition to compare this one with.\n")
-        return "This is the first edition of the report: there is no earlier edition to compare it with.\n"
+            return screen_only("No earlier edition of the report is standing (a withdrawn edition is not compared "
+                               "with): there is no earlier edition to compare this one with.")
+        return screen_only("This is the first edition of the report: there is no earlier edition to compare it with.")
     label = escape(changes.previous_label)
     where = f"[{label}]({previous_url})" if previous_url else label
     out = [f"This page compares this edition with the previous one, *{where}* (edition {escape(changes.previous)}): "
            "the figures printed in the report, the records of its data and its sections and headings.\n"]
     if changes.empty():
-        out.append("Nothing that this comparison follows has changed.\n")
-        return "\n".join(out)
+        return screen_only(out[0].strip() + " Nothing that this comparison follows has changed.")
     for section in (_figures_changed, _figures_added_or_dropped, _records_added_or_removed, _sections):
         out += section(changes)
     return "\n".join(out)
 
 
+def screen_only(paragraph: str) -> str:
+    """A paragraph the site shows and the PDF leaves out (with it, a page that says only this)."""
+    return f"{paragraph}\n{{: .{SCREEN_ONLY} }}\n"
+
+
 def _page_link(changes: Changes, page: str) -> str:
     return f"[{escape(changes.titles.get(page, page))}]({page})"
+
+
+def _named(changes: Changes, path: str, page: str) -> str:
+    """A figure named by its author's label, else by its page ("a figure on Key facts"). Never its
+    data path."""
+    label = changes.labels.get(path, "")
+    if label:
+        return escape(label) + (f" ({_page_link(changes, page)})" if page else "")
+    return f"a figure on {_page_link(changes, page)}" if page else "a figure"
 
 
 def _figures_changed(changes: Changes) -> list[str]:
@@ -308,8 +436,14 @@ def _figures_changed(changes: Changes) -> list[str]:
         return []
     out = ["## Figures that changed\n"]
     for path, old, new, sentence, page in changes.changed:
-        out.append(f"- `{path}`: {escape(old)} → **{escape(new)}**. "
-                   + (f"“{escape(sentence)}” " if sentence else "") + f"({_page_link(changes, page)})")
+        value = f"was {escape(old)}, now **{escape(new)}**"
+        if changes.labels.get(path):
+            line = f"{_named(changes, path, page)}: {value}" + (f". “{escape(sentence)}”" if sentence else ".")
+        elif sentence:
+            line = f"“{escape(sentence)}” ({_page_link(changes, page)}): {value}."
+        else:
+            line = f"{_capital(_named(changes, path, page))}: {value}."
+        out.append(f"- {line}")
     return out + [""]
 
 
@@ -318,12 +452,22 @@ def _figures_added_or_dropped(changes: Changes) -> list[str]:
         return []
     out = ["## Figures added or dropped\n"]
     for path, new, sentence, page in changes.added_facts:
-        out.append(f"- Added: `{path}` = **{escape(new)}**. "
-                   + (f"“{escape(sentence)}” " if sentence else "") + f"({_page_link(changes, page)})")
+        if changes.labels.get(path):
+            line = f"{_named(changes, path, page)}: **{escape(new)}**" + (f". “{escape(sentence)}”" if sentence else ".")
+        elif sentence:
+            line = f"“{escape(sentence)}” ({_page_link(changes, page)})"
+        else:
+            line = f"{_named(changes, path, page)}: **{escape(new)}**."
+        out.append(f"- New: {line}")
     for path, old, sentence in changes.removed_facts:
-        out.append(f"- No longer printed: `{path}` (was {escape(old)})"
-                   + (f": “{escape(sentence)}”" if sentence else "") + ".")
+        named = escape(changes.labels[path]) if changes.labels.get(path) else (
+            f"“{escape(sentence)}”" if sentence else "a figure of the previous edition")
+        out.append(f"- No longer printed: {named} (was {escape(old)}).")
     return out + [""]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _records_added_or_removed(changes: Changes) -> list[str]:
@@ -331,12 +475,11 @@ def _records_added_or_removed(changes: Changes) -> list[str]:
         return []
     out = ["## Records added or removed\n"]
     for key, page in changes.added_records:
-        namespace, record = key.split(":", 1)
-        link = f", {_page_link(changes, page)}" if page else ""
-        out.append(f"- Added: {escape(record)} (`data/{namespace}`{link})")
+        _, record = key.split(":", 1)
+        out.append(f"- Added: {escape(record)}" + (f" ({_page_link(changes, page)})" if page else ""))
     for key in changes.removed_records:
-        namespace, record = key.split(":", 1)
-        out.append(f"- Removed: {escape(record)} (`data/{namespace}`)")
+        _, record = key.split(":", 1)
+        out.append(f"- Removed: {escape(record)}")
     return out + [""]
 
 

@@ -102,6 +102,13 @@ def _name_list(people: Sequence[Name], more: bool, inverted: bool, max_names: in
     return ", ".join(names[:-1]) + ", and " + names[-1]
 
 
+def names_as_listed(people: Sequence[Name], style: str = "author-year", max_names: int = 10) -> str:
+    """People named as the style's reference list names them: "Example, A. and Placeholder, G." in
+    author-year lists, "A. Example and G. Placeholder" in numeric ones. "How to cite" and "Cite this
+    section" both use it, so a report names its authors one way."""
+    return _name_list(people, False, style != "numeric", max_names)
+
+
 def _pages(work: Work) -> str:
     return work.text("pages").replace("--", "–").replace("-", "–") if work.get("pages") else ""
 

@@ -25,7 +25,11 @@ from dataclasses import dataclass
 from typing import Iterable
 from xml.etree import ElementTree as ET
 
+from pybtex.database import Person
+
+from .citestyles import names_as_listed
 from .metadata import Metadata
+from .works import names
 from .text import slugify
 
 FEED = "feed.xml"
@@ -108,7 +112,11 @@ def head_tags(meta: Metadata, page: PageInfo, pdf_url: str = "", description: bo
         tag("name", "twitter:image:alt", page.card_alt)
     if page.is_landing:
         tags.extend(scholar_tags(meta, pdf_url))
-    tags.append(f'<link rel="alternate" type="application/atom+xml" title="{html.escape(meta.title)}: editions" '
+    # "alternate feed", not "alternate" alone: feed readers read the rel's tokens, while Material
+    # takes every link[rel=alternate] for a translation of the site and fetches a sitemap.xml beside
+    # it, which fails (a console error) on the report's root, and on every other origin, such as
+    # the local preview.
+    tags.append(f'<link rel="alternate feed" type="application/atom+xml" title="{html.escape(meta.title)}: editions" '
                 f'href="{html.escape(meta.site_url + FEED)}">')
     data = report_json_ld(meta, pdf_url) if page.is_landing else page_json_ld(meta, page)
     # "</" may not appear inside a script element: JSON allows "<\/" for it
@@ -268,17 +276,20 @@ def _csl_name(name: str) -> dict:
 
 
 def section_citation(meta: Metadata, section: str, url: str) -> str:
-    """One page cited as a section of the edition, as plain text."""
-    who = _list(meta.author_names) or meta.organization
+    """One page cited as a section of the edition, as plain text; its authors named as "How to cite"
+    names them (the reference list's style: "Example, A. and Placeholder, G.")."""
+    who = authors_as_listed(meta) or meta.organization
     doi = f" {meta.doi_url}." if meta.doi else ""
     return (f"{who} ({meta.published.year}). “{section}.” In {meta.title} ({meta.edition_label}). "
             f"{meta.organization}. {url}{doi}")
 
 
-def _list(names: list[str]) -> str:
-    if len(names) <= 2:
-        return " and ".join(names)
-    return ", ".join(names[:-1]) + ", and " + names[-1]
+def authors_as_listed(meta: Metadata) -> str:
+    """The report's authors as its reference list names people."""
+    if not meta.author_names:
+        return ""
+    people, _ = names([Person(name) for name in meta.author_names])
+    return names_as_listed(people, meta.citation_style)
 
 
 # ---- the feed of editions ------------------------------------------------------------------------

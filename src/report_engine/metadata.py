@@ -80,6 +80,7 @@ class Metadata:
     licence: Licence | None = None
     doi: str = ""
     concept_doi: str = ""
+    citation_style: str = "author-year"     # the reference list's style (``citations: {style: …}``)
 
     @property
     def doi_url(self) -> str:
@@ -122,7 +123,15 @@ def read_metadata(report: Mapping[str, Any], report_file: str, edition_url: str,
         licence=_licence(report, report_file, line),
         doi=_doi(report, "doi", report_file, line),
         concept_doi=_doi(report, "concept_doi", report_file, line),
+        citation_style=_citation_style(report),
     )
+
+
+def _citation_style(report: Mapping[str, Any]) -> str:
+    """The style the reference list is written in (checked where the citations are set up)."""
+    citations = report.get("citations")
+    style = citations.get("style") if isinstance(citations, Mapping) else None
+    return str(style) if style else "author-year"
 
 
 def _authors(report: Mapping[str, Any], report_file: str, line: Callable[..., int | None]) -> tuple[Author, ...]:

@@ -57,7 +57,8 @@ LANDING = "index.md"
 STYLESHEET = "assets/newsletter.css"
 ENGINE_STYLESHEET = Path(__file__).resolve().parent / "theme" / STYLESHEET
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-CHROME = {"headerlink", "md-content__button", "md-source-file", "md-tags", "report-cite", "report-cover"}
+CHROME = {"headerlink", "md-content__button", "md-source-file", "md-tags", "report-cite", "report-cover",
+          "report-screen-only"}
 DROPPED = ("script", "style", "link", "noscript", "template", "button", "input", "form", "iframe",
            "object", "embed", "video", "audio", "svg")
 UNWRAPPED = ("div", "span", "section", "article", "mark", "abbr", "label", "font", "aside", "small")
@@ -272,20 +273,16 @@ def _keys_by_entry_id(session: "Session") -> dict[str, str]:
 
 
 def _entry_url(session: "Session", key: str | None) -> str | None:
-    """The entry's ``url``, else its ``doi`` as a doi.org link; BibTeX escapes undone."""
+    """Where the reference list sends a reader: the work's one identifier as the site prints it (its
+    DOI, else its arXiv id, else its URL: :meth:`works.Work.identifier`), so the newsletter and the
+    feed link what the site shows."""
     if not key or session.citations is None:
         return None
     try:
-        fields = session.citations.database[key].entry.fields
-    except KeyError:
+        identifier = session.citations.work(key).identifier()
+    except (KeyError, ReportError):
         return None
-    for name in ("url", "doi"):
-        value = re.sub(r"\\([_%&#$~])", r"\1", str(fields.get(name, ""))).replace("{", "").replace("}", "").strip()
-        if name == "doi" and value and not value.lower().startswith(("http://", "https://")):
-            value = "https://doi.org/" + re.sub(r"^doi:\s*", "", value, flags=re.IGNORECASE)
-        if value.lower().startswith(("http://", "https://")):
-            return value
-    return None
+    return identifier[1] if identifier and identifier[1].lower().startswith(("http://", "https://")) else None
 
 
 def _first_href(fragment: str | None) -> str | None:

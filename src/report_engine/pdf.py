@@ -2,8 +2,11 @@
 
 The PDF is made after MkDocs has written (and before the audit reads) the
 audience's site: each page of ``nav:`` is read back from the site, its article
-taken out of Material's chrome, and the pages joined into one HTML document
-behind a title page and a table of contents. WeasyPrint (CSS paged media)
+taken out of Material's chrome and the engine's web furniture (whatever carries
+the class ``report-screen-only``: the landing page's cover, "How to cite", "Cite
+this section", a table's downloads), and the pages joined into one HTML document
+behind a title page (the PDF's only cover) and a table of contents. A page left
+with nothing but its title is not printed. WeasyPrint (CSS paged media)
 typesets it with the engine's print stylesheet (``print/pdf.css``), then a
 report's own ``pdf.css`` from its ``custom_dir`` if it has one.
 
@@ -56,8 +59,12 @@ BODY_FONT = "Charis SIL"
 FONT_PACKAGE = "fonts-sil-charis"
 LIBRARY_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 LONG_TABLE_ROWS = 12       # a table with more rows may run over a page break (its header repeats)
-# Material's chrome inside an article that has no place on paper.
-CHROME = ("headerlink", "md-content__button", "md-source-file", "md-feedback", "md-top")
+# What the engine's own HTML marks as web furniture (the landing page's cover, "How to cite",
+# "Cite this section", a table's download links): the screen's, never the paper's. The title page
+# is the PDF's only cover.
+SCREEN_ONLY = "report-screen-only"
+# Material's chrome inside an article that has no place on paper, and the engine's web furniture.
+CHROME = ("headerlink", "md-content__button", "md-source-file", "md-feedback", "md-top", SCREEN_ONLY)
 
 
 def requested(value: str | None) -> bool:
@@ -184,7 +191,17 @@ def assemble(site: Path, pages: list[PdfPage], front: Front,
 
     ``xrefs`` are the cross-reference targets ``ref()`` can point at, as (page URL, anchor, the text
     a reference prints): a link to one of them with that text gains its page number."""
-    index = {page.url: number for number, page in enumerate(pages, start=1)}
+    articles: list[tuple[PdfPage, Element]] = []
+    for page in pages:
+        article = _article(page.output)
+        if article is None:
+            continue
+        if says_nothing(article):     # a generated page with nothing to say on paper: no page for it
+            log.info(f"PDF: {page.url or 'the home page'} has nothing but its title once the web's furniture "
+                     "is gone: left out")
+            continue
+        articles.append((page, article))
+    index = {page.url: number for number, (page, _) in enumerate(articles, start=1)}
     references = {(url, anchor or ""): text for url, anchor, text in xrefs}
     body = etree.Element("body")
     body.append(_title_page(front))
@@ -194,10 +211,7 @@ def assemble(site: Path, pages: list[PdfPage], front: Front,
     listing = etree.SubElement(contents, "ol", {"class": "pdf-contents__list"})
     document = Document("")
     group_seen: str | None = None
-    for number, page in enumerate(pages, start=1):
-        article = _article(page.output)
-        if article is None:
-            continue
+    for number, (page, article) in enumerate(articles, start=1):
         prefix = f"s{number}"
         depth = 1
         if page.group:
@@ -227,6 +241,24 @@ def assemble(site: Path, pages: list[PdfPage], front: Front,
     root.append(body)
     document.html = "<!DOCTYPE html>\n" + lxml.html.tostring(root, encoding="unicode")
     return document
+
+
+def says_nothing(article: Element) -> bool:
+    """Does the article hold nothing but its title (no text, image, table or figure besides)?"""
+    for element in article.iter():
+        if not isinstance(element.tag, str) or element.tag == "article":
+            continue
+        if element.tag in ("h1",):
+            if (element.tail or "").strip():
+                return False
+            continue
+        if any(parent.tag == "h1" for parent in element.iterancestors()):
+            continue
+        if element.tag in ("img", "svg", "table", "figure", "object", "video", "iframe"):
+            return False
+        if (element.text or "").strip() or (element.tail or "").strip():
+            return False
+    return not (article.text or "").strip()
 
 
 def _tables_on_paper(article: Element) -> None:

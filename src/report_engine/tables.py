@@ -145,7 +145,7 @@ def download_files(columns: list[Column], plain: list[list[str]], source: str, s
 def download_links(name: str, page_url: str) -> str:
     """The links under a table, relative to its page (raw HTML: MkDocs does not check them)."""
     up = up_to_root(page_url)
-    return (f'<p class="report-downloads">Download this table: '
+    return (f'<p class="report-downloads report-screen-only">Download this table: '
             f'<a href="{up}{DOWNLOADS}/{name}.csv" download>CSV</a> · '
             f'<a href="{up}{DOWNLOADS}/{name}.json" download type="application/json">JSON</a></p>')
 
