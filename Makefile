@@ -27,8 +27,8 @@ PORT ?= 8000
 serve: $(VENV)/.installed                # make serve PORT=8001: the port is checked before the first build
 	$(BIN)/python -m macros serve --port $(PORT)
 
-build: $(VENV)/.installed
-	$(BIN)/mkdocs build --strict
+build: $(VENV)/.installed                # python -m macros build: strict, on the report's base (README: The base)
+	$(BIN)/python -m macros build
 
 build-all: $(VENV)/.installed
 	$(BIN)/python -m macros build-all

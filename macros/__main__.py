@@ -1,7 +1,6 @@
-"""``python -m macros COMMAND``: the engine's commands (build-all, check, audit, publish)."""
-
-import sys
+"""``python -m macros COMMAND``: the engine's commands, run from the report's folder (README: *A report
+of your own*, where these are the two lines every report's ``macros/__main__.py`` holds)."""
 
 from report_engine.__main__ import main
 
-sys.exit(main())
+raise SystemExit(main())

@@ -142,11 +142,18 @@ def test_the_package_type_checks():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+# The newest Zensical that installs from the registry (requirements-test.txt says why no later one).
+ZENSICAL = "0.0.73"
+
+
 def test_zensical_stops_in_one_line_and_leaves_nothing_to_upload(report):
-    """Zensical reads mkdocs.yml and runs the macros module, but no plugin events: the engine refuses."""
+    """Zensical reads mkdocs.yml and runs the macros module, but no plugin events: the engine refuses
+    in one line that says why and what to build with instead, and no site is left half built."""
+    import importlib.metadata
     import subprocess
     import sys
 
+    assert importlib.metadata.version("zensical") == ZENSICAL
     zensical = Path(sys.executable).parent / "zensical"
     report.page("index.md", PAGE + '\n{% call redact("helios") %}\n![Map](assets/helios-map.svg)\n{% endcall %}\n')
     report.write("docs/assets/helios-map.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
@@ -156,8 +163,14 @@ def test_zensical_stops_in_one_line_and_leaves_nothing_to_upload(report):
     assert proc.returncode != 0
     errors = [line for line in output.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 1 and "cannot be guaranteed" in errors[0], output
+    assert "Zensical" in errors[0] and "Build with" in errors[0], errors[0]
     assert "Traceback" not in output
-    assert not (report.root / "site" / "assets" / "helios-map.svg").exists()
+    site = report.root / "site"
+    assert not site.exists() or not any(site.rglob("*.html")), sorted(map(str, site.rglob("*")))
+    assert not (site / "assets" / "helios-map.svg").exists()
+    audited = subprocess.run([sys.executable, "-m", "macros", "audit", "site"], cwd=report.root,
+                             capture_output=True, text=True, timeout=300)
+    assert audited.returncode != 0 and "Traceback" not in audited.stdout + audited.stderr
 
 
 def test_pip_install_from_the_repository_builds_a_report_with_no_engine_code(tmp_path):

@@ -1,4 +1,4 @@
-"""``python -m macros COMMAND`` (or ``report-engine COMMAND``): the engine's commands beyond ``mkdocs build``.
+"""``python -m macros COMMAND``: the engine's commands, on the report's base (MkDocs or ProperDocs).
 
 Each command lives in its own module, which provides ``add_parser(subparsers)``
 (which may add several subcommands) and registers each entry point with
@@ -8,7 +8,9 @@ command reports an expected failure (a refusal, an author's mistake) as one
 ``ERROR`` line and a non-zero status, never as a traceback.
 
 Run it from the report's folder, where ``mkdocs.yml`` is: the report's own
-``macros/__main__.py`` hands over here, so ``python -m macros`` works there.
+``macros/__main__.py`` (two lines, README: *A report of your own*) hands over here, so
+``python -m macros`` works there. It is the one way to run the commands: there is no console
+script, and ``python -m report_engine`` is how the engine starts its own helpers.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     # Material prints a nine-line notice about MkDocs 2 when it is imported, and every command
     # here imports it (in this process or in the mkdocs it starts): the engine's commands stay quiet.
     settings.quiet_mkdocs()
+    # The report's base (MkDocs or ProperDocs, by what is installed): commands that build in this
+    # process import it as `mkdocs`, so the redirect goes in before any command module is imported.
+    settings.base().activate()
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(levelname)-7s -  %(message)s")

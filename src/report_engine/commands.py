@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -28,10 +29,13 @@ from . import audit, readthrough, settings, stamps
 from .adapter import Abort, build_site, load_config
 from .data import load_data
 from .errors import ReportError
+from .inputs import config_line, plugin_line
 from .plugin import PLUGIN_NAME, ReportPlugin
 from .settings import AUDIENCE_ENV, DRAFT_ENV, HELPERS_ENV, PDF_ENV, QUIET_ENV, child_environment
 
 log = logging.getLogger("mkdocs.plugins.report.commands")
+# Just after the top-level ``plugins:`` key's colon: the key's own line.
+PLUGINS_KEY = re.compile(r"(?<=:)")
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,11 @@ class BuildRun:
 
 def mkdocs_build(project_dir: Path, arguments: list[str], env: dict[str, str],
                  progress: Callable[[str], None] | None = None) -> BuildRun:
-    """``mkdocs build`` in its own process, as an author runs it; the error it ended on, in one line.
+    """``mkdocs build`` in its own process, as an author runs it, on the report's base (MkDocs or
+    ProperDocs: :func:`settings.base`); the error it ended on, in one line.
     ``progress`` is handed each line of the engine's progress (the PDF's stages) as it comes."""
-    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", *arguments], cwd=project_dir,
+    command = settings.base().command("build", *arguments, project_dir=project_dir)
+    proc = subprocess.Popen(command, cwd=project_dir,
                             env={**env, QUIET_ENV: "1"}, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, bufsize=1)
     lines: list[str] = []
@@ -132,7 +138,7 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
             config.plugins[PLUGIN_NAME] = plugin
         if not isinstance(plugin, ReportPlugin):
             raise ReportError(f"the plugin named '{PLUGIN_NAME}' in mkdocs.yml is not the report engine's",
-                              str(config_file), None, "remove it or rename it")
+                              str(config_file), plugin_line(config_file, PLUGIN_NAME), "remove it or rename it")
         plugin.config.audience = audience
         plugin.config.pdf = False            # what is audited is the folder; a PDF in it is read as it is
         try:
@@ -142,9 +148,23 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
                               str(config_file), None, "fix the build first (mkdocs build)") from None
         if plugin.build is None or plugin.build.env is None:
             raise ReportError("this build never ran the report engine, so nothing in it was checked",
-                              str(config_file), None,
-                              "mkdocs.yml must list the macros plugin with module_name: macros")
+                              str(config_file), engine_line(config_file),
+                              "mkdocs.yml must list the macros plugin with module_name: macros, whose "
+                              "define_env calls report_engine.define_env")
         return audit.audit_build(folder.resolve(), plugin.build.session, config.theme.dirs)
+
+
+def engine_line(config_file: Path) -> int | None:
+    """Where mkdocs.yml should hand the build to the engine: the ``macros`` plugin's line (its module
+    does not attach the engine), else the ``plugins:`` key (macros is not listed)."""
+    listed = plugin_line(config_file, "macros")
+    if listed is not None:
+        return listed
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return config_line(config_file, "plugins", PLUGINS_KEY) if re.search(r"^plugins\s*:", text, re.M) else None
 
 
 # ---- command line ------------------------------------------------------------------------
@@ -152,7 +172,8 @@ def audit_folder(folder: Path, config_file: Path, audience: str = "public", stri
 def add_parser(subparsers: Any) -> None:
     """``build``, ``build-all``, ``pdf``, ``serve``, ``check``, ``audit`` and the hidden ``snapshot``
     for ``python -m macros``."""
-    one = subparsers.add_parser("build", help="build one audience (mkdocs build --strict, without the MkDocs 2 notice)")
+    one = subparsers.add_parser("build", help="build one audience (mkdocs build --strict, or properdocs build "
+                                              "--strict: the report's base)")
     one.add_argument("--audience", default=None,
                      help=f"public, participant:ID or internal (default: {AUDIENCE_ENV}, else public)")
     one.add_argument("--draft", metavar="DATE", default=None,
@@ -171,10 +192,11 @@ def add_parser(subparsers: Any) -> None:
                        help=f"public, participant:ID or internal (default: {AUDIENCE_ENV}, else public)")
     paper.add_argument("--no-strict", action="store_true", help="do not treat warnings as errors")
     paper.set_defaults(run=_run_pdf)
-    serve = subparsers.add_parser("serve", help="live preview (mkdocs serve) on a port checked first")
+    serve = subparsers.add_parser("serve", help="live preview (mkdocs serve, on the report's base) on a port "
+                                                "checked first")
     serve.add_argument("--port", type=int, default=8000, help="the port on 127.0.0.1 (default: 8000)")
     serve.set_defaults(run=_run_serve)
-    snapshot = subparsers.add_parser("snapshot", help=argparse.SUPPRESS)   # the changes page's reading of an edition
+    snapshot = subparsers.add_parser("snapshot")   # hidden (no help): the changes page's reading of an edition
     snapshot.set_defaults(run=_run_snapshot)
     notes = subparsers.add_parser("check", help="list every incomplete bibliography entry, without building")
     notes.set_defaults(run=_run_check)
@@ -233,7 +255,7 @@ def _run_build(args: argparse.Namespace) -> int:
         env[AUDIENCE_ENV] = args.audience
     if args.draft:
         env[DRAFT_ENV] = args.draft
-    command = [sys.executable, "-m", "mkdocs", "build", *([] if args.no_strict else ["--strict"])]
+    command = settings.base().command("build", *([] if args.no_strict else ["--strict"]))
     if args.quiet:
         command.append("--quiet")
     try:
@@ -291,7 +313,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         return 1
     print(f"Building the report, then serving it on http://127.0.0.1:{args.port}/ (Ctrl-C stops)", flush=True)
     env = child_environment()
-    command = [sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{args.port}"]
+    command = settings.base().command("serve", "-a", f"127.0.0.1:{args.port}")
     try:
         return subprocess.run(command, env=env).returncode
     except KeyboardInterrupt:

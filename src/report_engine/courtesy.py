@@ -24,7 +24,7 @@ from .data import load_data
 from .errors import ReportError
 from .gitrepo import COURTESY_PREFIX, git, in_git, tag_commit
 from .outputs import PRIVATE_ROOT
-from .settings import AUDIENCE_ENV, DRAFT_ENV, PDF_ENV, RECIPIENT_ENV, child_environment
+from .settings import AUDIENCE_ENV, DRAFT_ENV, PDF_ENV, RECIPIENT_ENV, base, child_environment
 
 TAG_PREFIX = COURTESY_PREFIX
 
@@ -56,7 +56,7 @@ def run(args: Any) -> int:
             if args.pdf:
                 env[PDF_ENV] = "1"
             print(f"  courtesy draft for {participant.name} -> {site}", file=sys.stderr, flush=True)
-            proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
+            proc = subprocess.run(base().command("build", "--strict", "-d", str(site), project_dir=project),
                                   cwd=project, env=env, capture_output=True, text=True)
             if proc.returncode != 0:
                 errors = [line for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("ERROR")]

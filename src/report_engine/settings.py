@@ -18,13 +18,22 @@ every stage receives; commands read it once, into :class:`Environment`.
 ``MIKE_DOCS_VERSION``  set by ``mike deploy``: such a build is refused
 ``SOURCE_DATE_EPOCH``  the date every page carries (MkDocs reads it too)
 =====================  ========================================================================
+
+The base a report builds on is not a variable: it is what the report installs (:func:`base`).
+ProperDocs, the maintained fork of MkDocs 1.x, when the ``properdocs`` package is installed;
+MkDocs 1.6.1 otherwise. Every process the engine starts to build runs that base
+(:meth:`Base.command`), and the engine's own commands build on it in process (:meth:`Base.activate`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import importlib
+import importlib.util
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
@@ -85,6 +94,43 @@ def child_environment(*, drop: tuple[str, ...] = (), **values: str) -> dict[str,
     env[QUIET_ENV] = "1"
     env.update(values)
     return env
+
+
+@dataclasses.dataclass(frozen=True)
+class Base:
+    """The MkDocs 1.x a report builds on: its name for people, and the module that is its program."""
+
+    name: str                       # "ProperDocs" or "MkDocs"
+    module: str                     # "properdocs" or "mkdocs": ``python -m MODULE build``
+
+    def command(self, verb: str, *arguments: str, project_dir: Path | None = None) -> list[str]:
+        """``python -m <base> VERB ARGUMENTS`` with this interpreter. The report's ``mkdocs.yml`` is
+        named when no ``--config-file`` is given and it is there (in ``project_dir``, else the
+        current folder): ProperDocs looks for ``properdocs.yml`` first and notes the fallback."""
+        named = any(a in ("-f", "--config-file") or a.startswith("--config-file=") for a in arguments)
+        where = project_dir if project_dir is not None else Path.cwd()
+        config = [] if named or not (where / CONFIG_FILE).is_file() else ["--config-file", CONFIG_FILE]
+        return [sys.executable, "-m", self.module, verb, *config, *arguments]
+
+    def activate(self) -> None:
+        """Make ``import mkdocs`` in this process load this base. ProperDocs redirects ``mkdocs.*``
+        imports only when it is the program run; the engine's commands that build in process (the
+        audit, a review packet's items, an earlier edition's snapshot) turn the redirect on here,
+        before anything imports MkDocs."""
+        if self.module == PROPERDOCS.module:
+            importlib.import_module("properdocs.replacement")
+
+
+PROPERDOCS = Base("ProperDocs", "properdocs")
+MKDOCS = Base("MkDocs", "mkdocs")
+CONFIG_FILE = "mkdocs.yml"
+
+
+@functools.lru_cache(maxsize=1)
+def base() -> Base:
+    """ProperDocs when it is installed, else MkDocs: a report chooses its base by what its
+    requirements install (mike decides the same way)."""
+    return PROPERDOCS if importlib.util.find_spec(PROPERDOCS.module) is not None else MKDOCS
 
 
 def quiet_mkdocs() -> None:

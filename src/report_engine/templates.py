@@ -18,6 +18,7 @@ page itself (pass one) in a sandboxed copy of it, for three reasons:
 from __future__ import annotations
 
 import marshal
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +32,11 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from . import mdscan
 from .caches import Store, digest, entry_key
 from .errors import ReportError
+from .inputs import config_line
 
 PARTIALS = "partials"
+# The macros plugin's include_dir setting in mkdocs.yml (under plugins:), for errors about it.
+INCLUDE_DIR_ENTRY = re.compile(r"^[ \t]*['\"]?include_dir['\"]?\s*:", re.M)
 DELIMITERS = ("block_start_string", "block_end_string", "variable_start_string", "variable_end_string",
               "comment_start_string", "comment_end_string")
 # Jinja's own comment delimiters would make ``{#label}`` after a heading open a comment; unless the
@@ -126,12 +130,16 @@ class PageSandbox(ImmutableSandboxedEnvironment):
 
 def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include_dir: str,
             undefined: type, namespace: type, partials_seen: dict[str, str] | None = None,
-            run_caller: Callable[[Callable[[], Any]], Any] | None = None) -> ImmutableSandboxedEnvironment:
-    """A sandboxed copy of mkdocs-macros' environment: same delimiters, filters and tests."""
+            run_caller: Callable[[Callable[[], Any]], Any] | None = None,
+            config_file: Path | None = None) -> ImmutableSandboxedEnvironment:
+    """A sandboxed copy of mkdocs-macros' environment: same delimiters, filters and tests.
+    ``config_file`` is the report's mkdocs.yml (``project_dir/mkdocs.yml`` unless given), for errors."""
     partials = (project_dir / include_dir).resolve() if include_dir else project_dir / PARTIALS
     if partials == docs_dir or docs_dir in partials.parents:
+        config = config_file or project_dir / "mkdocs.yml"
         raise ReportError(f"include_dir '{include_dir}' is inside docs/, whose files MkDocs publishes",
-                          "mkdocs.yml", None, f"keep partials outside docs/, e.g. in {PARTIALS}/ next to mkdocs.yml")
+                          config.name, config_line(config, "plugins", INCLUDE_DIR_ENTRY),
+                          f"keep partials outside docs/, e.g. in {PARTIALS}/ next to mkdocs.yml")
     delimiters = {name: getattr(base, name) for name in DELIMITERS}
     if base.comment_start_string == "{#":
         delimiters["comment_start_string"], delimiters["comment_end_string"] = COMMENT_DELIMITERS
