@@ -196,7 +196,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     # Reachability: what the pages do not reach leaves the build.
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
-        reporting(lambda: self._current().reach(files))
+        reporting(lambda: self._current().reach(files, env))
         return env
 
     # Each page's HTML: editors' notes, dates, wide tables, its description.
@@ -217,6 +217,8 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         build = self._current()
         site = reporting(lambda: build.post_build(Path(config.site_dir), fail))
         config.site_dir = str(site)
+        if build.settings.serving:          # the next save's edited pages are rendered from this preview
+            preview.hold(build.held(lambda: setattr(self, "build", build)))
 
     # A failed build leaves the previous site as it was.
     def on_build_error(self, *, error: Exception) -> None:
@@ -224,7 +226,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             self.build.failed()
 
     # `mkdocs serve` also reloads on data, bibliography, partials, the report's macros and the theme's
-    # overrides, and shows errors.
+    # overrides, shows errors, and rebuilds the engine's way: the edited page first (the preview stage).
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         macros = config.plugins.get("macros")
         for path in preview.watched(self._current().settings.project_dir, config.theme.custom_dir,
@@ -232,7 +234,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             server.watch(str(path))
         rebuild = server.builder
         if not getattr(rebuild, "shows_errors", False):
-            server.builder = preview_rebuild(rebuild, Path(server.root))
+            server.builder = preview.serve_instantly(server, preview_rebuild(rebuild, Path(server.root)))
         return server
 
 

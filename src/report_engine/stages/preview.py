@@ -6,12 +6,24 @@ that fails shows its error in the browser (:func:`rebuild_showing_errors`). A pr
 published: MkDocs serves it from a temporary folder, which carries no audit stamp.
 
 The state kept across rebuilds of one server lives here and only here: which preview is the
-newest, the process checking it, the last mistake that stopped a build, and the stamps of the
-Python code loaded when the server started.
+newest, the process checking it, the last mistake that stopped a build, the stamps of the
+Python code loaded when the server started, the last preview that built (:class:`Held`) and the
+rebuild running behind it.
+
+**The instant preview.** The engine owns ``mkdocs serve``'s rebuild (:class:`Instant`). After a
+save that changed only running text in pages (:mod:`report_engine.prose_edit`), the edited pages
+are rendered at once from the last preview's state, through every plugin's page events, and
+written into the served folder; the browser reloads; then the whole site is rebuilt in the
+background, exactly as a build would, and the browser reloads again when it has settled. The
+next save stops that rebuild where it is (at the next page) and starts over. Any other change
+(data, the bibliography, headings, labels, citations, redactions, the nav, ``mkdocs.yml``,
+templates, code) rebuilds the whole site first, as before. The preview is told of changes by the
+system (inotify and its kin) instead of polling every half second.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import multiprocessing
@@ -21,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .. import audit, inputs, linking, outputs, preview_page, templates
+from .. import adapter, audit, inputs, linking, outputs, preview_page, prose_edit, templates
 from ..errors import ReportError
 from ..session import Session
 from ..settings import Settings
@@ -39,6 +51,127 @@ LAST_FAILURE: list[ReportError | None] = [None]      # the last mistake that sto
 # apply, so the next rebuild says so instead. Keyed by folder; the stamps of the first build.
 _CODE_STAMPS: dict[Path, dict[str, int]] = {}
 ENGINE_DIR = Path(__file__).resolve().parent.parent
+SUPERSEDED = threading.Event()       # set while a newer save stops the rebuild running behind the preview
+ABANDONED_PAGE = ("Error reading page", "Error building page")   # what MkDocs says of a page a stop interrupts
+
+
+class Superseded(Exception):
+    """A newer save: the rebuild running behind the preview stops where it is."""
+
+
+def check_superseded() -> None:
+    """Called at every page of a preview's build: a newer save stops the build here."""
+    if SUPERSEDED.is_set():
+        raise Superseded("a newer save replaces this rebuild")
+
+
+class QuietWhenSuperseded(logging.Filter):
+    """MkDocs names the page a build stopped on as an error; a stop the engine asked for is none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (SUPERSEDED.is_set() and isinstance(record.msg, str) and record.msg.startswith(ABANDONED_PAGE))
+
+
+Stamps = dict[str, tuple[int, int]]
+
+
+def stamps(paths: list[Path]) -> Stamps:
+    """Each file under ``paths`` (size and modification time), as MkDocs would read them: hidden
+    files and folders (an editor's swap file) left out, as MkDocs' default ``exclude_docs`` does,
+    and Python's compiled files."""
+    found: Stamps = {}
+    for path in paths:
+        if path.is_file():
+            candidates = [path]
+        elif path.is_dir():
+            candidates = [p for p in path.rglob("*")
+                          if not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(path).parts)]
+        else:
+            continue
+        for file in candidates:
+            try:
+                stat = file.stat()
+            except OSError:                  # gone between listing and reading: changed
+                continue
+            if not file.is_dir():
+                found[file.as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@dataclasses.dataclass
+class Held:
+    """The last preview that built whole: what a page needs to be rendered again from it."""
+
+    build: Any                           # the stages' Build (session, settings, configured)
+    config: Any                          # MkDocs' configuration of that build
+    files: Any
+    nav: Any
+    env: Any                             # the theme's Jinja environment, after every plugin's on_env
+    paths: list[Path]                    # what the preview watches
+    stamps: Stamps                       # those files as that build read them
+    activate: Callable[[], None]         # make this build the one the plugin's events reach
+
+
+HELD: list[Held | None] = [None]
+SERVER: list[Any] = [None]           # the server of `mkdocs serve`, once the engine owns its rebuild
+
+
+def hold(held: Held) -> None:
+    HELD[0] = held
+
+
+def plain_lines(held: Held) -> prose_edit.Plain:
+    """What running text may not hold in this report: the delimiters its pages are rendered with
+    (mkdocs-macros' own, with the engine's comment delimiters: :func:`templates.sandbox`) and its
+    participants' names."""
+    jinja = held.build.env.env if held.build.env is not None else None
+    delimiters = [("{{", "}}"), ("{%", "%}"), (templates.COMMENT_DELIMITERS[0], templates.COMMENT_DELIMITERS[1])]
+    if jinja is not None:
+        comments = ((str(jinja.comment_start_string), str(jinja.comment_end_string))
+                    if jinja.comment_start_string != "{#" else templates.COMMENT_DELIMITERS)
+        delimiters = [(str(jinja.block_start_string), str(jinja.block_end_string)),
+                      (str(jinja.variable_start_string), str(jinja.variable_end_string)), comments]
+    names: set[str] = set()
+    for participant in held.build.data.participants.values():
+        for name in (participant.id, participant.name, participant.pseudonym, *participant.aliases):
+            if name:
+                names.add(str(name).lower())
+    return prose_edit.Plain(tuple((str(a), str(b)) for a, b in delimiters), tuple(sorted(names)))
+
+
+def prose_pages(held: Held) -> list[Any] | None:
+    """The pages to render again when every change since ``held`` is running text in its pages
+    (their records patched in place); None when the whole site must be rebuilt."""
+    now = stamps(held.paths)
+    changed = sorted(path for path in set(now) | set(held.stamps) if now.get(path) != held.stamps.get(path))
+    docs = held.build.settings.docs_dir.resolve()
+    session = held.build.session
+    plain = plain_lines(held)
+    updates = []
+    for path in changed:
+        file = Path(path)
+        if path not in now or path not in held.stamps or file.suffix != ".md" or not file.resolve().is_relative_to(docs):
+            log.debug(f"Preview: {path} changed, and it is not a page of the last preview: rebuilding the site")
+            return None
+        src = file.resolve().relative_to(docs).as_posix()
+        found = held.files.get_file_from_path(src)
+        record = session.pages.get(src)
+        if found is None or found.page is None or record is None:
+            return None
+        try:
+            new_raw = found.content_string
+        except (OSError, UnicodeDecodeError):
+            return None
+        texts = prose_edit.patch(record.raw, new_raw, record.rendered, record.output, record.offset, plain)
+        if texts is None:
+            log.debug(f"Preview: more than running text changed in {src}: rebuilding the site")
+            return None
+        updates.append((path, record, new_raw, texts, found.page))
+    for path, record, new_raw, texts, _ in updates:
+        record.raw, record.template = new_raw, adapter.front_matter(new_raw)[0]
+        record.rendered, record.output = texts
+        held.stamps[path] = now[path]
+    return [page for *_, page in updates]
 
 
 def exit_with_parent(parent: int) -> None:
@@ -60,6 +193,8 @@ def stop_checks() -> None:
 def show(settings: Settings, configured: Configured, session: Session, passes: Passes, site: Path,
          theme_dirs: list[str], fingerprints: Fingerprints, say: Callable[[ReportError], str]) -> Path:
     """Put the preview in place, then check it off the critical path. Returns where it now is."""
+    if SERVER[0] is not None:            # no request sees the folder while it is swapped
+        adapter.hold_requests(SERVER[0])
     outputs.promote(configured.staging, configured.final_site_dir)
     site = configured.final_site_dir
     generation = next(_PREVIEWS)
@@ -100,6 +235,76 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     else:                                   # pragma: no cover - platforms without fork
         threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
     return site
+
+
+class Instant:
+    """``mkdocs serve``'s rebuild, owned by the engine: the edited pages first when only their running
+    text changed, the whole site behind them; a full rebuild otherwise."""
+
+    def __init__(self, server: Any, rebuild: Callable[[], None]) -> None:
+        self.server = server
+        self.rebuild = rebuild              # the whole site, errors shown in the browser
+        self.behind: threading.Thread | None = None
+        self.shows_errors = True
+
+    def __call__(self) -> None:
+        self.stop_behind()
+        held = HELD[0]
+        started = time.perf_counter()
+        pages = prose_pages(held) if held is not None else None
+        if held is None or pages is None:
+            self.rebuild()
+            return
+        if not pages:                        # a save that changed nothing MkDocs reads
+            return
+        held.activate()
+        site = held.build.configured.final_site_dir
+        for page in pages:
+            adapter.render_page(page, held.config, held.files, held.nav, held.env, site)
+        names = ", ".join(page.file.src_uri for page in pages)
+        log.info(f"Preview: {names} shown in {time.perf_counter() - started:.2f} s; the rest of the site follows")
+        self.start_behind()
+
+    def start_behind(self) -> None:
+        """The whole site rebuilt behind the pages just shown; browsers reload once it settles."""
+        def rebuild_behind() -> None:
+            started = time.perf_counter()
+            try:
+                self.rebuild()
+            except Superseded:
+                return
+            except Exception as error:      # not an author's mistake (those show in the browser): say it
+                log.error(f"The preview's rebuild stopped: {error}")
+            if SUPERSEDED.is_set():
+                return
+            log.info(f"Preview settled: the whole site rebuilt in {time.perf_counter() - started:.2f} s; "
+                     "reloading browsers")
+            adapter.reload_browsers(self.server)
+
+        self.behind = threading.Thread(target=rebuild_behind, name="report-preview-rebuild", daemon=True)
+        self.behind.start()
+
+    def stop_behind(self) -> None:
+        """A newer save: the rebuild behind the preview stops at its next page."""
+        behind = self.behind
+        if behind is not None and behind.is_alive():
+            SUPERSEDED.set()
+            log.info("Preview: a newer save stops the rebuild behind it")
+            behind.join()
+        SUPERSEDED.clear()
+        self.behind = None
+
+
+def serve_instantly(server: Any, rebuild: Callable[[], None]) -> Instant:
+    """The engine's rebuild for ``server``; the server told of changes by the system where it can be."""
+    SERVER[0] = server
+    if adapter.use_events(server):
+        log.debug("The preview is told of changes by the system")
+    for logger in {adapter.BUILD_LOGGER, "mkdocs"}:
+        target = logging.getLogger(logger)
+        if not any(isinstance(f, QuietWhenSuperseded) for f in target.filters):
+            target.addFilter(QuietWhenSuperseded())
+    return Instant(server, rebuild)
 
 
 def watched(project_dir: Path, custom_dir: str | None = None, macros_config: Mapping[str, Any] | None = None
