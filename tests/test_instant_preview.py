@@ -111,6 +111,16 @@ def differences(served: Path, clean: Path) -> list[str]:
     return found
 
 
+def first_difference(served: Path, clean: Path, found: list[str]) -> str:
+    """Where the first differing file differs, for the failure's message."""
+    name = next((line.split(": ", 1)[1] for line in found if line.startswith("differs: ")), None)
+    if name is None:
+        return ""
+    mine, theirs = (served / name).read_bytes(), (clean / name).read_bytes()
+    at = next(i for i, (a, b) in enumerate(zip(mine + b"\0", theirs + b"\0")) if a != b)
+    return f"{name} at byte {at}:\nserved: {mine[at - 200:at + 200]!r}\nbuilt:  {theirs[at - 200:at + 200]!r}"
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("instant") / "report"
@@ -133,7 +143,8 @@ def test_every_edit_settles_into_a_clean_build(report: Path, tmp_path: Path) -> 
             log = preview.settle(since)
             assert "Traceback" not in log and "ERROR" not in log, log
             clean = preview.clean_build(tmp_path / f"clean-{number}")
-            assert differences(preview.served, clean) == [], f"after the {edit.name}"
+            found = differences(preview.served, clean)
+            assert found == [], f"after the {edit.name}: {found}\n{first_difference(preview.served, clean, found)}"
             page = preview.served / edit.page / "index.html"
             if edit.marker is None:
                 assert not page.exists()

@@ -29,7 +29,8 @@ What the engine touches, and where:
   instant preview (:mod:`report_engine.stages.preview`), three things past the public surface,
   all of MkDocs 1.6.1's (frozen) serve: :func:`render_page` re-implements the dozen lines of
   ``_populate_page`` and ``_build_page`` with the public pieces they call (``get_context``, the
-  plugins' page events, ``Page.read_source``/``render``, ``write_file``); :func:`use_events`
+  plugins' page events, run one by one from ``config.plugins.events`` so that a search plugin's
+  can be left out (``_event_origins`` names each handler's plugin), ``Page.read_source``/``render``, ``write_file``); :func:`use_events`
   replaces the server's polling observer (its public ``observer`` attribute) with watchdog's
   event-driven one, re-registering the paths the server's ``_watched_paths`` holds; and
   :func:`hold_requests` and :func:`reload_browsers` move the server's ``_wanted_epoch`` and
@@ -97,22 +98,32 @@ def nav_pages(items: Any) -> list[tuple[Any, str]]:
 
 
 def render_page(page: Any, config: Any, files: Any, nav: Any, env: Any, site: Path) -> Path:
-    """One page built again as ``mkdocs serve`` builds it, every plugin's page events included, and
-    written under ``site``; returns the file written. What MkDocs' ``_populate_page`` and
-    ``_build_page`` do for a page that is in the preview, with no ``--dirty``."""
+    """One page built again as ``mkdocs serve`` builds it and written under ``site``; returns the file
+    written. What MkDocs' ``_populate_page`` and ``_build_page`` do for a page in the preview (no
+    ``--dirty``), every plugin's page events included but a search plugin's: its index is the next
+    full build's to make (Material's search plugin lives across rebuilds, so an entry added here
+    would stand in that build's index too)."""
+    def run(event: str, item: Any, **kwargs: Any) -> Any:
+        for method in config.plugins.events[event]:
+            if str(config.plugins._event_origins.get(method, "")).split("/")[-1] == "search":
+                continue
+            result = method(item, **kwargs)
+            item = item if result is None else result
+        return item
+
     config._current_page = page
     try:
-        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page = run("pre_page", page, config=config, files=files)
         page.read_source(config)
-        page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        page.markdown = run("page_markdown", page.markdown, page=page, config=config, files=files)
         page.render(config, files)
-        page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+        page.content = run("page_content", page.content, page=page, config=config, files=files)
         page.active = True
         doc_files = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
         context = get_context(nav, doc_files, config, page)
         template = env.get_template(page.meta.get("template", "main.html"))
-        context = config.plugins.on_page_context(context, page=page, config=config, nav=nav)
-        output = config.plugins.on_post_page(template.render(context), page=page, config=config)
+        context = run("page_context", context, page=page, config=config, nav=nav)
+        output = run("post_page", template.render(context), page=page, config=config)
         target = site / page.file.dest_uri
         write_file(output.encode("utf-8", errors="xmlcharrefreplace"), str(target))
         return target

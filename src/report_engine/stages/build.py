@@ -54,12 +54,16 @@ class Build:
         self.theme_env: Any = None            # the theme's Jinja environment (on_env)
         # Under `mkdocs serve`: what the preview watches, as this build is about to read it.
         self.watched: list[Path] = []
+        self.whole: list[Path] = []           # ... and what of it rebuilds the site first when it changes
         self.stamps: preview.Stamps = {}
         if settings.serving:
-            macros_plugin = config.plugins.get("macros")
+            macros_config = getattr(config.plugins.get("macros"), "config", None) or {}
             self.watched = [settings.docs_dir, Path(config.config_file_path),
-                            *preview.watched(settings.project_dir, config.theme.custom_dir,
-                                             getattr(macros_plugin, "config", None))]
+                            *preview.watched(settings.project_dir, config.theme.custom_dir, macros_config)]
+            module = str(macros_config.get("module_name") or "macros")
+            project = settings.project_dir
+            self.whole = [Path(config.config_file_path), project / module, project / f"{module}.py", project / "macros",
+                          *([project / config.theme.custom_dir] if config.theme.custom_dir else [])]
             self.stamps = preview.stamps(self.watched)
 
     @property
@@ -118,6 +122,8 @@ class Build:
         macros = passes.Macros(self.env.env, self.env.variables, self.env.config)
         self.passes = passes.run(self.settings, self.configured, self.data, self.session, self.citations, macros,
                                  self.config, nav, files)
+        if self.settings.serving:           # the preview may show the pages the passes changed first
+            preview.passes_done(self.session)
 
     def start_converting(self, files: Any) -> None:
         """Pages converted ahead on another core (after the passes, before MkDocs converts)."""
@@ -135,7 +141,7 @@ class Build:
     def held(self, activate: Any) -> preview.Held:
         """This preview, kept so that the next save's edited pages can be rendered from it."""
         return preview.Held(self, self.config, self.mkdocs_files, self.nav, self.theme_env, self.watched, dict(self.stamps),
-                            activate)
+                            activate, [path.resolve() for path in self.whole])
 
     @property
     def outcome(self) -> Passes:

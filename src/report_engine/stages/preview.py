@@ -10,15 +10,23 @@ newest, the process checking it, the last mistake that stopped a build, the stam
 Python code loaded when the server started, the last preview that built (:class:`Held`) and the
 rebuild running behind it.
 
-**The instant preview.** The engine owns ``mkdocs serve``'s rebuild (:class:`Instant`). After a
-save that changed only running text in pages (:mod:`report_engine.prose_edit`), the edited pages
-are rendered at once from the last preview's state, through every plugin's page events, and
-written into the served folder; the browser reloads; then the whole site is rebuilt in the
-background, exactly as a build would, and the browser reloads again when it has settled. The
-next save stops that rebuild where it is (at the next page) and starts over. Any other change
-(data, the bibliography, headings, labels, citations, redactions, the nav, ``mkdocs.yml``,
-templates, code) rebuilds the whole site first, as before. The preview is told of changes by the
-system (inotify and its kin) instead of polling every half second.
+**The instant preview.** The engine owns ``mkdocs serve``'s rebuild (:class:`Instant`); the
+server is told of writes by the system (inotify and its kin) instead of polling every half
+second. After a save:
+
+* when every change since the last preview is running text in its pages
+  (:mod:`report_engine.prose_edit`), the edited pages are rendered at once from that preview's
+  state, through every plugin's page events, and written into the served folder;
+* else, when only pages, data, the bibliography or partials changed, the whole site is rebuilt
+  in the background, paused after its passes while the pages whose linked text they changed are
+  rendered from the last preview's state and shown (the edited pages first, :data:`MAX_FIRST`
+  at most);
+* else (``mkdocs.yml``, the report's Python code, the theme, other files of ``docs/``) the whole
+  site is rebuilt first, as MkDocs would.
+
+In the first two cases the browser reloads once the pages are shown, the rebuild goes on behind
+them, and the browser reloads again when the preview has settled, into exactly what a build
+makes. The next save stops that rebuild at its next page and starts over.
 """
 
 from __future__ import annotations
@@ -109,7 +117,10 @@ class Held:
     env: Any                             # the theme's Jinja environment, after every plugin's on_env
     paths: list[Path]                    # what the preview watches
     stamps: Stamps                       # those files as that build read them
-    activate: Callable[[], None]         # make this build the one the plugin's events reach
+    activate: Callable[[], Any]          # a context in which the plugin's events reach this build
+    whole: list[Path] = dataclasses.field(default_factory=list)   # a change here rebuilds the site first:
+    #                                      mkdocs.yml, the report's Python code, the theme's overrides
+    exact: bool = True                   # its records are those of its sources (no page shown after passes since)
 
 
 HELD: list[Held | None] = [None]
@@ -139,11 +150,15 @@ def plain_lines(held: Held) -> prose_edit.Plain:
     return prose_edit.Plain(tuple((str(a), str(b)) for a, b in delimiters), tuple(sorted(names)))
 
 
-def prose_pages(held: Held) -> list[Any] | None:
-    """The pages to render again when every change since ``held`` is running text in its pages
-    (their records patched in place); None when the whole site must be rebuilt."""
+def changes(held: Held) -> tuple[Stamps, list[str]]:
+    """The watched files now, and those that changed since ``held`` read them."""
     now = stamps(held.paths)
-    changed = sorted(path for path in set(now) | set(held.stamps) if now.get(path) != held.stamps.get(path))
+    return now, sorted(path for path in set(now) | set(held.stamps) if now.get(path) != held.stamps.get(path))
+
+
+def prose_pages(held: Held, now: Stamps, changed: list[str]) -> list[Any] | None:
+    """The pages to render again when every change since ``held`` is running text in its pages
+    (their records patched in place); None when the passes must run."""
     docs = held.build.settings.docs_dir.resolve()
     session = held.build.session
     plain = plain_lines(held)
@@ -237,11 +252,57 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     return site
 
 
+MAX_FIRST = 12          # pages shown before the rest of the site, at most
+
+
+@dataclasses.dataclass
+class FirstPages:
+    """A rebuild that pauses after its passes so that the pages they changed are shown first."""
+
+    held: Held
+    edited: list[str]                                    # pages whose source changed, shown first
+    ready: threading.Event = dataclasses.field(default_factory=threading.Event)
+    resume: threading.Event = dataclasses.field(default_factory=threading.Event)
+    changed: list[tuple[str, Any]] = dataclasses.field(default_factory=list)   # (page, its new record)
+
+
+FIRST: list[FirstPages | None] = [None]
+
+
+def passes_done(session: Session) -> None:
+    """A preview's build has run its passes: when the server waits for the pages they changed,
+    hand those over (their new records) and wait until they are shown."""
+    first = FIRST[0]
+    if first is None:
+        return
+    FIRST[0] = None
+    held = first.held.build.session.pages
+    changed = [(src, record) for src, record in session.pages.items()
+               if src in held and (held[src].output != record.output or held[src].title != record.title)]
+    changed.sort(key=lambda item: item[0] not in first.edited)           # the edited pages first
+    first.changed = changed[:MAX_FIRST]
+    first.ready.set()
+    first.resume.wait(timeout=120)
+    check_superseded()
+
+
+def scoped(held: Held, changed: list[str]) -> bool:
+    """Whether the passes can say which pages a change affects: pages (Markdown), data, the
+    bibliography and partials; not mkdocs.yml, Python code, the theme or other files of docs/."""
+    docs = held.build.settings.docs_dir.resolve()
+    for path in (Path(name).resolve() for name in changed):
+        if any(path == root or root in path.parents for root in held.whole):
+            return False
+        if path.is_relative_to(docs) and path.suffix != ".md":
+            return False
+    return True
+
+
 class Instant:
     """``mkdocs serve``'s rebuild, owned by the engine: the edited pages first when only their running
     text changed, the whole site behind them; a full rebuild otherwise."""
 
-    def __init__(self, server: Any, rebuild: Callable[[], None]) -> None:
+    def __init__(self, server: Any, rebuild: Callable[[], Any]) -> None:
         self.server = server
         self.rebuild = rebuild              # the whole site, errors shown in the browser
         self.behind: threading.Thread | None = None
@@ -251,34 +312,92 @@ class Instant:
         self.stop_behind()
         held = HELD[0]
         started = time.perf_counter()
-        pages = prose_pages(held) if held is not None else None
-        if held is None or pages is None:
+        if held is None:
             self.rebuild()
             return
-        if not pages:                        # a save that changed nothing MkDocs reads
+        now, changed = changes(held)
+        try:
+            pages = prose_pages(held, now, changed) if held.exact else None
+            if pages is not None:            # running text only: its pages from the last preview
+                if not pages:                # a save that changed nothing MkDocs reads
+                    return
+                HELD[0] = None               # until its pages are shown, the last preview is no model
+                held.build.renders.stop(pages)
+                with held.activate():
+                    for page in pages:
+                        adapter.render_page(page, held.config, held.files, held.nav, held.env,
+                                            held.build.configured.final_site_dir)
+                HELD[0] = held
+                self.shown(pages, started)
+                self.start_behind()
+                return
+        except Exception as error:           # a page shown early is an optimisation: the rebuild decides
+            log.warning(f"Preview: the edited page could not be shown first ({error}); rebuilding the site")
+            self.rebuild()
             return
-        held.activate()
-        site = held.build.configured.final_site_dir
-        for page in pages:
-            adapter.render_page(page, held.config, held.files, held.nav, held.env, site)
-        names = ", ".join(page.file.src_uri for page in pages)
-        log.info(f"Preview: {names} shown in {time.perf_counter() - started:.2f} s; the rest of the site follows")
+        if scoped(held, changed):            # the passes say which pages changed: those first
+            self.passes_first(held, changed, started)
+        else:
+            self.rebuild()
+
+    def passes_first(self, held: Held, changed: list[str], started: float) -> None:
+        """The whole site rebuilt behind, paused after its passes while the pages they changed
+        are rendered from the last preview's state and shown."""
+        docs = held.build.settings.docs_dir.resolve()
+        edited = [Path(path).resolve().relative_to(docs).as_posix() for path in changed
+                  if Path(path).resolve().is_relative_to(docs)]
+        first = FirstPages(held, edited)
+        FIRST[0] = first
         self.start_behind()
+        behind = self.behind
+        while not first.ready.wait(0.01):
+            if behind is None or not behind.is_alive():
+                break
+        FIRST[0] = None
+        if not first.ready.is_set():         # the rebuild ended before its passes did: a mistake, shown
+            return
+        pages = []
+        held.exact = False                   # its records now mix sources: patching from them would mislead
+        try:
+            with held.activate():
+                for src, record in first.changed:
+                    kept = held.build.session.pages[src]
+                    kept.output, kept.title = record.output, record.title
+                    found = held.files.get_file_from_path(src)
+                    if found is not None and found.page is not None:
+                        held.build.renders.stop([found.page])
+                        adapter.render_page(found.page, held.config, held.files, held.nav, held.env,
+                                            held.build.configured.final_site_dir)
+                        pages.append(found.page)
+        except Exception as error:           # a page shown early is an optimisation: the rebuild decides
+            log.warning(f"Preview: the changed pages could not be shown first ({error}); the site follows")
+        finally:
+            first.resume.set()
+        self.shown(pages, started)
+
+    @staticmethod
+    def shown(pages: list[Any], started: float) -> None:
+        names = ", ".join(page.file.src_uri for page in pages) or "no page changed; nothing"
+        log.info(f"Preview: {names} shown in {time.perf_counter() - started:.2f} s; the rest of the site follows")
 
     def start_behind(self) -> None:
         """The whole site rebuilt behind the pages just shown; browsers reload once it settles."""
         def rebuild_behind() -> None:
             started = time.perf_counter()
+            built = False
             try:
-                self.rebuild()
+                built = self.rebuild() is not False
             except Superseded:
                 return
             except Exception as error:      # not an author's mistake (those show in the browser): say it
                 log.error(f"The preview's rebuild stopped: {error}")
             if SUPERSEDED.is_set():
                 return
-            log.info(f"Preview settled: the whole site rebuilt in {time.perf_counter() - started:.2f} s; "
-                     "reloading browsers")
+            if built:
+                log.info(f"Preview settled: the whole site rebuilt in {time.perf_counter() - started:.2f} s; "
+                         "reloading browsers")
+            else:
+                log.info("Preview settled on the error above; reloading browsers")
             adapter.reload_browsers(self.server)
 
         self.behind = threading.Thread(target=rebuild_behind, name="report-preview-rebuild", daemon=True)
@@ -295,7 +414,7 @@ class Instant:
         self.behind = None
 
 
-def serve_instantly(server: Any, rebuild: Callable[[], None]) -> Instant:
+def serve_instantly(server: Any, rebuild: Callable[[], Any]) -> Instant:
     """The engine's rebuild for ``server``; the server told of changes by the system where it can be."""
     SERVER[0] = server
     if adapter.use_events(server):
@@ -331,8 +450,9 @@ def watched(project_dir: Path, custom_dir: str | None = None, macros_config: Map
 
 def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
                            failures: tuple[type[BaseException], ...], quiet: tuple[type[BaseException], ...]
-                           ) -> Callable[[], None]:
-    """``mkdocs serve``'s rebuild, ended by an error page in the browser when it fails.
+                           ) -> Callable[[], bool]:
+    """``mkdocs serve``'s rebuild, ended by an error page in the browser when it fails (then it
+    returns False).
 
     MkDocs reloads browsers only after a rebuild that succeeded; one that fails leaves them
     waiting, the error only in the terminal. This rebuild logs the error, writes the error page
@@ -341,10 +461,11 @@ def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
     a rebuild ends with; ``quiet``: those MkDocs has logged itself."""
     caught: tuple[type[BaseException], ...] = (*failures, ReportError)
 
-    def rebuild_or_show_error() -> None:
+    def rebuild_or_show_error() -> bool:
         LAST_FAILURE[0] = None
         try:
             rebuild()
+            return True
         except caught as error:
             shown = LAST_FAILURE[0] or (error if isinstance(error, ReportError) else str(error))
             if not isinstance(error, quiet):
@@ -352,6 +473,7 @@ def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
             count = preview_page.show(served, shown)
             log.error(f"The preview was not rebuilt; the browser shows the error on its {count} page(s) "
                       "until a rebuild succeeds")
+            return False
     rebuild_or_show_error.shows_errors = True      # type: ignore[attr-defined]
     return rebuild_or_show_error
 
