@@ -11,9 +11,12 @@ variant in a fresh process, interleaved round by round, medians reported:
 * every audience of the report (public, each participant, internal) in sequence;
 * peak memory (RSS) of the floor and of a warm public build;
 * the leak audit's share of a warm public build (from the build's own log);
-* ``mkdocs serve``: the time from saving a file to the new content being served,
-  after a one-page prose edit (engine and floor), a data edit and a ``.bib``
-  edit (engine).
+* ``mkdocs serve``, for each kind of edit in ``bench/edits.py``: from MkDocs'
+  "Detected file changes" to its first "Reloading browsers" (the edited page), to
+  the preview settling (the whole site rebuilt), and from the save to the page
+  showing the edit; the floor's prose edit is the base of every serve ratio
+  (reloads to its reload, save-to-page times to its save-to-page time); and a
+  prose edit on a small report (``--small`` pages, 20 by default).
 
 Prints the table and writes it to ``bench/results.md`` (or ``--out``).
 """
@@ -35,6 +38,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import edits  # noqa: E402
 import generate  # noqa: E402
 
 PYTHON = sys.executable
@@ -98,36 +102,44 @@ class Server:
     def url(self, path: str) -> str:
         return self.base.rstrip("/") + "/" + path
 
-    def reload_time(self, file: Path, old: str, new: str, page: str, marker: str | None, limit: float = 900,
-                    first: tuple[tuple[Path, str | None, str | None], ...] = (),
-                    also: tuple[tuple[Path, str | None, str | None], ...] = ()) -> float:
-        """Seconds from saving each of ``first``, ``file`` (``old`` replaced by ``new``) and each of
-        ``also`` (``(path, old, new)``: ``old`` None writes ``new`` as the whole file, ``new`` None
-        deletes it), to ``marker`` appearing on ``page`` (``marker`` None: to ``page`` being gone)."""
-        text = file.read_text(encoding="utf-8")
-        assert old in text, (file, old)
-        start = time.perf_counter()
-        self.save(first)
-        file.write_text(text.replace(old, new, 1), encoding="utf-8")
-        self.save(also)
-        while time.perf_counter() - start < limit:
-            body = fetch(self.url(page))
-            if (body is not None and marker is not None and marker in body) or (marker is None and body is None):
-                return time.perf_counter() - start
-            time.sleep(0.05)
-        raise SystemExit(f"{marker!r} never appeared on {page}" if marker else f"{page} was never gone")
+    def timed_edit(self, edit: edits.Edit, limit: float = 900) -> dict[str, float]:
+        """One edit saved; seconds, read off the server's log as its lines appear (every 10 ms):
 
-    @staticmethod
-    def save(edits: tuple[tuple[Path, str | None, str | None], ...]) -> None:
-        for path, before, after in edits:
-            if after is None:
-                path.unlink()
-            elif before is None:
-                path.write_text(after, encoding="utf-8")
-            else:
-                content = path.read_text(encoding="utf-8")
-                assert before in content, (path, before)
-                path.write_text(content.replace(before, after, 1), encoding="utf-8")
+        * ``page``: from "Detected file changes" to the first "Reloading browsers" (the edited page
+          is served; for a whole-site rebuild, the site);
+        * ``settled``: from "Detected file changes" to the preview settling (the engine's "Preview
+          settled" after a page shown first; otherwise the same as ``page``);
+        * ``save``: from the save to the edited page showing the edit (or being gone).
+        """
+        since = len(self.log.read_text(errors="replace"))
+        start = time.perf_counter()
+        edit.apply()
+        detected = page = settled = seen = None
+        quiet_since = None
+        while time.perf_counter() - start < limit:
+            now = time.perf_counter()
+            text = self.log.read_text(errors="replace")[since:]
+            if detected is None and "Detected file changes" in text:
+                detected = now
+            if detected is not None and page is None and "Reloading browsers" in text:
+                page = now
+            if detected is not None:
+                last = text[text.rindex("Detected file changes"):]
+                done = "Preview settled" in last if "shown in" in last else "Reloading browsers" in last
+                if done and settled is None:
+                    settled, quiet_since = now, now
+                elif not done:
+                    settled = quiet_since = None
+            if seen is None and (page is not None or edit.marker is None):
+                body = fetch(self.url(edit.page))
+                if (body is not None and edit.marker is not None and edit.marker in body) or \
+                        (edit.marker is None and body is None):
+                    seen = now
+            if settled is not None and seen is not None and quiet_since is not None and now - quiet_since > 1.5:
+                assert detected is not None and page is not None
+                return {"page": page - detected, "settled": settled - detected, "save": seen - start}
+            time.sleep(0.01)
+        raise SystemExit(f"{edit.name}: the preview never settled\n{self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -138,51 +150,39 @@ class Server:
 
 
 def serve_edits(report: Path, floor: Path, round_number: int, entries: int) -> dict[str, float]:
-    """One save-to-reload timing per kind of edit."""
+    """Each kind of edit timed under one `mkdocs serve` of the floor, then one of the engine."""
     times: dict[str, float] = {}
     marker = f"Benchmarkmarker{round_number}"
     for name, root in (("floor", floor), ("engine", report)):
         server = Server(root)
         try:
-            page = root / "docs" / "section-1.md"
-            text = page.read_text(encoding="utf-8")
-            first = next(line for line in text.splitlines() if line and not line.startswith(("#", "{", "[")))
-            words = first.split()[0]
-            times[f"serve: prose edit ({name})"] = server.reload_time(page, words, f"{marker}prose {words}",
-                                                                      "section-1/", f"{marker}prose")
+            kinds = [edits.prose(root, marker)]
             if name == "engine":
-                data = root / "data" / "incidents.yml"
-                public = 'id: INC-001, participant: boreal, severity: medium, summary: "'      # not a !private row
-                times["serve: data edit (engine)"] = server.reload_time(
-                    data, public, public + f"{marker}data ", "appendices/incidents/", f"{marker}data")
-                bib = root / "bibliography.bib"
-                times["serve: .bib edit (engine)"] = server.reload_time(
-                    bib, "Study 0 of", f"{marker}bib Study 0 of", "references/", f"{marker}bib")
-                section = root / "docs" / "section-2.md"
-                times["serve: heading that renumbers (engine)"] = server.reload_time(
-                    section, "\n## ", f"\n## {marker}heading\n\nA new subsection.\n\n## ", "section-2/",
-                    f"{marker}heading")
-                times["serve: new citation (engine)"] = server.reload_time(
-                    section, "\n\n", f"\n\n{marker}cite {{{{ cite('ref{entries - 2}') }}}}\n\n", "section-2/",
-                    f"{marker}cite")
-                times["serve: redaction, statement changes (engine)"] = server.reload_time(
-                    section, "\n\n", f"\n\n{{% call redact('aurora', material=true, replacement='{marker}redaction') %}}\n"
-                    "Aurora described a new internal review process to us in some detail.\n{% endcall %}\n\n",
-                    "section-2/", f"{marker}redaction")
-                label = re.search(r"\{#sec-2-1[^}]*\}", section.read_text(encoding="utf-8"))   # an earlier round renamed it
-                assert label is not None
-                times["serve: label rename (engine)"] = server.reload_time(
-                    section, label.group(0), f"{{#sec-2-1-{marker.lower()}}}", "section-2/", f"sec-2-1-{marker.lower()}")
-                added = root / "docs" / "section-added.md"
-                config = root / "mkdocs.yml"
-                times["serve: page added (engine)"] = server.reload_time(
-                    config, "  - references.md", "  - section-added.md\n  - references.md", "section-added/",
-                    f"{marker}added", first=((added, None, f"# Added section\n\n{marker}added text.\n"),))
-                times["serve: page removed (engine)"] = server.reload_time(
-                    config, "  - section-added.md\n", "", "section-added/", None, also=((added, "", None),))
+                kinds += edits.engine_edits(root, entries, marker)
+            for edit in kinds:
+                timing = server.timed_edit(edit)
+                if name == "floor":
+                    times["serve: prose edit, reload (floor)"] = timing["page"]
+                    times["serve: prose edit, save to page (floor)"] = timing["save"]
+                    continue
+                times[f"serve: {edit.name}, page (engine)"] = timing["page"]
+                times[f"serve: {edit.name}, settled (engine)"] = timing["settled"]
+                times[f"serve: {edit.name}, save to page (engine)"] = timing["save"]
         finally:
             server.stop()
     return times
+
+
+def small_serve(scratch: Path, pages: int, round_number: int) -> float:
+    """A prose edit's detection-to-reload time on a small report (seconds)."""
+    root = scratch / f"small-{pages}"
+    if not root.exists():
+        generate.generate(root, pages, 200)
+    server = Server(root)
+    try:
+        return server.timed_edit(edits.prose(root, f"Smallmarker{round_number}"))["page"]
+    finally:
+        server.stop()
 
 
 def main() -> None:
@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve timings")
+    parser.add_argument("--small", type=int, default=20, help="pages of the small report whose prose edit is timed")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="report-bench-", ignore_cleanup_errors=True) as scratch:
@@ -231,13 +232,16 @@ def main() -> None:
             if not args.no_serve:
                 for name, value in serve_edits(report, floor, round_number, args.entries).items():
                     add(name, value)
+                add(f"serve: prose edit at {args.small} pages, page (engine)",
+                    small_serve(Path(scratch), args.small, round_number))
     floor_time = statistics.median(samples["floor: plain MkDocs + Material"])
-    floor_serve = statistics.median(samples.get("serve: prose edit (floor)", [floor_time]))
+    floor_serve = statistics.median(samples.get("serve: prose edit, reload (floor)", [floor_time]))
+    floor_save = statistics.median(samples.get("serve: prose edit, save to page (floor)", [floor_time]))
     lines = [f"Report: {args.pages} pages, {args.entries:,} references; {args.repeat} rounds, medians, "
              f"interleaved. Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}.",
              "", "| | seconds | ratio to the floor |", "|---|---:|---:|"]
     for name, values in samples.items():
-        base = floor_serve if name.startswith("serve") else floor_time
+        base = (floor_save if "save to page" in name else floor_serve) if name.startswith("serve") else floor_time
         lines.append(f"| {name} | {statistics.median(values):.2f} | {statistics.median(values) / base:.2f}× |")
     public = statistics.median(samples["engine: public build, warm caches"])
     lines.append(f"| every audience / one warm public build | | "

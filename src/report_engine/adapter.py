@@ -25,7 +25,18 @@ What the engine touches, and where:
   ``MkDocsException`` (review packets);
 * ``mkdocs.commands.build.build`` (the audit command builds in process);
 * ``File`` and ``Files`` as types (:mod:`report_engine.render_cache`);
-* under ``mkdocs serve``: ``server.watch``, ``server.builder`` and ``server.root``;
+* under ``mkdocs serve``: ``server.watch``, ``server.builder`` and ``server.root``; and, for the
+  instant preview (:mod:`report_engine.stages.preview`), three things past the public surface,
+  all of MkDocs 1.6.1's (frozen) serve: :func:`render_page` re-implements the dozen lines of
+  ``_populate_page`` and ``_build_page`` with the public pieces they call (``get_context``, the
+  plugins' page events, run one by one from ``config.plugins.events`` so that a search plugin's
+  can be left out (``_event_origins`` names each handler's plugin), ``Page.read_source``/``render``, ``write_file``); :func:`use_events`
+  replaces the server's polling observer (its public ``observer`` attribute) with watchdog's
+  event-driven one, re-registering the paths the server's ``_watched_paths`` holds; and
+  :func:`hold_requests` and :func:`reload_browsers` move the server's ``_wanted_epoch`` and
+  ``_visible_epoch`` under its ``_epoch_cond``, as its build loop does around a rebuild, so that
+  no request sees the served folder while it is swapped and browsers reload a second time when
+  the preview settles;
 * the logger of ``mkdocs build`` (:data:`BUILD_LOGGER`) and its "Building documentation to
   directory" line (:data:`BUILDING_MESSAGE`), which the plugin's log filter makes name the folder
   the site goes to rather than the staging folder it is written into (:mod:`report_engine.plugin`).
@@ -35,15 +46,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from mkdocs.commands.build import build as build_site
+import threading
+from pathlib import Path
+
+from mkdocs.commands.build import build as build_site, get_context
 from mkdocs.config import base, load_config
 from mkdocs.config import config_options
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError, MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files, get_files, set_exclusions
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import get_navigation
 from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import write_file
 from mkdocs.utils.meta import get_data
 
 # The logger `mkdocs build` says where it writes on, and what it says.
@@ -52,7 +67,8 @@ BUILDING_MESSAGE = "Building documentation to directory: "
 
 __all__ = ["Abort", "AnchorLink", "BUILDING_MESSAGE", "BUILD_LOGGER", "BasePlugin", "BuildError", "File", "Files", "MkDocsConfig", "MkDocsException",
            "PluginError", "base", "build_site", "config_options", "event_priority", "front_matter", "generated_file",
-           "get_files", "get_navigation", "load_config", "nav_pages", "set_exclusions"]
+           "get_files", "get_navigation", "hold_requests", "load_config", "nav_pages", "reload_browsers", "render_page", "set_exclusions",
+           "use_events"]
 
 
 def front_matter(text: str) -> tuple[str, dict[str, Any]]:
@@ -79,3 +95,92 @@ def nav_pages(items: Any) -> list[tuple[Any, str]]:
 
     walk(items, "")
     return found
+
+
+def render_page(page: Any, config: Any, files: Any, nav: Any, env: Any, site: Path) -> Path:
+    """One page built again as ``mkdocs serve`` builds it and written under ``site``; returns the file
+    written. What MkDocs' ``_populate_page`` and ``_build_page`` do for a page in the preview (no
+    ``--dirty``), every plugin's page events included but a search plugin's: its index is the next
+    full build's to make (Material's search plugin lives across rebuilds, so an entry added here
+    would stand in that build's index too)."""
+    def run(event: str, item: Any, **kwargs: Any) -> Any:
+        for method in config.plugins.events[event]:
+            if str(config.plugins._event_origins.get(method, "")).split("/")[-1] == "search":
+                continue
+            result = method(item, **kwargs)
+            item = item if result is None else result
+        return item
+
+    config._current_page = page
+    try:
+        page = run("pre_page", page, config=config, files=files)
+        page.read_source(config)
+        page.markdown = run("page_markdown", page.markdown, page=page, config=config, files=files)
+        page.render(config, files)
+        page.content = run("page_content", page.content, page=page, config=config, files=files)
+        page.active = True
+        doc_files = files.documentation_pages(inclusion=InclusionLevel.is_in_serve)
+        context = get_context(nav, doc_files, config, page)
+        template = env.get_template(page.meta.get("template", "main.html"))
+        context = run("page_context", context, page=page, config=config, nav=nav)
+        output = run("post_page", template.render(context), page=page, config=config)
+        target = site / page.file.dest_uri
+        write_file(output.encode("utf-8", errors="xmlcharrefreplace"), str(target))
+        return target
+    finally:
+        page.active = False
+        config._current_page = None
+
+
+def use_events(server: Any) -> bool:
+    """The server told of changes by the system (inotify, FSEvents, kqueue, Windows' API) instead of
+    looking every half second; called before it starts watching. Only writes count: the system also
+    reports files merely opened and read, which every build does. False where watchdog offers no
+    such observer here (the server keeps polling)."""
+    from watchdog import events
+    from watchdog.observers import Observer
+    from watchdog.observers.polling import PollingObserver
+
+    watched = getattr(server, "_watched_paths", None)
+    refs = getattr(server, "_watch_refs", None)
+    if Observer is PollingObserver or not isinstance(watched, dict) or not isinstance(refs, dict):
+        return False
+    if server.observer.is_alive():            # pragma: no cover - on_serve runs before the server starts
+        return False
+    written = [events.FileCreatedEvent, events.FileModifiedEvent, events.FileMovedEvent, events.FileDeletedEvent,
+               events.FileClosedEvent, events.DirCreatedEvent, events.DirMovedEvent, events.DirDeletedEvent]
+
+    class WrittenOnly(Observer):  # type: ignore[misc,valid-type]
+        def schedule(self, event_handler: Any, path: str, *, recursive: bool = False,
+                     event_filter: Any = None) -> Any:
+            return super().schedule(event_handler, path, recursive=recursive, event_filter=event_filter or written)
+
+    paths = dict(watched)
+    watched.clear()
+    refs.clear()
+    server.observer = WrittenOnly()
+    for path, count in paths.items():
+        for _ in range(count):
+            server.watch(path)
+    return True
+
+
+def hold_requests(server: Any) -> None:
+    """The served folder is about to be replaced: requests wait until :func:`reload_browsers`, as
+    they wait while the server's own build loop rebuilds."""
+    from mkdocs.livereload import _timestamp
+
+    condition: threading.Condition = server._epoch_cond
+    with condition:
+        server._wanted_epoch = _timestamp()
+
+
+def reload_browsers(server: Any) -> None:
+    """Browsers showing the preview reload now, as after a rebuild (``Reloading browsers``), and
+    requests held by :func:`hold_requests` are answered."""
+    from mkdocs.livereload import _timestamp
+
+    condition: threading.Condition = server._epoch_cond
+    with condition:
+        server._wanted_epoch = server._visible_epoch = _timestamp()
+        condition.notify_all()

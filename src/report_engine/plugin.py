@@ -18,13 +18,14 @@ mkdocs-macros leaves it as it is. The names MkDocs lends the engine are listed i
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping, NoReturn, TypeVar
+from typing import Any, Callable, Iterator, Mapping, NoReturn, TypeVar
 
 from .adapter import (BUILD_LOGGER, BUILDING_MESSAGE, Abort, BasePlugin, BuildError, MkDocsConfig, PluginError, base,
                       config_options as c, event_priority)
@@ -86,11 +87,14 @@ def running_command() -> str | None:
     """The MkDocs command this build runs under, as MkDocs' command line (click) knows it.
 
     Used only when the plugin was added by :func:`define_env`: MkDocs told its plugins the
-    command (``on_startup``) before mkdocs-macros loaded the report's macros module.
+    command (``on_startup``) before mkdocs-macros loaded the report's macros module. Click's context
+    belongs to the main thread; the preview's rebuilds in the background run under ``serve``.
     """
     import click
 
     context = click.get_current_context(silent=True)
+    if context is None and preview.SERVER[0] is not None:
+        return "serve"                  # a preview's rebuild running behind it, in a thread of its own
     return context.info_name if context is not None else None
 
 
@@ -164,6 +168,15 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             SiteFolderMessage.install(self)
         return self.build
 
+    @contextlib.contextmanager
+    def using(self, build: Build) -> Iterator[None]:
+        """The events reach ``build`` for a while (the preview renders a page from an earlier build)."""
+        previous, self.build = self.build, build
+        try:
+            yield
+        finally:
+            self.build = previous
+
     # Settings, then the MkDocs settings the guarantees depend on (the configure stage).
     def on_config(self, config: Any) -> Any:
         if self.command == "serve":
@@ -196,7 +209,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     # Reachability: what the pages do not reach leaves the build.
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
-        reporting(lambda: self._current().reach(files))
+        reporting(lambda: self._current().reach(files, env))
         return env
 
     # Each page's HTML: editors' notes, dates, wide tables, its description.
@@ -217,6 +230,8 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         build = self._current()
         site = reporting(lambda: build.post_build(Path(config.site_dir), fail))
         config.site_dir = str(site)
+        if build.settings.serving:          # the next save's edited pages are rendered from this preview
+            preview.hold(build.held(functools.partial(self.using, build)))
 
     # A failed build leaves the previous site as it was.
     def on_build_error(self, *, error: Exception) -> None:
@@ -224,7 +239,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             self.build.failed()
 
     # `mkdocs serve` also reloads on data, bibliography, partials, the report's macros and the theme's
-    # overrides, and shows errors.
+    # overrides, shows errors, and rebuilds the engine's way: the edited page first (the preview stage).
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         macros = config.plugins.get("macros")
         for path in preview.watched(self._current().settings.project_dir, config.theme.custom_dir,
@@ -232,11 +247,11 @@ class ReportPlugin(BasePlugin[ReportConfig]):
             server.watch(str(path))
         rebuild = server.builder
         if not getattr(rebuild, "shows_errors", False):
-            server.builder = preview_rebuild(rebuild, Path(server.root))
+            server.builder = preview.serve_instantly(server, preview_rebuild(rebuild, Path(server.root)))
         return server
 
 
-def preview_rebuild(rebuild: Callable[[], None], served: Path) -> Callable[[], None]:
+def preview_rebuild(rebuild: Callable[[], None], served: Path) -> Callable[[], bool]:
     """``mkdocs serve``'s rebuild, ended by an error page in the browser when it fails."""
     return preview.rebuild_showing_errors(rebuild, served, (Abort, PluginError, BuildError), (Abort,))
 

@@ -146,6 +146,7 @@ class PageRenders:
         self.hits = 0
         self.misses = 0
         self.used: set[str] = set()
+        self.stopped = False            # stop(): the build is over, its pages are converted afresh
 
     @functools.cached_property
     def context(self) -> str | None:
@@ -154,13 +155,21 @@ class PageRenders:
 
     @property
     def on(self) -> bool:
-        return self.context is not None
+        return not self.stopped and self.context is not None
 
     def attach(self, page: Any) -> None:
         """Have MkDocs' conversion of ``page`` go through the cache (it calls ``page.render`` next)."""
         if self.on:
             original = page.render
             page.render = lambda config, files: self.render(page, original, config, files)
+
+    def stop(self, pages: Any) -> None:
+        """No more conversions through the cache for this build, and MkDocs' own for ``pages`` again:
+        the live preview renders pages of a finished build again, whose titles (set on the pages by
+        then) would make a conversion it stored read as titled by the nav."""
+        self.stopped = True
+        for page in pages:
+            vars(page).pop("render", None)
 
     def key(self, page: Any) -> str:
         file = page.file
@@ -194,7 +203,7 @@ class PageRenders:
         titled = "title" in vars(page) or "title" in (page.meta or {})
         recording = _Recording(files)
         capture = _Capture()
-        watched = [logging.getLogger("mkdocs"), logging.getLogger()]
+        watched = [logging.getLogger("mkdocs"), logging.getLogger("properdocs"), logging.getLogger()]
         for logger in watched:
             logger.addHandler(capture)
         try:

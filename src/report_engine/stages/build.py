@@ -50,6 +50,21 @@ class Build:
         self.pages: PageWriter | None = None  # the per-page events (from on_nav)
         self.fingerprints: Fingerprints | None = None     # the audit's, made ahead (on_env)
         self.converting: ahead.Helper | None = None        # pages converted ahead (on_nav to on_env)
+        self.mkdocs_files: Any = None         # MkDocs' files (on_nav)
+        self.theme_env: Any = None            # the theme's Jinja environment (on_env)
+        # Under `mkdocs serve`: what the preview watches, as this build is about to read it.
+        self.watched: list[Path] = []
+        self.whole: list[Path] = []           # ... and what of it rebuilds the site first when it changes
+        self.stamps: preview.Stamps = {}
+        if settings.serving:
+            macros_config = getattr(config.plugins.get("macros"), "config", None) or {}
+            self.watched = [settings.docs_dir, Path(config.config_file_path),
+                            *preview.watched(settings.project_dir, config.theme.custom_dir, macros_config)]
+            module = str(macros_config.get("module_name") or "macros")
+            project = settings.project_dir
+            self.whole = [Path(config.config_file_path), project / module, project / f"{module}.py", project / "macros",
+                          *([project / config.theme.custom_dir] if config.theme.custom_dir else [])]
+            self.stamps = preview.stamps(self.watched)
 
     @property
     def audience(self) -> Audience:
@@ -101,11 +116,14 @@ class Build:
                               None, "list the macros plugin (module_name: macros), whose define_env calls "
                                     "report_engine's define_env")
         self.nav = nav
+        self.mkdocs_files = files
         sections = {page.file.src_uri: section for page, section in nav_pages(nav.items) if section}
         self.pages = PageWriter(self.configured, self.session, self.renders, sections)
         macros = passes.Macros(self.env.env, self.env.variables, self.env.config)
         self.passes = passes.run(self.settings, self.configured, self.data, self.session, self.citations, macros,
                                  self.config, nav, files)
+        if self.settings.serving:           # the preview may show the pages the passes changed first
+            preview.passes_done(self.session)
 
     def start_converting(self, files: Any) -> None:
         """Pages converted ahead on another core (after the passes, before MkDocs converts)."""
@@ -113,9 +131,17 @@ class Build:
 
     @property
     def writer(self) -> PageWriter:
+        """The per-page events; under `mkdocs serve` a newer save stops the build at a page."""
         if self.pages is None:                # pragma: no cover - MkDocs runs on_nav before any page
             raise ReportError("a page reached MkDocs before the report engine's passes")
+        if self.settings.serving:
+            preview.check_superseded()
         return self.pages
+
+    def held(self, activate: Any) -> preview.Held:
+        """This preview, kept so that the next save's edited pages can be rendered from it."""
+        return preview.Held(self, self.config, self.mkdocs_files, self.nav, self.theme_env, self.watched, dict(self.stamps),
+                            activate, [path.resolve() for path in self.whole])
 
     @property
     def outcome(self) -> Passes:
@@ -123,9 +149,10 @@ class Build:
             raise ReportError("a page reached MkDocs before the report engine's passes")
         return self.passes
 
-    def reach(self, files: Any) -> None:
+    def reach(self, files: Any, env: Any) -> None:
         """Reachability: every page is converted by now; what they do not reach leaves the build."""
         self.stop_helpers()                 # MkDocs has converted every page
+        self.theme_env = env
         reach = reachability.reach(self.settings, self.session, self.config, files, self.data.report,
                                    self.data.files["report"])
         # The audit reads them from the session, with what the passes recorded.

@@ -6,12 +6,32 @@ that fails shows its error in the browser (:func:`rebuild_showing_errors`). A pr
 published: MkDocs serves it from a temporary folder, which carries no audit stamp.
 
 The state kept across rebuilds of one server lives here and only here: which preview is the
-newest, the process checking it, the last mistake that stopped a build, and the stamps of the
-Python code loaded when the server started.
+newest, the process checking it, the last mistake that stopped a build, the stamps of the
+Python code loaded when the server started, the last preview that built (:class:`Held`) and the
+rebuild running behind it.
+
+**The instant preview.** The engine owns ``mkdocs serve``'s rebuild (:class:`Instant`); the
+server is told of writes by the system (inotify and its kin) instead of polling every half
+second. After a save:
+
+* when every change since the last preview is running text in its pages
+  (:mod:`report_engine.prose_edit`), the edited pages are rendered at once from that preview's
+  state, through every plugin's page events, and written into the served folder;
+* else, when only pages, data, the bibliography or partials changed, the whole site is rebuilt
+  in the background, paused after its passes while the pages whose linked text they changed are
+  rendered from the last preview's state and shown (the edited pages first, :data:`MAX_FIRST`
+  at most);
+* else (``mkdocs.yml``, the report's Python code, the theme, other files of ``docs/``) the whole
+  site is rebuilt first, as MkDocs would.
+
+In the first two cases the browser reloads once the pages are shown, the rebuild goes on behind
+them, and the browser reloads again when the preview has settled, into exactly what a build
+makes. The next save stops that rebuild at its next page and starts over.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import multiprocessing
@@ -21,7 +41,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .. import audit, inputs, linking, outputs, preview_page, templates
+from .. import adapter, audit, inputs, linking, outputs, preview_page, prose_edit, templates
 from ..errors import ReportError
 from ..session import Session
 from ..settings import Settings
@@ -39,6 +59,134 @@ LAST_FAILURE: list[ReportError | None] = [None]      # the last mistake that sto
 # apply, so the next rebuild says so instead. Keyed by folder; the stamps of the first build.
 _CODE_STAMPS: dict[Path, dict[str, int]] = {}
 ENGINE_DIR = Path(__file__).resolve().parent.parent
+SUPERSEDED = threading.Event()       # set while a newer save stops the rebuild running behind the preview
+ABANDONED_PAGE = ("Error reading page", "Error building page")   # what MkDocs says of a page a stop interrupts
+
+
+class Superseded(Exception):
+    """A newer save: the rebuild running behind the preview stops where it is."""
+
+
+def check_superseded() -> None:
+    """Called at every page of a preview's build: a newer save stops the build here."""
+    if SUPERSEDED.is_set():
+        raise Superseded("a newer save replaces this rebuild")
+
+
+class QuietWhenSuperseded(logging.Filter):
+    """MkDocs names the page a build stopped on as an error; a stop the engine asked for is none."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (SUPERSEDED.is_set() and isinstance(record.msg, str) and record.msg.startswith(ABANDONED_PAGE))
+
+
+Stamps = dict[str, tuple[int, int]]
+
+
+def stamps(paths: list[Path]) -> Stamps:
+    """Each file under ``paths`` (size and modification time), as MkDocs would read them: hidden
+    files and folders (an editor's swap file) left out, as MkDocs' default ``exclude_docs`` does,
+    and Python's compiled files."""
+    found: Stamps = {}
+    for path in paths:
+        if path.is_file():
+            candidates = [path]
+        elif path.is_dir():
+            candidates = [p for p in path.rglob("*")
+                          if not any(part.startswith(".") or part == "__pycache__" for part in p.relative_to(path).parts)]
+        else:
+            continue
+        for file in candidates:
+            try:
+                stat = file.stat()
+            except OSError:                  # gone between listing and reading: changed
+                continue
+            if not file.is_dir():
+                found[file.as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+@dataclasses.dataclass
+class Held:
+    """The last preview that built whole: what a page needs to be rendered again from it."""
+
+    build: Any                           # the stages' Build (session, settings, configured)
+    config: Any                          # MkDocs' configuration of that build
+    files: Any
+    nav: Any
+    env: Any                             # the theme's Jinja environment, after every plugin's on_env
+    paths: list[Path]                    # what the preview watches
+    stamps: Stamps                       # those files as that build read them
+    activate: Callable[[], Any]          # a context in which the plugin's events reach this build
+    whole: list[Path] = dataclasses.field(default_factory=list)   # a change here rebuilds the site first:
+    #                                      mkdocs.yml, the report's Python code, the theme's overrides
+    exact: bool = True                   # its records are those of its sources (no page shown after passes since)
+
+
+HELD: list[Held | None] = [None]
+SERVER: list[Any] = [None]           # the server of `mkdocs serve`, once the engine owns its rebuild
+
+
+def hold(held: Held) -> None:
+    HELD[0] = held
+
+
+def plain_lines(held: Held) -> prose_edit.Plain:
+    """What running text may not hold in this report: the delimiters its pages are rendered with
+    (mkdocs-macros' own, with the engine's comment delimiters: :func:`templates.sandbox`) and its
+    participants' names."""
+    jinja = held.build.env.env if held.build.env is not None else None
+    delimiters = [("{{", "}}"), ("{%", "%}"), (templates.COMMENT_DELIMITERS[0], templates.COMMENT_DELIMITERS[1])]
+    if jinja is not None:
+        comments = ((str(jinja.comment_start_string), str(jinja.comment_end_string))
+                    if jinja.comment_start_string != "{#" else templates.COMMENT_DELIMITERS)
+        delimiters = [(str(jinja.block_start_string), str(jinja.block_end_string)),
+                      (str(jinja.variable_start_string), str(jinja.variable_end_string)), comments]
+    names: set[str] = set()
+    for participant in held.build.data.participants.values():
+        for name in (participant.id, participant.name, participant.pseudonym, *participant.aliases):
+            if name:
+                names.add(str(name).lower())
+    return prose_edit.Plain(tuple((str(a), str(b)) for a, b in delimiters), tuple(sorted(names)))
+
+
+def changes(held: Held) -> tuple[Stamps, list[str]]:
+    """The watched files now, and those that changed since ``held`` read them."""
+    now = stamps(held.paths)
+    return now, sorted(path for path in set(now) | set(held.stamps) if now.get(path) != held.stamps.get(path))
+
+
+def prose_pages(held: Held, now: Stamps, changed: list[str]) -> list[Any] | None:
+    """The pages to render again when every change since ``held`` is running text in its pages
+    (their records patched in place); None when the passes must run."""
+    docs = held.build.settings.docs_dir.resolve()
+    session = held.build.session
+    plain = plain_lines(held)
+    updates = []
+    for path in changed:
+        file = Path(path)
+        if path not in now or path not in held.stamps or file.suffix != ".md" or not file.resolve().is_relative_to(docs):
+            log.debug(f"Preview: {path} changed, and it is not a page of the last preview: rebuilding the site")
+            return None
+        src = file.resolve().relative_to(docs).as_posix()
+        found = held.files.get_file_from_path(src)
+        record = session.pages.get(src)
+        if found is None or found.page is None or record is None:
+            return None
+        try:
+            new_raw = found.content_string
+        except (OSError, UnicodeDecodeError):
+            return None
+        texts = prose_edit.patch(record.raw, new_raw, record.rendered, record.output, record.offset, plain)
+        if texts is None:
+            log.debug(f"Preview: more than running text changed in {src}: rebuilding the site")
+            return None
+        updates.append((path, record, new_raw, texts, found.page))
+    for path, record, new_raw, texts, _ in updates:
+        record.raw, record.template = new_raw, adapter.front_matter(new_raw)[0]
+        record.rendered, record.output = texts
+        held.stamps[path] = now[path]
+    return [page for *_, page in updates]
 
 
 def exit_with_parent(parent: int) -> None:
@@ -60,6 +208,8 @@ def stop_checks() -> None:
 def show(settings: Settings, configured: Configured, session: Session, passes: Passes, site: Path,
          theme_dirs: list[str], fingerprints: Fingerprints, say: Callable[[ReportError], str]) -> Path:
     """Put the preview in place, then check it off the critical path. Returns where it now is."""
+    if SERVER[0] is not None:            # no request sees the folder while it is swapped
+        adapter.hold_requests(SERVER[0])
     outputs.promote(configured.staging, configured.final_site_dir)
     site = configured.final_site_dir
     generation = next(_PREVIEWS)
@@ -102,6 +252,180 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     return site
 
 
+MAX_FIRST = 12          # pages shown before the rest of the site, at most
+
+
+@dataclasses.dataclass
+class FirstPages:
+    """A rebuild that pauses after its passes so that the pages they changed are shown first."""
+
+    held: Held
+    edited: list[str]                                    # pages whose source changed, shown first
+    ready: threading.Event = dataclasses.field(default_factory=threading.Event)
+    resume: threading.Event = dataclasses.field(default_factory=threading.Event)
+    changed: list[tuple[str, Any]] = dataclasses.field(default_factory=list)   # (page, its new record)
+
+
+FIRST: list[FirstPages | None] = [None]
+
+
+def passes_done(session: Session) -> None:
+    """A preview's build has run its passes: when the server waits for the pages they changed,
+    hand those over (their new records) and wait until they are shown."""
+    first = FIRST[0]
+    if first is None:
+        return
+    FIRST[0] = None
+    held = first.held.build.session.pages
+    changed = [(src, record) for src, record in session.pages.items()
+               if src in held and (held[src].output != record.output or held[src].title != record.title)]
+    changed.sort(key=lambda item: item[0] not in first.edited)           # the edited pages first
+    first.changed = changed[:MAX_FIRST]
+    first.ready.set()
+    first.resume.wait(timeout=120)
+    check_superseded()
+
+
+def scoped(held: Held, changed: list[str]) -> bool:
+    """Whether the passes can say which pages a change affects: pages (Markdown), data, the
+    bibliography and partials; not mkdocs.yml, Python code, the theme or other files of docs/."""
+    docs = held.build.settings.docs_dir.resolve()
+    for path in (Path(name).resolve() for name in changed):
+        if any(path == root or root in path.parents for root in held.whole):
+            return False
+        if path.is_relative_to(docs) and path.suffix != ".md":
+            return False
+    return True
+
+
+class Instant:
+    """``mkdocs serve``'s rebuild, owned by the engine: the edited pages first when only their running
+    text changed, the whole site behind them; a full rebuild otherwise."""
+
+    def __init__(self, server: Any, rebuild: Callable[[], Any]) -> None:
+        self.server = server
+        self.rebuild = rebuild              # the whole site, errors shown in the browser
+        self.behind: threading.Thread | None = None
+        self.shows_errors = True
+
+    def __call__(self) -> None:
+        self.stop_behind()
+        held = HELD[0]
+        started = time.perf_counter()
+        if held is None:
+            self.rebuild()
+            return
+        now, changed = changes(held)
+        try:
+            pages = prose_pages(held, now, changed) if held.exact else None
+            if pages is not None:            # running text only: its pages from the last preview
+                if not pages:                # a save that changed nothing MkDocs reads
+                    return
+                HELD[0] = None               # until its pages are shown, the last preview is no model
+                held.build.renders.stop(pages)
+                with held.activate():
+                    for page in pages:
+                        adapter.render_page(page, held.config, held.files, held.nav, held.env,
+                                            held.build.configured.final_site_dir)
+                HELD[0] = held
+                self.shown(pages, started)
+                self.start_behind()
+                return
+        except Exception as error:           # a page shown early is an optimisation: the rebuild decides
+            log.warning(f"Preview: the edited page could not be shown first ({error}); rebuilding the site")
+            self.rebuild()
+            return
+        if scoped(held, changed):            # the passes say which pages changed: those first
+            self.passes_first(held, changed, started)
+        else:
+            self.rebuild()
+
+    def passes_first(self, held: Held, changed: list[str], started: float) -> None:
+        """The whole site rebuilt behind, paused after its passes while the pages they changed
+        are rendered from the last preview's state and shown."""
+        docs = held.build.settings.docs_dir.resolve()
+        edited = [Path(path).resolve().relative_to(docs).as_posix() for path in changed
+                  if Path(path).resolve().is_relative_to(docs)]
+        first = FirstPages(held, edited)
+        FIRST[0] = first
+        self.start_behind()
+        behind = self.behind
+        while not first.ready.wait(0.01):
+            if behind is None or not behind.is_alive():
+                break
+        FIRST[0] = None
+        if not first.ready.is_set():         # the rebuild ended before its passes did: a mistake, shown
+            return
+        pages = []
+        held.exact = False                   # its records now mix sources: patching from them would mislead
+        try:
+            with held.activate():
+                for src, record in first.changed:
+                    kept = held.build.session.pages[src]
+                    kept.output, kept.title = record.output, record.title
+                    found = held.files.get_file_from_path(src)
+                    if found is not None and found.page is not None:
+                        held.build.renders.stop([found.page])
+                        adapter.render_page(found.page, held.config, held.files, held.nav, held.env,
+                                            held.build.configured.final_site_dir)
+                        pages.append(found.page)
+        except Exception as error:           # a page shown early is an optimisation: the rebuild decides
+            log.warning(f"Preview: the changed pages could not be shown first ({error}); the site follows")
+        finally:
+            first.resume.set()
+        self.shown(pages, started)
+
+    @staticmethod
+    def shown(pages: list[Any], started: float) -> None:
+        names = ", ".join(page.file.src_uri for page in pages) or "no page changed; nothing"
+        log.info(f"Preview: {names} shown in {time.perf_counter() - started:.2f} s; the rest of the site follows")
+
+    def start_behind(self) -> None:
+        """The whole site rebuilt behind the pages just shown; browsers reload once it settles."""
+        def rebuild_behind() -> None:
+            started = time.perf_counter()
+            built = False
+            try:
+                built = self.rebuild() is not False
+            except Superseded:
+                return
+            except Exception as error:      # not an author's mistake (those show in the browser): say it
+                log.error(f"The preview's rebuild stopped: {error}")
+            if SUPERSEDED.is_set():
+                return
+            if built:
+                log.info(f"Preview settled: the whole site rebuilt in {time.perf_counter() - started:.2f} s; "
+                         "reloading browsers")
+            else:
+                log.info("Preview settled on the error above; reloading browsers")
+            adapter.reload_browsers(self.server)
+
+        self.behind = threading.Thread(target=rebuild_behind, name="report-preview-rebuild", daemon=True)
+        self.behind.start()
+
+    def stop_behind(self) -> None:
+        """A newer save: the rebuild behind the preview stops at its next page."""
+        behind = self.behind
+        if behind is not None and behind.is_alive():
+            SUPERSEDED.set()
+            log.info("Preview: a newer save stops the rebuild behind it")
+            behind.join()
+        SUPERSEDED.clear()
+        self.behind = None
+
+
+def serve_instantly(server: Any, rebuild: Callable[[], Any]) -> Instant:
+    """The engine's rebuild for ``server``; the server told of changes by the system where it can be."""
+    SERVER[0] = server
+    if adapter.use_events(server):
+        log.debug("The preview is told of changes by the system")
+    for logger in {adapter.BUILD_LOGGER, "mkdocs"}:
+        target = logging.getLogger(logger)
+        if not any(isinstance(f, QuietWhenSuperseded) for f in target.filters):
+            target.addFilter(QuietWhenSuperseded())
+    return Instant(server, rebuild)
+
+
 def watched(project_dir: Path, custom_dir: str | None = None, macros_config: Mapping[str, Any] | None = None
             ) -> list[Path]:
     """What ``mkdocs serve`` also reloads on, besides docs/ and mkdocs.yml (MkDocs' own, which watches
@@ -126,8 +450,9 @@ def watched(project_dir: Path, custom_dir: str | None = None, macros_config: Map
 
 def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
                            failures: tuple[type[BaseException], ...], quiet: tuple[type[BaseException], ...]
-                           ) -> Callable[[], None]:
-    """``mkdocs serve``'s rebuild, ended by an error page in the browser when it fails.
+                           ) -> Callable[[], bool]:
+    """``mkdocs serve``'s rebuild, ended by an error page in the browser when it fails (then it
+    returns False).
 
     MkDocs reloads browsers only after a rebuild that succeeded; one that fails leaves them
     waiting, the error only in the terminal. This rebuild logs the error, writes the error page
@@ -136,10 +461,11 @@ def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
     a rebuild ends with; ``quiet``: those MkDocs has logged itself."""
     caught: tuple[type[BaseException], ...] = (*failures, ReportError)
 
-    def rebuild_or_show_error() -> None:
+    def rebuild_or_show_error() -> bool:
         LAST_FAILURE[0] = None
         try:
             rebuild()
+            return True
         except caught as error:
             shown = LAST_FAILURE[0] or (error if isinstance(error, ReportError) else str(error))
             if not isinstance(error, quiet):
@@ -147,6 +473,7 @@ def rebuild_showing_errors(rebuild: Callable[[], None], served: Path,
             count = preview_page.show(served, shown)
             log.error(f"The preview was not rebuilt; the browser shows the error on its {count} page(s) "
                       "until a rebuild succeeds")
+            return False
     rebuild_or_show_error.shows_errors = True      # type: ignore[attr-defined]
     return rebuild_or_show_error
 
