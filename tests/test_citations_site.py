@@ -77,6 +77,25 @@ def write_report(report, references_first: bool = False):
     report.nav(*(["references.md"] + pages if references_first else pages + ["references.md"]))
 
 
+def test_a_bibliography_with_nothing_to_list_goes_with_its_heading(report):
+    write_report(report)
+    report.page("index.md", """
+        # Summary
+
+        {% call redact("helios") %}
+        Only this claim cites anything {{ cite("hidden2025only") }}.
+        {% endcall %}
+
+        ## Works cited
+
+        {{ bibliography() }}
+        """)
+    public = report.build().article()
+    assert "Works cited" not in public and "ref-hidden2025only" not in public
+    internal = report.build("internal").article()
+    assert "Works cited" in internal and 'id="ref-hidden2025only"' in internal
+
+
 def test_in_text_citations_exact(report):
     write_report(report)
     summary = report.build().article()

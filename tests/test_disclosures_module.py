@@ -26,3 +26,16 @@ def test_decisions_load_as_values(tmp_path):
     data = load_data(tmp_path / "data", tmp_path)
     with pytest.raises(ReportError):
         disclosures.load(data.namespaces, data.files)
+
+
+def test_a_returned_packet_with_nothing_to_decide_holds_no_decisions(tmp_path) -> None:
+    """A participant with no non-public items gets a decisions file of comments only; sent back
+    as it is, it holds no decisions and no error."""
+    from report_engine.review import check_returned
+
+    returned = tmp_path / "decisions.yml"
+    returned.write_text("# Nothing of yours is non-public in this edition.\n", encoding="utf-8")
+    assert check_returned(returned, "decisions.yml", {}, {}, "helios") == ({}, [])
+    returned.write_text("- a list\n", encoding="utf-8")
+    assert check_returned(returned, "decisions.yml", {}, {}, "helios")[1] == [
+        "decisions.yml:1: a decision file maps item ids to decisions"]

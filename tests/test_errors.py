@@ -19,6 +19,8 @@ pytestmark = pytest.mark.site
     ("{% call redact('helios', materal=true) %}x{% endcall %}", 3, ["redact() has no option 'materal'", "did you mean 'material'"]),
     ("{{ redact('helios') }}", 3, ["must be used as a call block", "{% call redact(\"helios\") %}"]),
     ("\n\n{{ bibliography(scope='reprt') }}", 5, ["unknown bibliography scope 'reprt'", "did you mean 'report'"]),
+    ("Text.\n\n## References\n\n{{ bibliography() }}", 7,
+     ["bibliography() lists the works this page cites, and it cites none", "cite a work with cite()"]),
     ("{% call redact('helios') %}\nA typo hidden in a redaction: {{ fact('report.titel') }}\n{% endcall %}", 4,
      ["unknown fact 'report.titel'", "did you mean 'report.title'"]),
 ])

@@ -49,6 +49,12 @@ ALLOWED_DYNAMIC = {
 # way to stop Zensical without a traceback (plugin.refuse_foreign_host), and the way a forked
 # preview checker ends when its server is gone (plugin._exit_with_parent).
 ALLOWED_NAMES = {"os._exit"}
+# The instant preview composes MkDocs 1.6.1's frozen serve (report_engine.adapter says why and
+# how): the page being built, as MkDocs' own page build sets it, and the live-reload server's
+# epochs and watched paths. Allowed in the adapter only.
+ALLOWED_IN_ADAPTER = {"config._current_page", "server._epoch_cond", "server._wanted_epoch",
+                      "server._visible_epoch", "getattr(server, '_watched_paths', None)",
+                      "getattr(server, '_watch_refs', None)"}
 
 
 def test_the_plugin_is_registered_through_the_entry_point():
@@ -79,7 +85,8 @@ def _private_uses(path: Path) -> list[str]:
 def test_no_private_attribute_of_another_library():
     found = [use for path in modules() for use in _private_uses(path)
              if not (listed(path, ALLOWED_DYNAMIC) and "computed at run time" in use)
-             and use.split(": ", 1)[1] not in ALLOWED_NAMES]
+             and use.split(": ", 1)[1] not in ALLOWED_NAMES
+             and not (path.name == "adapter.py" and use.split(": ", 1)[1] in ALLOWED_IN_ADAPTER)]
     assert found == []
 
 

@@ -30,7 +30,7 @@ What the engine touches, and where:
   all of MkDocs 1.6.1's (frozen) serve: :func:`render_page` re-implements the dozen lines of
   ``_populate_page`` and ``_build_page`` with the public pieces they call (``get_context``, the
   plugins' page events, run one by one from ``config.plugins.events`` so that a search plugin's
-  can be left out (``_event_origins`` names each handler's plugin), ``Page.read_source``/``render``, ``write_file``); :func:`use_events`
+  can be left out, ``Page.read_source``/``render``, ``write_file``); :func:`use_events`
   replaces the server's polling observer (its public ``observer`` attribute) with watchdog's
   event-driven one, re-registering the paths the server's ``_watched_paths`` holds; and
   :func:`hold_requests` and :func:`reload_browsers` move the server's ``_wanted_epoch`` and
@@ -47,6 +47,7 @@ from __future__ import annotations
 from typing import Any
 
 import threading
+import time
 from pathlib import Path
 
 from mkdocs.commands.build import build as build_site, get_context
@@ -103,9 +104,11 @@ def render_page(page: Any, config: Any, files: Any, nav: Any, env: Any, site: Pa
     ``--dirty``), every plugin's page events included but a search plugin's: its index is the next
     full build's to make (Material's search plugin lives across rebuilds, so an entry added here
     would stand in that build's index too)."""
+    indexing = [plugin for name, plugin in config.plugins.items() if name.split("/")[-1] == "search"]
+
     def run(event: str, item: Any, **kwargs: Any) -> Any:
         for method in config.plugins.events[event]:
-            if str(config.plugins._event_origins.get(method, "")).split("/")[-1] == "search":
+            if any(getattr(method, "__self__", None) is plugin for plugin in indexing):
                 continue
             result = method(item, **kwargs)
             item = item if result is None else result
@@ -165,11 +168,14 @@ def use_events(server: Any) -> bool:
     return True
 
 
+def _timestamp() -> int:
+    """A version of the served site, as MkDocs' livereload numbers them (milliseconds, monotonic)."""
+    return round(time.monotonic() * 1000)
+
+
 def hold_requests(server: Any) -> None:
     """The served folder is about to be replaced: requests wait until :func:`reload_browsers`, as
     they wait while the server's own build loop rebuilds."""
-    from mkdocs.livereload import _timestamp
-
     condition: threading.Condition = server._epoch_cond
     with condition:
         server._wanted_epoch = _timestamp()
@@ -178,8 +184,6 @@ def hold_requests(server: Any) -> None:
 def reload_browsers(server: Any) -> None:
     """Browsers showing the preview reload now, as after a rebuild (``Reloading browsers``), and
     requests held by :func:`hold_requests` are answered."""
-    from mkdocs.livereload import _timestamp
-
     condition: threading.Condition = server._epoch_cond
     with condition:
         server._wanted_epoch = server._visible_epoch = _timestamp()

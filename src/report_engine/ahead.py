@@ -95,5 +95,5 @@ class Helper:
 def _quiet() -> None:
     """The build reports; a helper reports nothing. Its log records still exist (the page conversion
     cache watches for them) but reach no terminal."""
-    for logger in (logging.getLogger(), logging.getLogger("mkdocs")):
+    for logger in (logging.getLogger(), logging.getLogger("mkdocs"), logging.getLogger("properdocs")):
         logger.handlers = [logging.NullHandler()]

@@ -113,7 +113,9 @@ def configure(config: Any, report: Mapping[str, Any], settings: Settings) -> Edi
         notice = draft_notice(day, report["published"], recipient_name(report, settings.recipient))
         log.info(f"Courtesy draft: {notice}")
         return EditionBuild(revisions, notice, format_date(day or _as_date(report["published"])))
-    if audience.is_public:
+    if audience.is_public and settings.deploying is not None:
+        # Only an edition `publish` deploys stands among others: elsewhere (a local build, the
+        # preview) there is no versions.json for the selector to read, and reading it fails.
         enable_version_selector(config["extra"])
     return EditionBuild(revisions)
 

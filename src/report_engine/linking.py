@@ -31,6 +31,9 @@ from .resolving import Resolver, markdown_link, relative_path, relative_url   # 
 if TYPE_CHECKING:
     from .session import Session
 
+# A section heading (never the page's title), then, after blank lines only, a placeholder: a
+# bibliography's heading, say.
+HEADED_PLACEHOLDER = re.compile("^#{2,6}[ \t][^\n]*\n(?:[ \t]*\n)*(?=\x02(\\d+)\x03)", re.M)
 # Pages published whether or not anything links to them: the home page and the error page.
 ROOT_PAGES = ("index.md", "404.md")
 
@@ -202,6 +205,14 @@ class Linker(Resolver):
         return self._finish(self.s.pages[page_src], strip_marks(text))
 
     def _finish(self, page: PageRecord, text: str) -> str:
+        def unheaded(match: re.Match) -> str:
+            """A bibliography with nothing to list for this audience takes its heading with it."""
+            deferred = self.s.deferred[int(match.group(1))]
+            keep = deferred.kind != "bibliography" or bool(self._bibliography_keys(deferred))
+            return match.group(0) if keep else ""
+
+        text = HEADED_PLACEHOLDER.sub(unheaded, text)
+
         def substitute(match: re.Match) -> str:
             deferred = self.s.deferred[int(match.group(1))]
             value = self._resolve(deferred)

@@ -258,7 +258,8 @@ def preview_rebuild(rebuild: Callable[[], None], served: Path) -> Callable[[], b
 
 FOREIGN_HOST = ("ERROR   -  report-engine: this build does not run MkDocs' plugin events (Zensical runs the "
                 "macros module alone), so redactions, numbering, citations and the leak audit cannot be "
-                "guaranteed; nothing it writes may be published. Build with `mkdocs build`.")
+                "guaranteed; nothing it writes may be published. Build with `python -m macros build` (MkDocs 1.6.1 or "
+                "ProperDocs).")
 
 
 def discard_foreign_output(conf: Any) -> None:

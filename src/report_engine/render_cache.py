@@ -45,7 +45,7 @@ PURE_SHORT = {"abbr", "admonition", "attr_list", "codehilite", "def_list", "extr
               "footnotes", "legacy_attrs", "legacy_em", "md_in_html", "meta", "nl2br", "sane_lists",
               "smarty", "tables", "toc", "wikilinks"}
 IMPURE = {"pymdownx.snippets", "pymdownx.b64"}
-PACKAGES = ("mkdocs", "markdown", "pymdown-extensions", "mkdocs-material", "pygments")
+PACKAGES = ("mkdocs", "properdocs", "markdown", "pymdown-extensions", "mkdocs-material", "pygments")
 MEMORY_LIMIT = 64 * 2**20      # bytes of conversions a preview keeps in memory across its rebuilds
 _MEMORY: OrderedDict[str, bytes] = OrderedDict()
 _HELD = [0]                    # bytes in _MEMORY

@@ -72,13 +72,24 @@ class Resolver:
         key, loc = d.args
         return "" if validate_only else self.s.citations.citet(key, loc, self._cite_href(d.page))
 
+    def _bibliography_keys(self, d: Deferred) -> list[str]:
+        """The works a bibliography lists for this audience: the report's, or its page's."""
+        if d.args[0] == "report":
+            return self.s.cited_keys()
+        return list(dict.fromkeys(u.key for u in self.s.cites if u.visible and u.page == d.page))
+
     def _resolve_bibliography(self, d: Deferred, validate_only: bool) -> str:
         if validate_only:
             return ""
-        scope = d.args[0]
-        keys = self.s.cited_keys() if scope == "report" else \
-            list(dict.fromkeys(u.key for u in self.s.cites if u.visible and u.page == d.page))
-        return "\n\n" + self.s.citations.reference_list(self.s.citations.listed(keys)) + "\n\n" if keys else ""
+        keys = self._bibliography_keys(d)
+        if keys:
+            return "\n\n" + self.s.citations.reference_list(self.s.citations.listed(keys)) + "\n\n"
+        written = [u for u in self.s.cites if d.args[0] == "report" or u.page == d.page]
+        if not written:
+            where = "the report" if d.args[0] == "report" else "this page"
+            raise ReportError(f"bibliography() lists the works {where} cites, and it cites none",
+                              suggestion="cite a work with cite() or citet(), or remove the bibliography and its heading")
+        return ""        # all cited in text this audience does not get: no list (and its heading goes, see _finish)
 
     def _redaction_link(self, page_src: str) -> Callable[[Redaction], str]:
         return lambda r: markdown_link(page_src, r.page, r.anchor)

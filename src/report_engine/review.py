@@ -270,7 +270,9 @@ def check_returned(path: Path, display: str, items: dict[str, str], participants
         entries = load_yaml(path, display)
     except ReportError as error:
         return {}, [str(error)]
-    if not isinstance(entries, dict) or not entries:
+    if entries is None or entries == {}:      # a packet with nothing to decide comes back as comments only
+        return {}, []
+    if not isinstance(entries, dict):
         return {}, [f"{display}:1: a decision file maps item ids to decisions"]
     owners = [items[str(k)] for k in entries if str(k) in items]
     owner = participant or (owners[0] if owners else None)        # the sender: the owner of its first item

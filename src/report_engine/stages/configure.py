@@ -159,11 +159,14 @@ def extra_pages(config: Any, settings: Settings, data: ReportData, exited: froze
         # the internal build's lists everything, a participant's its own redactions and items.
         if REGISTER_PAGE not in json.dumps(nav):
             nav.append({"Redaction register": REGISTER_PAGE})
-    # A report kept in git compares each edition with the previous one (not while that previous
-    # edition is itself being read for the comparison).
-    changes_page = not settings.reading_snapshot and changes.in_git(settings.project_dir)
+    # A report kept in git compares each edition with the previous one that still stands (not while
+    # that previous edition is itself being read for the comparison); a first edition has no
+    # changes page at all.
+    in_git = not settings.reading_snapshot and changes.in_git(settings.project_dir)
+    changes_page = in_git and changes.previous_edition(settings.project_dir,
+                                                       editions.edition_id(data.report)) is not None
     # Private builds show what the public text changed since the courtesy draft participants saw.
-    since_draft = (changes_page and not settings.audience.is_public and changes.tag_commit(
+    since_draft = (in_git and not settings.audience.is_public and changes.tag_commit(
         settings.project_dir, f"{courtesy.TAG_PREFIX}{editions.edition_id(data.report)}") is not None)
     if since_draft and nav is not None and courtesy.PAGE not in json.dumps(nav):
         nav.append({courtesy.TITLE: courtesy.PAGE})

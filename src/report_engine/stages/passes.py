@@ -59,7 +59,8 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
         macros: Macros, config: Any, nav: Any, files: Any) -> Passes:
     """Render and link the whole report; the session holds what the pages recorded."""
     jinja = templates.sandbox(macros.jinja, settings.project_dir, settings.docs_dir, macros.config["include_dir"],
-                              ReportUndefined, session.namespace_type(), session.partials, session.run_caller)
+                              ReportUndefined, session.namespace_type(), session.partials, session.run_caller,
+                              config_file=settings.config_file)
     records = page_records(settings, config, nav, files)
     key = passes_key(settings, config, session, macros, records)
     memo = caches.PassMemo(settings.project_dir)
