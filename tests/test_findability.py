@@ -250,8 +250,8 @@ def test_the_changes_page_compares_with_the_previous_edition_for_each_audience(t
     make_repository(root)
     assert_published(publish(root))                 # edition 2026-03, tagged edition-2026-03
     first = subprocess.run(["git", "show", "gh-pages:2026-03/changes/index.html"], cwd=root,
-                           capture_output=True, text=True, check=True).stdout
-    assert "This is the first edition of the report" in first
+                           capture_output=True, text=True)
+    assert first.returncode != 0, "a first edition has no changes page"
 
     # the second edition: a changed figure, a new incident, a dropped section, and a change inside
     # a passage only Anthropic (and internal readers) may read

@@ -128,3 +128,21 @@ def test_stamps_leave_out_what_mkdocs_leaves_out(tmp_path: Path) -> None:
     (docs / "__pycache__").mkdir()
     (docs / "__pycache__" / "m.pyc").write_bytes(b"x")
     assert list(preview.stamps([docs])) == [(docs / "page.md").as_posix()]
+
+
+def test_after_an_error_page_only_a_whole_rebuild_replaces_it(monkeypatch) -> None:
+    """A rebuild that ended on the error page (shown on every page) is followed by a whole
+    rebuild, never by one page shown from the last good preview beside error pages."""
+    results = [False, True]
+    calls: list[int] = []
+
+    def rebuild() -> bool:
+        calls.append(1)
+        return results[len(calls) - 1]
+
+    instant = preview.Instant(server=None, rebuild=rebuild)
+    instant.full()
+    assert instant.error_shown
+    monkeypatch.setattr(preview, "HELD", [object()])     # a last good preview is held ...
+    instant()                                              # ... and still the whole site is rebuilt
+    assert len(calls) == 2 and not instant.error_shown

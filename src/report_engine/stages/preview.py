@@ -307,13 +307,14 @@ class Instant:
         self.rebuild = rebuild              # the whole site, errors shown in the browser
         self.behind: threading.Thread | None = None
         self.shows_errors = True
+        self.error_shown = False             # the last rebuild ended on an error page (on every page)
 
     def __call__(self) -> None:
         self.stop_behind()
         held = HELD[0]
         started = time.perf_counter()
-        if held is None:
-            self.rebuild()
+        if held is None or self.error_shown:   # after an error page, only a whole rebuild replaces it
+            self.full()
             return
         now, changed = changes(held)
         try:
@@ -333,12 +334,16 @@ class Instant:
                 return
         except Exception as error:           # a page shown early is an optimisation: the rebuild decides
             log.warning(f"Preview: the edited page could not be shown first ({error}); rebuilding the site")
-            self.rebuild()
+            self.full()
             return
         if scoped(held, changed):            # the passes say which pages changed: those first
             self.passes_first(held, changed, started)
         else:
-            self.rebuild()
+            self.full()
+
+    def full(self) -> None:
+        """The whole site rebuilt first, as MkDocs would."""
+        self.error_shown = self.rebuild() is False
 
     def passes_first(self, held: Held, changed: list[str], started: float) -> None:
         """The whole site rebuilt behind, paused after its passes while the pages they changed
@@ -391,6 +396,7 @@ class Instant:
                 return
             except Exception as error:      # not an author's mistake (those show in the browser): say it
                 log.error(f"The preview's rebuild stopped: {error}")
+            self.error_shown = not built
             if SUPERSEDED.is_set():
                 return
             if built:
