@@ -84,3 +84,19 @@ def test_a_label_the_author_gives_in_data_names_the_figure(second_edition, tmp_p
     text = article_text(root)
     assert "Months in which the length of agents' tasks doubles (Key facts): was 7, now 6." in text, text
     assert "facts." not in text
+
+
+def test_an_edition_where_nothing_changed_has_no_changes_page(tmp_path):
+    """Nothing the comparison follows changed: no changes page on the site, in its nav, search
+    index or sitemap (nor in the PDF, which prints the nav's pages)."""
+    root = copy_example(tmp_path / "report")
+    (root / ".gitignore").write_text("site/\nsite-private/\n.cache/\n__pycache__/\n", encoding="utf-8")
+    make_repository(root)
+    git(root, "tag", "edition-2026-03")
+    set_edition(root, "2026-06", "May to June 2026")
+    commit(root, "Second edition, nothing else changed")
+    build(root, "build")
+    site = root / "site"
+    assert (site / "index.html").exists() and not (site / "changes").exists()
+    for published in ("index.html", "search/search_index.json", "sitemap.xml"):
+        assert "changes/" not in (site / published).read_text(encoding="utf-8"), published

@@ -199,7 +199,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         build = self._current()
         reporting(lambda: build.run_passes(nav, files))
         build.start_converting(files)
-        return nav
+        return build.nav                # the passes may leave a generated page out
 
     # Each page's final Markdown: the one the passes made; the generated pages' bodies.
     @event_priority(-100)

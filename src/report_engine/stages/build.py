@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .. import ahead, outputs, render_cache, templates
+from .. import ahead, changes, outputs, render_cache, templates
 from ..adapter import nav_pages
 from ..audience import Audience
 from ..data import ReportData
@@ -122,6 +122,8 @@ class Build:
         macros = passes.Macros(self.env.env, self.env.variables, self.env.config)
         self.passes = passes.run(self.settings, self.configured, self.data, self.session, self.citations, macros,
                                  self.config, nav, files)
+        if self.passes.unchanged:           # nothing changed since the last edition: no changes page
+            self.nav = configure.without_page(self.config, files, self.session, changes.PAGE)
         if self.settings.serving:           # the preview may show the pages the passes changed first
             preview.passes_done(self.session)
 

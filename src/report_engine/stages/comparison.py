@@ -21,8 +21,9 @@ from .withheld import hidden_texts
 log = logging.getLogger("mkdocs.plugins.report")
 
 
-def body(settings: Settings, configured: Configured, data: ReportData, session: Session) -> str:
-    """The changes page's body for this audience."""
+def body(settings: Settings, configured: Configured, data: ReportData, session: Session) -> str | None:
+    """The changes page's body for this audience; None when nothing it follows changed (then
+    there is no changes page)."""
     report = data.report
     project = settings.project_dir
     previous = changes.previous_edition(project, editions.edition_id(report))
@@ -43,6 +44,8 @@ def body(settings: Settings, configured: Configured, data: ReportData, session: 
                                     str(report["edition_label"]))
     compared = changes.withhold(changes.compare(without_exited(old, configured, data), current),
                                 hidden + private, session.hidden_facts)
+    if compared.empty():
+        return None
     return changes.markdown(compared, editions.edition_url(str(report["canonical_url"]), edition))
 
 

@@ -27,8 +27,9 @@ from ..data import LineDict, ReportData
 from ..errors import ReportError, did_you_mean
 from ..formatting import format_value
 from ..metadata import Metadata, read_metadata
+from ..session import Session
 from ..settings import AUDIENCE_ENV, Environment, Settings, environment
-from ..adapter import front_matter, generated_file
+from ..adapter import front_matter, generated_file, get_navigation
 
 log = logging.getLogger("mkdocs.plugins.report")
 
@@ -329,3 +330,18 @@ def check_nav(nav: Any, files: Any, config_file: Path) -> None:
 def nav_line(config_file: Path, path: str) -> int | None:
     """The line of mkdocs.yml's ``nav:`` that names ``path`` (the first, from ``nav:`` on)."""
     return inputs.config_line(config_file, "nav", re.compile(r"(?<![\w./-])" + re.escape(path) + r"(?![\w./-])"))
+
+
+def without_page(config: Any, files: Any, session: Session, src: str) -> Any:
+    """A generated page the passes found had nothing to say, out of the build: out of ``nav:``,
+    MkDocs' files and the session (so out of the site, its search index and sitemap, the PDF and
+    the audit's reading), before MkDocs reads any page. Returns the navigation made again."""
+    if config["nav"]:
+        config["nav"] = outputs.prune_nav(config["nav"], {src})
+    found = files.get_file_from_path(src)
+    if found is not None:
+        files.remove(found)
+    session.pages.pop(src, None)
+    for pages in (session.reachable, session.open_reachable, session.withheld_pages):
+        pages.discard(src)
+    return get_navigation(files, config)

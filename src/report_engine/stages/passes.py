@@ -41,6 +41,7 @@ class Passes:
 
     key: str                             # the digest of everything pass one and two read
     changes_body: str                    # the changes page's text, or ""
+    unchanged: bool                      # a changes page with nothing to say: it leaves the build
     since_draft_body: str                # the "since the courtesy draft" page's text, or ""
     # Under `mkdocs serve` the outcome is saved by the preview's checker, off the critical path.
     unsaved: tuple[caches.PassMemo, str] | None
@@ -76,7 +77,8 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
         else:
             memo.save(key, session.linked_state())
     check_decisions(settings, configured, session)
-    changes_body = comparison.body(settings, configured, data, session) if configured.changes_page else ""
+    compared = comparison.body(settings, configured, data, session) if configured.changes_page else ""
+    changes_body, unchanged = compared or "", compared is None
     since_draft_body = ""
     if configured.since_draft:
         since_draft_body = courtesy.since_draft(settings.project_dir, editions.edition_id(data.report)) or ""
@@ -85,7 +87,7 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
     if incomplete:
         log.info(f"{len(incomplete)} cited reference(s) are incomplete and render with what they have; "
                  "`python -m macros check` lists them")
-    return Passes(key, changes_body, since_draft_body, unsaved)
+    return Passes(key, changes_body, unchanged, since_draft_body, unsaved)
 
 
 def render_all(settings: Settings, session: Session, citations: CitationEngine, macros: Macros, jinja: Any,
