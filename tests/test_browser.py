@@ -68,6 +68,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = copy_example(tmp_path_factory.mktemp("browser") / "report")
     make_repository(root)
     assert_published(publish(root))
+    facts = root / "data" / "facts.yml"              # a figure that changed: the second edition's changes page
+    facts.write_text(facts.read_text(encoding="utf-8").replace("horizon_doubling_months: 7", "horizon_doubling_months: 6"),
+                     encoding="utf-8")
     set_edition(root, *EDITIONS[1])
     commit(root, "Second edition")
     assert_published(publish(root))

@@ -247,3 +247,11 @@ def test_the_sentence_is_the_one_that_prints_the_figure_not_one_that_holds_the_s
     # A figure printed by a macro: the one sentence that prints the value as a word, or none.
     assert changes.sentence_for("{{ table() }}", "We ran 16 runs. It took 6 days.", "p", "6") == "It took 6 days."
     assert changes.sentence_for("{{ table() }}", "It took 6 days. The 6 facts.", "p", "6") == ""
+
+
+def test_a_title_loses_the_number_the_engine_gave_it_and_nothing_else():
+    assert changes.unnumbered("3.2 Sub-agents") == "Sub-agents"
+    assert changes.unnumbered("A.1 Helios detail") == "Helios detail"
+    assert changes.unnumbered("Appendix A: Helios Labs") == "Helios Labs"
+    assert changes.unnumbered("A section new in June") == "A section new in June"      # a word, not a letter
+    assert changes.unnumbered("I  think") == "I think"

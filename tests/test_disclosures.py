@@ -320,6 +320,9 @@ def test_the_changes_page_keeps_an_exit_silent(report: Report):
     make_repository(root)
     git(root, "tag", "edition-2026-03")
     report.write("data/report.yml", EXITED_YML)                                      # it leaves silently
+    index = root / "docs" / "index.md"                                               # beside an honest change
+    index.write_text(index.read_text(encoding="utf-8") + "\n\n## A section new in June\n\nNew text.\n",
+                     encoding="utf-8")
     set_edition(root, "2026-06", "May to June 2026")
     commit(root, "Second edition")
     env = {k: v for k, v in os.environ.items() if k not in ("REPORT_AUDIENCE", "REPORT_DRAFT", "REPORT_PDF")}
@@ -330,5 +333,6 @@ def test_the_changes_page_keeps_an_exit_silent(report: Report):
         assert proc.returncode == 0, proc.stdout + proc.stderr
         page = " ".join(lxml_html.fromstring((site / "changes" / "index.html").read_text(encoding="utf-8"))
                         .xpath("//article")[0].text_content().split())
+        assert "A section new in June" in page, page
         for trace in ("R-1", "Nova", "Developer C", "3 developers", "Removed"):
             assert trace not in page, (audience, trace, page)

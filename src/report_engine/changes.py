@@ -55,7 +55,10 @@ SCREEN_ONLY = "report-screen-only"          # the class of what the PDF leaves o
 TITLE = "Changes since the last edition"
 SNAPSHOT_ENV = settings.SNAPSHOT_ENV        # set in the process that reads a previous edition
 NOT_RECORDS = ("report",)                   # data/report.yml describes the report: no records there
-NUMBER = re.compile(r"^(?:(?:Appendix|Annex|Section|Chapter)\s+)?[A-Z]?\d*(?:\.\d+)*[.:]?\s+(?=\S)")
+# A number the engine puts before a title ("3 ", "3.2 ", "A.1 ", "Appendix A: "): a capital letter
+# alone is a word ("A section"), never a number, unless "Appendix" or its kin stands before it.
+NUMBER = re.compile(r"^(?:(?:Appendix|Annex|Section|Chapter)\s+[A-Z\d]+(?:\.\d+)*[.:]?|[A-Z]+(?:\.\d+)+[.:]?"
+                    r"|\d+(?:\.\d+)*[.:]?)\s+(?=\S)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 ABBREVIATION = re.compile(r"(?:\b(?:et al|e\.g|i\.e|cf|vs|pp?|Figs?|No|Sec|Eq|ca|approx)|(?<![\w.])[A-Z])\.$")
 BLOCK = re.compile(r"^\s*///\s*[\w-]+(?:\s*\|\s*(.*?))?\s*$")      # /// table-caption | its title
