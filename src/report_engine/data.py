@@ -122,6 +122,10 @@ class Participant:
     aliases: tuple[str, ...] = ()   # other names that identify it (a short name, a brand)
     exited: bool = False        # left silently: in no output but internal
 
+    def every_name(self) -> tuple[str, ...]:
+        """Every name that stands for it in text: its name, aliases, pseudonym and id."""
+        return tuple(filter(None, (self.name, *self.aliases, self.pseudonym, self.id)))
+
 
 @dataclass(frozen=True)
 class Term:

@@ -66,7 +66,7 @@ class Linker(Resolver):
         for participant in self.s.data.participants.values():
             if not self.s.gone(participant.id):        # internal builds keep everything
                 continue
-            for name in filter(None, (participant.name, *participant.aliases, participant.pseudonym, participant.id)):
+            for name in participant.every_name():
                 pattern = re.compile(word_pattern(normalise(name)))
                 for page in self.s.pages.values():
                     if pattern.search(normalise(mdscan.plain_text(PLACEHOLDER.sub(" ", page.open)))):

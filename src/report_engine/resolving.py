@@ -84,8 +84,7 @@ class Resolver:
         keys = self._bibliography_keys(d)
         if keys:
             return "\n\n" + self.s.citations.reference_list(self.s.citations.listed(keys)) + "\n\n"
-        written = [u for u in self.s.cites if d.args[0] == "report" or u.page == d.page]
-        if not written:
+        if not any(d.args[0] == "report" or u.page == d.page for u in self.s.cites):
             where = "the report" if d.args[0] == "report" else "this page"
             raise ReportError(f"bibliography() lists the works {where} cites, and it cites none",
                               suggestion="cite a work with cite() or citet(), or remove the bibliography and its heading")

@@ -128,6 +128,15 @@ class PageSandbox(ImmutableSandboxedEnvironment):
         return ImmutableSandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
 
 
+def page_delimiters(base: jinja2.Environment) -> dict[str, str]:
+    """The delimiters pages are rendered with: mkdocs-macros' (``base``), with :data:`COMMENT_DELIMITERS`
+    for Jinja's own comment delimiters."""
+    delimiters = {name: str(getattr(base, name)) for name in DELIMITERS}
+    if base.comment_start_string == "{#":
+        delimiters["comment_start_string"], delimiters["comment_end_string"] = COMMENT_DELIMITERS
+    return delimiters
+
+
 def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include_dir: str,
             undefined: type, namespace: type, partials_seen: dict[str, str] | None = None,
             run_caller: Callable[[Callable[[], Any]], Any] | None = None,
@@ -140,9 +149,7 @@ def sandbox(base: jinja2.Environment, project_dir: Path, docs_dir: Path, include
         raise ReportError(f"include_dir '{include_dir}' is inside docs/, whose files MkDocs publishes",
                           config.name, config_line(config, "plugins", INCLUDE_DIR_ENTRY),
                           f"keep partials outside docs/, e.g. in {PARTIALS}/ next to mkdocs.yml")
-    delimiters = {name: getattr(base, name) for name in DELIMITERS}
-    if base.comment_start_string == "{#":
-        delimiters["comment_start_string"], delimiters["comment_end_string"] = COMMENT_DELIMITERS
+    delimiters = page_delimiters(base)
     env = PageSandbox(
         loader=PartialLoader(partials, project_dir, {} if partials_seen is None else partials_seen), undefined=undefined,
         extensions=[type(ext) for ext in base.extensions.values()],

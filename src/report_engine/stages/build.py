@@ -52,18 +52,13 @@ class Build:
         self.converting: ahead.Helper | None = None        # pages converted ahead (on_nav to on_env)
         self.mkdocs_files: Any = None         # MkDocs' files (on_nav)
         self.theme_env: Any = None            # the theme's Jinja environment (on_env)
-        # Under `mkdocs serve`: what the preview watches, as this build is about to read it.
+        # Under `mkdocs serve`: what the preview watches (and what of it rebuilds the site first when
+        # it changes), as this build is about to read it.
         self.watched: list[Path] = []
-        self.whole: list[Path] = []           # ... and what of it rebuilds the site first when it changes
+        self.whole: list[Path] = []
         self.stamps: preview.Stamps = {}
         if settings.serving:
-            macros_config = getattr(config.plugins.get("macros"), "config", None) or {}
-            self.watched = [settings.docs_dir, Path(config.config_file_path),
-                            *preview.watched(settings.project_dir, config.theme.custom_dir, macros_config)]
-            module = str(macros_config.get("module_name") or "macros")
-            project = settings.project_dir
-            self.whole = [Path(config.config_file_path), project / module, project / f"{module}.py", project / "macros",
-                          *([project / config.theme.custom_dir] if config.theme.custom_dir else [])]
+            self.watched, self.whole = preview.inputs_of(settings, config)
             self.stamps = preview.stamps(self.watched)
 
     @property
@@ -142,8 +137,7 @@ class Build:
 
     def held(self, activate: Any) -> preview.Held:
         """This preview, kept so that the next save's edited pages can be rendered from it."""
-        return preview.Held(self, self.config, self.mkdocs_files, self.nav, self.theme_env, self.watched, dict(self.stamps),
-                            activate, [path.resolve() for path in self.whole])
+        return preview.Held(self, dict(self.stamps), activate)
 
     @property
     def outcome(self) -> Passes:

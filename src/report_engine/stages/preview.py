@@ -110,17 +110,19 @@ def stamps(paths: list[Path]) -> Stamps:
 class Held:
     """The last preview that built whole: what a page needs to be rendered again from it."""
 
-    build: Any                           # the stages' Build (session, settings, configured)
-    config: Any                          # MkDocs' configuration of that build
-    files: Any
-    nav: Any
-    env: Any                             # the theme's Jinja environment, after every plugin's on_env
-    paths: list[Path]                    # what the preview watches
-    stamps: Stamps                       # those files as that build read them
+    build: Any                           # the stages' Build: its session, MkDocs' config, files, nav, theme
+    stamps: Stamps                       # the watched files as that build read them (prose edits move them on)
     activate: Callable[[], Any]          # a context in which the plugin's events reach this build
-    whole: list[Path] = dataclasses.field(default_factory=list)   # a change here rebuilds the site first:
-    #                                      mkdocs.yml, the report's Python code, the theme's overrides
     exact: bool = True                   # its records are those of its sources (no page shown after passes since)
+
+    def render(self, pages: list[Any]) -> None:
+        """``pages`` of this build rendered again, as MkDocs would, into the served folder."""
+        build = self.build
+        build.renders.stop(pages)
+        with self.activate():
+            for page in pages:
+                adapter.render_page(page, build.config, build.mkdocs_files, build.nav, build.theme_env,
+                                    build.configured.final_site_dir)
 
 
 HELD: list[Held | None] = [None]
@@ -133,26 +135,21 @@ def hold(held: Held) -> None:
 
 def plain_lines(held: Held) -> prose_edit.Plain:
     """What running text may not hold in this report: the delimiters its pages are rendered with
-    (mkdocs-macros' own, with the engine's comment delimiters: :func:`templates.sandbox`) and its
-    participants' names."""
+    (:func:`templates.page_delimiters`) and its participants' names."""
     jinja = held.build.env.env if held.build.env is not None else None
-    delimiters = [("{{", "}}"), ("{%", "%}"), (templates.COMMENT_DELIMITERS[0], templates.COMMENT_DELIMITERS[1])]
+    pairs: tuple[tuple[str, str], ...] = (("{{", "}}"), ("{%", "%}"), templates.COMMENT_DELIMITERS)
     if jinja is not None:
-        comments = ((str(jinja.comment_start_string), str(jinja.comment_end_string))
-                    if jinja.comment_start_string != "{#" else templates.COMMENT_DELIMITERS)
-        delimiters = [(str(jinja.block_start_string), str(jinja.block_end_string)),
-                      (str(jinja.variable_start_string), str(jinja.variable_end_string)), comments]
-    names: set[str] = set()
-    for participant in held.build.data.participants.values():
-        for name in (participant.id, participant.name, participant.pseudonym, *participant.aliases):
-            if name:
-                names.add(str(name).lower())
-    return prose_edit.Plain(tuple((str(a), str(b)) for a, b in delimiters), tuple(sorted(names)))
+        shown = templates.page_delimiters(jinja)
+        pairs = tuple((shown[f"{kind}_start_string"], shown[f"{kind}_end_string"])
+                      for kind in ("block", "variable", "comment"))
+    names = {name.lower() for participant in held.build.data.participants.values()
+             for name in participant.every_name()}
+    return prose_edit.Plain(pairs, tuple(sorted(names)))
 
 
 def changes(held: Held) -> tuple[Stamps, list[str]]:
     """The watched files now, and those that changed since ``held`` read them."""
-    now = stamps(held.paths)
+    now = stamps(held.build.watched)
     return now, sorted(path for path in set(now) | set(held.stamps) if now.get(path) != held.stamps.get(path))
 
 
@@ -169,7 +166,7 @@ def prose_pages(held: Held, now: Stamps, changed: list[str]) -> list[Any] | None
             log.debug(f"Preview: {path} changed, and it is not a page of the last preview: rebuilding the site")
             return None
         src = file.resolve().relative_to(docs).as_posix()
-        found = held.files.get_file_from_path(src)
+        found = held.build.mkdocs_files.get_file_from_path(src)
         record = session.pages.get(src)
         if found is None or found.page is None or record is None:
             return None
@@ -291,7 +288,7 @@ def scoped(held: Held, changed: list[str]) -> bool:
     bibliography and partials; not mkdocs.yml, Python code, the theme or other files of docs/."""
     docs = held.build.settings.docs_dir.resolve()
     for path in (Path(name).resolve() for name in changed):
-        if any(path == root or root in path.parents for root in held.whole):
+        if any(path == root or root in path.parents for root in held.build.whole):
             return False
         if path.is_relative_to(docs) and path.suffix != ".md":
             return False
@@ -323,11 +320,7 @@ class Instant:
                 if not pages:                # a save that changed nothing MkDocs reads
                     return
                 HELD[0] = None               # until its pages are shown, the last preview is no model
-                held.build.renders.stop(pages)
-                with held.activate():
-                    for page in pages:
-                        adapter.render_page(page, held.config, held.files, held.nav, held.env,
-                                            held.build.configured.final_site_dir)
+                held.render(pages)
                 HELD[0] = held
                 self.shown(pages, started)
                 self.start_behind()
@@ -364,16 +357,13 @@ class Instant:
         pages = []
         held.exact = False                   # its records now mix sources: patching from them would mislead
         try:
-            with held.activate():
-                for src, record in first.changed:
-                    kept = held.build.session.pages[src]
-                    kept.output, kept.title = record.output, record.title
-                    found = held.files.get_file_from_path(src)
-                    if found is not None and found.page is not None:
-                        held.build.renders.stop([found.page])
-                        adapter.render_page(found.page, held.config, held.files, held.nav, held.env,
-                                            held.build.configured.final_site_dir)
-                        pages.append(found.page)
+            for src, record in first.changed:
+                kept = held.build.session.pages[src]
+                kept.output, kept.title = record.output, record.title
+                found = held.build.mkdocs_files.get_file_from_path(src)
+                if found is not None and found.page is not None:
+                    pages.append(found.page)
+            held.render(pages)
         except Exception as error:           # a page shown early is an optimisation: the rebuild decides
             log.warning(f"Preview: the changed pages could not be shown first ({error}); the site follows")
         finally:
@@ -430,6 +420,20 @@ def serve_instantly(server: Any, rebuild: Callable[[], Any]) -> Instant:
         if not any(isinstance(f, QuietWhenSuperseded) for f in target.filters):
             target.addFilter(QuietWhenSuperseded())
     return Instant(server, rebuild)
+
+
+def inputs_of(settings: Settings, config: Any) -> tuple[list[Path], list[Path]]:
+    """What a preview's build reads and the server watches (``docs/``, ``mkdocs.yml`` and
+    :func:`watched`), and those of them whose change rebuilds the site first (resolved):
+    ``mkdocs.yml``, the report's Python code and the theme's ``custom_dir``."""
+    macros_config = getattr(config.plugins.get("macros"), "config", None) or {}
+    config_file = Path(config.config_file_path)
+    extra = watched(settings.project_dir, config.theme.custom_dir, macros_config)
+    module = str(macros_config.get("module_name") or "macros")
+    code = {settings.project_dir / name for name in ("macros", module, f"{module}.py")}
+    custom = {settings.project_dir / config.theme.custom_dir} if config.theme.custom_dir else set()
+    whole = [config_file.resolve(), *(path.resolve() for path in extra if path in code | custom)]
+    return [settings.docs_dir, config_file, *extra], whole
 
 
 def watched(project_dir: Path, custom_dir: str | None = None, macros_config: Mapping[str, Any] | None = None
