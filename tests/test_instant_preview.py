@@ -150,6 +150,12 @@ def test_every_edit_settles_into_a_clean_build(report: Path, tmp_path: Path) -> 
                 assert not page.exists()
             else:
                 assert edit.marker in page.read_text(encoding="utf-8"), edit.name
+            if edit.name != "prose edit":      # each is scoped: its pages shown after the passes
+                assert "shown in" in log, f"the {edit.name} rebuilt the site first\n{log}"
+            if edit.name == "page added":       # with the new nav, before the site is rebuilt
+                assert re.search(r"Preview: [^\n]*section-added\.md[^\n]* shown in", log), log
+            if edit.name == "page removed":
+                assert "section-added.md removed" in log, log
             if shown_first is not None:
                 assert "section-1.md shown in" in log
                 assert shown_first == page.read_bytes(), "the page shown first is the page the site settles on"

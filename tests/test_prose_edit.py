@@ -146,3 +146,35 @@ def test_after_an_error_page_only_a_whole_rebuild_replaces_it(monkeypatch) -> No
     monkeypatch.setattr(preview, "HELD", [object()])     # a last good preview is held ...
     instant()                                              # ... and still the whole site is rebuilt
     assert len(calls) == 2 and not instant.error_shown
+
+
+CONFIG = """site_name: A report
+nav:
+  - index.md
+  - Sections:
+      - section-1.md   # the first
+  - references.md
+
+theme:
+  name: material
+plugins:
+  - search
+"""
+
+
+@pytest.mark.parametrize("after, only", [
+    (CONFIG.replace("  - references.md", "  - section-2.md\n  - references.md"), True),     # a page added
+    (CONFIG.replace("      - section-1.md   # the first\n", ""), True),                     # a page removed
+    (CONFIG.replace("nav:\n  - index.md", "nav:\n- index.md").replace("\n  - Sections", "\n- Sections"), True),
+    (CONFIG.replace("\ntheme:", "\n# a comment\n\ntheme:"), True),
+    (CONFIG.replace("site_name: A report", "site_name: Another report"), False),
+    (CONFIG.replace("  - search", "  - search\n  - tags"), False),
+    (CONFIG.replace("\ntheme:", "\nnav_extra: 1\ntheme:"), False),    # a key that merely starts with "nav"
+    (CONFIG.replace("  - references.md\n", "  - references.md\nvalidation:\n  nav:\n    omitted_files: warn\n"),
+     False),                                                           # a nested "nav:" is no nav
+])
+def test_a_change_to_the_nav_alone_is_scoped(tmp_path: Path, after: str, only: bool) -> None:
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(after, encoding="utf-8")
+    assert preview.nav_only(CONFIG, config) is only
+    assert preview.nav_only(None, config) is False        # the last preview's text unknown: rebuilt whole

@@ -19,7 +19,6 @@ mkdocs-macros leaves it as it is. The names MkDocs lends the engine are listed i
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
 import shutil
@@ -231,7 +230,7 @@ class ReportPlugin(BasePlugin[ReportConfig]):
         site = reporting(lambda: build.post_build(Path(config.site_dir), fail))
         config.site_dir = str(site)
         if build.settings.serving:          # the next save's edited pages are rendered from this preview
-            preview.hold(build.held(functools.partial(self.using, build)))
+            preview.hold(build.held(self.using))
 
     # A failed build leaves the previous site as it was.
     def on_build_error(self, *, error: Exception) -> None:

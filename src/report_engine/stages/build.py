@@ -57,9 +57,14 @@ class Build:
         self.watched: list[Path] = []
         self.whole: list[Path] = []
         self.stamps: preview.Stamps = {}
+        self.config_text: str | None = None   # mkdocs.yml as read (a change to its nav alone is scoped)
         if settings.serving:
             self.watched, self.whole = preview.inputs_of(settings, config)
             self.stamps = preview.stamps(self.watched)
+            try:
+                self.config_text = Path(config.config_file_path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                pass
 
     @property
     def audience(self) -> Audience:
@@ -120,7 +125,7 @@ class Build:
         if self.passes.unchanged:           # nothing changed since the last edition: no changes page
             self.nav = configure.without_page(self.config, files, self.session, changes.PAGE)
         if self.settings.serving:           # the preview may show the pages the passes changed first
-            preview.passes_done(self.session)
+            preview.passes_done(self)
 
     def start_converting(self, files: Any) -> None:
         """Pages converted ahead on another core (after the passes, before MkDocs converts)."""
@@ -135,9 +140,10 @@ class Build:
             preview.check_superseded()
         return self.pages
 
-    def held(self, activate: Any) -> preview.Held:
-        """This preview, kept so that the next save's edited pages can be rendered from it."""
-        return preview.Held(self, dict(self.stamps), activate)
+    def held(self, use: Any) -> preview.Held:
+        """This preview, kept so that the next save's edited pages can be rendered from it;
+        ``use(build)``: a context in which the plugin's events reach ``build``."""
+        return preview.Held(self, dict(self.stamps), use)
 
     @property
     def outcome(self) -> Passes:

@@ -17,12 +17,13 @@ second. After a save:
 * when every change since the last preview is running text in its pages
   (:mod:`report_engine.prose_edit`), the edited pages are rendered at once from that preview's
   state, through every plugin's page events, and written into the served folder;
-* else, when only pages, data, the bibliography or partials changed, the whole site is rebuilt
-  in the background, paused after its passes while the pages whose linked text they changed are
-  rendered from the last preview's state and shown (the edited pages first, :data:`MAX_FIRST`
-  at most);
-* else (``mkdocs.yml``, the report's Python code, the theme, other files of ``docs/``) the whole
-  site is rebuilt first, as MkDocs would.
+* else, when only pages, data, the bibliography, partials or the nav of ``mkdocs.yml`` changed,
+  the whole site is rebuilt in the background, paused after its passes while the pages whose
+  linked text they changed are rendered from the last preview's state and shown (the edited
+  pages first, :data:`MAX_FIRST` at most), a page new to the site with the rebuild's nav, and a
+  page gone from it removed from the served folder;
+* else (the rest of ``mkdocs.yml``, the report's Python code, the theme, other files of
+  ``docs/``) the whole site is rebuilt first, as MkDocs would.
 
 In the first two cases the browser reloads once the pages are shown, the rebuild goes on behind
 them, and the browser reloads again when the preview has settled, into exactly what a build
@@ -36,6 +37,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -112,17 +114,46 @@ class Held:
 
     build: Any                           # the stages' Build: its session, MkDocs' config, files, nav, theme
     stamps: Stamps                       # the watched files as that build read them (prose edits move them on)
-    activate: Callable[[], Any]          # a context in which the plugin's events reach this build
+    use: Callable[[Any], Any]            # use(build): a context in which the plugin's events reach that build
     exact: bool = True                   # its records are those of its sources (no page shown after passes since)
 
     def render(self, pages: list[Any]) -> None:
         """``pages`` of this build rendered again, as MkDocs would, into the served folder."""
         build = self.build
         build.renders.stop(pages)
-        with self.activate():
+        with self.use(build):
             for page in pages:
                 adapter.render_page(page, build.config, build.mkdocs_files, build.nav, build.theme_env,
                                     build.configured.final_site_dir)
+
+    def render_new(self, build: Any, pages: list[Any]) -> None:
+        """``pages``, new in ``build`` (a rebuild paused after its passes), rendered with its
+        configuration, files and nav and this preview's theme into the served folder. MkDocs
+        converts them again when the rebuild goes on: nothing of this conversion is remembered."""
+        renders = build.renders
+        stopped, renders.stopped = renders.stopped, True
+        try:
+            with self.use(build):
+                for page in pages:
+                    adapter.render_page(page, build.config, build.mkdocs_files, build.nav, self.build.theme_env,
+                                        self.build.configured.final_site_dir)
+        finally:
+            renders.stopped = stopped
+
+    def remove(self, sources: list[str]) -> list[str]:
+        """The served files of these pages of this preview, gone; the pages removed."""
+        site = self.build.configured.final_site_dir
+        gone = []
+        for src in sources:
+            found = self.build.mkdocs_files.get_file_from_path(src)
+            if found is None:
+                continue
+            target = Path(site) / found.dest_uri
+            target.unlink(missing_ok=True)
+            if target.parent != Path(site) and target.parent.is_dir() and not any(target.parent.iterdir()):
+                target.parent.rmdir()
+            gone.append(src)
+        return gone
 
 
 HELD: list[Held | None] = [None]
@@ -261,23 +292,29 @@ class FirstPages:
     ready: threading.Event = dataclasses.field(default_factory=threading.Event)
     resume: threading.Event = dataclasses.field(default_factory=threading.Event)
     changed: list[tuple[str, Any]] = dataclasses.field(default_factory=list)   # (page, its new record)
+    build: Any = None                                    # the paused rebuild
+    added: list[str] = dataclasses.field(default_factory=list)     # its pages the last preview lacks
+    removed: list[str] = dataclasses.field(default_factory=list)   # the last preview's pages it lacks
 
 
 FIRST: list[FirstPages | None] = [None]
 
 
-def passes_done(session: Session) -> None:
+def passes_done(build: Any) -> None:
     """A preview's build has run its passes: when the server waits for the pages they changed,
-    hand those over (their new records) and wait until they are shown."""
+    hand those over (their new records, the pages added and removed) and wait until they are shown."""
     first = FIRST[0]
     if first is None:
         return
     FIRST[0] = None
-    held = first.held.build.session.pages
-    changed = [(src, record) for src, record in session.pages.items()
+    held, pages = first.held.build.session.pages, build.session.pages
+    changed = [(src, record) for src, record in pages.items()
                if src in held and (held[src].output != record.output or held[src].title != record.title)]
     changed.sort(key=lambda item: item[0] not in first.edited)           # the edited pages first
-    first.changed = changed[:MAX_FIRST]
+    first.build = build
+    first.added = [src for src in pages if src not in held][:MAX_FIRST]
+    first.removed = [src for src in held if src not in pages]
+    first.changed = changed[:max(0, MAX_FIRST - len(first.added))]
     first.ready.set()
     first.resume.wait(timeout=120)
     check_superseded()
@@ -285,14 +322,41 @@ def passes_done(session: Session) -> None:
 
 def scoped(held: Held, changed: list[str]) -> bool:
     """Whether the passes can say which pages a change affects: pages (Markdown), data, the
-    bibliography and partials; not mkdocs.yml, Python code, the theme or other files of docs/."""
+    bibliography, partials and the nav of ``mkdocs.yml``; not the rest of ``mkdocs.yml``, Python
+    code, the theme or other files of docs/."""
     docs = held.build.settings.docs_dir.resolve()
+    config_file = Path(held.build.config.config_file_path).resolve()
     for path in (Path(name).resolve() for name in changed):
+        if path == config_file and nav_only(held.build.config_text, path):
+            continue
         if any(path == root or root in path.parents for root in held.build.whole):
             return False
         if path.is_relative_to(docs) and path.suffix != ".md":
             return False
     return True
+
+
+def outside_nav(text: str) -> str:
+    """A ``mkdocs.yml`` without its top-level ``nav:`` (the key, what is indented under it, and a
+    sequence written flush under it); comments and blank lines apart."""
+    kept, in_nav = [], False
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if not line[0].isspace() and not (in_nav and line.startswith("-")):
+            in_nav = re.match(r"nav\s*:", line) is not None
+        if not in_nav:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def nav_only(before: str | None, config_file: Path) -> bool:
+    """Whether ``config_file`` differs from the text ``before`` in its nav alone."""
+    try:
+        after = config_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return before is not None and outside_nav(before) == outside_nav(after)
 
 
 class Instant:
@@ -354,9 +418,13 @@ class Instant:
         FIRST[0] = None
         if not first.ready.is_set():         # the rebuild ended before its passes did: a mistake, shown
             return
-        pages = []
+        pages, added, removed = [], [], []
         held.exact = False                   # its records now mix sources: patching from them would mislead
         try:
+            added = [found.page for found in map(first.build.mkdocs_files.get_file_from_path, first.added)
+                     if found is not None and found.page is not None]
+            held.render_new(first.build, added)
+            removed = held.remove(first.removed)
             for src, record in first.changed:
                 kept = held.build.session.pages[src]
                 kept.output, kept.title = record.output, record.title
@@ -368,12 +436,14 @@ class Instant:
             log.warning(f"Preview: the changed pages could not be shown first ({error}); the site follows")
         finally:
             first.resume.set()
-        self.shown(pages, started)
+        self.shown(added + pages, started, removed)
 
     @staticmethod
-    def shown(pages: list[Any], started: float) -> None:
+    def shown(pages: list[Any], started: float, removed: list[str] | None = None) -> None:
         names = ", ".join(page.file.src_uri for page in pages) or "no page changed; nothing"
-        log.info(f"Preview: {names} shown in {time.perf_counter() - started:.2f} s; the rest of the site follows")
+        gone = f" ({', '.join(removed)} removed)" if removed else ""
+        log.info(f"Preview: {names} shown in {time.perf_counter() - started:.2f} s{gone}; "
+                 "the rest of the site follows")
 
     def start_behind(self) -> None:
         """The whole site rebuilt behind the pages just shown; browsers reload once it settles."""
