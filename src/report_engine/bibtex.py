@@ -85,11 +85,22 @@ class BibDatabase:
     because BibTeX keys are (``Smith2024`` and ``smith2024`` are one entry).
     """
 
-    def __init__(self, path: pathlib.Path, entries: list[BibEntry], cache: ParseEntry | None = None) -> None:
+    def __init__(self, path: pathlib.Path, entries: list[BibEntry], cache: ParseEntry | None = None,
+                 since: tuple[str, frozenset[str]] | None = None) -> None:
         self.path = path
         self.cache = cache  # where derived data (formatted entries) may be cached too
         self._entries = {item.key: item for item in entries}
         self._folded = {item.key.lower(): item for item in entries}
+        # Parsed from an earlier parse (its cache key) and the keys (folded) that differ from it.
+        self.since = since
+
+    def unchanged_since(self, parse: str, key: str) -> bool:
+        """Whether what is derived from entry ``key`` of the earlier parse ``parse`` holds for this
+        one: the entry is the same and inherits from no other (crossref, xdata)."""
+        if self.since is None or self.since[0] != parse or key.lower() in self.since[1]:
+            return False
+        found = self._folded.get(key.lower())
+        return found is not None and not any(name.lower() in ("crossref", "xdata") for name in found.entry.fields)
 
     def keys(self) -> list[str]:
         """Keys in .bib file order."""
@@ -115,7 +126,8 @@ class BibDatabase:
 
 
 # The newest parse this process read (``mkdocs serve`` rebuilds after every edit, mostly of other files);
-# keyed by its cache entry's path, which holds a digest of the .bib's bytes. Entries are never changed.
+# keyed by its cache entry's path, which holds a digest of the .bib's bytes, with those bytes (an edit
+# of a few entries parses only them: :func:`reparse`). Entries are never changed.
 _LAST_PARSE: dict[str, Any] = {}
 
 
@@ -134,13 +146,26 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
     if cache is not None and _LAST_PARSE.get("key") == str(cache.path):   # the same content, this process
         return BibDatabase(path, _LAST_PARSE["entries"], cache)
     entries = _read_cache(cache) if cache else None
+    since = None
     if entries is None:
-        entries = parse_bibtex(_decode(data, path), str(path))
+        text = _decode(data, path)
+        last = _LAST_PARSE.get("data")
+        if isinstance(last, bytes) and _LAST_PARSE.get("path") == str(path):
+            before: list[BibEntry] = _LAST_PARSE["entries"]
+            entries = reparse(last.decode("utf-8-sig"), before, text, str(path))
+            if entries is not None and _LAST_PARSE.get("cache"):
+                same = {entry.key.lower() for entry in entries} & {entry.key.lower() for entry in before}
+                kept = {id(entry.entry) for entry in before}
+                changed = {entry.key.lower() for entry in [*entries, *before]} - same
+                changed |= {entry.key.lower() for entry in entries if id(entry.entry) not in kept}
+                since = (_LAST_PARSE["cache"], frozenset(changed))
+        if entries is None:
+            entries = parse_bibtex(text, str(path))
         if cache:
             _write_cache(cache, entries)
     if cache is not None:
-        _LAST_PARSE.update(key=str(cache.path), entries=entries)
-    return BibDatabase(path, entries, cache)
+        _LAST_PARSE.update(key=str(cache.path), entries=entries, data=data, path=str(path), cache=cache.key)
+    return BibDatabase(path, entries, cache, since)
 
 
 # -- parsing -------------------------------------------------------------------
@@ -189,6 +214,61 @@ def parse_bibtex(text: str, filename: str) -> list[BibEntry]:
     except PybtexSyntaxError as error:
         raise _syntax_error(error, scanner, filename) from None
     return list(seen.values())
+
+
+# Where an ``@command`` may start: at the start of a line (after blanks).
+COMMAND_START = re.compile(r"^[ \t]*@", re.M)
+MACROS = re.compile(r"@\s*string\b", re.I)
+
+
+def _chunks(text: str) -> list[str]:
+    """``text`` cut before every line that starts with ``@`` (the first piece may be a comment)."""
+    starts = [0, *(match.start() for match in COMMAND_START.finditer(text) if match.start() > 0), len(text)]
+    return [text[start:end] for start, end in zip(starts, starts[1:])]
+
+
+def reparse(old: str, entries: list[BibEntry], new: str, filename: str) -> list[BibEntry] | None:
+    """The parse of ``new``, from the parse of ``old`` (its ``entries``) and of the pieces that differ
+    (an author saving one entry of thousands under ``mkdocs serve``); None when that cannot be done
+    exactly: the file defines @string macros (a piece would read them), ``old`` has an ``@`` line
+    that starts no entry, or the pieces that differ do not parse alone into one entry each (then
+    :func:`parse_bibtex` says what is wrong, where, as it always does)."""
+    if MACROS.search(old) or MACROS.search(new):
+        return None
+    before, after = _chunks(old), _chunks(new)
+    lines = [1]
+    for piece in before:
+        lines.append(lines[-1] + piece.count("\n"))
+    heads = [line for piece, line in zip(before, lines) if piece.lstrip(" \t").startswith("@")]
+    if [entry.line for entry in entries] != heads:
+        return None
+    same = 0
+    while same < min(len(before), len(after)) and before[same] == after[same]:
+        same += 1
+    tail = 0
+    while tail < min(len(before), len(after)) - same and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    changed = after[same:len(after) - tail]
+    first_line = lines[same]
+    region = "".join(changed)
+    try:
+        # Blank lines ahead: the entries and any mistake are read at their lines in the file.
+        fresh = parse_bibtex("\n" * (first_line - 1) + region, filename)
+    except ReportError:
+        return None
+    if len(fresh) != sum(piece.lstrip(" \t").startswith("@") for piece in changed):
+        return None
+    shift = region.count("\n") - "".join(before[same:len(before) - tail]).count("\n")
+    end_line = lines[len(before) - tail]
+    kept = [entry for entry in entries if entry.line < first_line]
+    moved = [BibEntry(entry.key, entry.line + shift, entry.entry) for entry in entries if entry.line >= end_line]
+    merged = [*kept, *fresh, *moved]
+    seen: set[str] = set()
+    for entry in merged:
+        if entry.key.lower() in seen:
+            return None                 # a repeated key: the whole parse names both places
+        seen.add(entry.key.lower())
+    return merged
 
 
 ENTRY_HEAD = re.compile(r"@\s*(\w+)\s*[{(]\s*([^\s,{}()=]*)\s*(\S?)")

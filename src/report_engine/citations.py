@@ -75,7 +75,11 @@ class FormattedCache:
     own files beside it, ``.ahead-<chunk>``, which the build takes in.
     """
 
-    def __init__(self, parse: ParseEntry | None, style: str) -> None:
+    # The entries of the newest parse this process formatted, by suffix (style): a .bib saved again
+    # under `mkdocs serve` keeps those of the entries the save left as they were.
+    latest: dict[str, tuple[str, dict[tuple[str, str | None], Any]]] = {}
+
+    def __init__(self, parse: ParseEntry | None, style: str, database: BibDatabase | None = None) -> None:
         self.parse = parse
         self.suffix = f".{style}_v{FORMAT_VERSION}.formatted.pickle"
         # Formatted entries by (key, year label); what else is derived from an entry by ("\x00" + kind, key).
@@ -84,6 +88,18 @@ class FormattedCache:
         loaded = parse.store.read_pickle(parse.key, self.suffix) if parse is not None else None
         if isinstance(loaded, dict):
             self.entries = loaded
+        elif parse is not None and database is not None and self.suffix in self.latest:
+            earlier, entries = self.latest[self.suffix]
+            self.entries = {entry: value for entry, value in entries.items()
+                            if database.unchanged_since(earlier, self.entry_key(entry))}
+            self.dirty = bool(self.entries)
+        if parse is not None:
+            self.latest[self.suffix] = (parse.key, self.entries)
+
+    @staticmethod
+    def entry_key(entry: tuple[str, str | None]) -> str:
+        """The .bib key an entry of this cache was made from (see :meth:`derived_key`)."""
+        return str(entry[1]) if entry[0][:1] == "\x00" else entry[0]
 
     def get(self, key: str, year_label: str | None) -> Formatted | None:
         return self.entries.get((key, year_label))
@@ -200,7 +216,7 @@ class CitationEngine:
         self._info: dict[str, tuple[str, str, tuple]] = {}
         self._formatted: dict[str, tuple[str | None, Formatted]] = {}
         self._ids: dict[str, str] | None = None
-        self._disk = FormattedCache(database.cache, f"{style}_n{max_names}")
+        self._disk = FormattedCache(database.cache, f"{style}_n{max_names}", database)
         self._ahead = ReferencesAhead(database, self._disk, self._derive_all)
 
     # -- keys and report-wide order ------------------------------------------------
