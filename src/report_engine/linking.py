@@ -180,7 +180,9 @@ class Linker(Resolver):
                 continue
             reached.add(src)
             page = self.s.pages[src]
-            for url in mdscan.markdown_urls(texts[src]):
+            # Which deferred output a placeholder stands for is no URL: read without its number, a page
+            # reads as it did before a citation was added to an earlier page (markdown_urls remembers it).
+            for url in mdscan.markdown_urls(PLACEHOLDER.sub("\x02\x03", texts[src])):
                 target = resolve_link(src, page.url, url, self.s.pages, by_url)
                 if target is not None:
                     queue.append(target)

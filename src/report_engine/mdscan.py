@@ -28,6 +28,10 @@ HTML_COMMENT_OR_UNCLOSED = re.compile(r"<!--(?!\[if)(.*?)(?:-->|$)", re.S)
 INLINE_CODE = re.compile(r"(`+)(?:(?!\n[ \t]*\n).)+?\1", re.S)     # never across a blank line
 JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
 LINK_TARGET = re.compile(r"\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
+# Texts whose scans each function below remembers: `mkdocs serve` rebuilds read mostly the pages
+# the last build read, unchanged. Results are remembered as values nobody changes (tuples, frozen
+# records) and handed out as fresh lists.
+REMEMBERED = 1024
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,12 @@ def prose(text: str) -> str:
 
 def strip_comments(text: str) -> tuple[str, list[str]]:
     """Remove HTML comments outside code; returns the text and the comments removed."""
+    stripped, removed = _strip_comments(text)
+    return stripped, list(removed)
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _strip_comments(text: str) -> tuple[str, tuple[str, ...]]:
     removed: list[str] = []
     chunks: list[str] = []
     buffer: list[str] = []
@@ -84,7 +94,7 @@ def strip_comments(text: str) -> tuple[str, list[str]]:
     flush()
     if code:
         chunks.append("\n".join(code))
-    return "\n".join(chunks), removed
+    return "\n".join(chunks), tuple(removed)
 
 
 def _strip_outside_inline_code(text: str, removed: list[str]) -> str:
@@ -186,7 +196,7 @@ def markdown_only(text: str) -> str:
 REFERENCE_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\[([^\]\n]*)\]|(?![(:]))")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=REMEMBERED * 4)
 def markdown_urls(text: str) -> frozenset[str]:
     """Every URL a Markdown text links or embeds, outside code: links, images, reference-style
     links whose definition is used, and raw HTML (href, src, srcset, object data, poster, CSS url()).
@@ -218,6 +228,11 @@ def footnote_definitions(text: str) -> list[FootnoteDefinition]:
     """Footnote definitions outside code, each with the extent Python-Markdown gives it: its own
     block up to the next definition (lazy continuation lines included) and the blocks after it
     that are indented by four spaces or a tab."""
+    return list(_footnote_definitions(text))
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _footnote_definitions(text: str) -> tuple[FootnoteDefinition, ...]:
     scanned = list(lines(text))
     offsets, position = [], 0
     for line in scanned:
@@ -249,15 +264,20 @@ def footnote_definitions(text: str) -> list[FootnoteDefinition]:
         stop = offsets[end] if end < len(scanned) else len(text)
         found.append(FootnoteDefinition(match.group(1), offsets[index], stop, line.number))
         index = end
-    return found
+    return tuple(found)
 
 
 def footnote_uses(text: str) -> list[str]:
     """Labels of the footnote references in a text, where Markdown reads them (definitions' own labels excluded)."""
+    return list(_footnote_uses(text))
+
+
+@functools.lru_cache(maxsize=REMEMBERED)
+def _footnote_uses(text: str) -> tuple[str, ...]:
     body = markdown_only(text)
     body = "\n".join("" if FOOTNOTE_DEFINITION.match(line) else line for line in body.split("\n")) + \
         "\n" + "\n".join(m.group(2) for line in body.split("\n") if (m := FOOTNOTE_DEFINITION.match(line)))
-    return FOOTNOTE_USE.findall(body)
+    return tuple(FOOTNOTE_USE.findall(body))
 
 
 # ---- editors' notes written wrong -------------------------------------------------------------
@@ -274,6 +294,7 @@ class NoteMistake:
     suggestion: str
 
 
+@functools.lru_cache(maxsize=REMEMBERED)
 def note_mistake(text: str) -> NoteMistake | None:
     """An editor's note MkDocs would publish as text: unclosed, opened with a typographic dash, or
     written as a Jinja comment (``{# #}``, which this project's Jinja does not treat as one)."""

@@ -9,6 +9,7 @@ audience actually gets, so a redacted heading leaves no gap.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -89,12 +90,17 @@ LABEL_DECLARATION = re.compile(r"\{[^}\n]*?#([\w.:-]+)|\bid\s*:\s*[\"']?([\w.:-]
 
 def label_lines(raw: str) -> dict[str, int]:
     """Every label declared in ``raw`` (``{#label}``, ``id: label``) and the first line declaring it."""
+    return dict(_label_lines(raw))
+
+
+@functools.lru_cache(maxsize=mdscan.REMEMBERED)
+def _label_lines(raw: str) -> tuple[tuple[str, int], ...]:
     found: dict[str, int] = {}
     for number, line in enumerate(raw.split("\n"), start=1):
         if "#" in line or "id" in line:
             for match in LABEL_DECLARATION.finditer(line):
                 found.setdefault(match.group(1) or match.group(2), number)
-    return found
+    return tuple(found.items())
 
 
 def find_label_line(raw: str, label: str) -> int | None:

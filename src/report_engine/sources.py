@@ -8,10 +8,13 @@ template sees the text, so each page records how many lines that took.
 
 from __future__ import annotations
 
+import bisect
 import inspect
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,29 @@ def template_position() -> tuple[str | None, int | None]:
         if template is not None:
             try:
                 name = template.filename if template.filename not in (None, "<template>") else None
-                return name, template.get_corresponding_lineno(frame.f_lineno)
+                return name, template_line(template, frame.f_lineno)
             except Exception:  # pragma: no cover - defensive, Jinja internals
                 return None, None
         frame = frame.f_back
     return None, None
+
+
+# Each template's (code lines, template lines), read once from Jinja's ``debug_info``, which parses
+# its text at every call: a page with hundreds of macro calls asked for it hundreds of times.
+_LINE_TABLES: weakref.WeakKeyDictionary[Any, tuple[list[int], list[int]]] = weakref.WeakKeyDictionary()
+
+
+def template_line(template: Any, code_line: int) -> int:
+    """The template's line for a line of its compiled code, as ``get_corresponding_lineno`` gives it
+    (the last mapping at or before that code line; 1 before any)."""
+    table = _LINE_TABLES.get(template)
+    if table is None:
+        pairs = template.debug_info          # [(template line, code line)], in code order
+        table = ([code for _, code in pairs], [line for line, _ in pairs])
+        _LINE_TABLES[template] = table
+    codes, lines = table
+    at = bisect.bisect_right(codes, code_line) - 1
+    return lines[at] if at >= 0 else 1
 
 
 def traceback_position(tb: TracebackType | None) -> tuple[str | None, int | None]:
