@@ -424,26 +424,51 @@ def test_disk_cache_skips_the_parser(
 
     monkeypatch.setattr(bibtex_module, "parse_bibtex", counting)
     first = load_bibtex(bib, cache)
-    assert len(calls) == 1 and len(list(cache.glob("bibtex-*.pickle"))) == 1
+    assert len(calls) == 1 and len(parses(cache)) == 1
+    bibtex_module._LAST_PARSE.clear()                 # as a new process would
     second = load_bibtex(bib, cache)
+    assert second.keys() == first.keys() and second.line("lee2020") == 29
+    assert second["lee2020"].line == 29 and second["lee2020"].entry.fields["title"] == first["lee2020"].entry.fields["title"]
     assert len(calls) == 1
-    assert second.keys() == first.keys() and second["lee2020"].line == 29
     assert second.path == bib
     assert engine(second).plain_reference("mueller-deep") == REF_DEEP
 
     bib.write_text(BIB.replace("Lab", "Laboratory"), encoding="utf-8")
     assert "Laboratory" in engine(load_bibtex(bib, cache)).plain_reference("zhang2023")
     assert len(calls) == 2
-    assert len(list(cache.glob("bibtex-*.pickle"))) == 1  # the stale one was dropped
+    assert len(parses(cache)) == 1  # the stale one was dropped
+    assert len(list(cache.glob("bibtex-*.keys.pickle"))) == 1
+
+
+def parses(cache: pathlib.Path) -> list[pathlib.Path]:
+    """The cached parses (each with its keys and lines beside it)."""
+    return [path for path in cache.glob("bibtex-*.pickle") if not path.name.endswith(".keys.pickle")]
 
 
 def test_corrupt_cache_is_reparsed(bib: pathlib.Path, tmp_path: pathlib.Path) -> None:
     cache = tmp_path / "cache"
     load_bibtex(bib, cache)
-    (cache_file,) = cache.glob("bibtex-*.pickle")
+    (cache_file,) = parses(cache)
     cache_file.write_bytes(b"\x80\x04not a pickle")
-    assert load_bibtex(bib, cache).keys()[0] == "mueller-deep"
+    bibtex_module._LAST_PARSE.clear()                 # as a new process would
+    again = load_bibtex(bib, cache)
+    assert again.keys()[0] == "mueller-deep"
+    assert cache_file.read_bytes()[:2] == b"\x80\x04"     # the entries are read only when asked for
+    assert again["mueller-deep"].entry.fields["title"]
     assert cache_file.read_bytes()[:2] != b"\x80\x04n"  # rewritten
+
+
+def test_a_build_that_needs_no_entry_reads_none(bib: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    cache = tmp_path / "cache"
+    first = engine(load_bibtex(bib, cache))
+    first.notes(ORDER)
+    first.save_cache()
+    bibtex_module._LAST_PARSE.clear()
+    again = load_bibtex(bib, cache)
+    citations = CitationEngine(again)
+    citations.set_order(ORDER)                                  # from the formatted cache
+    assert citations.notes(ORDER) == first.notes(ORDER) and again._entries is None
+    assert again["lee2020"].entry is not None and again._entries is not None
 
 
 def test_each_entry_is_formatted_once(db: BibDatabase, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -219,7 +219,7 @@ def test_a_misspelt_type_stops_the_build_with_file_and_line(report):
 
 def test_the_site_shows_no_latex_for_any_export(report):
     report.write("bibliography.bib", "\n".join(p.read_text() for p in sorted(EXPORTS.glob("*.bib"))))
-    keys = [item.key for item in load_bibtex(report.root / "bibliography.bib", None)._entries.values()]
+    keys = [item.key for item in load_bibtex(report.root / "bibliography.bib", None).entries()]
     report.page("index.md", "# Summary\n\n" + "\n\n".join(f'Claim {{{{ cite("{k}") }}}}.' for k in keys)
                 + '\n\n{{ bibliography(scope="report") }}\n')
     page = report.build().article()

@@ -28,7 +28,7 @@ import pathlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import latexcodec  # noqa: F401  (registers the "ulatex" codecs)
 
@@ -47,6 +47,7 @@ log = logging.getLogger("mkdocs.plugins.report.citations")
 #: Bump when the pickled layout changes: old cache files are then ignored.
 CACHE_VERSION = 1
 SUFFIX = ".pickle"
+INDEX_SUFFIX = ".keys.pickle"
 
 
 @dataclass(frozen=True)
@@ -83,43 +84,76 @@ class BibDatabase:
 
     Keys keep the spelling of the .bib file; lookups are case-insensitive
     because BibTeX keys are (``Smith2024`` and ``smith2024`` are one entry).
+    A database read from the cache knows its keys and lines at once and reads its
+    entries only when one is asked for (``load``): a build whose passes and formatted
+    references are remembered needs none of them.
     """
 
-    def __init__(self, path: pathlib.Path, entries: list[BibEntry], cache: ParseEntry | None = None,
-                 since: tuple[str, frozenset[str]] | None = None) -> None:
+    def __init__(self, path: pathlib.Path, entries: list[BibEntry] | None, cache: ParseEntry | None = None,
+                 since: tuple[str, frozenset[str]] | None = None, *,
+                 index: list[tuple[str, int]] | None = None,
+                 load: Callable[[], list[BibEntry]] | None = None) -> None:
         self.path = path
         self.cache = cache  # where derived data (formatted entries) may be cached too
-        self._entries = {item.key: item for item in entries}
-        self._folded = {item.key.lower(): item for item in entries}
         # Parsed from an earlier parse (its cache key) and the keys (folded) that differ from it.
         self.since = since
+        self._load = load
+        self._entries: dict[str, BibEntry] | None = None
+        if entries is not None:
+            self._take(entries)
+            index = [(item.key, item.line) for item in entries]
+        self._lines = dict(index or [])
+        self._keys = {key.lower(): key for key in reversed(self._lines)}      # the first of a spelling
+
+    def _take(self, entries: list[BibEntry]) -> None:
+        self._entries = {item.key: item for item in entries}
+
+    def entries(self) -> list[BibEntry]:
+        """Every entry, in file order (read now if it was not yet)."""
+        if self._entries is None:
+            loaded = self._load() if self._load is not None else []
+            if [(item.key, item.line) for item in loaded] != list(self._lines.items()):
+                raise ReportError("the bibliography's cached parse does not match its keys", str(self.path), None,
+                                  "delete the .cache folder next to mkdocs.yml and build again")
+            self._take(loaded)
+        assert self._entries is not None
+        return list(self._entries.values())
+
+    def canonical(self, key: str) -> str:
+        """The key as the .bib file spells it (KeyError when it has none)."""
+        if key in self._lines:
+            return key
+        return self._keys[key.lower()]
+
+    def line(self, key: str) -> int:
+        return self._lines[self.canonical(key)]
 
     def unchanged_since(self, parse: str, key: str) -> bool:
         """Whether what is derived from entry ``key`` of the earlier parse ``parse`` holds for this
         one: the entry is the same and inherits from no other (crossref, xdata)."""
-        if self.since is None or self.since[0] != parse or key.lower() in self.since[1]:
+        if self.since is None or self.since[0] != parse or key.lower() in self.since[1] or key not in self:
             return False
-        found = self._folded.get(key.lower())
-        return found is not None and not any(name.lower() in ("crossref", "xdata") for name in found.entry.fields)
+        return not any(name.lower() in ("crossref", "xdata") for name in self[key].entry.fields)
 
     def keys(self) -> list[str]:
         """Keys in .bib file order."""
-        return list(self._entries)
+        return list(self._lines)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._folded
+        return isinstance(key, str) and key.lower() in self._keys
 
     def __getitem__(self, key: str) -> BibEntry:
-        found = self._entries.get(key) or self._folded.get(key.lower())
-        if found is None:
-            raise KeyError(key)
-        return found
+        canonical = self.canonical(key)
+        if self._entries is None:
+            self.entries()
+        assert self._entries is not None
+        return self._entries[canonical]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._entries)
+        return iter(self._lines)
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._lines)
 
     def __repr__(self) -> str:
         return f"BibDatabase({str(self.path)!r}, {len(self)} entries)"
@@ -143,29 +177,32 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
         return BibDatabase(path, [])
     data = path.read_bytes()
     cache = _cache_entry(path, data, cache_dir)
-    if cache is not None and _LAST_PARSE.get("key") == str(cache.path):   # the same content, this process
-        return BibDatabase(path, _LAST_PARSE["entries"], cache)
-    entries = _read_cache(cache) if cache else None
+    last: BibDatabase | None = _LAST_PARSE.get("database")
+    if cache is not None and last is not None and _LAST_PARSE.get("key") == str(cache.path):
+        return last                       # the same content, this process (a database is never changed)
     since = None
-    if entries is None:
+    database = _read_cached(path, data, cache) if cache else None
+    if database is None:
         text = _decode(data, path)
-        last = _LAST_PARSE.get("data")
-        if isinstance(last, bytes) and _LAST_PARSE.get("path") == str(path):
-            before: list[BibEntry] = _LAST_PARSE["entries"]
-            entries = reparse(last.decode("utf-8-sig"), before, text, str(path))
-            if entries is not None and _LAST_PARSE.get("cache"):
+        entries = None
+        before_data = _LAST_PARSE.get("data")
+        if last is not None and isinstance(before_data, bytes) and _LAST_PARSE.get("path") == str(path):
+            before = last.entries()
+            entries = reparse(before_data.decode("utf-8-sig"), before, text, str(path))
+            if entries is not None and last.cache is not None:
                 same = {entry.key.lower() for entry in entries} & {entry.key.lower() for entry in before}
                 kept = {id(entry.entry) for entry in before}
                 changed = {entry.key.lower() for entry in [*entries, *before]} - same
                 changed |= {entry.key.lower() for entry in entries if id(entry.entry) not in kept}
-                since = (_LAST_PARSE["cache"], frozenset(changed))
+                since = (last.cache.key, frozenset(changed))
         if entries is None:
             entries = parse_bibtex(text, str(path))
         if cache:
             _write_cache(cache, entries)
+        database = BibDatabase(path, entries, cache, since)
     if cache is not None:
-        _LAST_PARSE.update(key=str(cache.path), entries=entries, data=data, path=str(path), cache=cache.key)
-    return BibDatabase(path, entries, cache, since)
+        _LAST_PARSE.update(key=str(cache.path), database=database, data=data, path=str(path))
+    return database
 
 
 # -- parsing -------------------------------------------------------------------
@@ -358,23 +395,41 @@ def _cache_entry(path: pathlib.Path, data: bytes, cache_dir: pathlib.Path | None
 def _read_cache(cache: ParseEntry) -> list[BibEntry] | None:
     """The cached entries, or None if absent or unreadable (then we re-parse)."""
     payload = cache.store.read_pickle(cache.key, SUFFIX)
-    if payload is None:
-        return None
     if (
         not isinstance(payload, tuple)
         or len(payload) != 2
         or payload[0] != CACHE_VERSION
         or not all(isinstance(item, BibEntry) for item in payload[1])
     ):
-        log.debug("ignoring cache %s with an unexpected layout", cache.key)
+        if payload is not None:
+            log.debug("ignoring cache %s with an unexpected layout", cache.key)
         return None
     return list(payload[1])
 
 
+def _read_cached(path: pathlib.Path, data: bytes, cache: ParseEntry) -> BibDatabase | None:
+    """The database of the cached parse: its keys and lines now, its entries when one is asked for
+    (from the cache, or parsed again from ``data`` if the cache has lost them since)."""
+    index = cache.store.read_pickle(cache.key, INDEX_SUFFIX)
+    if not (isinstance(index, tuple) and len(index) == 2 and index[0] == CACHE_VERSION
+            and isinstance(index[1], list) and cache.store.has(cache.key, SUFFIX)):
+        return None
+
+    def load() -> list[BibEntry]:
+        entries = _read_cache(cache)
+        if entries is None:               # lost or damaged since: parsed again, and kept again
+            entries = parse_bibtex(_decode(data, path), str(path))
+            _write_cache(cache, entries)
+        return entries
+    return BibDatabase(path, None, cache, index=[(str(key), int(line)) for key, line in index[1]], load=load)
+
+
 def _write_cache(cache: ParseEntry, entries: list[BibEntry]) -> None:
-    """Write atomically, and drop the caches of older versions of the same file (and all derived from them)."""
+    """Write atomically, and drop the caches of older versions of the same file (and all derived
+    from them); the keys and lines apart, read without the entries."""
     cache.store.supersede(cache.family, cache.key, SUFFIX)
     cache.store.write_pickle(cache.key, (CACHE_VERSION, entries), SUFFIX)
+    cache.store.write_pickle(cache.key, (CACHE_VERSION, [(entry.key, entry.line) for entry in entries]), INDEX_SUFFIX)
 
 
 # -- the report's own entry ------------------------------------------------------

@@ -61,7 +61,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, BinaryIO, Callable, Iterable
 
 log = logging.getLogger("mkdocs.plugins.report.caches")
 
@@ -167,20 +167,28 @@ def _refuse_outside(event: str, args: tuple[Any, ...]) -> None:
         raise OutsideCache(f"a helper process may write only into the cache: {event} {os.fsdecode(target)}")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder: never half a file.
-    In a helper, a ``path`` outside the cache roots raises :class:`OutsideCache`."""
+def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
+    """Write ``data`` (or what ``data(file)`` writes) to ``path`` through a temporary file in the
+    same folder: never half a file. In a helper, a ``path`` outside the cache roots raises
+    :class:`OutsideCache`."""
     if _GUARDED[0] and not inside_cache(path):
         _REFUSED.append(f"write {path}")
         raise OutsideCache(f"a helper process may write only into the cache: {path}")
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            if callable(data):
+                data(out)
+            else:
+                out.write(data)
         os.replace(temporary, path)
     except OSError as error:
         log.debug("cache %s not written: %s", path, error)
+    finally:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
 
 
 def prune(folder: Path, keep: int = KEEP) -> None:
@@ -254,15 +262,24 @@ class Store:
             return None
 
     def read_pickle(self, key: str, suffix: str = ".pickle") -> Any:
-        """The entry unpickled; None when there is none or it is damaged (that only costs time)."""
-        data = self.read_bytes(key, suffix)
-        if data is None:
+        """The entry unpickled (read as it is unpickled: its bytes are never all in memory at
+        once); None when there is none or it is damaged (that only costs time)."""
+        path = self.path(key, suffix)
+        if path is None:
             return None
         try:
-            return pickle.loads(data)
-        except Exception as error:                  # noqa: BLE001 - a damaged entry only costs time
-            log.debug("ignoring cache entry %s: %s", self.path(key, suffix), error)
+            with path.open("rb") as file:
+                value = pickle.load(file)
+        except OSError:
             return None
+        except Exception as error:                  # noqa: BLE001 - a damaged entry only costs time
+            log.debug("ignoring cache entry %s: %s", path, error)
+            return None
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+        return value
 
     def write(self, key: str, data: bytes, suffix: str = "") -> None:
         """Write the entry atomically (skipped when there is no cache or it cannot be written)."""
@@ -271,7 +288,10 @@ class Store:
             write_atomic(path, data)
 
     def write_pickle(self, key: str, value: object, suffix: str = ".pickle") -> None:
-        self.write(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), suffix)
+        """Pickled straight into the file (atomically, as :meth:`write`)."""
+        path = self.path(key, suffix)
+        if path is not None:
+            write_atomic(path, lambda file: pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL))
 
     def remove(self, key: str, suffix: str = "") -> None:
         path = self.path(key, suffix)

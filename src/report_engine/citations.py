@@ -235,7 +235,7 @@ class CitationEngine:
     def _canonical(self, key: str) -> str:
         key = str(key).strip()
         try:
-            return self.database[key].key
+            return self.database.canonical(key)
         except KeyError:
             if len(self.database):
                 hint = did_you_mean(key, self.database.keys(), "citation keys")
@@ -332,7 +332,7 @@ class CitationEngine:
                 notes = tuple(self.work(key).notes)
                 self._disk.put_derived("notes", key, notes)
             if notes:
-                found.append((key, self.database[key].line, list(notes)))
+                found.append((key, self.database.line(key), list(notes)))
         return found
 
     def parent(self, key: str) -> str | None:
@@ -340,9 +340,13 @@ class CitationEngine:
         canonical = self._canonical(key)
         if canonical in self._works:
             return self._works[canonical].parent
-        fields = self.database[canonical].entry.fields
-        value = next((str(v) for k, v in fields.items() if k.lower() == "crossref"), "").strip()
-        return value if value and value in self.database else None
+        known = self._disk.derived("parent", canonical)        # "": none
+        if known is None:
+            fields = self.database[canonical].entry.fields
+            value = next((str(v) for k, v in fields.items() if k.lower() == "crossref"), "").strip()
+            known = value if value and value in self.database else ""
+            self._disk.put_derived("parent", canonical, known)
+        return known or None
 
     def listed(self, keys: Iterable[str]) -> list[str]:
         """The entries a reference list shows for ``keys``: those keys, and each crossref parent

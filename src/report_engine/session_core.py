@@ -157,13 +157,25 @@ class SessionBase(Recorded):
         return list(seen)
 
     def linked_state(self) -> dict[str, Any]:
-        """What pass one and two recorded, as plain values: everything later stages read."""
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(Recorded)}
+        """What pass one and two recorded, as plain values: everything later stages read. Of each
+        page, only what the passes made: its source (and what is read from it) is the build's own
+        (:meth:`restore`), and its HTML is MkDocs'."""
+        state = {field.name: getattr(self, field.name) for field in dataclasses.fields(Recorded)}
+        state["pages"] = {src: (page.rendered, page.output, page.title, page.open)
+                          for src, page in self.pages.items()}
+        return state
 
-    def restore(self, state: dict[str, Any]) -> None:
-        """Take the outcome of an earlier, identical build's passes (see :meth:`linked_state`)."""
+    def restore(self, state: dict[str, Any], pages: list[PageRecord]) -> None:
+        """Take the outcome of an earlier, identical build's passes (see :meth:`linked_state`) for
+        ``pages``, this build's records of the same sources."""
         for field in dataclasses.fields(Recorded):
-            setattr(self, field.name, state[field.name])
+            if field.name != "pages":
+                setattr(self, field.name, state[field.name])
+        linked = state["pages"]
+        self.pages = {}
+        for page in pages:
+            page.rendered, page.output, page.title, page.open = linked[page.src]
+            self.pages[page.src] = page
         self.citations.set_order(self.cited_keys())
 
     def here(self) -> tuple[str | None, int | None]:

@@ -67,8 +67,9 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
     memo = caches.PassMemo(settings.project_dir)
     state = memo.load(key)
     unsaved = None
-    if isinstance(state, dict):
-        session.restore(state)
+    if isinstance(state, dict) and isinstance(state.get("pages"), dict) and \
+            all(isinstance(state["pages"].get(record.src), tuple) for record in records):
+        session.restore(state, records)
     else:
         render_all(settings, session, citations, macros, jinja, records, config)
         linking.link(session, checks=not settings.serving)
