@@ -51,3 +51,31 @@ def test_prune_keeps_the_newest(tmp_path):
 
 def test_engine_digest_is_stable_within_a_process():
     assert caches.engine_digest() == caches.engine_digest() and len(caches.engine_digest()) == 64
+
+
+def test_the_passes_texts_are_read_only_when_a_page_asks(tmp_path):
+    from report_engine.records import PageRecord, StoredTexts
+
+    memo = caches.PassMemo(tmp_path)
+    memo.save_linked("k", {"pages": {"a.md": ("<p>out</p>", "A")}}, {"a.md": ("rendered", "open")})
+    state, texts = memo.load_linked("k")
+    assert state == {"pages": {"a.md": ("<p>out</p>", "A")}}
+    read = []
+    page = PageRecord("a.md", "docs/a.md", "a/", "---\ntitle: A\n---\nBody\n", "Body\n", 3, {}, True)
+    page.read(page.raw, "Body\n")
+    assert page.body == len("---\ntitle: A\n---\n") and page.template == "Body\n"
+    page.stored = StoredTexts(lambda: read.append(1) or texts())
+    assert read == []
+    assert (page.rendered, page.open, read) == ("rendered", "open", [1])
+    assert page.stored is None and page.rendered == "rendered" and read == [1]
+    (tmp_path / caches.CACHE_DIR / "passes" / f"k{caches.PassMemo.TEXTS}").unlink()
+    assert memo.load_linked("k") is None             # one without the other is no memo: the passes run
+
+
+def test_a_template_that_is_not_the_end_of_its_source_is_kept_whole():
+    from report_engine.records import PageRecord
+
+    raw = "title: A\r\n\r\nBody\r\n"                 # MultiMarkdown meta: MkDocs reads the lines anew
+    page = PageRecord("a.md", "docs/a.md", "a/", raw, "Body\n", 2, {"title": "A"}, True)
+    page.read(raw, "Body\n")
+    assert page.template == "Body\n" and page.body == "Body\n"

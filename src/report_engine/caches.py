@@ -70,7 +70,7 @@ PACKAGE = Path(__file__).resolve().parent
 KEEP = 8              # files kept per kind of cache (one per audience and recent state)
 #: The pruning policy, in one place: entries kept per kind (the most recently used); a kind not
 #: listed is never pruned by count (stamps; the root's files, each superseded by its own newer one).
-KEEP_BY_KIND = {"passes": KEEP, "fingerprints": KEEP, "audit": KEEP, "pages": KEEP, "jinja": 4000}
+KEEP_BY_KIND = {"passes": 2 * KEEP, "fingerprints": KEEP, "audit": KEEP, "pages": KEEP, "jinja": 4000}
 
 
 @functools.lru_cache(maxsize=1)
@@ -398,3 +398,26 @@ class PassMemo:
     def save(self, key: str, value: object) -> None:
         self.store.write_pickle(key, value)
         self.store.prune()
+
+    # The passes' own: what later stages read, and beside it (``TEXTS``) the texts only some read.
+    TEXTS = ".texts.pickle"
+
+    def save_linked(self, key: str, state: object, texts: object) -> None:
+        self.store.write_pickle(key, texts, self.TEXTS)
+        self.save(key, state)
+
+    def load_linked(self, key: str) -> tuple[object, Callable[[], Any]] | None:
+        """The state saved under ``key`` and a function that reads the texts beside it; None when
+        either is missing."""
+        if not self.store.has(key, self.TEXTS):
+            return None
+        state = self.load(key)
+        if state is None:
+            return None
+        path = self.store.path(key, self.TEXTS)
+        try:
+            if path is not None:
+                os.utime(path)          # used with the state: pruned with it
+        except OSError:
+            return None
+        return state, lambda: self.store.read_pickle(key, self.TEXTS)

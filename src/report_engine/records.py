@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .errors import ReportError
 from .redaction import Redaction
@@ -25,6 +25,25 @@ def placeholder(index: int) -> str:
     return f"\x02{index}\x03"
 
 
+class StoredTexts:
+    """What pass one made of every page of a remembered build, and each page's open text (see
+    :meth:`PageRecord.open`): read from the passes' memo the first time a page asks (a build
+    whose leak audit is remembered too never does)."""
+
+    def __init__(self, load: Callable[[], dict[str, tuple[str, str]] | None]) -> None:
+        self._load = load
+        self._texts: dict[str, tuple[str, str]] | None = None
+
+    def of(self, src: str) -> tuple[str, str]:
+        if self._texts is None:
+            texts = self._load()
+            if texts is None:
+                raise ReportError("the passes' remembered texts are gone or damaged", None, None,
+                                  "delete the .cache folder next to mkdocs.yml and build again")
+            self._texts = texts
+        return self._texts[src]
+
+
 @dataclass
 class PageRecord:
     """A page of the report as the engine sees it."""
@@ -33,15 +52,53 @@ class PageRecord:
     path: str                      # project-relative, for messages
     url: str                       # the page's URL in the site
     raw: str                       # the file as written
-    template: str                  # the Markdown after front matter
+    body: str | int                # the Markdown after front matter, or where it starts in raw
     offset: int                    # lines of front matter
     meta: dict
     in_nav: bool
-    rendered: str = ""             # after pass one
     output: str = ""               # after pass two
     html: str = ""                 # as MkDocs converted it
     title: str = ""
-    open: str = ""                 # the rendered text outside every redaction (editors' notes removed)
+    stored: StoredTexts | None = None     # where ``rendered`` and ``open`` are, until read
+    _rendered: str = ""
+    _open: str = ""
+
+    @property
+    def template(self) -> str:
+        """The Markdown after front matter, as MkDocs reads it (most often the end of ``raw``)."""
+        return self.raw[self.body:] if isinstance(self.body, int) else self.body
+
+    def read(self, raw: str, template: str) -> None:
+        """The page's source, and its Markdown after front matter (kept as a place in it when it is its end)."""
+        self.raw = raw
+        self.body = len(raw) - len(template) if raw.endswith(template) else template
+
+    @property
+    def rendered(self) -> str:
+        """After pass one."""
+        self._take_stored()
+        return self._rendered
+
+    @rendered.setter
+    def rendered(self, value: str) -> None:
+        self._take_stored()
+        self._rendered = value
+
+    @property
+    def open(self) -> str:
+        """The rendered text outside every redaction (editors' notes removed)."""
+        self._take_stored()
+        return self._open
+
+    @open.setter
+    def open(self, value: str) -> None:
+        self._take_stored()
+        self._open = value
+
+    def _take_stored(self) -> None:
+        if self.stored is not None:
+            stored, self.stored = self.stored, None
+            self._rendered, self._open = stored.of(self.src)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from .data import Private, ReportData, with_public_names
 from .disclosures import Disclosure
 from .errors import ReportError, did_you_mean
 from .facts import audience_view
-from .records import (AnonymousMention, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
+from .records import (AnonymousMention, StoredTexts, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
                       HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, placeholder)
 from .redaction import Redaction
 from .sources import Location, project_path, template_position
@@ -158,23 +158,31 @@ class SessionBase(Recorded):
 
     def linked_state(self) -> dict[str, Any]:
         """What pass one and two recorded, as plain values: everything later stages read. Of each
-        page, only what the passes made: its source (and what is read from it) is the build's own
-        (:meth:`restore`), and its HTML is MkDocs'."""
+        page, only what pass two made: its source (and what is read from it) is the build's own
+        (:meth:`restore`), its HTML is MkDocs', and what pass one made is apart
+        (:meth:`linked_texts`)."""
         state = {field.name: getattr(self, field.name) for field in dataclasses.fields(Recorded)}
-        state["pages"] = {src: (page.rendered, page.output, page.title, page.open)
-                          for src, page in self.pages.items()}
+        state["pages"] = {src: (page.output, page.title) for src, page in self.pages.items()}
         return state
 
-    def restore(self, state: dict[str, Any], pages: list[PageRecord]) -> None:
+    def linked_texts(self) -> dict[str, tuple[str, str]]:
+        """Each page's pass-one text and its open text: read by the checks and the leak audit
+        (which a warm build remembers too), so kept apart from :meth:`linked_state`."""
+        return {src: (page.rendered, page.open) for src, page in self.pages.items()}
+
+    def restore(self, state: dict[str, Any], pages: list[PageRecord], texts: Callable[[], Any]) -> None:
         """Take the outcome of an earlier, identical build's passes (see :meth:`linked_state`) for
-        ``pages``, this build's records of the same sources."""
+        ``pages``, this build's records of the same sources; ``texts()`` reads :meth:`linked_texts`
+        when a page's are first asked for."""
         for field in dataclasses.fields(Recorded):
             if field.name != "pages":
                 setattr(self, field.name, state[field.name])
         linked = state["pages"]
+        stored = StoredTexts(texts)
         self.pages = {}
         for page in pages:
-            page.rendered, page.output, page.title, page.open = linked[page.src]
+            page.output, page.title = linked[page.src]
+            page.stored = stored
             self.pages[page.src] = page
         self.citations.set_order(self.cited_keys())
 

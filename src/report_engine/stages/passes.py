@@ -65,18 +65,19 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
     records = page_records(settings, config, nav, files)
     key = passes_key(settings, config, session, macros, records)
     memo = caches.PassMemo(settings.project_dir)
-    state = memo.load(key)
+    found = memo.load_linked(key)
+    state = found[0] if found is not None else None
     unsaved = None
-    if isinstance(state, dict) and isinstance(state.get("pages"), dict) and \
+    if found is not None and isinstance(state, dict) and isinstance(state.get("pages"), dict) and \
             all(isinstance(state["pages"].get(record.src), tuple) for record in records):
-        session.restore(state, records)
+        session.restore(state, records, found[1])
     else:
         render_all(settings, session, citations, macros, jinja, records, config)
         linking.link(session, checks=not settings.serving)
         if settings.serving:
             unsaved = (memo, key)
         else:
-            memo.save(key, session.linked_state())
+            memo.save_linked(key, session.linked_state(), session.linked_texts())
     check_decisions(settings, configured, session)
     compared = comparison.body(settings, configured, data, session) if configured.changes_page else ""
     changes_body, unchanged = compared or "", compared is None
@@ -157,8 +158,10 @@ def page_records(settings: Settings, config: Any, nav: Any, files: Any) -> list[
         if meta.get("render_macros") is False:
             raise ReportError("render_macros: false is not supported", path, 1,
                               "pages are always rendered so that redactions apply; wrap literal Jinja in {% raw %}...{% endraw %}")
-        records.append(PageRecord(file.src_uri, path, file.url, raw, template,
-                                  front_matter_lines(raw, template), meta, file in in_nav))
+        record = PageRecord(file.src_uri, path, file.url, raw, template, front_matter_lines(raw, template), meta,
+                            file in in_nav)
+        record.read(raw, template)
+        records.append(record)
     return records
 
 

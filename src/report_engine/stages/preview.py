@@ -211,7 +211,7 @@ def prose_pages(held: Held, now: Stamps, changed: list[str]) -> list[Any] | None
             return None
         updates.append((path, record, new_raw, texts, found.page))
     for path, record, new_raw, texts, _ in updates:
-        record.raw, record.template = new_raw, adapter.front_matter(new_raw)[0]
+        record.read(new_raw, adapter.front_matter(new_raw)[0])
         record.rendered, record.output = texts
         held.stamps[path] = now[path]
     return [page for *_, page in updates]
@@ -250,7 +250,7 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
         started = time.perf_counter()
         if passes.unsaved is not None:
             memo, key = passes.unsaved
-            memo.save(key, session.linked_state())
+            memo.save_linked(key, session.linked_state(), session.linked_texts())
         message: ReportError | None
         try:
             linking.check(session)
