@@ -12,6 +12,7 @@ file names) for the rest. Any hit fails the build.
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import io
 import json
@@ -519,10 +520,11 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     findings: list[Finding] = []
     try:
         for path in paths:
-            relative, data, key = audit.read(path)
+            relative, _, key = audit.read(path)
             if memo is not None and key is not None and memo.is_clean(key):
                 memo.mark_clean(key)
                 continue
+            data, key = audit.read_whole(path, relative)
             found = audit.check(path, relative, data)
             findings += found
             if memo is not None and key is not None and not found:
@@ -538,7 +540,7 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
 def _ahead_helper(audit: _SiteAudit, paths: list[Path]) -> ahead.Helper:
     """Another core audits from the last file back and marks the clean ones (ahead.py); a file it
     has not marked clean, this audit reads itself, so a finding is always this process's own.
-    done() reads the file for its key; make() takes that reading rather than reading it again."""
+    done() reads the file for its key; make() reads it whole to check it."""
     memo = audit.memo
     assert memo is not None
     readings: dict[Path, tuple[str, bytes | None, str | None]] = {}
@@ -548,7 +550,8 @@ def _ahead_helper(audit: _SiteAudit, paths: list[Path]) -> ahead.Helper:
         return memo.is_clean(readings[path][2] or "")
 
     def make(path: Path) -> None:
-        relative, data, key = readings.pop(path)
+        relative = readings.pop(path)[0]
+        data, key = audit.read_whole(path, relative)
         if key is not None and not audit.check(path, relative, data):
             memo.mark_clean_ahead(key)
 
@@ -565,25 +568,47 @@ class _SiteAudit:
         self.site, self.prints, self.comments_allowed, self.sources = site, prints, comments_allowed, sources
         self.theme_comments, self.theme_outputs, self.memo = theme_comments, theme_outputs, memo
         self.declared_binary = declared_binary
-        self.search = PassageSearch((fp.text, fp) for fp in prints if not fp.pattern and fp.where != "cells")
-        self.words = PassageSearch((fp.text, fp) for fp in prints               # in file names
-                                   if not fp.pattern and fp.where != "cells" and " " not in fp.text)
-        self.cells = {fp.text: fp for fp in prints if fp.where == "cells"}
-        self.patterns = [(fp, re.compile(fp.text)) for fp in prints if fp.pattern]
         self.navs_seen = NavSeen()
+
+    # The searches are made when the first file is checked: an audit whose every file its memo
+    # knows clean (a warm build's) makes none.
+    @functools.cached_property
+    def search(self) -> PassageSearch:
+        return PassageSearch((fp.text, fp) for fp in self.prints if not fp.pattern and fp.where != "cells")
+
+    @functools.cached_property
+    def words(self) -> PassageSearch:
+        """The fingerprints of one word, searched in file names."""
+        return PassageSearch((fp.text, fp) for fp in self.prints
+                             if not fp.pattern and fp.where != "cells" and " " not in fp.text)
+
+    @functools.cached_property
+    def cells(self) -> dict[str, Fingerprint]:
+        return {fp.text: fp for fp in self.prints if fp.where == "cells"}
+
+    @functools.cached_property
+    def patterns(self) -> list[tuple[Fingerprint, re.Pattern]]:
+        return [(fp, re.compile(fp.text)) for fp in self.prints if fp.pattern]
 
     def binary(self, relative: str) -> bool:
         return relative in self.theme_outputs or any(p.fullmatch(relative) for p in self.declared_binary)
 
     def read(self, path: Path) -> tuple[str, bytes | None, str | None]:
-        """The file's path in the site, its bytes when the memo needs them, and its memo key."""
+        """The file's path in the site and its memo key (the file read a piece at a time: most are
+        known clean)."""
         relative = path.relative_to(self.site).as_posix()
         if self.memo is None:
             return relative, None, None
+        return relative, None, self.memo.file_key(relative, self.role(relative), path)
+
+    def read_whole(self, path: Path, relative: str) -> tuple[bytes, str | None]:
+        """The bytes of a file to check, and the memo key of exactly those bytes."""
         data = path.read_bytes()
-        role = ("page" if relative in self.sources else "file") + (
+        return data, (self.memo.key(relative, self.role(relative), data) if self.memo is not None else None)
+
+    def role(self, relative: str) -> str:
+        return ("page" if relative in self.sources else "file") + (
             " of the theme" if relative in self.theme_outputs else " declared binary" if self.binary(relative) else "")
-        return relative, data, self.memo.key(relative, role, data)
 
     def check(self, path: Path, relative: str, data: bytes | None) -> list[Finding]:
         """What one output holds that its audience must not get."""

@@ -88,6 +88,19 @@ def digest(*parts: str | bytes) -> str:
     return result.hexdigest()
 
 
+def file_digest(*parts: str, path: Path) -> str:
+    """:func:`digest` of ``parts`` and the bytes of ``path`` as the last part, read a piece at a time."""
+    result = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape")
+        result.update(str(len(data)).encode() + b":" + data)
+    with path.open("rb") as file:
+        result.update(str(os.fstat(file.fileno()).st_size).encode() + b":")
+        for piece in iter(lambda: file.read(1 << 20), b""):
+            result.update(piece)
+    return result.hexdigest()
+
+
 def files_digest(folder: Path, skip: tuple[str, ...] = ("__pycache__",)) -> list[str]:
     """Parts for :func:`digest`: each file under ``folder`` (relative path and bytes), in order,
     but those inside a folder named in ``skip`` (Python's byte-code caches, by default)."""
@@ -345,6 +358,10 @@ class CleanFiles:
 
     def key(self, relative: str, role: str, data: bytes) -> str:
         return digest(self.context, relative, role, data)
+
+    def file_key(self, relative: str, role: str, path: Path) -> str:
+        """:meth:`key` of the file at ``path``, never all in memory at once."""
+        return file_digest(self.context, relative, role, path=path)
 
     @property
     def marks(self) -> Path | None:

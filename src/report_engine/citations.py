@@ -47,7 +47,7 @@ from .text import ascii_folded, slugify
 from .works import Work, make_work
 
 #: Bump when the formatted layout changes: caches of other versions are then ignored.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: A parent entry is listed on its own when cited directly or through this many cited children.
 MIN_CROSSREFS = 2
 
@@ -71,70 +71,97 @@ class FormattedCache:
     Formatting (LaTeX decoding above all) is most of a citation's cost; under ``mkdocs serve`` the
     .bib rarely changes between rebuilds, so the result is kept under the parse's key (which covers
     the .bib's bytes and the engine), the style and :data:`FORMAT_VERSION`; a newer one supersedes
-    the entries of older versions of the same .bib. A helper (:class:`ReferencesAhead`) writes its
-    own files beside it, ``.ahead-<chunk>``, which the build takes in.
+    the entries of older versions of the same .bib. What is derived from each entry besides
+    (:meth:`derived`: its in-text names, year and sort key, its notes, its crossref parent) is kept
+    in a file of its own and read at once; the formatted entries are read when one is first asked
+    for (a build whose passes are remembered asks for none). A helper (:class:`ReferencesAhead`)
+    writes its own files beside them, ``.ahead-<chunk>``, which the build takes in.
     """
 
-    # The entries of the newest parse this process formatted, by suffix (style): a .bib saved again
-    # under `mkdocs serve` keeps those of the entries the save left as they were.
-    latest: dict[str, tuple[str, dict[tuple[str, str | None], Any]]] = {}
+    # The newest cache of this process, by suffix (style): a .bib saved again under `mkdocs serve`
+    # keeps what was derived and formatted from the entries the save left as they were.
+    latest: dict[str, "FormattedCache"] = {}
 
     def __init__(self, parse: ParseEntry | None, style: str, database: BibDatabase | None = None) -> None:
         self.parse = parse
         self.suffix = f".{style}_v{FORMAT_VERSION}.formatted.pickle"
-        # Formatted entries by (key, year label); what else is derived from an entry by ("\x00" + kind, key).
-        self.entries: dict[tuple[str, str | None], Any] = {}
-        self.dirty = False
-        loaded = parse.store.read_pickle(parse.key, self.suffix) if parse is not None else None
+        self.derived_suffix = f".{style}_v{FORMAT_VERSION}.derived.pickle"
+        # What is derived from an entry, by ("\x00" + kind, key); formatted entries by (key, year label),
+        # None until read.
+        self._derived: dict[tuple[str, str], Any] = {}
+        self._formatted: dict[tuple[str, str | None], Any] | None = None
+        self.dirty: set[str] = set()         # the suffixes of the parts changed since read
+        loaded = parse.store.read_pickle(parse.key, self.derived_suffix) if parse is not None else None
         if isinstance(loaded, dict):
-            self.entries = loaded
+            self._derived = loaded
         elif parse is not None and database is not None and self.suffix in self.latest:
-            earlier, entries = self.latest[self.suffix]
-            self.entries = {entry: value for entry, value in entries.items()
-                            if database.unchanged_since(earlier, self.entry_key(entry))}
-            self.dirty = bool(self.entries)
+            self._derived, self._formatted = self.latest[self.suffix].carried(database)
+            self.dirty = {self.derived_suffix, self.suffix}
         if parse is not None:
-            self.latest[self.suffix] = (parse.key, self.entries)
+            self.latest[self.suffix] = self
+
+    def carried(self, database: BibDatabase) -> tuple[dict[Any, Any], dict[Any, Any] | None]:
+        """What of this cache holds for ``database``, parsed from this cache's parse: what was derived
+        and formatted (when read) from the entries it left as they were."""
+        if self.parse is None:
+            return {}, None
+        earlier = self.parse.key
+
+        def kept(entries: Mapping[Any, Any]) -> dict[Any, Any]:
+            return {entry: value for entry, value in entries.items()
+                    if database.unchanged_since(earlier, self.entry_key(entry))}
+        return kept(self._derived), (kept(self._formatted) if self._formatted is not None else None)
 
     @staticmethod
     def entry_key(entry: tuple[str, str | None]) -> str:
         """The .bib key an entry of this cache was made from (see :meth:`derived_key`)."""
         return str(entry[1]) if entry[0][:1] == "\x00" else entry[0]
 
+    @property
+    def formatted(self) -> dict[tuple[str, str | None], Any]:
+        if self._formatted is None:
+            loaded = self.parse.store.read_pickle(self.parse.key, self.suffix) if self.parse is not None else None
+            self._formatted = loaded if isinstance(loaded, dict) else {}
+        return self._formatted
+
     def get(self, key: str, year_label: str | None) -> Formatted | None:
-        return self.entries.get((key, year_label))
+        return self.formatted.get((key, year_label))
 
     @staticmethod
     def derived_key(kind: str, key: str) -> tuple[str, str]:
         return "\x00" + kind, key
 
     def derived(self, kind: str, key: str) -> Any:
-        """What an earlier build derived from an entry: its ``info`` (in-text names, year, sort key)
-        or its ``notes`` (what it lacks)."""
-        return self.entries.get(self.derived_key(kind, key))
+        """What an earlier build derived from an entry: its ``info`` (in-text names, year, sort key),
+        its ``notes`` (what it lacks) or its ``parent``."""
+        return self._derived.get(self.derived_key(kind, key))
 
     def put_derived(self, kind: str, key: str, value: Any) -> None:
-        self.entries[self.derived_key(kind, key)] = value
-        self.dirty = True
+        self._derived[self.derived_key(kind, key)] = value
+        self.dirty.add(self.derived_suffix)
 
     def take(self, entries: Mapping[tuple[str, str | None], Any]) -> None:
         """Entries made elsewhere (a helper, see :class:`ReferencesAhead`); what is known stays."""
         for entry, value in entries.items():
-            if entry not in self.entries:
-                self.entries[entry] = value
-                self.dirty = True
+            derived = entry[0][:1] == "\x00"
+            known: dict[Any, Any] = self._derived if derived else self.formatted
+            if entry not in known:
+                known[entry] = value
+                self.dirty.add(self.derived_suffix if derived else self.suffix)
 
     def put(self, key: str, year_label: str | None, formatted: Formatted) -> None:
-        self.entries[(key, year_label)] = formatted
-        self.dirty = True
+        self.formatted[(key, year_label)] = formatted
+        self.dirty.add(self.suffix)
 
     def save(self) -> None:
         """Write atomically; drop this style's caches of older versions of the same .bib."""
-        if self.parse is None or not self.dirty:
+        if self.parse is None:
             return
-        self.parse.store.supersede(self.parse.family, self.parse.key, self.suffix)
-        self.parse.store.write_pickle(self.parse.key, self.entries, self.suffix)
-        self.dirty = False
+        for suffix, entries in ((self.derived_suffix, self._derived), (self.suffix, self._formatted)):
+            if suffix in self.dirty and entries is not None:
+                self.parse.store.supersede(self.parse.family, self.parse.key, suffix)
+                self.parse.store.write_pickle(self.parse.key, entries, suffix)
+        self.dirty = set()
 
     # -- a helper's files ----------------------------------------------------------------
 
@@ -336,15 +363,12 @@ class CitationEngine:
         return found
 
     def parent(self, key: str) -> str | None:
-        """The crossref parent of ``key`` when the bibliography has it (no need to build the work)."""
+        """The crossref parent of ``key`` when the bibliography has it (remembered with what is derived
+        from the entry: a warm build reads no entry)."""
         canonical = self._canonical(key)
-        if canonical in self._works:
-            return self._works[canonical].parent
         known = self._disk.derived("parent", canonical)        # "": none
         if known is None:
-            fields = self.database[canonical].entry.fields
-            value = next((str(v) for k, v in fields.items() if k.lower() == "crossref"), "").strip()
-            known = value if value and value in self.database else ""
+            known = self.work(canonical).parent or ""
             self._disk.put_derived("parent", canonical, known)
         return known or None
 
