@@ -120,10 +120,8 @@ class Build:
         sections = {page.file.src_uri: section for page, section in nav_pages(nav.items) if section}
         self.pages = PageWriter(self.configured, self.session, self.renders, sections)
         macros = passes.Macros(self.env.env, self.env.variables, self.env.config)
-        import time as _t; _s = _t.perf_counter()
         self.passes = passes.run(self.settings, self.configured, self.data, self.session, self.citations, macros,
                                  self.config, nav, files)
-        preview.log.info(f"TIMING passes {_t.perf_counter() - _s:.3f}")
         if self.passes.unchanged:           # nothing changed since the last edition: no changes page
             self.nav = configure.without_page(self.config, files, self.session, changes.PAGE)
         if self.settings.serving:           # the preview may show the pages the passes changed first

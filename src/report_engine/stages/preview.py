@@ -416,7 +416,6 @@ class Instant:
             if behind is None or not behind.is_alive():
                 break
         FIRST[0] = None
-        log.info(f"TIMING ready {time.perf_counter() - started:.3f}")
         if not first.ready.is_set():         # the rebuild ended before its passes did: a mistake, shown
             return
         pages, added, removed = [], [], []
