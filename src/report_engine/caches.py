@@ -79,21 +79,23 @@ def engine_digest() -> str:
     return digest(*files_digest(PACKAGE))
 
 
-def digest(*parts: str | bytes) -> str:
-    """One digest of several parts (each length-prefixed, so parts never run into each other)."""
+def _digest_of(parts: Iterable[str | bytes]) -> Any:
+    """The hash of several parts, each length-prefixed, so parts never run into each other."""
     result = hashlib.sha256()
     for part in parts:
         data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         result.update(str(len(data)).encode() + b":" + data)
-    return result.hexdigest()
+    return result
+
+
+def digest(*parts: str | bytes) -> str:
+    """One digest of several parts (each length-prefixed, so parts never run into each other)."""
+    return _digest_of(parts).hexdigest()
 
 
 def file_digest(*parts: str, path: Path) -> str:
     """:func:`digest` of ``parts`` and the bytes of ``path`` as the last part, read a piece at a time."""
-    result = hashlib.sha256()
-    for part in parts:
-        data = part.encode("utf-8", "surrogateescape")
-        result.update(str(len(data)).encode() + b":" + data)
+    result = _digest_of(parts)
     with path.open("rb") as file:
         result.update(str(os.fstat(file.fileno()).st_size).encode() + b":")
         for piece in iter(lambda: file.read(1 << 20), b""):
@@ -204,6 +206,15 @@ def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
             os.unlink(temporary)
 
 
+def _used(path: Path) -> bool:
+    """``path`` counts as recently used, for pruning; False when it cannot be touched (gone)."""
+    try:
+        os.utime(path)
+    except OSError:
+        return False
+    return True
+
+
 def prune(folder: Path, keep: int = KEEP) -> None:
     """Keep the ``keep`` most recently used files of ``folder``."""
     try:
@@ -260,10 +271,7 @@ class Store:
             data = path.read_bytes()
         except OSError:
             return None
-        try:
-            os.utime(path)
-        except OSError:
-            pass
+        _used(path)
         return data
 
     def read_json(self, key: str, suffix: str = ".json") -> Any:
@@ -288,11 +296,13 @@ class Store:
         except Exception as error:                  # noqa: BLE001 - a damaged entry only costs time
             log.debug("ignoring cache entry %s: %s", path, error)
             return None
-        try:
-            os.utime(path)
-        except OSError:
-            pass
+        _used(path)
         return value
+
+    def touch(self, key: str, suffix: str = "") -> bool:
+        """The entry counts as used (for pruning) without being read; False when it is not there."""
+        path = self.path(key, suffix)
+        return path is not None and _used(path)
 
     def write(self, key: str, data: bytes, suffix: str = "") -> None:
         """Write the entry atomically (skipped when there is no cache or it cannot be written)."""
@@ -431,10 +441,6 @@ class PassMemo:
         state = self.load(key)
         if state is None:
             return None
-        path = self.store.path(key, self.TEXTS)
-        try:
-            if path is not None:
-                os.utime(path)          # used with the state: pruned with it
-        except OSError:
+        if not self.store.touch(key, self.TEXTS):       # used with the state: pruned with it
             return None
         return state, lambda: self.store.read_pickle(key, self.TEXTS)
