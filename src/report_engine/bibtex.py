@@ -190,10 +190,9 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
             before = last.entries()
             entries = reparse(before_data.decode("utf-8-sig"), before, text, str(path))
             if entries is not None and last.cache is not None:
-                same = {entry.key.lower() for entry in entries} & {entry.key.lower() for entry in before}
-                kept = {id(entry.entry) for entry in before}
-                changed = {entry.key.lower() for entry in [*entries, *before]} - same
-                changed |= {entry.key.lower() for entry in entries if id(entry.entry) not in kept}
+                # An entry the reparse kept is the same object in both; any other was parsed, added or dropped.
+                kept = {id(entry.entry) for entry in before} & {id(entry.entry) for entry in entries}
+                changed = {entry.key.lower() for entry in [*before, *entries] if id(entry.entry) not in kept}
                 since = (last.cache.key, frozenset(changed))
         if entries is None:
             entries = parse_bibtex(text, str(path))
