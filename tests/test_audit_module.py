@@ -51,3 +51,32 @@ def test_a_new_title_or_a_different_target_is_read():
 def test_a_page_without_the_navigation_is_unchanged():
     data = b"<html><body><p>No navigation here.</p></body></html>"
     assert repeated_nav_removed(data, "x/index.html", NavSeen()) == data
+
+
+def test_a_file_too_large_to_read_for_its_key_is_audited_all_the_same(tmp_path, monkeypatch):
+    """An output over READ_WHOLE is hashed a piece at a time for the memo; its key is the one reading
+    it whole gives, a leak in it is found, and once clean it is not checked again."""
+    from report_engine import audit, caches
+    from report_engine.sources import Location
+
+    site = tmp_path / "site"
+    site.mkdir()
+    big = site / "search" / "index.json"
+    big.parent.mkdir()
+    filler = "lorem ipsum " * (audit.READ_WHOLE // 10)
+    big.write_text(filler + "the secret merger with helios", encoding="utf-8")
+    (site / "small.txt").write_text("nothing to see", encoding="utf-8")
+    prints = [audit.Fingerprint("redacted text", "the secret merger with helios", Location("docs/a.md", 3))]
+    memo = caches.CleanFiles(tmp_path, "context")
+    assert memo.file_key("x", "file", big) == memo.key("x", "file", big.read_bytes())
+
+    found = audit.audit_site(site, prints, memo=memo)
+    assert [finding.output.name for finding in found] == ["index.json"]
+
+    big.write_text(filler, encoding="utf-8")
+    assert audit.audit_site(site, prints, memo=memo) == []
+    checked = []
+    real = audit._SiteAudit.check
+    monkeypatch.setattr(audit._SiteAudit, "check", lambda self, *a: checked.append(a[1]) or real(self, *a))
+    assert audit.audit_site(site, prints, memo=caches.CleanFiles(tmp_path, "context")) == []
+    assert checked == []                       # both known clean: neither read to be checked

@@ -490,6 +490,9 @@ def _markup_parts(text: str, xml: bool = False) -> tuple[str, str, str]:
     return " ".join(pieces), " ".join(others), " ".join(comments)
 
 
+READ_WHOLE = 1 << 20       # bytes: a larger output is hashed for the audit's memo a piece at a time
+
+
 def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = False,
                sources: dict[str, str] | None = None, theme_comments: Iterable[re.Pattern] = (),
                theme_outputs: Iterable[str] = (), memo: CleanFiles | None = None,
@@ -520,11 +523,12 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
     findings: list[Finding] = []
     try:
         for path in paths:
-            relative, _, key = audit.read(path)
+            relative, data, key = audit.read(path)
             if memo is not None and key is not None and memo.is_clean(key):
                 memo.mark_clean(key)
                 continue
-            data, key = audit.read_whole(path, relative)
+            if data is None:
+                data, key = audit.read_whole(path, relative)
             found = audit.check(path, relative, data)
             findings += found
             if memo is not None and key is not None and not found:
@@ -540,7 +544,7 @@ def audit_site(site: Path, prints: list[Fingerprint], comments_allowed: bool = F
 def _ahead_helper(audit: _SiteAudit, paths: list[Path]) -> ahead.Helper:
     """Another core audits from the last file back and marks the clean ones (ahead.py); a file it
     has not marked clean, this audit reads itself, so a finding is always this process's own.
-    done() reads the file for its key; make() reads it whole to check it."""
+    done() reads the file for its key; make() takes that reading (reading a large file whole only then)."""
     memo = audit.memo
     assert memo is not None
     readings: dict[Path, tuple[str, bytes | None, str | None]] = {}
@@ -550,8 +554,9 @@ def _ahead_helper(audit: _SiteAudit, paths: list[Path]) -> ahead.Helper:
         return memo.is_clean(readings[path][2] or "")
 
     def make(path: Path) -> None:
-        relative = readings.pop(path)[0]
-        data, key = audit.read_whole(path, relative)
+        relative, data, key = readings.pop(path)
+        if data is None:
+            data, key = audit.read_whole(path, relative)
         if key is not None and not audit.check(path, relative, data):
             memo.mark_clean_ahead(key)
 
@@ -594,12 +599,15 @@ class _SiteAudit:
         return relative in self.theme_outputs or any(p.fullmatch(relative) for p in self.declared_binary)
 
     def read(self, path: Path) -> tuple[str, bytes | None, str | None]:
-        """The file's path in the site and its memo key (the file read a piece at a time: most are
-        known clean)."""
+        """The file's path in the site, its bytes (None for a file over :data:`READ_WHOLE`, whose key
+        is hashed a piece at a time: a warm build finds most files clean and need not hold the
+        largest, the search index, at all) and its memo key."""
         relative = path.relative_to(self.site).as_posix()
         if self.memo is None:
             return relative, None, None
-        return relative, None, self.memo.file_key(relative, self.role(relative), path)
+        if path.stat().st_size > READ_WHOLE:
+            return relative, None, self.memo.file_key(relative, self.role(relative), path)
+        return (relative, *self.read_whole(path, relative))
 
     def read_whole(self, path: Path, relative: str) -> tuple[bytes, str | None]:
         """The bytes of a file to check, and the memo key of exactly those bytes."""
