@@ -26,8 +26,8 @@ from .data import Private, ReportData, with_public_names
 from .disclosures import Disclosure
 from .errors import ReportError, did_you_mean
 from .facts import audience_view
-from .records import (AnonymousMention, StoredTexts, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
-                      HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, placeholder)
+from .records import (AnonymousMention, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
+                      HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, StoredTexts, placeholder)
 from .redaction import Redaction
 from .sources import Location, project_path, template_position
 from .template_errors import template_error

@@ -119,12 +119,8 @@ class Held:
 
     def render(self, pages: list[Any]) -> None:
         """``pages`` of this build rendered again, as MkDocs would, into the served folder."""
-        build = self.build
-        build.renders.stop(pages)
-        with self.use(build):
-            for page in pages:
-                adapter.render_page(page, build.config, build.mkdocs_files, build.nav, build.theme_env,
-                                    build.configured.final_site_dir)
+        self.build.renders.stop(pages)
+        self._render(self.build, pages)
 
     def render_new(self, build: Any, pages: list[Any]) -> None:
         """``pages``, new in ``build`` (a rebuild paused after its passes), rendered with its
@@ -133,12 +129,16 @@ class Held:
         renders = build.renders
         stopped, renders.stopped = renders.stopped, True
         try:
-            with self.use(build):
-                for page in pages:
-                    adapter.render_page(page, build.config, build.mkdocs_files, build.nav, self.build.theme_env,
-                                        self.build.configured.final_site_dir)
+            self._render(build, pages)
         finally:
             renders.stopped = stopped
+
+    def _render(self, build: Any, pages: list[Any]) -> None:
+        """``pages`` of ``build``, its events reaching it, with this preview's theme and folder."""
+        with self.use(build):
+            for page in pages:
+                adapter.render_page(page, build.config, build.mkdocs_files, build.nav, self.build.theme_env,
+                                    self.build.configured.final_site_dir)
 
     def remove(self, sources: list[str]) -> list[str]:
         """The served files of these pages of this preview, gone; the pages removed."""
