@@ -102,11 +102,84 @@ def test_references_formatted_ahead_are_those_the_build_would_make(tmp_path, sty
         if helper:
             assert running is not None and running.process is not None
             running.process.join(timeout=60)
-        engine.take_ahead(running)
+        engine.take_ahead()
+        listed = engine.listed(keys[:12] + keys[-1:])
+        if helper:
+            assert not engine._works, "the crossref parents come from the helper: the build derives no work"
         engine.set_order(keys[:12] + keys[-1:])
         cited = [engine.cite([key], None, lambda key: f"#{key}") for key in keys[:12] + keys[-1:]]
-        outcomes.append((cited, engine.reference_list(keys[:12] + keys[-1:]), engine.notes(keys[:12])))
+        outcomes.append((listed, cited, engine.reference_list(keys[:12] + keys[-1:]), engine.notes(keys[:12])))
         engine.save_cache()
         if helper:
             assert not list(cache.glob("*.ahead-*")), "the helper's files are taken and removed"
     assert outcomes[0] == outcomes[1]
+
+
+def test_a_helper_may_work_out_its_list_in_its_own_process(tmp_path):
+    """``items`` given as a function runs in the helper: the build waits for that part alone
+    (wait_planned) and never for the items after it."""
+    store = caches.Store(tmp_path, "test")
+
+    def plan() -> list[str]:
+        time.sleep(0.3)
+        store.write("planned", b"yes")
+        return [f"item-{n}" for n in range(3)]
+
+    helper = ahead.Helper("test", plan, store.has, lambda name: store.write(name, b"helper"))
+    assert helper.process is not None
+    helper.wait_planned()
+    assert store.has("planned"), "wait_planned returns only once the list is worked out"
+    helper.process.join(timeout=30)
+    helper.stop()
+    assert sorted(path.name for path in store.folder.iterdir()) == ["item-0", "item-1", "item-2", "planned"]
+    failing = ahead.Helper("test", lambda: 1 / 0, store.has, lambda name: None)
+    failing.wait_planned()                          # a plan that fails ends the helper: no wait for ever
+    failing.stop()
+
+
+def test_a_bibliography_left_for_later_is_parsed_by_the_helper(tmp_path, monkeypatch):
+    """Cold: the .bib is parsed on another core while the build goes on, and the build reads the
+    parse from the cache (it never parses); the database then equals a parse made in process, and
+    what the helper formatted for the pages is taken in when the build first needs it."""
+    from report_engine import bibtex
+    from report_engine.citations import CitationEngine
+
+    bib = tmp_path / "references.bib"
+    shutil.copy(Path(__file__).parent / "bib" / "zotero.bib", bib)
+    whole = bibtex.parse_bibtex(bib.read_text(encoding="utf-8"), str(bib))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text(f'Text {{{{ cite("{whole[0].key}") }}}}.\n', encoding="utf-8")
+    database = bibtex.load_bibtex(bib, tmp_path / "cache", later=True)
+    assert database.later and "parse to read" in repr(database)
+    engine = CitationEngine(database)
+    engine.parse_ahead(docs)
+    helper = engine.format_ahead([])
+    assert helper is not None and helper.process is not None, "the helper that parses is the one that formats"
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the build parsed the .bib itself")
+
+    monkeypatch.setattr(bibtex, "parse_bibtex", no_parse)       # in the build's process only
+    assert [(entry.key, entry.line) for entry in database.entries()] == [(entry.key, entry.line) for entry in whole]
+    assert not database.later
+    helper.process.join(timeout=60)
+    assert engine.parent(whole[0].key) is None and not engine._works, "derived by the helper, taken in"
+    assert not list((tmp_path / "cache").glob("*.ahead-*"))
+
+
+def test_a_bibliography_left_for_later_raises_its_mistake_when_first_read(tmp_path):
+    from report_engine import bibtex
+    from report_engine.citations import CitationEngine
+    from report_engine.errors import ReportError
+
+    bib = tmp_path / "references.bib"
+    bib.write_text("@misc{one, title = {One}, year = {2024}}\n\n@misc{one, title = {Again}, year = {2025}}\n",
+                   encoding="utf-8")
+    (tmp_path / "docs").mkdir()
+    database = bibtex.load_bibtex(bib, tmp_path / "cache", later=True)
+    CitationEngine(database).parse_ahead(tmp_path / "docs")
+    with pytest.raises(ReportError) as caught:
+        database.ready()
+    assert (caught.value.file, caught.value.line) == (str(bib), 3)
+    assert "one" in caught.value.message

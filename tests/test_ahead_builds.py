@@ -34,3 +34,38 @@ def test_builds_with_and_without_helpers_are_the_same(report, monkeypatch):
         assert_identical(*sites)
         told = "Helios told us" in (sites[0] / "part-3" / "index.html").read_text(encoding="utf-8")
         assert told == (audience is not None), audience
+
+
+GOOD_BIB = "@article{mueller2024deep, author = {M\\\"uller, Anna}, title = {Deep Oversight}, journal = {J}, year = {2024}}\n"
+BROKEN_BIB = "@misc{first2024, title = {First}, year = {2024}}\n\n@misc{First2024, title = {Again}, year = {2025}}\n"
+
+
+@pytest.mark.parametrize("case", ["unknown key", "repeated key", "repeated key, nothing cited", "unknown after error"])
+def test_a_bibliography_parsed_ahead_stops_the_build_where_a_parse_in_process_does(report, monkeypatch, case):
+    """Cold, the .bib is parsed on another core while pass one runs and citation keys are checked
+    after it: each mistake still stops the build with the same single error, file and line, as
+    without helpers; a broken .bib stops it even where no page cites anything."""
+    from conftest import error_line
+
+    cited = "" if "nothing cited" in case else 'Work exists {{ cite("mueller2024deep") }}.\n'
+    if case == "unknown key":
+        cited += '\nAnd more {{ cite("mueller2024dep") }}.\n'
+    report.page("index.md", f"# Summary\n\n{cited}")
+    report.write("bibliography.bib", BROKEN_BIB if "repeated" in case else GOOD_BIB)
+    if case == "unknown after error":            # pass one's own mistake comes first, as it always did
+        report.page("later.md", '# Later\n\n{{ cite("nobody2020") }}\n')
+        report.page("last.md", "# Last\n\n{{ undefined_macro() }}\n")
+        report.nav("index.md", "later.md", "last.md")
+    errors = []
+    for helpers in ("1", "0"):
+        monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
+        shutil.rmtree(report.root / ".cache", ignore_errors=True)
+        result = report.build(expect_ok=False)
+        assert result.returncode != 0 and "Traceback" not in result.output, result.output
+        errors.append(error_line(result))
+    assert errors[0] == errors[1]
+    expected = {"unknown key": ("docs/index.md:5", "mueller2024dep"),
+                "repeated key": ("bibliography.bib:3", "First2024"),
+                "repeated key, nothing cited": ("bibliography.bib:3", "First2024"),
+                "unknown after error": ("docs/last.md:3", "undefined_macro")}[case]
+    assert all(part in errors[0] for part in expected), errors[0]

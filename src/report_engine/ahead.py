@@ -50,22 +50,32 @@ class Helper:
     """One forked helper working through ``items`` from the end: for each, ``done`` says whether its
     entry exists (then the helper stops) and ``make`` writes it, both in the helper's process and
     under the cache layer's guard. :meth:`stop` ends the helper after the item in hand, so no entry is
-    left half written. With no helper available, nothing is forked (``process`` is None)."""
+    left half written. With no helper available, nothing is forked (``process`` is None).
 
-    def __init__(self, name: str, items: Iterable[T], done: Callable[[T], bool], make: Callable[[T], None]) -> None:
+    ``items`` may be a function the helper calls first, in its own process, for the list: its work
+    of finding what to do (such as parsing the file the items come from) is then done ahead too,
+    and :meth:`wait_planned` returns once it is."""
+
+    def __init__(self, name: str, items: Iterable[T] | Callable[[], Iterable[T]], done: Callable[[T], bool],
+                 make: Callable[[T], None]) -> None:
         self.name = name
         self.process: multiprocessing.process.BaseProcess | None = None
         self.refused = False                # the helper tried to write outside the cache, and was stopped
         if not available():
             return
-        todo = list(items)
+        listed = None if callable(items) else list(items)
         context = multiprocessing.get_context("fork")
         self.halt = context.Event()
+        self.planned = context.Event()      # the helper has its list (set at once for a list given)
+        if listed is not None:
+            self.planned.set()
 
         def run() -> None:
             _quiet()
             caches.guard_helper()
             try:
+                todo = list(items()) if listed is None and callable(items) else listed or []
+                self.planned.set()
                 for item in reversed(todo):
                     if self.halt.is_set() or done(item) or caches.refusals():
                         break
@@ -77,6 +87,12 @@ class Helper:
 
         self.process = context.Process(target=run, name=f"report-ahead-{name}", daemon=True)
         self.process.start()
+
+    def wait_planned(self) -> None:
+        """Return once the helper has worked out its list (see the class), or has ended without."""
+        if self.process is not None:
+            while not self.planned.wait(0.02) and self.process.is_alive():
+                pass
 
     def stop(self) -> None:
         """End the helper after the item in hand (at once if it is done already)."""

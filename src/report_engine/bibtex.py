@@ -86,30 +86,56 @@ class BibDatabase:
     because BibTeX keys are (``Smith2024`` and ``smith2024`` are one entry).
     A database read from the cache knows its keys and lines at once and reads its
     entries only when one is asked for (``load``): a build whose passes and formatted
-    references are remembered needs none of them.
+    references are remembered needs none of them. A database parsed ahead
+    (:func:`load_bibtex` with ``later``) knows nothing until first asked: then it waits
+    for :attr:`wait` (a helper parsing the file into the cache) and reads the parse.
     """
 
     def __init__(self, path: pathlib.Path, entries: list[BibEntry] | None, cache: ParseEntry | None = None,
                  since: tuple[str, frozenset[str]] | None = None, *,
                  index: list[tuple[str, int]] | None = None,
-                 load: Callable[[], list[BibEntry]] | None = None) -> None:
+                 load: Callable[[], list[BibEntry]] | None = None,
+                 resolve: Callable[[], "BibDatabase"] | None = None) -> None:
         self.path = path
         self.cache = cache  # where derived data (formatted entries) may be cached too
         # Parsed from an earlier parse (its cache key) and the keys (folded) that differ from it.
         self.since = since
         self._load = load
+        self._resolve = resolve             # the parse this database stands for, until first asked
+        self.wait: Callable[[], None] | None = None     # what to wait for before it is read
         self._entries: dict[str, BibEntry] | None = None
         if entries is not None:
             self._take(entries)
             index = [(item.key, item.line) for item in entries]
-        self._lines = dict(index or [])
+        self._index(index or [])
+
+    def _index(self, index: list[tuple[str, int]]) -> None:
+        self._lines = dict(index)
         self._keys = {key.lower(): key for key in reversed(self._lines)}      # the first of a spelling
 
     def _take(self, entries: list[BibEntry]) -> None:
         self._entries = {item.key: item for item in entries}
 
+    @property
+    def later(self) -> bool:
+        """Whether the parse is still to be read (see the class)."""
+        return self._resolve is not None
+
+    def ready(self) -> "BibDatabase":
+        """Read the parse now if it was left for later (a mistake in the file is raised here); itself."""
+        resolve = self._resolve
+        if resolve is not None:
+            if self.wait is not None:
+                self.wait()
+            parsed = resolve()
+            self._resolve = None
+            self._load, self._entries, self.since = parsed._load, parsed._entries, parsed.since
+            self._index(list(parsed._lines.items()))
+        return self
+
     def entries(self) -> list[BibEntry]:
         """Every entry, in file order (read now if it was not yet)."""
+        self.ready()
         if self._entries is None:
             loaded = self._load() if self._load is not None else []
             if [(item.key, item.line) for item in loaded] != list(self._lines.items()):
@@ -121,6 +147,8 @@ class BibDatabase:
 
     def canonical(self, key: str) -> str:
         """The key as the .bib file spells it (KeyError when it has none)."""
+        if self._resolve is not None:
+            self.ready()
         if key in self._lines:
             return key
         return self._keys[key.lower()]
@@ -137,10 +165,10 @@ class BibDatabase:
 
     def keys(self) -> list[str]:
         """Keys in .bib file order."""
-        return list(self._lines)
+        return list(self.ready()._lines)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self._keys
+        return isinstance(key, str) and key.lower() in self.ready()._keys
 
     def __getitem__(self, key: str) -> BibEntry:
         canonical = self.canonical(key)
@@ -150,13 +178,13 @@ class BibDatabase:
         return self._entries[canonical]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._lines)
+        return iter(self.ready()._lines)
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self.ready()._lines)
 
     def __repr__(self) -> str:
-        return f"BibDatabase({str(self.path)!r}, {len(self)} entries)"
+        return f"BibDatabase({str(self.path)!r}, {'parse to read' if self.later else f'{len(self)} entries'})"
 
 
 # The newest parse this process read (``mkdocs serve`` rebuilds after every edit, mostly of other files);
@@ -165,11 +193,14 @@ class BibDatabase:
 _LAST_PARSE: dict[str, Any] = {}
 
 
-def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDatabase:
+def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None, *, later: bool = False) -> BibDatabase:
     """Parse ``path`` (or reuse the cached parse of identical content).
 
-    A missing file gives an empty database: a report may cite nothing.
-    Raises :class:`ReportError` for anything wrong in the file.
+    A missing file gives an empty database: a report may cite nothing. With ``later``, a file whose
+    parse is not cached is not parsed now: the database reads it when first asked (see
+    :class:`BibDatabase`), which leaves the parse to a helper in the meantime
+    (:meth:`report_engine.citations.CitationEngine.parse_ahead`).
+    Raises :class:`ReportError` for anything wrong in the file (with ``later``, when first asked).
     """
     path = pathlib.Path(path)
     if not path.is_file():
@@ -180,8 +211,20 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None) -> BibDataba
     last: BibDatabase | None = _LAST_PARSE.get("database")
     if cache is not None and last is not None and _LAST_PARSE.get("key") == str(cache.path):
         return last                       # the same content, this process (a database is never changed)
-    since = None
     database = _read_cached(path, data, cache) if cache else None
+    if database is None and later and cache is not None:
+        return BibDatabase(path, None, cache, resolve=lambda: _parsed(path, data, cache, None))
+    return _parsed(path, data, cache, database)
+
+
+def _parsed(path: pathlib.Path, data: bytes, cache: ParseEntry | None, database: BibDatabase | None) -> BibDatabase:
+    """The database of ``data``: ``database`` when the cache gave one, else the cache's parse if it
+    has one by now, else a parse (of only what changed since this process's last parse of the same
+    file, see :func:`reparse`), kept in the cache."""
+    last: BibDatabase | None = _LAST_PARSE.get("database")
+    since = None
+    if database is None and cache is not None:
+        database = _read_cached(path, data, cache)
     if database is None:
         text = _decode(data, path)
         entries = None

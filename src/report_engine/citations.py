@@ -202,20 +202,40 @@ class ReferencesAhead:
     def start(self, texts: Iterable[str]) -> ahead.Helper | None:
         if self.disk.parse is None or not ahead.available():
             return None
+        chunks = self._chunks(texts)
+        return ahead.Helper("references", chunks, self.disk.has_ahead, self._make) if chunks else None
+
+    def start_parsing(self, docs_dir: pathlib.Path) -> ahead.Helper | None:
+        """A helper that first parses the .bib into the cache (the database was left for later,
+        see :func:`report_engine.bibtex.load_bibtex`), then works as :meth:`start` does on the
+        Markdown files under ``docs_dir``. The database waits for the parse when first asked."""
+        if self.disk.parse is None or not self.database.later or not ahead.available():
+            return None
+        database = self.database
+
+        def plan() -> list[list[str]]:
+            database.wait = None                 # in the helper: this is the parse to wait for
+            database.ready()
+            return self._chunks(path.read_text(encoding="utf-8", errors="replace")
+                                for path in sorted(docs_dir.rglob("*.md")))
+
+        helper = ahead.Helper("bibliography", plan, self.disk.has_ahead, self._make)
+        database.wait = helper.wait_planned
+        return helper
+
+    def _chunks(self, texts: Iterable[str]) -> list[list[str]]:
+        """The entries the texts seem to cite (every quoted word that is a key) and the cache lacks."""
         quoted = {word.lower() for text in texts for word in QUOTED.findall(text)}
         keys = [key for key in self.database.keys() if key.lower() in quoted and
-                (self.disk.derived("info", key) is None or self.disk.get(key, None) is None)]
-        if not keys:
-            return None
-        chunks = [keys[start:start + AHEAD_CHUNK] for start in range(0, len(keys), AHEAD_CHUNK)]
+                (self.disk.derived("info", key) is None or self.disk.derived("parent", key) is None
+                 or self.disk.get(key, None) is None)]
+        return [keys[start:start + AHEAD_CHUNK] for start in range(0, len(keys), AHEAD_CHUNK)]
 
-        def make(chunk: list[str]) -> None:
-            found: dict[tuple[str, str | None], Any] = {}
-            for key in chunk:
-                found.update(self.derive(key))
-            self.disk.write_ahead(chunk, found)
-
-        return ahead.Helper("references", chunks, self.disk.has_ahead, make)
+    def _make(self, chunk: list[str]) -> None:
+        found: dict[tuple[str, str | None], Any] = {}
+        for key in chunk:
+            found.update(self.derive(key))
+        self.disk.write_ahead(chunk, found)
 
     def take(self, helper: ahead.Helper | None) -> None:
         """Stop the helper and take what it made."""
@@ -245,6 +265,7 @@ class CitationEngine:
         self._ids: dict[str, str] | None = None
         self._disk = FormattedCache(database.cache, f"{style}_n{max_names}", database)
         self._ahead = ReferencesAhead(database, self._disk, self._derive_all)
+        self._helper: ahead.Helper | None = None      # working ahead until first needed
 
     # -- keys and report-wide order ------------------------------------------------
 
@@ -298,10 +319,10 @@ class CitationEngine:
     def _require(self, key: str) -> tuple[str, str, tuple]:
         """(in-text names, year, sort key) of an entry: never missing, an entry renders with what it has."""
         if key not in self._info:
-            info = self._disk.derived("info", key)
+            info = self._cache.derived("info", key)
             if info is None:
                 info = self._derive_info(self.work(key))
-                self._disk.put_derived("info", key, info)
+                self._cache.put_derived("info", key, info)
             self._info[key] = info
         return self._info[key]
 
@@ -311,20 +332,39 @@ class CitationEngine:
 
     # -- work ahead on another core (ahead.py) ------------------------------------------
 
+    def parse_ahead(self, docs_dir: pathlib.Path) -> None:
+        """When the bibliography was left for later (``load_bibtex(..., later=True)``): a helper
+        parses it now, then formats what the Markdown under ``docs_dir`` seems to cite, while the
+        build goes on (see :meth:`format_ahead`)."""
+        self._helper = self._ahead.start_parsing(docs_dir)
+
     def format_ahead(self, texts: Iterable[str]) -> ahead.Helper | None:
         """A helper that formats, into this style's cache, the entries the pages seem to cite (see
-        :class:`ReferencesAhead`); its results are read by :meth:`take_ahead`."""
-        return self._ahead.start(texts)
+        :class:`ReferencesAhead`), unless :meth:`parse_ahead` started one; it works until the build
+        first needs what is derived from an entry, which then takes what it made (what is already
+        known stays as it is). The helper, or None."""
+        if self._helper is None:
+            self._helper = self._ahead.start(texts)
+        return self._helper
 
-    def take_ahead(self, helper: ahead.Helper | None) -> None:
-        """Stop the helper and take what it made (what is already known stays as it is)."""
+    def take_ahead(self) -> None:
+        """Stop the helper working ahead, if any, and take what it made (a build that fails too)."""
+        helper, self._helper = self._helper, None
         self._ahead.take(helper)
+
+    @property
+    def _cache(self) -> FormattedCache:
+        """What is derived and formatted, the helper's work taken in first."""
+        if self._helper is not None:
+            self.take_ahead()
+        return self._disk
 
     def _derive_all(self, key: str) -> dict[tuple[str, str | None], Any]:
         """Everything a build derives from one entry, by its place in the formatted cache."""
         work = self.work(key)
         return {FormattedCache.derived_key("info", key): self._derive_info(work),
                 FormattedCache.derived_key("notes", key): tuple(work.notes),
+                FormattedCache.derived_key("parent", key): work.parent or "",
                 (key, None): self._formatter.format(work, None)}
 
     def _label(self, key: str) -> Label:
@@ -339,25 +379,25 @@ class CitationEngine:
         cached = self._formatted.get(key)
         if cached is not None and cached[0] == year_label:
             return cached[1]
-        formatted = self._disk.get(key, year_label)
+        formatted = self._cache.get(key, year_label)
         if formatted is None:
             formatted = self._formatter.format(self.work(key), year_label)
-            self._disk.put(key, year_label, formatted)
+            self._cache.put(key, year_label, formatted)
         self._formatted[key] = (year_label, formatted)
         return formatted
 
     def save_cache(self) -> None:
         """Keep this build's formatted entries for the next build of the same .bib."""
-        self._disk.save()
+        self._cache.save()
 
     def notes(self, keys: Iterable[str] | None = None) -> list[tuple[str, int, list[str]]]:
         """(key, line, notes) of every incomplete entry among ``keys`` (default: the whole file)."""
         found = []
         for key in (self.database.keys() if keys is None else _unique(self._canonical(k) for k in keys)):
-            notes = self._disk.derived("notes", key)
+            notes = self._cache.derived("notes", key)
             if notes is None:
                 notes = tuple(self.work(key).notes)
-                self._disk.put_derived("notes", key, notes)
+                self._cache.put_derived("notes", key, notes)
             if notes:
                 found.append((key, self.database.line(key), list(notes)))
         return found
@@ -366,10 +406,10 @@ class CitationEngine:
         """The crossref parent of ``key`` when the bibliography has it (remembered with what is derived
         from the entry: a warm build reads no entry)."""
         canonical = self._canonical(key)
-        known = self._disk.derived("parent", canonical)        # "": none
+        known = self._cache.derived("parent", canonical)        # "": none
         if known is None:
             known = self.work(canonical).parent or ""
-            self._disk.put_derived("parent", canonical, known)
+            self._cache.put_derived("parent", canonical, known)
         return known or None
 
     def listed(self, keys: Iterable[str]) -> list[str]:

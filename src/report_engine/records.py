@@ -161,6 +161,20 @@ class Relocated:
     location: Location
 
 
+@dataclass(frozen=True)
+class UncheckedCite:
+    """A citation pass one made, whose keys are checked against the bibliography after it (see
+    ``ReferenceMacros.check_cites``): where it was made, and what a reference naming a never-named
+    participant is then decided by (the tokens, the owners of the redactions around it, and the
+    place of its check among the session's pending checks)."""
+
+    keys: tuple[str, ...]
+    where: tuple[str | None, int | None]
+    tokens: tuple[str, ...]
+    owners: frozenset[str]
+    pending: int
+
+
 @dataclass
 class PendingCheck:
     """A rule pass one could not decide where the macro ran (see :mod:`positions`): decided in pass

@@ -27,7 +27,8 @@ from .disclosures import Disclosure
 from .errors import ReportError, did_you_mean
 from .facts import audience_view
 from .records import (AnonymousMention, BibliographyUse, CiteUse, Deferred, DownloadUse, FactUse, Frame,
-                      HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, StoredTexts, placeholder)
+                      HiddenBlock, PageRecord, PendingCheck, RedactedBody, Relocated, StoredTexts, UncheckedCite,
+                      placeholder)
 from .redaction import Redaction
 from .sources import Location, project_path, template_position
 from .template_errors import template_error
@@ -107,6 +108,9 @@ class SessionBase(Recorded):
         self.bibliography_records: list[BibliographyUse] = []
         self.redaction_tokens: dict[int, str] = {}
         self.reference_names: dict[str, Any] = {}        # citation key -> the never-named participant it names
+        # Citations pass one made, checked against the bibliography once every page is rendered
+        # (the .bib may be parsed meanwhile): ReferenceMacros.check_cites.
+        self.unchecked: list[UncheckedCite] = []
         # The disclosure process (disclosures.py): the decisions recorded, and the owners of the
         # nonpublic blocks open now (anonymised ones apart).
         self.decisions = disclosures.load(data.namespaces, data.files)

@@ -149,7 +149,8 @@ class RedactionMacros(SessionBase):
         readable = "\n".join([source, *notes])
         decoded = html.unescape(unquote_plus(readable))
         read = normalise(decoded) + " \n " + normalise(mdscan.plain_text(decoded))     # link targets, and the words
-        references = [(use.key, normalise(self.citations.plain_reference(use.key))) for use in self.cites[cited:]]
+        references = [(use.key, normalise(self.citations.plain_reference(use.key))) for use in self.cites[cited:]
+                      if use.key in self.citations.database]     # an unknown key stops the build after pass one
         for name in (participant.name, *participant.aliases):
             pattern = re.compile(word_pattern(normalise(name)))
             if pattern.search(read):

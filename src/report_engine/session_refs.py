@@ -10,8 +10,9 @@ from typing import Any, Iterable
 from . import positions
 from .errors import ReportError, did_you_mean
 from .passages import normalise, token_pattern, word_pattern
-from .records import BibliographyUse, CiteUse, PendingCheck, placeholder
+from .records import BibliographyUse, CiteUse, PendingCheck, UncheckedCite, placeholder
 from .session_core import SessionBase, macro
+from .sources import Location
 
 
 class ReferenceMacros(SessionBase):
@@ -60,20 +61,42 @@ class ReferenceMacros(SessionBase):
     def _record_cites(self, keys: Iterable[str]) -> None:
         if not all(isinstance(key, str) for key in keys):
             raise ReportError(f"citation keys are strings, got {list(keys)!r}", suggestion='write cite("key")')
-        self.citations.check(list(keys))
+        # Checked once every page is rendered (check_cites): the .bib may be parsed meanwhile.
+        # A never-named participant's check is decided where the citation lands: its placeholder is
+        # the next one made.
+        where = self.here()
+        self.unchecked.append(UncheckedCite(
+            tuple(keys), where, (placeholder(len(self.deferred)),) + self.frame_tokens(),
+            frozenset(frame.redaction.owner for frame in self.stack), len(self.pending)))
+        location = Location(where[0] or "<unknown>", where[1])
         for key in keys:
-            unnamed = self._never_named_in_reference(key)
-            if unnamed is not None and unnamed.id not in {frame.redaction.owner for frame in self.stack}:
-                # Decided where the citation lands: its placeholder is the next one made.
-                self.pending.append(PendingCheck(
-                    (placeholder(len(self.deferred)),) + self.frame_tokens(),
-                    ReportError(f"reference '{key}' names '{unnamed.id}', a participant that is never named "
-                                "in public (named: false)",
-                                suggestion=f'cite it only inside {{% call redact("{unnamed.id}") %}}...{{% endcall %}}'
-                                ).located(*self.here()),
-                    unnamed.id, nowhere_ok=True))
-            self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, self.location(),
+            self.cites.append(CiteUse(key, self.current.src if self.current else "", self.visible, location,
                                       deferred=len(self.deferred)))
+
+    def check_cites(self) -> None:
+        """After pass one: every key it cited is in the bibliography (else the build stops at the first
+        citation of one that is not), and a reference that names a never-named participant is cited
+        only inside that participant's redaction (decided in pass two, in the order made). A
+        bibliography with a mistake stops the build here even where nothing cites it."""
+        self.citations.database.ready()
+        unchecked, self.unchecked = self.unchecked, []
+        for use in unchecked:
+            try:
+                self.citations.check(list(use.keys))
+            except ReportError as error:
+                raise error.located(*use.where) from None
+        made = []
+        for use in unchecked:
+            for key in use.keys:
+                unnamed = self._never_named_in_reference(key)
+                if unnamed is not None and unnamed.id not in use.owners:
+                    made.append((use.pending, PendingCheck(use.tokens, ReportError(
+                        f"reference '{key}' names '{unnamed.id}', a participant that is never named in public "
+                        "(named: false)",
+                        suggestion=f'cite it only inside {{% call redact("{unnamed.id}") %}}...{{% endcall %}}'
+                    ).located(*use.where), unnamed.id, nowhere_ok=True)))
+        for position, check in reversed(made):
+            self.pending.insert(position, check)
 
     @macro
     def bibliography(self, scope: str | None = None) -> str:

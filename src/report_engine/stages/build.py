@@ -185,6 +185,7 @@ class Build:
         return finish.finish(self.settings, self.configured, self.session, site, theme_dirs, fingerprints)
 
     def stop_helpers(self) -> None:
+        self.citations.take_ahead()
         for helper in (self.converting, self.fingerprints):
             if helper is not None:
                 helper.stop()

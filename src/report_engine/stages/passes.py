@@ -95,19 +95,20 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
 def render_all(settings: Settings, session: Session, citations: CitationEngine, macros: Macros, jinja: Any,
                records: list[PageRecord], config: Any) -> None:
     """Pass one over every page; other cores compile the page templates from the last page back,
-    and format the references the pages seem to cite (:mod:`report_engine.ahead`)."""
+    and format the references the pages seem to cite (:mod:`report_engine.ahead`) until pass two
+    first needs them."""
     compiled = templates.CompiledPages(jinja, caches.Store(settings.project_dir, "jinja"))
     names = list(macros.variables) + list(macros.jinja.globals)
-    compiling = referencing = None
+    compiling = None
     if not settings.serving:
         compiling = ahead.Helper("templates", [record.template for record in records],
                                  compiled.known, compiled.compile_ahead)
-        referencing = citations.format_ahead(record.raw for record in records)
+        citations.format_ahead(record.raw for record in records)     # taken when first needed
     try:
         session.render_pages(records, lambda record: render_page(session, macros, compiled, config, record), names)
     finally:
         compiling.stop() if compiling else None
-        citations.take_ahead(referencing)
+    session.check_cites()
     compiled.close()
 
 
