@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 # Markdown's inline syntax and its plain text live in text.py; read here, and offered as mdscan.NAME.
 from .text import COMMENT, FOOTNOTE_USE, REF_DEF, plain_text  # noqa: F401
@@ -32,6 +32,23 @@ LINK_TARGET = re.compile(r"\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
 # the last build read, unchanged. Results are remembered as values nobody changes (tuples, frozen
 # records) and handed out as fresh lists.
 REMEMBERED = 1024
+_MEMOS: list["functools._lru_cache_wrapper[object]"] = []
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def remembered(size: int = REMEMBERED) -> Callable[[F], F]:
+    """Remember the last ``size`` texts' scans (see above); :func:`forget` drops them all."""
+    def decorate(function: F) -> F:
+        memo = functools.lru_cache(maxsize=size)(function)
+        _MEMOS.append(memo)
+        return memo  # type: ignore[return-value]
+    return decorate
+
+
+def forget() -> None:
+    """Drop every remembered scan (and the texts it holds): a build that will not run again."""
+    for memo in _MEMOS:
+        memo.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -70,7 +87,7 @@ def strip_comments(text: str) -> tuple[str, list[str]]:
     return stripped, list(removed)
 
 
-@functools.lru_cache(maxsize=REMEMBERED)
+@remembered()
 def _strip_comments(text: str) -> tuple[str, tuple[str, ...]]:
     removed: list[str] = []
     chunks: list[str] = []
@@ -196,7 +213,7 @@ def markdown_only(text: str) -> str:
 REFERENCE_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\[([^\]\n]*)\]|(?![(:]))")
 
 
-@functools.lru_cache(maxsize=REMEMBERED * 4)
+@remembered(REMEMBERED * 4)
 def markdown_urls(text: str) -> frozenset[str]:
     """Every URL a Markdown text links or embeds, outside code: links, images, reference-style
     links whose definition is used, and raw HTML (href, src, srcset, object data, poster, CSS url()).
@@ -231,7 +248,7 @@ def footnote_definitions(text: str) -> list[FootnoteDefinition]:
     return list(_footnote_definitions(text))
 
 
-@functools.lru_cache(maxsize=REMEMBERED)
+@remembered()
 def _footnote_definitions(text: str) -> tuple[FootnoteDefinition, ...]:
     scanned = list(lines(text))
     offsets, position = [], 0
@@ -272,7 +289,7 @@ def footnote_uses(text: str) -> list[str]:
     return list(_footnote_uses(text))
 
 
-@functools.lru_cache(maxsize=REMEMBERED)
+@remembered()
 def _footnote_uses(text: str) -> tuple[str, ...]:
     body = markdown_only(text)
     body = "\n".join("" if FOOTNOTE_DEFINITION.match(line) else line for line in body.split("\n")) + \
@@ -294,7 +311,7 @@ class NoteMistake:
     suggestion: str
 
 
-@functools.lru_cache(maxsize=REMEMBERED)
+@remembered()
 def note_mistake(text: str) -> NoteMistake | None:
     """An editor's note MkDocs would publish as text: unclosed, opened with a typographic dash, or
     written as a Jinja comment (``{# #}``, which this project's Jinja does not treat as one)."""

@@ -9,7 +9,6 @@ audience actually gets, so a redacted heading leaves no gap.
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -93,7 +92,7 @@ def label_lines(raw: str) -> dict[str, int]:
     return dict(_label_lines(raw))
 
 
-@functools.lru_cache(maxsize=mdscan.REMEMBERED)
+@mdscan.remembered()
 def _label_lines(raw: str) -> tuple[tuple[str, int], ...]:
     found: dict[str, int] = {}
     for number, line in enumerate(raw.split("\n"), start=1):

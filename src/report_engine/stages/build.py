@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .. import ahead, changes, outputs, render_cache, templates
+from .. import ahead, changes, mdscan, outputs, render_cache, templates
 from ..adapter import nav_pages
 from ..audience import Audience
 from ..data import ReportData
@@ -164,6 +164,7 @@ class Build:
         self.fingerprints = Fingerprints(self.settings, self.session, self.outcome.key)
         if not self.settings.serving:       # the audit's fingerprints, on another core while pages are written
             self.fingerprints.make_ahead()
+            mdscan.forget()                 # what a preview's next rebuild would read again: no use here
 
     def written(self) -> extras.Written:
         theme = self.config.theme
