@@ -183,3 +183,40 @@ def test_a_bibliography_left_for_later_raises_its_mistake_when_first_read(tmp_pa
         database.ready()
     assert (caught.value.file, caught.value.line) == (str(bib), 3)
     assert "one" in caught.value.message
+
+
+def test_a_verdict_is_checked_on_another_core_once_started(tmp_path):
+    """The check runs with the state as it was when forked, only once started, and its error reaches
+    the build; a check that ends without a verdict (here: a write outside the cache, refused) is
+    run again by the build itself; one never started is ended by stop()."""
+    from report_engine.errors import ReportError
+
+    store = caches.Store(tmp_path, "test")
+    state = {"text": "as forked"}
+    seen: list[str] = []
+
+    def check() -> None:
+        store.write("checked", state["text"].encode())
+        raise ReportError("a conflict", "docs/index.md", 3, "redact both")
+
+    verdict = ahead.Verdict("test", check, lambda: seen.append("inline"))
+    state["text"] = "changed after the fork"
+    time.sleep(0.3)
+    assert not store.has("checked"), "nothing runs before start()"
+    verdict.start()
+    with pytest.raises(ReportError) as caught:
+        verdict.verdict()
+    assert (caught.value.message, caught.value.file, caught.value.line, caught.value.suggestion) == \
+        ("a conflict", "docs/index.md", 3, "redact both")
+    assert store.read_bytes("checked") == b"as forked" and not seen
+
+    outside = tmp_path / "outside.txt"
+    refused = ahead.Verdict("test", lambda: outside.write_text("no"), lambda: seen.append("inline"))
+    refused.verdict()                               # starts it, and waits
+    assert seen == ["inline"] and not outside.exists()
+
+    never = ahead.Verdict("test", lambda: seen.append("ran"), lambda: seen.append("ran inline"))
+    assert never.process is not None
+    process = never.process
+    never.stop()
+    assert not process.is_alive() and seen == ["inline"]

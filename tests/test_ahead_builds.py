@@ -69,3 +69,30 @@ def test_a_bibliography_parsed_ahead_stops_the_build_where_a_parse_in_process_do
                 "repeated key, nothing cited": ("bibliography.bib:3", "First2024"),
                 "unknown after error": ("docs/last.md:3", "undefined_macro")}[case]
     assert all(part in errors[0] for part in expected), errors[0]
+
+
+def test_the_conflict_check_beside_the_pages_stops_the_build_as_in_process(report, monkeypatch):
+    """A build checks for a passage both redacted and open on another core while MkDocs writes the
+    pages: the same single error as without helpers, nothing promoted; a clean build's checker
+    remembers the passes, so the next build takes them back."""
+    from conftest import error_line
+
+    passage = "Helios moved the evaluation fleet to a separate network segment in March"
+    report.page("index.md", "# Summary\n\n{% call redact('helios') %}\n" + passage + ".\n{% endcall %}\n\n"
+                + passage + ".\n")
+    errors = []
+    for helpers in ("1", "0"):
+        monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
+        shutil.rmtree(report.root / ".cache", ignore_errors=True)
+        result = report.build(expect_ok=False)
+        assert result.returncode != 0 and "Traceback" not in result.output, result.output
+        assert not (report.root / "site").exists(), "nothing is promoted before the verdict"
+        errors.append(error_line(result))
+    assert errors[0] == errors[1] and "docs/index.md:3" in errors[0] and "also written in open text" in errors[0]
+    report.page("index.md", "# Summary\n\n{% call redact('helios') %}\n" + passage + ".\n{% endcall %}\n")
+    monkeypatch.setenv(ahead.HELPERS_ENV, "1")
+    shutil.rmtree(report.root / ".cache", ignore_errors=True)
+    report.build()
+    memo = report.root / ".cache" / "report-engine" / "passes"
+    assert any(memo.glob("*.texts.pickle")), "the checker saved the passes' outcome"
+    assert report.build().site.joinpath("index.html").is_file()

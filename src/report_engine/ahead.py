@@ -32,6 +32,7 @@ import sys
 from typing import Callable, Iterable, TypeVar
 
 from . import caches, settings
+from .errors import ReportError
 
 HELPERS_ENV = settings.HELPERS_ENV          # the old name, kept for callers that import it from here
 REFUSED_EXIT = 3                            # the exit code of a helper refused a write outside the cache
@@ -106,6 +107,80 @@ class Helper:
                 self.refused = True
                 log.debug("helper %s was stopped: it tried to write outside the cache", self.name)
             self.process = None
+
+
+class Verdict:
+    """A check run on another core while the build goes on, whose verdict the build waits for
+    before it promotes anything (the only other way the engine forks for speed).
+
+    It is forked now, with the state it checks as it is now, and starts when :meth:`start` is
+    called, so that it runs beside a stretch of the build that leaves a core idle. Like a helper it
+    may write only into the caches. :meth:`verdict` waits for it and raises the :class:`ReportError`
+    it found; where it ended without a verdict (it failed otherwise, or was refused a write),
+    ``inline`` runs the check in the build's process instead, so a bug still shows as one.
+    Only where :func:`available`; the caller runs the check itself otherwise."""
+
+    def __init__(self, name: str, check: Callable[[], None], inline: Callable[[], None]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.inline = inline
+        self.go = context.Event()
+        self._receive, send = context.Pipe(duplex=False)
+        parent = os.getpid()
+
+        def run() -> None:
+            _quiet()
+            caches.guard_helper()
+            while not self.go.wait(0.5):
+                if os.getppid() != parent:          # the build is gone
+                    os._exit(0)
+            found: tuple[str, str | None, int | None, str | None] | None = None
+            try:
+                check()
+            except ReportError as error:
+                found = (error.message, error.file, error.line, error.suggestion)
+            except BaseException:                   # noqa: BLE001 - the build runs it again itself
+                sys.exit(1)
+            if caches.refusals():
+                sys.exit(REFUSED_EXIT)
+            send.send(("done", found))
+
+        self.process: multiprocessing.process.BaseProcess | None = context.Process(
+            target=run, name=f"report-check-{name}", daemon=True)
+        self.process.start()
+        send.close()                                # the helper's end only: a helper that dies is seen
+
+    def start(self) -> None:
+        self.go.set()
+
+    def verdict(self) -> None:
+        """Wait for the check (starting it if it was not); raise what it found."""
+        if self.process is None:
+            return
+        self.go.set()
+        try:
+            outcome = self._receive.recv()
+        except EOFError:
+            outcome = None
+        self.stop()
+        if outcome is None:
+            log.debug("the check ended without a verdict: the build runs it itself")
+            self.inline()
+            return
+        found = outcome[1]
+        if found is not None:
+            raise ReportError(found[0], found[1], found[2], found[3])
+
+    def stop(self) -> None:
+        """End it (a failed build), or reap it once it has said its verdict."""
+        if self.process is not None:
+            if self.process.is_alive() and not self.go.is_set():
+                self.process.terminate()
+            self.process.join(timeout=10)
+            if self.process.is_alive():             # pragma: no cover - a verdict is sent last
+                self.process.terminate()
+                self.process.join(timeout=5)
+            self.process = None
+            self._receive.close()
 
 
 def _quiet() -> None:

@@ -53,6 +53,16 @@ def check(session: Session) -> None:
     Linker(session).checks()
 
 
+def conflict_check(session: Session) -> None:
+    """The first of :func:`check`'s checks alone (a build runs it beside the pages it writes)."""
+    Linker(session)._check_conflicts()
+
+
+def pseudonym_scan(session: Session) -> None:
+    """The second of :func:`check`'s checks alone: pseudonyms typed by hand, for the audit."""
+    Linker(session)._all_typed_pseudonyms()
+
+
 class Linker(Resolver):
     """The second pass, over one session's records."""
 

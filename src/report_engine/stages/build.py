@@ -164,6 +164,8 @@ class Build:
         self.fingerprints = Fingerprints(self.settings, self.session, self.outcome.key)
         if not self.settings.serving:       # the audit's fingerprints, on another core while pages are written
             self.fingerprints.make_ahead()
+            if self.outcome.checking is not None:         # and the conflict check
+                self.outcome.checking.start()
             mdscan.forget()                 # what a preview's next rebuild would read again: no use here
 
     def written(self) -> extras.Written:
@@ -174,6 +176,8 @@ class Build:
     def post_build(self, site: Path, say: Any) -> Path:
         """Extra outputs, then the audit and promotion (or the preview). Returns where the site now is."""
         self.renders.finish()
+        if self.outcome.checking is not None:            # nothing is promoted before its verdict
+            self.outcome.checking.verdict()
         written = self.written()
         extras.write(written, site, "pages")
         finish.clean_images(site, self.session)
@@ -195,4 +199,6 @@ class Build:
     def failed(self) -> None:
         """A failed build leaves the previous site as it was."""
         self.stop_helpers()
+        if self.passes is not None and self.passes.checking is not None:
+            self.passes.checking.stop()
         outputs.discard(self.configured.staging)

@@ -45,6 +45,8 @@ class Passes:
     since_draft_body: str                # the "since the courtesy draft" page's text, or ""
     # Under `mkdocs serve` the outcome is saved by the preview's checker, off the critical path.
     unsaved: tuple[caches.PassMemo, str] | None
+    # A build's conflict check on another core, which then saves the outcome (conflicts_beside).
+    checking: ahead.Verdict | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,15 +69,19 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
     memo = caches.PassMemo(settings.project_dir)
     found = memo.load_linked(key)
     state = found[0] if found is not None else None
-    unsaved = None
+    unsaved = checking = None
     if found is not None and isinstance(state, dict) and isinstance(state.get("pages"), dict) and \
             all(isinstance(state["pages"].get(record.src), tuple) for record in records):
         session.restore(state, records, found[1])
     else:
         render_all(settings, session, citations, macros, jinja, records, config)
-        linking.link(session, checks=not settings.serving)
+        beside = not settings.serving and ahead.available()
+        linking.link(session, checks=not settings.serving and not beside)
         if settings.serving:
             unsaved = (memo, key)
+        elif beside:
+            linking.pseudonym_scan(session)
+            checking = conflicts_beside(session, memo, key)
         else:
             memo.save_linked(key, session.linked_state(), session.linked_texts())
     check_decisions(settings, configured, session)
@@ -89,7 +95,17 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
     if incomplete:
         log.info(f"{len(incomplete)} cited reference(s) are incomplete and render with what they have; "
                  "`python -m macros check` lists them")
-    return Passes(key, changes_body, unchanged, since_draft_body, unsaved)
+    return Passes(key, changes_body, unchanged, since_draft_body, unsaved, checking)
+
+
+def conflicts_beside(session: Session, memo: caches.PassMemo, key: str) -> ahead.Verdict:
+    """A build's check for passages both redacted and open, on another core while MkDocs writes
+    the pages (:class:`ahead.Verdict`, started by the build once its pages are converted); it then
+    remembers the outcome of the passes, as the build did before it went on."""
+    def check() -> None:
+        linking.conflict_check(session)
+        memo.save_linked(key, session.linked_state(), session.linked_texts())
+    return ahead.Verdict("conflicts", check, lambda: linking.conflict_check(session))
 
 
 def render_all(settings: Settings, session: Session, citations: CitationEngine, macros: Macros, jinja: Any,
