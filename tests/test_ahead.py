@@ -220,3 +220,43 @@ def test_a_verdict_is_checked_on_another_core_once_started(tmp_path):
     process = never.process
     never.stop()
     assert not process.is_alive() and seen == ["inline"]
+
+
+def test_the_audit_behind_the_writer_marks_only_whole_clean_files(tmp_path):
+    """The helper audits each file once a later one is written (so it is whole), marks the clean
+    ones, and stops when asked; the build's audit finds every leak, the last file included, and
+    ends with the same clean files as an audit on its own."""
+    from report_engine import audit
+    from report_engine.caches import CleanFiles
+    from report_engine.sources import Location
+
+    site = tmp_path / "site"
+    site.mkdir()
+    secret = "helios trained its largest model in the iowa datacenter"
+    prints = [audit.Fingerprint("redacted text", secret, Location("docs/index.md", 3))]
+    targets = [site / f"page-{number:02}.html" for number in range(12)]
+
+    def text(number: int) -> str:
+        leak = "<p>Helios trained its largest model in the Iowa datacenter.</p>" if number in (4, 11) else ""
+        return f"<html><body><p>Page {number} about oversight.</p>{leak}</body></html>"
+
+    memo = CleanFiles(tmp_path / "project", "context")
+    writer = ahead.Helper("test", [None], lambda item: False, lambda item: audit.audit_as_written(
+        site, targets, ahead.stopping, prints, memo=CleanFiles(tmp_path / "project", "context")))
+    assert writer.process is not None
+    for number, path in enumerate(targets):
+        path.write_text(text(number)[:20], encoding="utf-8")         # half written first
+        time.sleep(0.05)
+        path.write_text(text(number), encoding="utf-8")
+    time.sleep(0.5)
+    marks = memo.marks
+    assert marks is not None
+    marked = sorted(path.name for path in marks.iterdir())
+    assert len(marked) == 10, "every whole, clean file but the last (no file follows it) is marked"
+    writer.stop()
+    found = audit.audit_site(site, prints, memo=memo, ahead_helper=True)
+    alone = audit.audit_site(site, prints, memo=CleanFiles(tmp_path / "alone", "context"))
+    assert sorted(f.output.name for f in found) == sorted(f.output.name for f in alone) == \
+        ["page-04.html", "page-11.html"]
+    saved = (tmp_path / "project" / ".cache/report-engine/audit/context.txt").read_text().split()
+    assert sorted(saved) == sorted((tmp_path / "alone" / ".cache/report-engine/audit/context.txt").read_text().split())

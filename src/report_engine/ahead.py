@@ -29,6 +29,7 @@ import logging
 import multiprocessing
 import os
 import sys
+from multiprocessing.synchronize import Event
 from typing import Callable, Iterable, TypeVar
 
 from . import caches, settings
@@ -45,6 +46,14 @@ def available() -> bool:
     """Whether a helper may be forked here and now."""
     return (settings.environment().helpers_allowed and (os.cpu_count() or 1) > 1 and sys.platform != "darwin"
             and "fork" in multiprocessing.get_all_start_methods())
+
+
+_HALT: list["Event | None"] = [None]           # in a helper: its halt
+
+
+def stopping() -> bool:
+    """In a helper: whether the build asked it to stop (an item that takes long looks now and then)."""
+    return _HALT[0] is not None and _HALT[0].is_set()
 
 
 class Helper:
@@ -74,6 +83,7 @@ class Helper:
         def run() -> None:
             _quiet()
             caches.guard_helper()
+            _HALT[0] = self.halt
             try:
                 todo = list(items()) if listed is None and callable(items) else listed or []
                 self.planned.set()

@@ -17,6 +17,7 @@ import html
 import io
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -759,15 +760,53 @@ def audit_build(site: Path, session: Session, theme_dirs: Iterable[str], project
     """The audit of one build's output folder: its session's fingerprints, its pages' comments
     against the theme's own, the theme's files left out of the name search. With ``project_dir``,
     files found clean before (same bytes, same fingerprints) are not read again."""
+    settings = build_audit_settings(session, theme_dirs, project_dir, prints)
+    return audit_site(site, ahead_helper=ahead_helper, **settings)
+
+
+def build_audit_settings(session: Session, theme_dirs: Iterable[str], project_dir: Path | None,
+                         prints: list[Fingerprint] | None = None) -> dict[str, Any]:
+    """:func:`audit_site`'s settings for one build (see :func:`audit_build`)."""
     sources = {(p.url + "index.html" if not p.url or p.url.endswith("/") else p.url): p.path
                for p in session.pages.values() if p.src in session.reachable}
     prints = fingerprints(session) if prints is None else prints
     comments_allowed = session.audience.kind == "internal"
     theme_comments = theme_comment_patterns(theme_dirs)
     memo = CleanFiles(project_dir, audit_context(prints, comments_allowed, theme_comments)) if project_dir else None
-    return audit_site(site, prints, comments_allowed=comments_allowed, sources=sources,
-                      theme_comments=theme_comments, theme_outputs=session.theme_outputs, memo=memo,
-                      ahead_helper=ahead_helper, binary_files=binary_patterns(session.data.report))
+    return {"prints": prints, "comments_allowed": comments_allowed, "sources": sources,
+            "theme_comments": theme_comments, "theme_outputs": session.theme_outputs, "memo": memo,
+            "binary_files": binary_patterns(session.data.report)}
+
+
+def audit_as_written(site: Path, targets: list[Path], stopping: Callable[[], bool], prints: list[Fingerprint],
+                     comments_allowed: bool = False, sources: dict[str, str] | None = None,
+                     theme_comments: Iterable[re.Pattern] = (), theme_outputs: Iterable[str] = (),
+                     memo: CleanFiles | None = None, binary_files: Iterable[str] = ()) -> None:
+    """On another core while MkDocs writes the site (ahead.py): audit ``targets``, the files in the
+    order MkDocs writes them, each once a later one exists (so it is whole), and mark the clean ones
+    for the build's own audit (:func:`audit_site`), which checks every other file itself; until
+    ``stopping()``. A file changed after it was read has another key: it is audited again there."""
+    if memo is None:
+        return
+    audit = _SiteAudit(site, prints, comments_allowed, sources or {}, list(theme_comments), set(theme_outputs),
+                       memo, [published.glob_regex(pattern) for pattern in binary_files])
+    for index, path in enumerate(targets[:-1]):
+        later = targets[index + 1:index + 4]
+        while not any(other.exists() for other in later):
+            if stopping():
+                return
+            time.sleep(0.02)
+        if stopping():
+            return
+        if not path.is_file():
+            continue
+        relative, data, key = audit.read(path)
+        if key is None or memo.is_clean(key):
+            continue
+        if data is None:
+            data, key = audit.read_whole(path, relative)
+        if key is not None and not audit.check(path, relative, data):
+            memo.mark_clean_ahead(key)
 
 
 def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:

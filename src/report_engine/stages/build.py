@@ -163,7 +163,8 @@ class Build:
         self.session.withheld_assets = list(reach.withheld_assets)
         self.fingerprints = Fingerprints(self.settings, self.session, self.outcome.key)
         if not self.settings.serving:       # the audit's fingerprints, on another core while pages are written
-            self.fingerprints.make_ahead()
+            self.fingerprints.make_ahead(Path(self.config.site_dir), files, list(self.config.theme.dirs),
+                                         self.settings.project_dir)
             if self.outcome.checking is not None:         # and the conflict check
                 self.outcome.checking.start()
             mdscan.forget()                 # what a preview's next rebuild would read again: no use here

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from .. import ahead, audit, caches, outputs, published, stamps
 from ..session import Session
@@ -30,10 +31,20 @@ class Fingerprints:
         self.key = caches.digest(passes_key, repr(sorted(session.withheld_assets)))
         self.helper: ahead.Helper | None = None
 
-    def make_ahead(self) -> None:
-        """On another core, while MkDocs writes the pages."""
-        self.helper = ahead.Helper("fingerprints", [self.key], self.memo.has,
-                                   lambda key: self.memo.save(key, audit.fingerprints(self.session)))
+    def make_ahead(self, site: Path, files: Any, theme_dirs: list[str], project_dir: Path) -> None:
+        """On another core, while MkDocs writes the site: the fingerprints, then the audit of the
+        files MkDocs' ``files`` copies and writes into ``site``, in its order, behind it
+        (:func:`audit.audit_as_written`); the build's own audit reads what this one found clean."""
+        targets = [Path(file.abs_dest_path) for file in files if not file.is_documentation_page()]
+        targets += [Path(file.abs_dest_path) for file in files.documentation_pages()]
+
+        def make(key: str) -> None:
+            prints = audit.fingerprints(self.session)
+            self.memo.save(key, prints)
+            settings = audit.build_audit_settings(self.session, theme_dirs, project_dir, prints)
+            audit.audit_as_written(site, targets, ahead.stopping, **settings)
+        # Fingerprints remembered mean the passes' outcome is too: the audit's memo knows the files.
+        self.helper = ahead.Helper("fingerprints", [self.key], self.memo.has, make)
 
     def stop(self) -> None:
         if self.helper is not None:
