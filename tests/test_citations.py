@@ -552,3 +552,28 @@ def test_second_engine_reuses_formatted_entries_from_disk(
     second.set_order(["mueller-deep", "lee2020"])
     assert second.cite(["mueller-deep", "lee2020"], None, lambda key: None) == expected
     assert calls == []
+
+
+def test_the_next_build_of_a_process_keeps_what_the_last_derived(
+    bib: pathlib.Path, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mkdocs serve`: a rebuild over the same .bib reads nothing from the cache again and formats
+    nothing again; its citations and reference list equal the last build's."""
+    from report_engine.caches import Store
+
+    cache = tmp_path / "cache"
+    bibtex_module._LAST_PARSE.clear()
+    first = CitationEngine(load_bibtex(bib, cache))
+    first.set_order(ORDER)
+    made = ([first.cite([key], None, local) for key in ORDER], first.reference_list(ORDER))
+    first.save_cache()
+
+    def no_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("read from the cache again")
+
+    monkeypatch.setattr(Store, "read_pickle", no_read)
+    monkeypatch.setattr(CitationEngine, "_derive_info", no_read)
+    again = CitationEngine(load_bibtex(bib, cache))
+    again.set_order(ORDER)
+    assert ([again.cite([key], None, local) for key in ORDER], again.reference_list(ORDER)) == made
+    assert again._disk.escaped, "the escaped attributes are kept for the next build"

@@ -91,6 +91,17 @@ class FormattedCache:
         self._derived: dict[tuple[str, str], Any] = {}
         self._formatted: dict[tuple[str, str | None], Any] | None = None
         self.dirty: set[str] = set()         # the suffixes of the parts changed since read
+        # A reference's text and HTML, escaped for its citations' attributes (CitationEngine._anchor).
+        self.escaped: dict[tuple[str, str], tuple[str, str]] = {}
+        previous = self.latest.get(self.suffix)
+        if parse is not None and previous is not None and previous.parse is not None and \
+                previous.parse.key == parse.key:
+            # The same parse as this process's last build (`mkdocs serve`): what it read and made
+            # stands, in memory (entries are only ever added, and each depends only on the parse).
+            self._derived, self._formatted, self.escaped = previous._derived, previous._formatted, previous.escaped
+            self.dirty = previous.dirty
+            self.latest[self.suffix] = self
+            return
         loaded = parse.store.read_pickle(parse.key, self.derived_suffix) if parse is not None else None
         if isinstance(loaded, dict):
             self._derived = loaded
@@ -433,9 +444,13 @@ class CitationEngine:
         reference = self._reference(key)
         target = href(key)
         link = f'href="{md_escape(target)}"' if target else 'tabindex="0"'
+        escaped = self._disk.escaped.get((reference.text, reference.html))
+        if escaped is None:
+            escaped = self._disk.escaped[(reference.text, reference.html)] = (md_escape(reference.text),
+                                                                             md_escape(reference.html))
         return (
             f'<a class="citation__ref" {link} role="doc-biblioref" '
-            f'title="{md_escape(reference.text)}" data-citation-ref="{md_escape(reference.html)}">'
+            f'title="{escaped[0]}" data-citation-ref="{escaped[1]}">'
             f"{md_escape(text)}</a>"
         )
 
