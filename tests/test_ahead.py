@@ -132,9 +132,20 @@ def test_a_helper_may_work_out_its_list_in_its_own_process(tmp_path):
     helper.process.join(timeout=30)
     helper.stop()
     assert sorted(path.name for path in store.folder.iterdir()) == ["item-0", "item-1", "item-2", "planned"]
-    failing = ahead.Helper("test", lambda: 1 / 0, store.has, lambda name: None)
-    failing.wait_planned()                          # a plan that fails ends the helper: no wait for ever
-    failing.stop()
+    import threading
+
+    def early() -> list[str]:
+        ahead.planned()                             # what the build waits for is done; the rest is not
+        time.sleep(30)
+        return []
+
+    for plan_of in (lambda: 1 / 0, early):          # a plan that fails ends the helper: no wait for ever
+        helper = ahead.Helper("test", plan_of, store.has, lambda name: None)
+        waiting = threading.Thread(target=helper.wait_planned)
+        waiting.start()
+        waiting.join(timeout=20)
+        assert not waiting.is_alive(), "wait_planned returned"
+        helper.stop(now=True)
 
 
 def test_a_bibliography_left_for_later_is_parsed_by_the_helper(tmp_path, monkeypatch):
@@ -215,11 +226,18 @@ def test_a_verdict_is_checked_on_another_core_once_started(tmp_path):
     refused.verdict()                               # starts it, and waits
     assert seen == ["inline"] and not outside.exists()
 
-    never = ahead.Verdict("test", lambda: seen.append("ran"), lambda: seen.append("ran inline"))
+    never = ahead.Verdict("test", lambda: store.write("never", b"ran"), lambda: seen.append("ran inline"))
     assert never.process is not None
     process = never.process
     never.stop()
-    assert not process.is_alive() and seen == ["inline"]
+    assert not process.is_alive() and seen == ["inline"] and not store.has("never")
+
+    passed = ahead.Verdict("test", lambda: None, lambda: seen.append("inline again"))
+    error = ReportError("a later mistake", "docs/other.md", 9)
+    assert passed.first(error) is error, "no conflict: the build stops on its own error"
+    conflict = ahead.Verdict("test", check, lambda: seen.append("inline again"))
+    assert conflict.first(error).message == "a conflict", "a conflict comes first, as in process"
+    assert seen == ["inline"]
 
 
 def test_the_audit_behind_the_writer_marks_only_whole_clean_files(tmp_path):
@@ -248,9 +266,13 @@ def test_the_audit_behind_the_writer_marks_only_whole_clean_files(tmp_path):
         path.write_text(text(number)[:20], encoding="utf-8")         # half written first
         time.sleep(0.05)
         path.write_text(text(number), encoding="utf-8")
-    time.sleep(0.5)
     marks = memo.marks
     assert marks is not None
+    for _ in range(600):                            # the helper may lag on a busy machine
+        if marks.is_dir() and len(list(marks.iterdir())) >= 10:
+            break
+        time.sleep(0.05)
+    time.sleep(0.2)
     marked = sorted(path.name for path in marks.iterdir())
     assert len(marked) == 10, "every whole, clean file but the last (no file follows it) is marked"
     writer.stop()

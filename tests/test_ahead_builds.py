@@ -40,7 +40,8 @@ GOOD_BIB = "@article{mueller2024deep, author = {M\\\"uller, Anna}, title = {Deep
 BROKEN_BIB = "@misc{first2024, title = {First}, year = {2024}}\n\n@misc{First2024, title = {Again}, year = {2025}}\n"
 
 
-@pytest.mark.parametrize("case", ["unknown key", "repeated key", "repeated key, nothing cited", "unknown after error"])
+@pytest.mark.parametrize("case", ["unknown key", "repeated key", "repeated key, nothing cited", "unknown after error",
+                                  "repeated key, error in a page"])
 def test_a_bibliography_parsed_ahead_stops_the_build_where_a_parse_in_process_does(report, monkeypatch, case):
     """Cold, the .bib is parsed on another core while pass one runs and citation keys are checked
     after it: each mistake still stops the build with the same single error, file and line, as
@@ -52,10 +53,13 @@ def test_a_bibliography_parsed_ahead_stops_the_build_where_a_parse_in_process_do
         cited += '\nAnd more {{ cite("mueller2024dep") }}.\n'
     report.page("index.md", f"# Summary\n\n{cited}")
     report.write("bibliography.bib", BROKEN_BIB if "repeated" in case else GOOD_BIB)
-    if case == "unknown after error":            # pass one's own mistake comes first, as it always did
+    if case == "unknown after error":            # keys are checked after pass one: its own mistake first
         report.page("later.md", '# Later\n\n{{ cite("nobody2020") }}\n')
         report.page("last.md", "# Last\n\n{{ undefined_macro() }}\n")
         report.nav("index.md", "later.md", "last.md")
+    if case == "repeated key, error in a page":  # the .bib's mistake is named before pass one's
+        report.page("last.md", "# Last\n\n{{ undefined_macro() }}\n")
+        report.nav("index.md", "last.md")
     errors = []
     for helpers in ("1", "0"):
         monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
@@ -67,7 +71,8 @@ def test_a_bibliography_parsed_ahead_stops_the_build_where_a_parse_in_process_do
     expected = {"unknown key": ("docs/index.md:5", "mueller2024dep"),
                 "repeated key": ("bibliography.bib:3", "First2024"),
                 "repeated key, nothing cited": ("bibliography.bib:3", "First2024"),
-                "unknown after error": ("docs/last.md:3", "undefined_macro")}[case]
+                "unknown after error": ("docs/last.md:3", "undefined_macro"),
+                "repeated key, error in a page": ("bibliography.bib:3", "First2024")}[case]
     assert all(part in errors[0] for part in expected), errors[0]
 
 
@@ -96,3 +101,22 @@ def test_the_conflict_check_beside_the_pages_stops_the_build_as_in_process(repor
     memo = report.root / ".cache" / "report-engine" / "passes"
     assert any(memo.glob("*.texts.pickle")), "the checker saved the passes' outcome"
     assert report.build().site.joinpath("index.html").is_file()
+
+
+def test_a_conflict_checked_beside_the_build_comes_before_a_later_mistake(report, monkeypatch):
+    """A passage both redacted and open, and a decision still pending (which a final public build
+    checks after pass two): the conflict stops the build first, with helpers or without."""
+    from conftest import error_line
+
+    passage = "Helios moved the evaluation fleet to a separate network segment in March"
+    report.page("index.md", "# Summary\n\n{% call redact('helios') %}\n" + passage + ".\n{% endcall %}\n\n"
+                + passage + '.\n\n{% call nonpublic("helios", id="helios-unrecorded") %}\n'
+                "Helios told us about its quota system.\n{% endcall %}\n")
+    errors = []
+    for helpers in ("1", "0"):
+        monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
+        shutil.rmtree(report.root / ".cache", ignore_errors=True)
+        result = report.build(expect_ok=False)
+        assert result.returncode != 0 and "Traceback" not in result.output, result.output
+        errors.append(error_line(result))
+    assert errors[0] == errors[1] and "also written in open text" in errors[0], errors

@@ -49,11 +49,19 @@ def available() -> bool:
 
 
 _HALT: list["Event | None"] = [None]           # in a helper: its halt
+_PLANNED: list["Event | None"] = [None]        # in a helper: set once what the build may wait for is done
 
 
 def stopping() -> bool:
     """In a helper: whether the build asked it to stop (an item that takes long looks now and then)."""
     return _HALT[0] is not None and _HALT[0].is_set()
+
+
+def planned() -> None:
+    """In a helper working out its list: what the build waits for (:meth:`Helper.wait_planned`) is
+    done, though the list is not yet."""
+    if _PLANNED[0] is not None:
+        _PLANNED[0].set()
 
 
 class Helper:
@@ -83,7 +91,7 @@ class Helper:
         def run() -> None:
             _quiet()
             caches.guard_helper()
-            _HALT[0] = self.halt
+            _HALT[0], _PLANNED[0] = self.halt, self.planned
             try:
                 todo = list(items()) if listed is None and callable(items) else listed or []
                 self.planned.set()
@@ -100,15 +108,19 @@ class Helper:
         self.process.start()
 
     def wait_planned(self) -> None:
-        """Return once the helper has worked out its list (see the class), or has ended without."""
+        """Return once the helper has worked out its list (see the class; or said so earlier, see
+        :func:`planned`), or has ended without."""
         if self.process is not None:
             while not self.planned.wait(0.02) and self.process.is_alive():
                 pass
 
-    def stop(self) -> None:
-        """End the helper after the item in hand (at once if it is done already)."""
+    def stop(self, now: bool = False) -> None:
+        """End the helper after the item in hand (at once if it is done already); ``now``: at once
+        (a build that failed; a file it was writing is left as a temporary the cache never reads)."""
         if self.process is not None:
             self.halt.set()
+            if now and self.process.is_alive():
+                self.process.terminate()
             self.process.join(timeout=10)
             if self.process.is_alive():             # pragma: no cover - one item never takes this long
                 self.process.terminate()
@@ -180,10 +192,20 @@ class Verdict:
         if found is not None:
             raise ReportError(found[0], found[1], found[2], found[3])
 
-    def stop(self) -> None:
-        """End it (a failed build), or reap it once it has said its verdict."""
+    def first(self, error: ReportError) -> ReportError:
+        """The error a build that checked in process would have stopped on, the build having met
+        ``error`` since it forked the check: the check's own, if it finds one, else ``error``."""
+        try:
+            self.verdict()
+        except ReportError as found:
+            return found
+        return error
+
+    def stop(self, now: bool = False) -> None:
+        """Reap it once it has said its verdict; end it if it never started or ``now`` (a build that
+        failed otherwise)."""
         if self.process is not None:
-            if self.process.is_alive() and not self.go.is_set():
+            if self.process.is_alive() and (now or not self.go.is_set()):
                 self.process.terminate()
             self.process.join(timeout=10)
             if self.process.is_alive():             # pragma: no cover - a verdict is sent last

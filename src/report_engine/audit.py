@@ -800,13 +800,16 @@ def audit_as_written(site: Path, targets: list[Path], stopping: Callable[[], boo
             return
         if not path.is_file():
             continue
-        relative, data, key = audit.read(path)
-        if key is None or memo.is_clean(key):
+        try:
+            relative, data, key = audit.read(path)
+            if key is None or memo.is_clean(key):
+                continue
+            if data is None:
+                data, key = audit.read_whole(path, relative)
+            if key is not None and not audit.check(path, relative, data):
+                memo.mark_clean_ahead(key)
+        except Exception:                  # noqa: BLE001 - a file it cannot audit here, the build audits
             continue
-        if data is None:
-            data, key = audit.read_whole(path, relative)
-        if key is not None and not audit.check(path, relative, data):
-            memo.mark_clean_ahead(key)
 
 
 def theme_comment_patterns(theme_dirs: Iterable[str]) -> list[re.Pattern]:

@@ -227,6 +227,7 @@ class ReferencesAhead:
         def plan() -> list[list[str]]:
             database.wait = None                 # in the helper: this is the parse to wait for
             database.ready()
+            ahead.planned()                      # the build waits for the parse alone
             return self._chunks(path.read_text(encoding="utf-8", errors="replace")
                                 for path in sorted(docs_dir.rglob("*.md")))
 
@@ -362,6 +363,12 @@ class CitationEngine:
         """Stop the helper working ahead, if any, and take what it made (a build that fails too)."""
         helper, self._helper = self._helper, None
         self._ahead.take(helper)
+
+    def abandon_ahead(self) -> None:
+        """A build that failed: the helper working ahead ends at once, its work left."""
+        helper, self._helper = self._helper, None
+        if helper is not None:
+            helper.stop(now=True)
 
     @property
     def _cache(self) -> FormattedCache:

@@ -61,12 +61,13 @@ def fail(error: ReportError) -> PluginError:
     return PluginError(str(error))
 
 
-def reporting(call: Callable[[], T]) -> T:
-    """Run one stage; an author's mistake ends it the one way (:func:`fail`)."""
+def reporting(call: Callable[[], T], first: Callable[[ReportError], ReportError] | None = None) -> T:
+    """Run one stage; an author's mistake ends it the one way (:func:`fail`). ``first``: the error
+    to stop on instead, if one came before it (the build's conflict check on another core)."""
     try:
         return call()
     except ReportError as error:
-        raise fail(error) from None
+        raise fail(first(error) if first is not None else error) from None
 
 
 REFUSED_COMMANDS = {
@@ -204,16 +205,18 @@ class ReportPlugin(BasePlugin[ReportConfig]):
     @event_priority(-100)
     def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
         build = self._current()
-        return reporting(lambda: build.writer.markdown(markdown, page, build.outcome))
+        return reporting(lambda: build.writer.markdown(markdown, page, build.outcome), build.first_error)
 
     # Reachability: what the pages do not reach leaves the build.
     def on_env(self, env: Any, *, config: Any, files: Any) -> Any:
-        reporting(lambda: self._current().reach(files, env))
+        build = self._current()
+        reporting(lambda: build.reach(files, env), build.first_error)
         return env
 
     # Each page's HTML: editors' notes, dates, wide tables, its description.
     def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
-        return reporting(lambda: self._current().writer.content(html, page))
+        build = self._current()
+        return reporting(lambda: build.writer.content(html, page), build.first_error)
 
     # The section's citation, for the theme.
     def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
@@ -221,13 +224,14 @@ class ReportPlugin(BasePlugin[ReportConfig]):
 
     # The written page: head tags, the confidential banner.
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
-        return reporting(lambda: self._current().writer.written(output, page))
+        build = self._current()
+        return reporting(lambda: build.writer.written(output, page), build.first_error)
 
     # Extra outputs, the audit, the stamp and promotion (or the preview), after every other plugin.
     @event_priority(-100)
     def on_post_build(self, *, config: Any) -> None:
         build = self._current()
-        site = reporting(lambda: build.post_build(Path(config.site_dir), fail))
+        site = reporting(lambda: build.post_build(Path(config.site_dir), fail), build.first_error)
         config.site_dir = str(site)
         if build.settings.serving:          # the next save's edited pages are rendered from this preview
             preview.hold(build.held(self.using))

@@ -197,9 +197,16 @@ class Build:
                 helper.stop()
         self.converting = None
 
+    def first_error(self, error: ReportError) -> ReportError:
+        """The error to stop on: the conflict check's, if the build forked one that finds a conflict
+        (it comes before ``error`` in a build that checks in process), else ``error``."""
+        checking = self.passes.checking if self.passes is not None else None
+        return checking.first(error) if checking is not None else error
+
     def failed(self) -> None:
         """A failed build leaves the previous site as it was."""
-        self.stop_helpers()
+        self.citations.abandon_ahead()
         if self.passes is not None and self.passes.checking is not None:
-            self.passes.checking.stop()
+            self.passes.checking.stop(now=True)
+        self.stop_helpers()
         outputs.discard(self.configured.staging)

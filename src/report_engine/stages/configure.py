@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from .. import ahead, changes, courtesy, editions, findability, gitrepo, inputs, outputs, pdf
+from .. import changes, courtesy, editions, findability, gitrepo, inputs, outputs, pdf
 from ..audience import parse_audience
 from ..bibtex import load_bibtex
 from ..caches import CACHE_DIR
@@ -98,9 +98,10 @@ def load_citations(settings: Settings, data: ReportData) -> CitationEngine:
         raise ReportError(f"citations.max_names must be a whole number of 1 or more, got {max_names!r}",
                           data.files["report"], style_settings.line_of("max_names") if style_settings else None,
                           "write citations: {style: author-year, max_names: 10}")
-    # A build (not the preview, whose .bib edits are parsed in part) parses an uncached .bib on
-    # another core while pass one runs; citation keys are checked after pass one.
-    later = not settings.serving and ahead.available()
+    # A build (not the preview, whose .bib edits are parsed in part) reads an uncached .bib when pass
+    # one is done (a helper parses it meanwhile where one may run): with helpers or without, the
+    # same mistakes stop it in the same order. Citation keys are checked after pass one.
+    later = not settings.serving
     database = load_bibtex(settings.project_dir / "bibliography.bib", settings.project_dir / CACHE_DIR, later=later)
     try:
         engine = CitationEngine(database, style=str(style), max_names=max_names)

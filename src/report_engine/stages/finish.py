@@ -35,8 +35,9 @@ class Fingerprints:
         """On another core, while MkDocs writes the site: the fingerprints, then the audit of the
         files MkDocs' ``files`` copies and writes into ``site``, in its order, behind it
         (:func:`audit.audit_as_written`); the build's own audit reads what this one found clean."""
-        targets = [Path(file.abs_dest_path) for file in files if not file.is_documentation_page()]
-        targets += [Path(file.abs_dest_path) for file in files.documentation_pages()]
+        written = [file for file in files if file.inclusion.is_included()]     # what `mkdocs build` writes
+        targets = [Path(file.abs_dest_path) for file in written if not file.is_documentation_page()]
+        targets += [Path(file.abs_dest_path) for file in written if file.is_documentation_page()]
 
         def make(key: str) -> None:
             prints = audit.fingerprints(self.session)

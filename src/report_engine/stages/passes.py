@@ -75,23 +75,33 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
         session.restore(state, records, found[1])
     else:
         render_all(settings, session, citations, macros, jinja, records, config)
-        beside = not settings.serving and ahead.available()
-        linking.link(session, checks=not settings.serving and not beside)
+        # The checks that change no output follow the linking: after the browser reloads under
+        # `mkdocs serve`, beside the pages MkDocs writes where a helper may run, else here.
+        linking.link(session, checks=False)
         if settings.serving:
             unsaved = (memo, key)
-        elif beside:
+        elif ahead.available():
             linking.pseudonym_scan(session)
             checking = conflicts_beside(session, memo, key)
         else:
+            linking.check(session)
             memo.save_linked(key, session.linked_state(), session.linked_texts())
-    check_decisions(settings, configured, session)
-    compared = comparison.body(settings, configured, data, session) if configured.changes_page else ""
-    changes_body, unchanged = compared or "", compared is None
-    since_draft_body = ""
-    if configured.since_draft:
-        since_draft_body = courtesy.since_draft(settings.project_dir, editions.edition_id(data.report)) or ""
-    incomplete = citations.notes(session.listed_keys())
-    citations.save_cache()
+    try:
+        check_decisions(settings, configured, session)
+        compared = comparison.body(settings, configured, data, session) if configured.changes_page else ""
+        changes_body, unchanged = compared or "", compared is None
+        since_draft_body = ""
+        if configured.since_draft:
+            since_draft_body = courtesy.since_draft(settings.project_dir, editions.edition_id(data.report)) or ""
+        incomplete = citations.notes(session.listed_keys())
+        citations.save_cache()
+    except ReportError as error:
+        # The conflict check, had it run in process, would have stopped the build first.
+        raise (checking.first(error) if checking is not None else error) from None
+    except BaseException:
+        if checking is not None:
+            checking.stop(now=True)
+        raise
     if incomplete:
         log.info(f"{len(incomplete)} cited reference(s) are incomplete and render with what they have; "
                  "`python -m macros check` lists them")
@@ -122,6 +132,9 @@ def render_all(settings: Settings, session: Session, citations: CitationEngine, 
         citations.format_ahead(record.raw for record in records)     # taken when first needed
     try:
         session.render_pages(records, lambda record: render_page(session, macros, compiled, config, record), names)
+    except ReportError:
+        citations.database.ready()      # a mistake in the .bib (parsed meanwhile) is named first
+        raise
     finally:
         compiling.stop() if compiling else None
     session.check_cites()
