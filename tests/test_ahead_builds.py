@@ -36,6 +36,22 @@ def test_builds_with_and_without_helpers_are_the_same(report, monkeypatch):
         assert told == (audience is not None), audience
 
 
+def failures_with_and_without_helpers(report, monkeypatch) -> list[str]:
+    """The one error line of a cold build with helpers, then without: each fails cleanly, promoting
+    nothing."""
+    from conftest import error_line
+
+    errors = []
+    for helpers in ("1", "0"):
+        monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
+        shutil.rmtree(report.root / ".cache", ignore_errors=True)
+        result = report.build(expect_ok=False)
+        assert result.returncode != 0 and "Traceback" not in result.output, result.output
+        assert not (report.root / "site").exists(), "nothing is promoted"
+        errors.append(error_line(result))
+    return errors
+
+
 GOOD_BIB = "@article{mueller2024deep, author = {M\\\"uller, Anna}, title = {Deep Oversight}, journal = {J}, year = {2024}}\n"
 BROKEN_BIB = "@misc{first2024, title = {First}, year = {2024}}\n\n@misc{First2024, title = {Again}, year = {2025}}\n"
 
@@ -46,8 +62,6 @@ def test_a_bibliography_parsed_ahead_stops_the_build_where_a_parse_in_process_do
     """Cold, the .bib is parsed on another core while pass one runs and citation keys are checked
     after it: each mistake still stops the build with the same single error, file and line, as
     without helpers; a broken .bib stops it even where no page cites anything."""
-    from conftest import error_line
-
     cited = "" if "nothing cited" in case else 'Work exists {{ cite("mueller2024deep") }}.\n'
     if case == "unknown key":
         cited += '\nAnd more {{ cite("mueller2024dep") }}.\n'
@@ -60,13 +74,7 @@ def test_a_bibliography_parsed_ahead_stops_the_build_where_a_parse_in_process_do
     if case == "repeated key, error in a page":  # the .bib's mistake is named before pass one's
         report.page("last.md", "# Last\n\n{{ undefined_macro() }}\n")
         report.nav("index.md", "last.md")
-    errors = []
-    for helpers in ("1", "0"):
-        monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
-        shutil.rmtree(report.root / ".cache", ignore_errors=True)
-        result = report.build(expect_ok=False)
-        assert result.returncode != 0 and "Traceback" not in result.output, result.output
-        errors.append(error_line(result))
+    errors = failures_with_and_without_helpers(report, monkeypatch)
     assert errors[0] == errors[1]
     expected = {"unknown key": ("docs/index.md:5", "mueller2024dep"),
                 "repeated key": ("bibliography.bib:3", "First2024"),
@@ -80,19 +88,10 @@ def test_the_conflict_check_beside_the_pages_stops_the_build_as_in_process(repor
     """A build checks for a passage both redacted and open on another core while MkDocs writes the
     pages: the same single error as without helpers, nothing promoted; a clean build's checker
     remembers the passes, so the next build takes them back."""
-    from conftest import error_line
-
     passage = "Helios moved the evaluation fleet to a separate network segment in March"
     report.page("index.md", "# Summary\n\n{% call redact('helios') %}\n" + passage + ".\n{% endcall %}\n\n"
                 + passage + ".\n")
-    errors = []
-    for helpers in ("1", "0"):
-        monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
-        shutil.rmtree(report.root / ".cache", ignore_errors=True)
-        result = report.build(expect_ok=False)
-        assert result.returncode != 0 and "Traceback" not in result.output, result.output
-        assert not (report.root / "site").exists(), "nothing is promoted before the verdict"
-        errors.append(error_line(result))
+    errors = failures_with_and_without_helpers(report, monkeypatch)
     assert errors[0] == errors[1] and "docs/index.md:3" in errors[0] and "also written in open text" in errors[0]
     report.page("index.md", "# Summary\n\n{% call redact('helios') %}\n" + passage + ".\n{% endcall %}\n")
     monkeypatch.setenv(ahead.HELPERS_ENV, "1")
@@ -106,17 +105,9 @@ def test_the_conflict_check_beside_the_pages_stops_the_build_as_in_process(repor
 def test_a_conflict_checked_beside_the_build_comes_before_a_later_mistake(report, monkeypatch):
     """A passage both redacted and open, and a decision still pending (which a final public build
     checks after pass two): the conflict stops the build first, with helpers or without."""
-    from conftest import error_line
-
     passage = "Helios moved the evaluation fleet to a separate network segment in March"
     report.page("index.md", "# Summary\n\n{% call redact('helios') %}\n" + passage + ".\n{% endcall %}\n\n"
                 + passage + '.\n\n{% call nonpublic("helios", id="helios-unrecorded") %}\n'
                 "Helios told us about its quota system.\n{% endcall %}\n")
-    errors = []
-    for helpers in ("1", "0"):
-        monkeypatch.setenv(ahead.HELPERS_ENV, helpers)
-        shutil.rmtree(report.root / ".cache", ignore_errors=True)
-        result = report.build(expect_ok=False)
-        assert result.returncode != 0 and "Traceback" not in result.output, result.output
-        errors.append(error_line(result))
+    errors = failures_with_and_without_helpers(report, monkeypatch)
     assert errors[0] == errors[1] and "also written in open text" in errors[0], errors
