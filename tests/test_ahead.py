@@ -98,11 +98,11 @@ def test_references_formatted_ahead_are_those_the_build_would_make(tmp_path, sty
         engine = CitationEngine(load_bibtex(bib, cache), style)
         keys = engine.database.keys()
         pages = [f'{{{{ cite("{key}") }}}} and {{{{ cite(["{keys[-1]}"]) }}}}' for key in keys[:12]]
-        running = engine.format_ahead(pages) if helper else None
+        running = engine.ahead.format(pages) if helper else None
         if helper:
             assert running is not None and running.process is not None
             running.process.join(timeout=60)
-        engine.take_ahead()
+        engine.ahead.take()
         listed = engine.listed(keys[:12] + keys[-1:])
         if helper:
             assert not engine._works, "the crossref parents come from the helper: the build derives no work"
@@ -164,8 +164,8 @@ def test_a_bibliography_left_for_later_is_parsed_by_the_helper(tmp_path, monkeyp
     database = bibtex.load_bibtex(bib, tmp_path / "cache", later=True)
     assert database.later and "parse to read" in repr(database)
     engine = CitationEngine(database)
-    engine.parse_ahead(docs)
-    helper = engine.format_ahead([])
+    engine.ahead.parse(docs)
+    helper = engine.ahead.format([])
     assert helper is not None and helper.process is not None, "the helper that parses is the one that formats"
 
     def no_parse(*args, **kwargs):
@@ -189,7 +189,7 @@ def test_a_bibliography_left_for_later_raises_its_mistake_when_first_read(tmp_pa
                    encoding="utf-8")
     (tmp_path / "docs").mkdir()
     database = bibtex.load_bibtex(bib, tmp_path / "cache", later=True)
-    CitationEngine(database).parse_ahead(tmp_path / "docs")
+    CitationEngine(database).ahead.parse(tmp_path / "docs")
     with pytest.raises(ReportError) as caught:
         database.ready()
     assert (caught.value.file, caught.value.line) == (str(bib), 3)

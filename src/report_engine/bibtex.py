@@ -127,11 +127,18 @@ class BibDatabase:
         if resolve is not None:
             if self.wait is not None:
                 self.wait()
-            parsed = resolve()
+            entries, index, load, since = resolve().state()
             self._resolve = None
-            self._load, self._entries, self.since = parsed._load, parsed._entries, parsed.since
-            self._index(list(parsed._lines.items()))
+            self._entries, self._load, self.since = entries, load, since
+            self._index(index)
         return self
+
+    def state(self) -> tuple[dict[str, BibEntry] | None, list[tuple[str, int]], Callable[[], list[BibEntry]] | None,
+                             tuple[str, frozenset[str]] | None]:
+        """What this database knows: its entries if read, its keys and lines, how it reads its
+        entries, and what it was parsed from (see :meth:`ready`)."""
+        self.ready()
+        return self._entries, list(self._lines.items()), self._load, self.since
 
     def entries(self) -> list[BibEntry]:
         """Every entry, in file order (read now if it was not yet)."""
@@ -165,10 +172,12 @@ class BibDatabase:
 
     def keys(self) -> list[str]:
         """Keys in .bib file order."""
-        return list(self.ready()._lines)
+        self.ready()
+        return list(self._lines)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.lower() in self.ready()._keys
+        self.ready()
+        return isinstance(key, str) and key.lower() in self._keys
 
     def __getitem__(self, key: str) -> BibEntry:
         canonical = self.canonical(key)
@@ -178,10 +187,12 @@ class BibDatabase:
         return self._entries[canonical]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.ready()._lines)
+        self.ready()
+        return iter(self._lines)
 
     def __len__(self) -> int:
-        return len(self.ready()._lines)
+        self.ready()
+        return len(self._lines)
 
     def __repr__(self) -> str:
         return f"BibDatabase({str(self.path)!r}, {'parse to read' if self.later else f'{len(self)} entries'})"
@@ -199,7 +210,7 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None, *, later: bo
     A missing file gives an empty database: a report may cite nothing. With ``later``, a file whose
     parse is not cached is not parsed now: the database reads it when first asked (see
     :class:`BibDatabase`), which leaves the parse to a helper in the meantime
-    (:meth:`report_engine.citations.CitationEngine.parse_ahead`).
+    (:meth:`report_engine.citations.ReferencesAhead.parse`).
     Raises :class:`ReportError` for anything wrong in the file (with ``later``, when first asked).
     """
     path = pathlib.Path(path)

@@ -98,8 +98,7 @@ class FormattedCache:
                 previous.parse.key == parse.key:
             # The same parse as this process's last build (`mkdocs serve`): what it read and made
             # stands, in memory (entries are only ever added, and each depends only on the parse).
-            self._derived, self._formatted, self.escaped = previous._derived, previous._formatted, previous.escaped
-            self.dirty = previous.dirty
+            self._derived, self._formatted, self.escaped, self.dirty = previous.held()
             self.latest[self.suffix] = self
             return
         loaded = parse.store.read_pickle(parse.key, self.derived_suffix) if parse is not None else None
@@ -110,6 +109,11 @@ class FormattedCache:
             self.dirty = {self.derived_suffix, self.suffix}
         if parse is not None:
             self.latest[self.suffix] = self
+
+    def held(self) -> tuple[dict[Any, Any], dict[Any, Any] | None, dict[tuple[str, str], tuple[str, str]], set[str]]:
+        """What this cache holds in memory (derived; formatted, None until read; escaped; what of it
+        is not yet saved): for the next build of the same parse in this process."""
+        return self._derived, self._formatted, self.escaped, self.dirty
 
     def carried(self, database: BibDatabase) -> tuple[dict[Any, Any], dict[Any, Any] | None]:
         """What of this cache holds for ``database``, parsed from this cache's parse: what was derived
@@ -202,26 +206,30 @@ class FormattedCache:
 class ReferencesAhead:
     """Work ahead on another core (ahead.py) for one engine: deriving and formatting, into its
     style's cache, the entries the pages seem to cite (every quoted word that is a key) and the
-    cache lacks, while the pages are rendered. Whatever the helper has not done, the build does."""
+    cache lacks, while the pages are rendered; where the .bib was left for later, parsing it first.
+    The helper works until the build first needs what is derived from an entry (the engine then
+    calls :meth:`take`). Whatever the helper has not done, the build does."""
 
     def __init__(self, database: BibDatabase, disk: FormattedCache,
                  derive: Callable[[str], Mapping[tuple[str, str | None], Any]]) -> None:
         self.database = database
         self.disk = disk
         self.derive = derive            # all a build derives from one entry, by cache entry
+        self.helper: ahead.Helper | None = None       # at work, its work not yet taken
 
-    def start(self, texts: Iterable[str]) -> ahead.Helper | None:
-        if self.disk.parse is None or not ahead.available():
-            return None
-        chunks = self._chunks(texts)
-        return ahead.Helper("references", chunks, self.disk.has_ahead, self._make) if chunks else None
+    def format(self, texts: Iterable[str]) -> ahead.Helper | None:
+        """Start the helper on what ``texts`` quote, unless :meth:`parse` started one; the helper."""
+        if self.helper is None and self.disk.parse is not None and ahead.available():
+            chunks = self._chunks(texts)
+            self.helper = ahead.Helper("references", chunks, self.disk.has_ahead, self._make) if chunks else None
+        return self.helper
 
-    def start_parsing(self, docs_dir: pathlib.Path) -> ahead.Helper | None:
-        """A helper that first parses the .bib into the cache (the database was left for later,
-        see :func:`report_engine.bibtex.load_bibtex`), then works as :meth:`start` does on the
-        Markdown files under ``docs_dir``. The database waits for the parse when first asked."""
+    def parse(self, docs_dir: pathlib.Path) -> None:
+        """Where the database was left for later (:func:`report_engine.bibtex.load_bibtex`): a helper
+        that first parses the .bib into the cache, then works as :meth:`format` does on the Markdown
+        files under ``docs_dir``. The database waits for the parse when first asked."""
         if self.disk.parse is None or not self.database.later or not ahead.available():
-            return None
+            return
         database = self.database
 
         def plan() -> list[list[str]]:
@@ -231,9 +239,8 @@ class ReferencesAhead:
             return self._chunks(path.read_text(encoding="utf-8", errors="replace")
                                 for path in sorted(docs_dir.rglob("*.md")))
 
-        helper = ahead.Helper("bibliography", plan, self.disk.has_ahead, self._make)
-        database.wait = helper.wait_planned
-        return helper
+        self.helper = ahead.Helper("bibliography", plan, self.disk.has_ahead, self._make)
+        database.wait = self.helper.wait_planned
 
     def _chunks(self, texts: Iterable[str]) -> list[list[str]]:
         """The entries the texts seem to cite (every quoted word that is a key) and the cache lacks."""
@@ -249,12 +256,18 @@ class ReferencesAhead:
             found.update(self.derive(key))
         self.disk.write_ahead(chunk, found)
 
-    def take(self, helper: ahead.Helper | None) -> None:
-        """Stop the helper and take what it made."""
-        if helper is None or self.disk.parse is None:
-            return
-        helper.stop()
-        self.disk.take_ahead()
+    def take(self) -> None:
+        """Stop the helper, if any, and take what it made (what is already known stays as it is)."""
+        helper, self.helper = self.helper, None
+        if helper is not None and self.disk.parse is not None:
+            helper.stop()
+            self.disk.take_ahead()
+
+    def abandon(self) -> None:
+        """A build that failed: the helper ends at once, its work left."""
+        helper, self.helper = self.helper, None
+        if helper is not None:
+            helper.stop(now=True)
 
 
 class CitationEngine:
@@ -276,8 +289,8 @@ class CitationEngine:
         self._formatted: dict[str, tuple[str | None, Formatted]] = {}
         self._ids: dict[str, str] | None = None
         self._disk = FormattedCache(database.cache, f"{style}_n{max_names}", database)
-        self._ahead = ReferencesAhead(database, self._disk, self._derive_all)
-        self._helper: ahead.Helper | None = None      # working ahead until first needed
+        # Work ahead on another core: started by the build, taken when first needed (_cache).
+        self.ahead = ReferencesAhead(database, self._disk, self._derive_all)
 
     # -- keys and report-wide order ------------------------------------------------
 
@@ -342,39 +355,11 @@ class CitationEngine:
     def _derive_info(work: Work) -> tuple[str, str, tuple]:
         return in_text_names(work), year_of(work), sort_key(work)
 
-    # -- work ahead on another core (ahead.py) ------------------------------------------
-
-    def parse_ahead(self, docs_dir: pathlib.Path) -> None:
-        """When the bibliography was left for later (``load_bibtex(..., later=True)``): a helper
-        parses it now, then formats what the Markdown under ``docs_dir`` seems to cite, while the
-        build goes on (see :meth:`format_ahead`)."""
-        self._helper = self._ahead.start_parsing(docs_dir)
-
-    def format_ahead(self, texts: Iterable[str]) -> ahead.Helper | None:
-        """A helper that formats, into this style's cache, the entries the pages seem to cite (see
-        :class:`ReferencesAhead`), unless :meth:`parse_ahead` started one; it works until the build
-        first needs what is derived from an entry, which then takes what it made (what is already
-        known stays as it is). The helper, or None."""
-        if self._helper is None:
-            self._helper = self._ahead.start(texts)
-        return self._helper
-
-    def take_ahead(self) -> None:
-        """Stop the helper working ahead, if any, and take what it made (a build that fails too)."""
-        helper, self._helper = self._helper, None
-        self._ahead.take(helper)
-
-    def abandon_ahead(self) -> None:
-        """A build that failed: the helper working ahead ends at once, its work left."""
-        helper, self._helper = self._helper, None
-        if helper is not None:
-            helper.stop(now=True)
-
     @property
     def _cache(self) -> FormattedCache:
-        """What is derived and formatted, the helper's work taken in first."""
-        if self._helper is not None:
-            self.take_ahead()
+        """What is derived and formatted, the helper's work (:attr:`ahead`) taken in first."""
+        if self.ahead.helper is not None:
+            self.ahead.take()
         return self._disk
 
     def _derive_all(self, key: str) -> dict[tuple[str, str | None], Any]:

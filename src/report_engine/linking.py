@@ -55,20 +55,20 @@ def check(session: Session) -> None:
 
 def conflict_check(session: Session) -> None:
     """The first of :func:`check`'s checks alone (a build runs it beside the pages it writes)."""
-    Linker(session)._check_conflicts()
+    Linker(session).check_open_and_redacted()
 
 
 def pseudonym_scan(session: Session) -> None:
     """The second of :func:`check`'s checks alone: pseudonyms typed by hand, for the audit."""
-    Linker(session)._all_typed_pseudonyms()
+    Linker(session).find_typed_pseudonyms()
 
 
 class Linker(Resolver):
     """The second pass, over one session's records."""
 
     def checks(self) -> None:
-        self._check_conflicts()
-        self._all_typed_pseudonyms()
+        self.check_open_and_redacted()
+        self.find_typed_pseudonyms()
 
     def _exited_names(self) -> None:
         """A participant that left appears in open text nowhere: its name may stand only in references
@@ -87,12 +87,12 @@ class Linker(Resolver):
                                           f'mention it only inside {{% call redact("{participant.id}") %}}...'
                                           "{% endcall %}, or cite its published work as literature")
 
-    def _check_conflicts(self) -> None:
+    def check_open_and_redacted(self) -> None:
         """A passage redacted in one place and open in another, in what the open text reaches."""
         self.s.open_reachable = self._reach({src: page.open for src, page in self.s.pages.items()})
         check_conflicts(self.s)
 
-    def _all_typed_pseudonyms(self) -> None:
+    def find_typed_pseudonyms(self) -> None:
         for page in self.s.pages.values():
             self._typed_pseudonyms(page)
 
@@ -139,7 +139,7 @@ class Linker(Resolver):
         self.s.withheld_pages = set(self.s.pages) - self.s.reachable
         self._exited_names()
         if checks:
-            self._check_conflicts()
+            self.check_open_and_redacted()
         # A citation whose placeholder went with an editor's note, or that stands on a page the
         # audience does not get, is not cited where readers look.
         printed = {int(i) for src, text in numbered.items() if src in self.s.reachable
@@ -155,7 +155,7 @@ class Linker(Resolver):
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
         if checks:
-            self._all_typed_pseudonyms()
+            self.find_typed_pseudonyms()
 
     def _typed_pseudonyms(self, page: PageRecord) -> None:
         """A pseudonym typed by hand is a mention too: the audit ties its claim to the real name."""

@@ -191,7 +191,7 @@ class Build:
         return finish.finish(self.settings, self.configured, self.session, site, theme_dirs, fingerprints)
 
     def stop_helpers(self) -> None:
-        self.citations.take_ahead()
+        self.citations.ahead.take()
         for helper in (self.converting, self.fingerprints):
             if helper is not None:
                 helper.stop()
@@ -205,7 +205,7 @@ class Build:
 
     def failed(self) -> None:
         """A failed build leaves the previous site as it was."""
-        self.citations.abandon_ahead()
+        self.citations.ahead.abandon()
         if self.passes is not None and self.passes.checking is not None:
             self.passes.checking.stop(now=True)
         self.stop_helpers()

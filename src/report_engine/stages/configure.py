@@ -108,7 +108,7 @@ def load_citations(settings: Settings, data: ReportData) -> CitationEngine:
     except ReportError as error:
         citations = report.get("citations")
         raise error.located(data.files["report"], citations.line_of("style") if citations else None)
-    engine.parse_ahead(settings.docs_dir)
+    engine.ahead.parse(settings.docs_dir)
     return engine
 
 

@@ -129,7 +129,7 @@ def render_all(settings: Settings, session: Session, citations: CitationEngine, 
     if not settings.serving:
         compiling = ahead.Helper("templates", [record.template for record in records],
                                  compiled.known, compiled.compile_ahead)
-        citations.format_ahead(record.raw for record in records)     # taken when first needed
+        citations.ahead.format(record.raw for record in records)     # taken when first needed
     try:
         session.render_pages(records, lambda record: render_page(session, macros, compiled, config, record), names)
     except ReportError:
