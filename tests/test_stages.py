@@ -123,7 +123,9 @@ def run_passes(p: Project, nav: list[str]) -> None:
     p.session.render_pages(records, lambda r: passes.render_page(p.session, macros, compiled, p.config, r),
                            list(macros.variables))
     compiled.close()
+    p.session.check_cites()
     linking.link(p.session)
+    linking.check(p.session)
 
 
 # ---- settings and configure ------------------------------------------------------------------

@@ -555,11 +555,7 @@ def _ahead_helper(audit: _SiteAudit, paths: list[Path]) -> ahead.Helper:
         return memo.is_clean(readings[path][2] or "")
 
     def make(path: Path) -> None:
-        relative, data, key = readings.pop(path)
-        if data is None:
-            data, key = audit.read_whole(path, relative)
-        if key is not None and not audit.check(path, relative, data):
-            memo.mark_clean_ahead(key)
+        audit.check_ahead(path, *readings.pop(path))
 
     memo.sharing = True
     return ahead.Helper("audit", paths, done, make)
@@ -609,6 +605,14 @@ class _SiteAudit:
         if path.stat().st_size > READ_WHOLE:
             return relative, None, self.memo.file_key(relative, self.role(relative), path)
         return (relative, *self.read_whole(path, relative))
+
+    def check_ahead(self, path: Path, relative: str, data: bytes | None, key: str | None) -> None:
+        """In a helper: check a file as :meth:`read` gave it, and mark it clean for the build's
+        audit if it is (a finding is left for the build to make its own)."""
+        if data is None:
+            data, key = self.read_whole(path, relative)
+        if key is not None and self.memo is not None and not self.check(path, relative, data):
+            self.memo.mark_clean_ahead(key)
 
     def read_whole(self, path: Path, relative: str) -> tuple[bytes, str | None]:
         """The bytes of a file to check, and the memo key of exactly those bytes."""
@@ -802,12 +806,8 @@ def audit_as_written(site: Path, targets: list[Path], stopping: Callable[[], boo
             continue
         try:
             relative, data, key = audit.read(path)
-            if key is None or memo.is_clean(key):
-                continue
-            if data is None:
-                data, key = audit.read_whole(path, relative)
-            if key is not None and not audit.check(path, relative, data):
-                memo.mark_clean_ahead(key)
+            if key is not None and not memo.is_clean(key):
+                audit.check_ahead(path, relative, data, key)
         except Exception:                  # noqa: BLE001 - a file it cannot audit here, the build audits
             continue
 

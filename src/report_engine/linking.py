@@ -38,18 +38,18 @@ HEADED_PLACEHOLDER = re.compile("^#{2,6}[ \t][^\n]*\n(?:[ \t]*\n)*(?=\x02(\\d+)\
 ROOT_PAGES = ("index.md", "404.md")
 
 
-def link(session: Session, checks: bool = True) -> None:
+def link(session: Session) -> None:
     """Pass two over ``session``, whose pass one rendered every page: each page gets its output and
     title, and the session what the audience's build publishes (reachable and withheld pages).
 
-    With ``checks=False`` the checks that change no output (a passage both redacted and open, and
-    the pseudonyms typed by hand, which only the audit reads) are left to :func:`check`: a live
-    preview runs them after the browser has reloaded. A build always runs them here."""
-    Linker(session).link(checks)
+    The checks that change no output (a passage both redacted and open, and the pseudonyms typed
+    by hand, which only the audit reads) are :func:`check`'s: a build runs them after this (the
+    first on another core where a helper may run), a live preview after the browser has reloaded."""
+    Linker(session).link()
 
 
 def check(session: Session) -> None:
-    """The checks :func:`link` leaves out with ``checks=False``; raises ReportError on a conflict."""
+    """The checks :func:`link` leaves out; raises ReportError on a conflict."""
     Linker(session).checks()
 
 
@@ -96,7 +96,7 @@ class Linker(Resolver):
         for page in self.s.pages.values():
             self._typed_pseudonyms(page)
 
-    def link(self, checks: bool = True) -> None:
+    def link(self) -> None:
         """Pass two: number, resolve and clean every page."""
         positions.attribute(self.s)         # first: what pass one recorded, by where it landed
         nav = [(p.src, p.meta) for p in self.s.pages.values() if p.in_nav]
@@ -138,8 +138,6 @@ class Linker(Resolver):
         self.s.reachable = self._reach(numbered)
         self.s.withheld_pages = set(self.s.pages) - self.s.reachable
         self._exited_names()
-        if checks:
-            self.check_open_and_redacted()
         # A citation whose placeholder went with an editor's note, or that stands on a page the
         # audience does not get, is not cited where readers look.
         printed = {int(i) for src, text in numbered.items() if src in self.s.reachable
@@ -154,8 +152,6 @@ class Linker(Resolver):
         for page in self.s.pages.values():
             page.output = self._finish(page, numbered[page.src])
             page.title = numbering.page_title(page.output)
-        if checks:
-            self.find_typed_pseudonyms()
 
     def _typed_pseudonyms(self, page: PageRecord) -> None:
         """A pseudonym typed by hand is a mention too: the audit ties its claim to the real name."""

@@ -77,7 +77,7 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
         render_all(settings, session, citations, macros, jinja, records, config)
         # The checks that change no output follow the linking: after the browser reloads under
         # `mkdocs serve`, beside the pages MkDocs writes where a helper may run, else here.
-        linking.link(session, checks=False)
+        linking.link(session)
         if settings.serving:
             unsaved = (memo, key)
         elif ahead.available():
