@@ -147,3 +147,43 @@ def test_a_saved_bibliography_formats_again_only_the_entries_it_changed(tmp_path
     fresh = CitationEngine(bibtex.BibDatabase(bib, parse_bibtex(bib.read_text(encoding="utf-8"), str(bib))))
     fresh.set_order(keys)
     assert listed == fresh.reference_list(keys)
+
+
+def test_the_preview_keeps_a_new_parse_once_its_pages_are_shown(tmp_path: pathlib.Path, monkeypatch) -> None:
+    from report_engine import caches
+
+    old = sample()
+    bib = tmp_path / "bibliography.bib"
+    bib.write_text(old, encoding="utf-8")
+    monkeypatch.setattr(bibtex, "_LAST_PARSE", {})
+    caches.take_later()
+    load_bibtex(bib, tmp_path / "cache", write_later=True)
+    data = bib.read_bytes()
+    cache = bibtex._cache_entry(bib, data, tmp_path / "cache")
+    assert cache is not None and not cache.store.has(cache.key, bibtex.SUFFIX)
+    writes = caches.take_later()
+    assert len(writes) == 1 and caches.take_later() == []
+    for write in writes:
+        write()
+    whole = shape(parse_bibtex(old, str(bib)))
+    monkeypatch.setattr(bibtex, "_LAST_PARSE", {})              # a new process reads it from the cache
+    monkeypatch.setattr(bibtex, "parse_bibtex", lambda *args: pytest.fail("parsed again"))
+    assert shape(load_bibtex(bib, tmp_path / "cache").entries()) == whole
+
+
+def test_the_last_parse_is_read_ahead_for_the_next_save(tmp_path: pathlib.Path, monkeypatch) -> None:
+    old = sample()
+    bib = tmp_path / "bibliography.bib"
+    bib.write_text(old, encoding="utf-8")
+    load_bibtex(bib, tmp_path / "cache")                       # kept in the cache
+    monkeypatch.setattr(bibtex, "_LAST_PARSE", {})
+    cached = load_bibtex(bib, tmp_path / "cache")              # keys only, as a server starting warm
+    assert cached._entries is None
+    bibtex.hold_last_parse()
+    assert cached._entries is not None
+    entry = bibtex._chunks(old)[3]
+    bib.write_text(old.replace(entry, entry.replace("\n", "\n  note = {Seen again},\n", 1)), encoding="utf-8")
+    monkeypatch.setattr(bibtex, "_read_cache", lambda cache: pytest.fail("the last parse was read again"))
+    again = load_bibtex(bib, tmp_path / "cache")
+    assert again.since is not None and len(again.since[1]) == 1
+    assert shape(again.entries()) == shape(parse_bibtex(bib.read_text(encoding="utf-8"), str(bib)))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from report_engine import bibtex, caches
 from test_serve import free_port
 
 pytestmark = pytest.mark.site
@@ -156,6 +157,12 @@ def test_every_edit_settles_into_a_clean_build(report: Path, tmp_path: Path) -> 
                 assert re.search(r"Preview: [^\n]*section-added\.md[^\n]* shown in", log), log
             if edit.name == "page removed":
                 assert "section-added.md removed" in log, log
+            if edit.name == ".bib edit":        # its new parse is kept by the preview's checker, off the critical path
+                preview.wait(lambda text: "Preview checked" in text[since:].rsplit("Detected file changes", 1)[-1],
+                             "the preview's checks")
+                data = (report / "bibliography.bib").read_bytes()
+                cache = bibtex._cache_entry(report / "bibliography.bib", data, report / caches.CACHE_DIR)
+                assert cache is not None and cache.store.has(cache.key, bibtex.SUFFIX)
             if shown_first is not None:
                 assert "section-1.md shown in" in log
                 assert shown_first == page.read_bytes(), "the page shown first is the page the site settles on"

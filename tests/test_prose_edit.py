@@ -178,3 +178,21 @@ def test_a_change_to_the_nav_alone_is_scoped(tmp_path: Path, after: str, only: b
     config.write_text(after, encoding="utf-8")
     assert preview.nav_only(CONFIG, config) is only
     assert preview.nav_only(None, config) is False        # the last preview's text unknown: rebuilt whole
+
+
+def test_a_server_told_of_writes_rebuilds_after_a_shorter_quiet(monkeypatch) -> None:
+    from report_engine import adapter
+    from report_engine.stages import preview
+
+    class Server:
+        build_delay = 0.1                  # MkDocs' own, made for polling
+
+    monkeypatch.setattr(preview, "SERVER", [None])
+    told = Server()
+    monkeypatch.setattr(adapter, "use_events", lambda server: True)
+    preview.serve_instantly(told, lambda: True)
+    assert told.build_delay == preview.QUIET < 0.1
+    polling = Server()
+    monkeypatch.setattr(adapter, "use_events", lambda server: False)
+    preview.serve_instantly(polling, lambda: True)
+    assert polling.build_delay == 0.1

@@ -118,3 +118,33 @@ def test_copies_keep_the_lines_of_what_they_copy():
     items.source, items.line, items.item_lines = "data/y.yml", 7, [8, 9]
     assert line_list([2], like=items).item_lines == [8, 9]
     assert line_list([2], like=items, item_lines=[9]).item_lines == [9]
+
+
+# ---- scans remembered across the preview's rebuilds ---------------------------------------------
+
+def test_a_scan_is_remembered_for_the_next_build_however_many_texts_a_build_reads():
+    calls: list[str] = []
+
+    @mdscan.remembered
+    def scan(text: str) -> int:
+        calls.append(text)
+        return len(text)
+
+    try:
+        texts = [f"page {n}" for n in range(5000)]     # more than any fixed bound would keep
+        mdscan.turn()
+        assert [scan(text) for text in texts] == [len(text) for text in texts]
+        mdscan.turn()                                   # the next build reads the same pages
+        assert [scan(text) for text in texts] == [len(text) for text in texts]
+        assert len(calls) == 5000
+        mdscan.turn()                                   # a build that reads only the first page
+        scan(texts[0])
+        mdscan.turn()
+        scan(texts[1])                                  # unread for two builds: scanned again
+        scan(texts[0])
+        assert calls[5000:] == [texts[1]]
+        mdscan.forget()
+        scan(texts[0])
+        assert calls[-1] == texts[0] and len(calls) == 5002
+    finally:
+        mdscan._MEMOS.remove(scan)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ from pybtex.database import Entry
 from pybtex.database.input.bibtex import LowLevelParser, Parser
 from pybtex.scanner import PrematureEOF, PybtexSyntaxError
 
+from . import caches
 from .caches import Store, digest
 from .errors import ReportError
 from .works import check_type
@@ -104,6 +105,7 @@ class BibDatabase:
         self._resolve = resolve             # the parse this database stands for, until first asked
         self.wait: Callable[[], None] | None = None     # what to wait for before it is read
         self._entries: dict[str, BibEntry] | None = None
+        self._inheriting: set[str] | None = None        # keys (folded) of entries with crossref or xdata
         if entries is not None:
             self._take(entries)
             index = [(item.key, item.line) for item in entries]
@@ -166,9 +168,13 @@ class BibDatabase:
     def unchanged_since(self, parse: str, key: str) -> bool:
         """Whether what is derived from entry ``key`` of the earlier parse ``parse`` holds for this
         one: the entry is the same and inherits from no other (crossref, xdata)."""
-        if self.since is None or self.since[0] != parse or key.lower() in self.since[1] or key not in self:
+        folded = key.lower()
+        if self.since is None or self.since[0] != parse or folded in self.since[1] or folded not in self._keys:
             return False
-        return not any(name.lower() in ("crossref", "xdata") for name in self[key].entry.fields)
+        if self._inheriting is None:         # one look at every entry, for all the keys asked about
+            self._inheriting = {item.key.lower() for item in self.entries()
+                                if any(name.lower() in ("crossref", "xdata") for name in item.entry.fields)}
+        return folded not in self._inheriting
 
     def keys(self) -> list[str]:
         """Keys in .bib file order."""
@@ -204,13 +210,16 @@ class BibDatabase:
 _LAST_PARSE: dict[str, Any] = {}
 
 
-def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None, *, later: bool = False) -> BibDatabase:
+def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None, *, later: bool = False,
+                write_later: bool = False) -> BibDatabase:
     """Parse ``path`` (or reuse the cached parse of identical content).
 
     A missing file gives an empty database: a report may cite nothing. With ``later``, a file whose
     parse is not cached is not parsed now: the database reads it when first asked (see
     :class:`BibDatabase`), which leaves the parse to a helper in the meantime
     (:meth:`report_engine.citations.ReferencesAhead.parse`).
+    With ``write_later`` (the live preview), a new parse is kept in the cache once the preview is
+    shown (:func:`report_engine.caches.later`); this process holds it meanwhile.
     Raises :class:`ReportError` for anything wrong in the file (with ``later``, when first asked).
     """
     path = pathlib.Path(path)
@@ -225,10 +234,19 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None, *, later: bo
     database = _read_cached(path, data, cache) if cache else None
     if database is None and later and cache is not None:
         return BibDatabase(path, None, cache, resolve=lambda: _parsed(path, data, cache, None))
-    return _parsed(path, data, cache, database)
+    return _parsed(path, data, cache, database, write_later)
 
 
-def _parsed(path: pathlib.Path, data: bytes, cache: ParseEntry | None, database: BibDatabase | None) -> BibDatabase:
+def hold_last_parse() -> None:
+    """Read the entries of this process's last parse if the cache gave only its keys: the live
+    preview's next save of the .bib reparses only what changed, from them (run when idle)."""
+    last: BibDatabase | None = _LAST_PARSE.get("database")
+    if last is not None:
+        last.entries()
+
+
+def _parsed(path: pathlib.Path, data: bytes, cache: ParseEntry | None, database: BibDatabase | None,
+            write_later: bool = False) -> BibDatabase:
     """The database of ``data``: ``database`` when the cache gave one, else the cache's parse if it
     has one by now, else a parse (of only what changed since this process's last parse of the same
     file, see :func:`reparse`), kept in the cache."""
@@ -250,7 +268,10 @@ def _parsed(path: pathlib.Path, data: bytes, cache: ParseEntry | None, database:
                 since = (last.cache.key, frozenset(changed))
         if entries is None:
             entries = parse_bibtex(text, str(path))
-        if cache:
+        if cache and write_later:
+            kept_entries = list(entries)
+            caches.later(lambda: _write_cache(cache, kept_entries))
+        elif cache:
             _write_cache(cache, entries)
         database = BibDatabase(path, entries, cache, since)
     if cache is not None:

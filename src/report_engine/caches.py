@@ -206,6 +206,22 @@ def write_atomic(path: Path, data: bytes | Callable[[BinaryIO], None]) -> None:
             os.unlink(temporary)
 
 
+_LATER: list[Callable[[], None]] = []   # cache writes left until the preview is on screen
+
+
+def later(write: Callable[[], None]) -> None:
+    """A cache write the live preview leaves until its pages are shown: its checker (on another
+    core) makes it (:func:`take_later`). What is written must not change meanwhile (pass copies)."""
+    _LATER.append(write)
+
+
+def take_later() -> list[Callable[[], None]]:
+    """The writes :func:`later` was given, in order; given once (to whoever makes them)."""
+    taken = list(_LATER)
+    _LATER.clear()
+    return taken
+
+
 def _used(path: Path) -> bool:
     """``path`` counts as recently used, for pruning; False when it cannot be touched (gone)."""
     try:

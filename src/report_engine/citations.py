@@ -40,7 +40,7 @@ from .citestyles import (
     year_of,
     year_suffixes,
 )
-from . import ahead
+from . import ahead, caches
 from .caches import digest
 from .errors import ReportError, did_you_mean
 from .text import ascii_folded, slugify
@@ -168,14 +168,18 @@ class FormattedCache:
         self.formatted[(key, year_label)] = formatted
         self.dirty.add(self.suffix)
 
-    def save(self) -> None:
-        """Write atomically; drop this style's caches of older versions of the same .bib."""
-        if self.parse is None:
+    def save(self, later: bool = False) -> None:
+        """Write atomically; drop this style's caches of older versions of the same .bib. With
+        ``later`` (the live preview), once the preview is shown (:func:`caches.later`)."""
+        parse = self.parse
+        if parse is None:
             return
         for suffix, entries in ((self.derived_suffix, self._derived), (self.suffix, self._formatted)):
             if suffix in self.dirty and entries is not None:
-                self.parse.store.supersede(self.parse.family, self.parse.key, suffix)
-                self.parse.store.write_pickle(self.parse.key, entries, suffix)
+                def write(suffix: str = suffix, entries: dict[Any, Any] = dict(entries)) -> None:
+                    parse.store.supersede(parse.family, parse.key, suffix)
+                    parse.store.write_pickle(parse.key, entries, suffix)
+                caches.later(write) if later else write()
         self.dirty = set()
 
     # -- a helper's files ----------------------------------------------------------------
@@ -389,9 +393,10 @@ class CitationEngine:
         self._formatted[key] = (year_label, formatted)
         return formatted
 
-    def save_cache(self) -> None:
-        """Keep this build's formatted entries for the next build of the same .bib."""
-        self._cache.save()
+    def save_cache(self, later: bool = False) -> None:
+        """Keep this build's formatted entries for the next build of the same .bib (with ``later``,
+        once the live preview is shown)."""
+        self._cache.save(later)
 
     def notes(self, keys: Iterable[str] | None = None) -> list[tuple[str, int, list[str]]]:
         """(key, line, notes) of every incomplete entry among ``keys`` (default: the whole file)."""

@@ -30,25 +30,56 @@ JINJA_CALL = re.compile(r"\{%-?\s*(endcall|call)\b(.*?)-?%\}", re.S)
 LINK_TARGET = re.compile(r"\]\(\s*<?(?P<url>[^)\s>]+)>?(?:\s+[\"'][^)]*)?\)")
 # Texts whose scans each function below remembers: `mkdocs serve` rebuilds read mostly the pages
 # the last build read, unchanged. Results are remembered as values nobody changes (tuples, frozen
-# records) and handed out as fresh lists.
-REMEMBERED = 1024
-_MEMOS: list["functools._lru_cache_wrapper[object]"] = []
+# records) and handed out as fresh lists. A memo keeps what this build and the one before it read
+# (:func:`turn`), however many texts that is: a bound on their number would forget, text by text,
+# exactly those the next build asks for first once a build reads more texts than the bound.
+_MEMOS: list["Remembered"] = []
 F = TypeVar("F", bound=Callable[..., object])
+_MISSING = object()
 
 
-def remembered(size: int = REMEMBERED) -> Callable[[F], F]:
-    """Remember the last ``size`` texts' scans (see above); :func:`forget` drops them all."""
-    def decorate(function: F) -> F:
-        memo = functools.lru_cache(maxsize=size)(function)
-        _MEMOS.append(memo)
-        return memo  # type: ignore[return-value]
-    return decorate
+class Remembered:
+    """One function's scans of the texts read by this build and the one before."""
+
+    def __init__(self, function: Callable[[str], object]) -> None:
+        self.function = function
+        self.now: dict[str, object] = {}
+        self.before: dict[str, object] = {}
+        functools.update_wrapper(self, function)
+
+    def __call__(self, text: str) -> object:
+        found = self.now.get(text, _MISSING)
+        if found is _MISSING:
+            found = self.before.get(text, _MISSING)
+            if found is _MISSING:
+                found = self.function(text)
+            self.now[text] = found
+        return found
+
+    def turn(self) -> None:
+        self.now, self.before = {}, self.now
+
+    def clear(self) -> None:
+        self.now, self.before = {}, {}
+
+
+def remembered(function: F) -> F:
+    """Remember ``function``'s scans of texts (see above); :func:`forget` drops them all."""
+    memo = Remembered(function)
+    _MEMOS.append(memo)
+    return memo  # type: ignore[return-value]
+
+
+def turn() -> None:
+    """A build begins: what the build before last read and the last did not is forgotten."""
+    for memo in _MEMOS:
+        memo.turn()
 
 
 def forget() -> None:
     """Drop every remembered scan (and the texts it holds): a build that will not run again."""
     for memo in _MEMOS:
-        memo.cache_clear()
+        memo.clear()
 
 
 @dataclass(frozen=True)
@@ -87,7 +118,7 @@ def strip_comments(text: str) -> tuple[str, list[str]]:
     return stripped, list(removed)
 
 
-@remembered()
+@remembered
 def _strip_comments(text: str) -> tuple[str, tuple[str, ...]]:
     removed: list[str] = []
     chunks: list[str] = []
@@ -213,7 +244,7 @@ def markdown_only(text: str) -> str:
 REFERENCE_LINK = re.compile(r"!?\[([^\]\n]*)\](?:\[([^\]\n]*)\]|(?![(:]))")
 
 
-@remembered(REMEMBERED * 4)
+@remembered
 def markdown_urls(text: str) -> frozenset[str]:
     """Every URL a Markdown text links or embeds, outside code: links, images, reference-style
     links whose definition is used, and raw HTML (href, src, srcset, object data, poster, CSS url()).
@@ -248,7 +279,7 @@ def footnote_definitions(text: str) -> list[FootnoteDefinition]:
     return list(_footnote_definitions(text))
 
 
-@remembered()
+@remembered
 def _footnote_definitions(text: str) -> tuple[FootnoteDefinition, ...]:
     scanned = list(lines(text))
     offsets, position = [], 0
@@ -289,7 +320,7 @@ def footnote_uses(text: str) -> list[str]:
     return list(_footnote_uses(text))
 
 
-@remembered()
+@remembered
 def _footnote_uses(text: str) -> tuple[str, ...]:
     body = markdown_only(text)
     body = "\n".join("" if FOOTNOTE_DEFINITION.match(line) else line for line in body.split("\n")) + \
@@ -311,7 +342,7 @@ class NoteMistake:
     suggestion: str
 
 
-@remembered()
+@remembered
 def note_mistake(text: str) -> NoteMistake | None:
     """An editor's note MkDocs would publish as text: unclosed, opened with a typographic dash, or
     written as a Jinja comment (``{# #}``, which this project's Jinja does not treat as one)."""

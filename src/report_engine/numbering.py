@@ -92,7 +92,7 @@ def label_lines(raw: str) -> dict[str, int]:
     return dict(_label_lines(raw))
 
 
-@mdscan.remembered()
+@mdscan.remembered
 def _label_lines(raw: str) -> tuple[tuple[str, int], ...]:
     found: dict[str, int] = {}
     for number, line in enumerate(raw.split("\n"), start=1):

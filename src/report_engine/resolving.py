@@ -21,6 +21,7 @@ class Resolver:
 
     def __init__(self, session: Session) -> None:
         self.s = session
+        self._hrefs: dict[str, Callable[[str], str | None]] = {}     # page -> where its citations link
 
     def _resolve(self, d: Deferred, validate_only: bool = False) -> str:
         try:
@@ -56,6 +57,14 @@ class Resolver:
         return numbering.plain_text(PLACEHOLDER.sub(resolve, title))
 
     def _cite_href(self, page_src: str) -> Callable[[str], str | None]:
+        """Where a citation on ``page_src`` links: worked out once a page (the session's
+        bibliography pages are settled when pass two resolves anything)."""
+        href = self._hrefs.get(page_src)
+        if href is None:
+            href = self._hrefs[page_src] = self._cite_target(page_src)
+        return href
+
+    def _cite_target(self, page_src: str) -> Callable[[str], str | None]:
         if self.s.bibliography_pages.get(page_src) == "page":
             return lambda key: f"#{self.s.citations.entry_id(key)}"
         report_pages = [src for src, scope in self.s.bibliography_pages.items() if scope == "report"]

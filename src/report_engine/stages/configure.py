@@ -102,7 +102,8 @@ def load_citations(settings: Settings, data: ReportData) -> CitationEngine:
     # one is done (a helper parses it meanwhile where one may run): with helpers or without, the
     # same mistakes stop it in the same order. Citation keys are checked after pass one.
     later = not settings.serving
-    database = load_bibtex(settings.project_dir / "bibliography.bib", settings.project_dir / CACHE_DIR, later=later)
+    database = load_bibtex(settings.project_dir / "bibliography.bib", settings.project_dir / CACHE_DIR, later=later,
+                           write_later=settings.serving)
     try:
         engine = CitationEngine(database, style=str(style), max_names=max_names)
     except ReportError as error:

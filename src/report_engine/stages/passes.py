@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .. import ahead, caches, courtesy, disclosures, editions, inputs, linking, templates
+from .. import ahead, caches, courtesy, disclosures, editions, inputs, linking, mdscan, templates
 from ..adapter import front_matter
 from ..citations import CitationEngine
 from ..data import ReportData, yaml_error_line
@@ -61,6 +61,7 @@ class Macros:
 def run(settings: Settings, configured: Configured, data: ReportData, session: Session, citations: CitationEngine,
         macros: Macros, config: Any, nav: Any, files: Any) -> Passes:
     """Render and link the whole report; the session holds what the pages recorded."""
+    mdscan.turn()                       # scans of texts the last build read are kept, older ones dropped
     jinja = templates.sandbox(macros.jinja, settings.project_dir, settings.docs_dir, macros.config["include_dir"],
                               ReportUndefined, session.namespace_type(), session.partials, session.run_caller,
                               config_file=settings.config_file)
@@ -94,7 +95,7 @@ def run(settings: Settings, configured: Configured, data: ReportData, session: S
         if configured.since_draft:
             since_draft_body = courtesy.since_draft(settings.project_dir, editions.edition_id(data.report)) or ""
         incomplete = citations.notes(session.listed_keys())
-        citations.save_cache()
+        citations.save_cache(later=settings.serving)
     except ReportError as error:
         # The conflict check, had it run in process, would have stopped the build first.
         raise (checking.first(error) if checking is not None else error) from None

@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .. import adapter, audit, inputs, linking, outputs, preview_page, prose_edit, templates
+from .. import adapter, audit, bibtex, caches, inputs, linking, outputs, preview_page, prose_edit, templates
 from ..errors import ReportError
 from ..session import Session
 from ..settings import Settings
@@ -243,10 +243,13 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     generation = next(_PREVIEWS)
     _LATEST_PREVIEW[0] = generation
     parent = os.getpid()
+    writes = caches.take_later()            # what this build left for the cache, written off the critical path
 
     def check() -> None:
         if os.getpid() != parent:           # in the forked checker: end with the server, however it ends
             threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
+        for write in writes:
+            write()
         started = time.perf_counter()
         if passes.unsaved is not None:
             memo, key = passes.unsaved
@@ -277,10 +280,20 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
         _PREVIEW_CHECKS[0] = checker
     else:                                   # pragma: no cover - platforms without fork
         threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
+    threading.Thread(target=hold_bibliography, name="report-preview-bibliography", daemon=True).start()
     return site
 
 
+def hold_bibliography() -> None:
+    """While the author reads: the bibliography's entries in memory, for the next save of the .bib."""
+    try:
+        bibtex.hold_last_parse()
+    except Exception as error:               # the next rebuild reads them again, and says what is wrong
+        log.debug(f"Preview: the bibliography's entries were not read ahead ({error})")
+
+
 MAX_FIRST = 12          # pages shown before the rest of the site, at most
+QUIET = 0.03            # seconds without a write before a save counts as done (when told by the system)
 
 
 @dataclasses.dataclass
@@ -485,6 +498,9 @@ def serve_instantly(server: Any, rebuild: Callable[[], Any]) -> Instant:
     SERVER[0] = server
     if adapter.use_events(server):
         log.debug("The preview is told of changes by the system")
+        # MkDocs waits for 0.1 s without a change before it rebuilds, made for polling; told of
+        # each write as it happens, the few writes of one save come within milliseconds.
+        server.build_delay = min(getattr(server, "build_delay", QUIET), QUIET)
     for logger in {adapter.BUILD_LOGGER, "mkdocs"}:
         target = logging.getLogger(logger)
         if not any(isinstance(f, QuietWhenSuperseded) for f in target.filters):
