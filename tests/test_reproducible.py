@@ -184,3 +184,44 @@ def test_a_public_draft_marks_theme_pages_too_and_shows_its_notice_once(report, 
     for name, html in pages(report.build().site).items():
         assert ROBOTS in html, name
         assert html.count(DRAFT_NOTICE) == 1, name
+
+
+def test_builds_in_one_process_leave_the_cycle_collector_as_they_found_it(report, monkeypatch, caplog):
+    """The passes run with the cycle collector paused, and a build freezes what it keeps until it
+    ends; a process that builds again (a test run, a script) finds nothing frozen, whether the
+    build before succeeded or failed."""
+    import gc
+
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from report_engine.stages import passes
+
+    report.page("index.md", "# Summary\n\nThe report.\n")
+    report.build()                                   # writes mkdocs.yml
+    monkeypatch.chdir(report.root)
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    collecting: list[bool] = []
+    run = passes.run
+
+    def watched(*args, **kwargs):
+        collecting.append(gc.isenabled())
+        return run(*args, **kwargs)
+    monkeypatch.setattr(passes, "run", watched)
+    report.write("docs/numbers.yml", "x: !private {owner: helios, value: 1}\n")
+    fails = {"# Summary\n\nThe report, again.\n": None,
+             "# Summary\n\n{{ no_such_macro() }}\n": "no_such_macro",         # in pass one
+             "# Summary\n\nThe [numbers](numbers.yml).\n": "!private"}       # once the pages are converted
+    for text, mistake in fails.items():
+        report.page("index.md", text)
+        caplog.clear()
+        config = load_config(str(report.root / "mkdocs.yml"))
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(config)
+        except Exception:
+            assert mistake is not None and mistake in caplog.text, caplog.text
+        else:
+            assert mistake is None
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert collecting == [False, False, False]

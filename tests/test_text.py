@@ -148,3 +148,21 @@ def test_a_scan_is_remembered_for_the_next_build_however_many_texts_a_build_read
         assert calls[-1] == texts[0] and len(calls) == 5002
     finally:
         mdscan._MEMOS.remove(scan)  # type: ignore[arg-type]
+
+
+def test_footnotes_are_read_once_for_texts_that_differ_only_in_token_numbers(monkeypatch):
+    read: list[str] = []
+    scan = mdscan._footnote_uses.function
+
+    def counting(text: str):
+        read.append(text)
+        return scan(text)
+    monkeypatch.setattr(mdscan._footnote_uses, "function", counting)
+    mdscan.forget()
+    before = "Words[^a] \x0212\x03 and \x0e3\x0fhidden[^b]\x0e/3\x0f \x1040\x11.\n\n[^a]: A \x0213\x03 note[^c]."
+    after = before.replace("\x0212\x03", "\x0214\x03").replace("\x0213\x03", "\x0215\x03").replace("3\x0f", "5\x0f")
+    assert mdscan.footnote_uses(before) == mdscan.footnote_uses(after) == ["a", "b", "c"]
+    assert len(read) == 1                     # an edit upstream renumbered the tokens: read once
+    odd = "A label made by a macro[^n\x029\x03].\n"
+    assert mdscan.footnote_uses(odd) == ["n\x029\x03"]            # kept exactly as written
+    assert mdscan.footnote_uses(odd.replace("9", "8")) == ["n\x028\x03"]

@@ -315,17 +315,31 @@ def _footnote_definitions(text: str) -> tuple[FootnoteDefinition, ...]:
     return tuple(found)
 
 
+# The number inside each of pass one's tokens (placeholders, anchors, redaction marks: positions.py).
+TOKEN_NUMBER = re.compile("([\x02\x10\x0e]/?)\\d+(?=[\x03\x11\x0f])")
+TOKEN_START = ("\x02", "\x10", "\x0e")
+
+
 def footnote_uses(text: str) -> list[str]:
-    """Labels of the footnote references in a text, where Markdown reads them (definitions' own labels excluded)."""
-    return list(_footnote_uses(text))
+    """Labels of the footnote references in a text, where Markdown reads them (definitions' own labels excluded).
+
+    Read with the numbers of pass one's tokens left out: they count macros report-wide, so an
+    edit to one page renumbers every later page, whose footnotes it does not move (a label with
+    a token in it, the one exception, is read from the text as it is)."""
+    found = _footnote_uses(TOKEN_NUMBER.sub(r"\1", text))
+    if any(start in label for label in found for start in TOKEN_START):
+        return list(_read_footnote_uses(text))
+    return list(found)
 
 
-@remembered
-def _footnote_uses(text: str) -> tuple[str, ...]:
+def _read_footnote_uses(text: str) -> tuple[str, ...]:
     body = markdown_only(text)
     body = "\n".join("" if FOOTNOTE_DEFINITION.match(line) else line for line in body.split("\n")) + \
         "\n" + "\n".join(m.group(2) for line in body.split("\n") if (m := FOOTNOTE_DEFINITION.match(line)))
     return tuple(FOOTNOTE_USE.findall(body))
+
+
+_footnote_uses = remembered(_read_footnote_uses)
 
 
 # ---- editors' notes written wrong -------------------------------------------------------------

@@ -8,10 +8,12 @@ one line.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .. import ahead, changes, mdscan, outputs, render_cache, templates
 from ..adapter import nav_pages
@@ -120,8 +122,10 @@ class Build:
         sections = {page.file.src_uri: section for page, section in nav_pages(nav.items) if section}
         self.pages = PageWriter(self.configured, self.session, self.renders, sections)
         macros = passes.Macros(self.env.env, self.env.variables, self.env.config)
-        self.passes = passes.run(self.settings, self.configured, self.data, self.session, self.citations, macros,
-                                 self.config, nav, files)
+        with collector_paused():
+            self.passes = passes.run(self.settings, self.configured, self.data, self.session, self.citations,
+                                     macros, self.config, nav, files)
+        settle_memory(self.settings)
         if self.passes.unchanged:           # nothing changed since the last edition: no changes page
             self.nav = configure.without_page(self.config, files, self.session, changes.PAGE)
         if self.settings.serving:           # the preview may show the pages the passes changed first
@@ -154,6 +158,7 @@ class Build:
     def reach(self, files: Any, env: Any) -> None:
         """Reachability: every page is converted by now; what they do not reach leaves the build."""
         self.stop_helpers()                 # MkDocs has converted every page
+        settle_memory(self.settings)
         self.theme_env = env
         reach = reachability.reach(self.settings, self.session, self.config, files, self.data.report,
                                    self.data.files["report"])
@@ -176,6 +181,12 @@ class Build:
 
     def post_build(self, site: Path, say: Any) -> Path:
         """Extra outputs, then the audit and promotion (or the preview). Returns where the site now is."""
+        try:
+            return self._post_build(site, say)
+        finally:
+            gc.unfreeze()                   # the next build in this process, if any, may free all of this
+
+    def _post_build(self, site: Path, say: Any) -> Path:
         self.renders.finish()
         if self.outcome.checking is not None:            # nothing is promoted before its verdict
             self.outcome.checking.verdict()
@@ -205,8 +216,33 @@ class Build:
 
     def failed(self) -> None:
         """A failed build leaves the previous site as it was."""
+        gc.unfreeze()
         self.citations.ahead.abandon()
         if self.passes is not None and self.passes.checking is not None:
             self.passes.checking.stop(now=True)
         self.stop_helpers()
         outputs.discard(self.configured.staging)
+
+
+# Python's cycle collector looks at every object alive each time it runs in full: a tenth of a
+# cold build went on looking, again and again, at what the passes keep until the build ends.
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The passes make millions of objects, nearly all freed as they go (reference counting);
+    the cycle collector waits until they are done."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def settle_memory(settings: Settings) -> None:
+    """What a build holds by now is kept until it ends: the collector is told to leave it be
+    (:func:`gc.freeze`; :meth:`Build.post_build` and :meth:`Build.failed` undo it). Not under
+    ``mkdocs serve``, whose builds follow one another in one process."""
+    if not settings.serving:
+        gc.freeze()
