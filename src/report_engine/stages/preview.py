@@ -19,9 +19,9 @@ second. After a save:
   state, through every plugin's page events, and written into the served folder;
 * else, when only pages, data, the bibliography, partials or the nav of ``mkdocs.yml`` changed,
   the whole site is rebuilt in the background, paused after its passes while the pages whose
-  linked text they changed are rendered from the last preview's state and shown (the edited
-  pages first, :data:`MAX_FIRST` at most), a page new to the site with the rebuild's nav, and a
-  page gone from it removed from the served folder;
+  linked text they changed are rendered from the last preview's state and shown (only the edited
+  ones when the passes changed any, else :data:`MAX_FIRST` at most), a page new to the site with
+  the rebuild's nav, and a page gone from it removed from the served folder;
 * else (the rest of ``mkdocs.yml``, the report's Python code, the theme, other files of
   ``docs/``) the whole site is rebuilt first, as MkDocs would.
 
@@ -323,7 +323,9 @@ def passes_done(build: Any) -> None:
     held, pages = first.held.build.session.pages, build.session.pages
     changed = [(src, record) for src, record in pages.items()
                if src in held and (held[src].output != record.output or held[src].title != record.title)]
-    changed.sort(key=lambda item: item[0] not in first.edited)           # the edited pages first
+    edited = [item for item in changed if item[0] in first.edited]
+    if edited:                  # the pages the author saved: the others the passes changed follow with the site
+        changed = edited
     first.build = build
     first.added = [src for src in pages if src not in held][:MAX_FIRST]
     first.removed = [src for src in held if src not in pages]
