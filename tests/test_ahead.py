@@ -282,3 +282,23 @@ def test_the_audit_behind_the_writer_marks_only_whole_clean_files(tmp_path):
         ["page-04.html", "page-11.html"]
     saved = (tmp_path / "project" / ".cache/report-engine/audit/context.txt").read_text().split()
     assert sorted(saved) == sorted((tmp_path / "alone" / ".cache/report-engine/audit/context.txt").read_text().split())
+
+
+def test_helpers_forked_while_the_collector_is_paused_run_with_it(tmp_path):
+    """The passes pause Python's cycle collector and fork helpers meanwhile: a helper, which may
+    work for the rest of the build, collects again."""
+    import gc
+
+    store = caches.Store(tmp_path, "test")
+    gc.disable()
+    try:
+        helper = ahead.Helper("test", ["item"], store.has,
+                              lambda name: store.write(name, str(gc.isenabled()).encode()))
+        verdict = ahead.Verdict("test", lambda: store.write("verdict", str(gc.isenabled()).encode()), lambda: None)
+    finally:
+        gc.enable()
+    assert helper.process is not None
+    helper.process.join(timeout=30)
+    helper.stop()
+    verdict.verdict()
+    assert store.read_bytes("item") == b"True" and store.read_bytes("verdict") == b"True"

@@ -165,6 +165,16 @@ def test_the_preview_keeps_a_new_parse_once_its_pages_are_shown(tmp_path: pathli
     assert len(writes) == 1 and caches.take_later() == []
     for write in writes:
         write()
+    entry = bibtex._chunks(old)[3]                              # a save whose build fails, then undone:
+    bib.write_text(old.replace(entry, entry.replace("\n", "\n  note = {Undone},\n", 1)), encoding="utf-8")
+    load_bibtex(bib, tmp_path / "cache", write_later=True)
+    bib.write_text(old, encoding="utf-8")
+    load_bibtex(bib, tmp_path / "cache", write_later=True)      # the cached parse again: nothing to write
+    stale = caches.take_later()
+    assert len(stale) == 1
+    stale[0]()                                                  # the undone parse does not replace it
+    assert cache.store.has(cache.key, bibtex.SUFFIX)
+    assert sum(1 for path in (tmp_path / "cache").rglob("bibtex-*") if bibtex.INDEX_SUFFIX not in path.name) == 1
     whole = shape(parse_bibtex(old, str(bib)))
     monkeypatch.setattr(bibtex, "_LAST_PARSE", {})              # a new process reads it from the cache
     monkeypatch.setattr(bibtex, "parse_bibtex", lambda *args: pytest.fail("parsed again"))

@@ -137,6 +137,9 @@ def test_a_scan_is_remembered_for_the_next_build_however_many_texts_a_build_read
         mdscan.turn()                                   # the next build reads the same pages
         assert [scan(text) for text in texts] == [len(text) for text in texts]
         assert len(calls) == 5000
+        mdscan.turn()                                   # a build restored whole from its memo reads nothing:
+        mdscan.turn()                                   # what the build before it read is kept
+        assert [scan(text) for text in texts[:3]] == [len(text) for text in texts[:3]] and len(calls) == 5000
         mdscan.turn()                                   # a build that reads only the first page
         scan(texts[0])
         mdscan.turn()

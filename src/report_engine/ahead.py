@@ -25,6 +25,7 @@ when its builds already take every core; read through :mod:`report_engine.settin
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -90,6 +91,7 @@ class Helper:
 
         def run() -> None:
             _quiet()
+            gc.enable()                             # forked while the passes paused the collector
             caches.guard_helper()
             _HALT[0], _PLANNED[0] = self.halt, self.planned
             try:
@@ -151,6 +153,7 @@ class Verdict:
 
         def run() -> None:
             _quiet()
+            gc.enable()                             # forked while the passes paused the collector
             caches.guard_helper()
             while not self.go.wait(0.5):
                 if os.getppid() != parent:          # the build is gone

@@ -26,6 +26,7 @@ import datetime
 import logging
 import pathlib
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
@@ -106,6 +107,7 @@ class BibDatabase:
         self.wait: Callable[[], None] | None = None     # what to wait for before it is read
         self._entries: dict[str, BibEntry] | None = None
         self._inheriting: set[str] | None = None        # keys (folded) of entries with crossref or xdata
+        self._reading = threading.Lock()
         if entries is not None:
             self._take(entries)
             index = [(item.key, item.line) for item in entries]
@@ -143,14 +145,16 @@ class BibDatabase:
         return self._entries, list(self._lines.items()), self._load, self.since
 
     def entries(self) -> list[BibEntry]:
-        """Every entry, in file order (read now if it was not yet)."""
+        """Every entry, in file order (read now if it was not yet; read once, whichever thread asks
+        first: the live preview reads them ahead while a rebuild may ask)."""
         self.ready()
-        if self._entries is None:
-            loaded = self._load() if self._load is not None else []
-            if [(item.key, item.line) for item in loaded] != list(self._lines.items()):
-                raise ReportError("the bibliography's cached parse does not match its keys", str(self.path), None,
-                                  "delete the .cache folder next to mkdocs.yml and build again")
-            self._take(loaded)
+        with self._reading:
+            if self._entries is None:
+                loaded = self._load() if self._load is not None else []
+                if [(item.key, item.line) for item in loaded] != list(self._lines.items()):
+                    raise ReportError("the bibliography's cached parse does not match its keys", str(self.path),
+                                      None, "delete the .cache folder next to mkdocs.yml and build again")
+                self._take(loaded)
         assert self._entries is not None
         return list(self._entries.values())
 
@@ -219,7 +223,8 @@ def load_bibtex(path: pathlib.Path, cache_dir: pathlib.Path | None, *, later: bo
     :class:`BibDatabase`), which leaves the parse to a helper in the meantime
     (:meth:`report_engine.citations.ReferencesAhead.parse`).
     With ``write_later`` (the live preview), a new parse is kept in the cache once the preview is
-    shown (:func:`report_engine.caches.later`); this process holds it meanwhile.
+    shown (:func:`report_engine.caches.later`), unless a later build has read another parse by
+    then; this process holds it meanwhile.
     Raises :class:`ReportError` for anything wrong in the file (with ``later``, when first asked).
     """
     path = pathlib.Path(path)
@@ -270,7 +275,11 @@ def _parsed(path: pathlib.Path, data: bytes, cache: ParseEntry | None, database:
             entries = parse_bibtex(text, str(path))
         if cache and write_later:
             kept_entries = list(entries)
-            caches.later(lambda: _write_cache(cache, kept_entries))
+
+            def write() -> None:
+                if _LAST_PARSE.get("key") == str(cache.path):     # not since replaced by another parse
+                    _write_cache(cache, kept_entries)
+            caches.later(write)
         elif cache:
             _write_cache(cache, entries)
         database = BibDatabase(path, entries, cache, since)

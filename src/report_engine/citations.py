@@ -170,13 +170,17 @@ class FormattedCache:
 
     def save(self, later: bool = False) -> None:
         """Write atomically; drop this style's caches of older versions of the same .bib. With
-        ``later`` (the live preview), once the preview is shown (:func:`caches.later`)."""
+        ``later`` (the live preview), once the preview is shown (:func:`caches.later`), unless a
+        later build has read another .bib by then."""
         parse = self.parse
         if parse is None:
             return
         for suffix, entries in ((self.derived_suffix, self._derived), (self.suffix, self._formatted)):
             if suffix in self.dirty and entries is not None:
                 def write(suffix: str = suffix, entries: dict[Any, Any] = dict(entries)) -> None:
+                    newest = self.latest.get(self.suffix)
+                    if later and newest is not None and newest.parse is not None and newest.parse.key != parse.key:
+                        return              # a later build read another .bib: its caches are not to be superseded
                     parse.store.supersede(parse.family, parse.key, suffix)
                     parse.store.write_pickle(parse.key, entries, suffix)
                 caches.later(write) if later else write()

@@ -57,7 +57,8 @@ class Remembered:
         return found
 
     def turn(self) -> None:
-        self.now, self.before = {}, self.now
+        if self.now:                         # a build restored whole from its memo read nothing
+            self.now, self.before = {}, self.now
 
     def clear(self) -> None:
         self.now, self.before = {}, {}

@@ -56,6 +56,7 @@ log = logging.getLogger("mkdocs.plugins.report")
 _PREVIEWS = itertools.count(1)       # previews built by this process (mkdocs serve)
 _LATEST_PREVIEW = [0]
 _PREVIEW_CHECKS: list[Any] = [None]  # the process checking the newest preview, if any
+_PREVIEW_WRITTEN: list[Any] = [None]  # set by that process once it has made the cache writes it was left
 LAST_FAILURE: list[ReportError | None] = [None]      # the last mistake that stopped a build
 # Python code is imported once per process: under `mkdocs serve` an edit to it would silently not
 # apply, so the next rebuild says so instead. Keyed by folder; the stamps of the first build.
@@ -226,11 +227,13 @@ def exit_with_parent(parent: int) -> None:
 
 def stop_checks() -> None:
     """A new preview is coming: the checks of the one it replaces would only report on text gone."""
-    checker = _PREVIEW_CHECKS[0]
+    checker, written = _PREVIEW_CHECKS[0], _PREVIEW_WRITTEN[0]
     if checker is not None and checker.is_alive():
+        if written is not None:              # the cache writes it was left are not lost
+            written.wait(timeout=10)
         checker.terminate()
         checker.join(timeout=5)
-    _PREVIEW_CHECKS[0] = None
+    _PREVIEW_CHECKS[0] = _PREVIEW_WRITTEN[0] = None
 
 
 def show(settings: Settings, configured: Configured, session: Session, passes: Passes, site: Path,
@@ -248,8 +251,11 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     def check() -> None:
         if os.getpid() != parent:           # in the forked checker: end with the server, however it ends
             threading.Thread(target=exit_with_parent, args=(parent,), daemon=True).start()
-        for write in writes:
-            write()
+        try:
+            for write in writes:
+                write()
+        finally:
+            written.set()
         started = time.perf_counter()
         if passes.unsaved is not None:
             memo, key = passes.unsaved
@@ -275,10 +281,13 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     # A process of its own where the system can fork one: the checks then run on another core
     # instead of holding the interpreter while the next edit's preview is built.
     if "fork" in multiprocessing.get_all_start_methods():
-        checker = multiprocessing.get_context("fork").Process(target=check, name="report-preview-checks", daemon=True)
+        context = multiprocessing.get_context("fork")
+        written: Any = context.Event()
+        checker = context.Process(target=check, name="report-preview-checks", daemon=True)
         checker.start()
-        _PREVIEW_CHECKS[0] = checker
+        _PREVIEW_CHECKS[0], _PREVIEW_WRITTEN[0] = checker, written
     else:                                   # pragma: no cover - platforms without fork
+        written = threading.Event()
         threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
     threading.Thread(target=hold_bibliography, name="report-preview-bibliography", daemon=True).start()
     return site
