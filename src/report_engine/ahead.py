@@ -90,9 +90,7 @@ class Helper:
             self.planned.set()
 
         def run() -> None:
-            _quiet()
-            gc.enable()                             # forked while the passes paused the collector
-            caches.guard_helper()
+            _begin()
             _HALT[0], _PLANNED[0] = self.halt, self.planned
             try:
                 todo = list(items()) if listed is None and callable(items) else listed or []
@@ -121,13 +119,7 @@ class Helper:
         (a build that failed; a file it was writing is left as a temporary the cache never reads)."""
         if self.process is not None:
             self.halt.set()
-            if now and self.process.is_alive():
-                self.process.terminate()
-            self.process.join(timeout=10)
-            if self.process.is_alive():             # pragma: no cover - one item never takes this long
-                self.process.terminate()
-                self.process.join(timeout=5)
-            if self.process.exitcode == REFUSED_EXIT:
+            if _end(self.process, now) == REFUSED_EXIT:
                 self.refused = True
                 log.debug("helper %s was stopped: it tried to write outside the cache", self.name)
             self.process = None
@@ -152,9 +144,7 @@ class Verdict:
         parent = os.getpid()
 
         def run() -> None:
-            _quiet()
-            gc.enable()                             # forked while the passes paused the collector
-            caches.guard_helper()
+            _begin()
             while not self.go.wait(0.5):
                 if os.getppid() != parent:          # the build is gone
                     os._exit(0)
@@ -208,18 +198,28 @@ class Verdict:
         """Reap it once it has said its verdict; end it if it never started or ``now`` (a build that
         failed otherwise)."""
         if self.process is not None:
-            if self.process.is_alive() and (now or not self.go.is_set()):
-                self.process.terminate()
-            self.process.join(timeout=10)
-            if self.process.is_alive():             # pragma: no cover - a verdict is sent last
-                self.process.terminate()
-                self.process.join(timeout=5)
+            _end(self.process, now or not self.go.is_set())
             self.process = None
             self._receive.close()
 
 
-def _quiet() -> None:
-    """The build reports; a helper reports nothing. Its log records still exist (the page conversion
-    cache watches for them) but reach no terminal."""
+def _begin() -> None:
+    """A helper's first steps in its own process: it reports nothing (its log records still exist,
+    for the page conversion cache, but reach no terminal), it collects cycles again (it may have
+    been forked while the passes paused the collector) and it may write only into the cache."""
     for logger in (logging.getLogger(), logging.getLogger("mkdocs"), logging.getLogger("properdocs")):
         logger.handlers = [logging.NullHandler()]
+    gc.enable()
+    caches.guard_helper()
+
+
+def _end(process: multiprocessing.process.BaseProcess, at_once: bool) -> int | None:
+    """Reap a helper's process, ended first if ``at_once`` (and if it outstays ten seconds, which
+    one item or a verdict never takes); its exit code."""
+    if at_once and process.is_alive():
+        process.terminate()
+    process.join(timeout=10)
+    if process.is_alive():                          # pragma: no cover - see above
+        process.terminate()
+        process.join(timeout=5)
+    return process.exitcode
