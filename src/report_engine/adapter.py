@@ -17,7 +17,9 @@ What the engine touches, and where:
 * ``Page`` attributes (``file``, ``title``, ``meta``, ``toc``, ``is_homepage``, ``update_date``,
   ``canonical_url``, ``content``), ``Page.read_source`` and ``Page.render`` (pages converted
   ahead, :mod:`report_engine.render_cache`), and ``AnchorLink`` for the landing page's contents;
-* navigation objects (``is_page``, ``is_section``, ``children``); ``get_files``,
+* navigation objects (``is_page``, ``is_section``, ``children``, ``active``, ``url``), and the
+  types ``Page`` and ``Section`` to tell MkDocs' own items from others' (Material's navigation
+  rendered once per branch, :mod:`report_engine.nav_memo`); ``get_files``,
   ``set_exclusions`` and ``get_navigation`` to run a build as far as the passes
   (:mod:`report_engine.readthrough`: an earlier edition's snapshot, review packets);
 * ``get_data`` (front matter, read as MkDocs reads it);
@@ -57,7 +59,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError, MkDocsException, PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
-from mkdocs.structure.nav import get_navigation
+from mkdocs.structure.nav import Section, get_navigation
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import write_file
 from mkdocs.utils.meta import get_data
@@ -67,7 +70,7 @@ BUILD_LOGGER = build_site.__module__
 BUILDING_MESSAGE = "Building documentation to directory: "
 
 __all__ = ["Abort", "AnchorLink", "BUILDING_MESSAGE", "BUILD_LOGGER", "BasePlugin", "BuildError", "File", "Files", "MkDocsConfig", "MkDocsException",
-           "PluginError", "base", "build_site", "config_options", "event_priority", "front_matter", "generated_file",
+           "Page", "PluginError", "Section", "base", "build_site", "config_options", "event_priority", "front_matter", "generated_file",
            "get_files", "get_navigation", "hold_requests", "load_config", "nav_pages", "reload_browsers", "render_page", "set_exclusions",
            "use_events"]
 

@@ -15,7 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any, Iterator
 
-from .. import ahead, changes, mdscan, outputs, render_cache, templates
+from .. import ahead, changes, mdscan, nav_memo, outputs, render_cache, templates
 from ..adapter import nav_pages
 from ..audience import Audience
 from ..data import ReportData
@@ -160,6 +160,7 @@ class Build:
         self.stop_helpers()                 # MkDocs has converted every page
         settle_memory(self.settings)
         self.theme_env = env
+        nav_memo.install(env, self.config)    # Material's navigation: each branch rendered once per view
         reach = reachability.reach(self.settings, self.session, self.config, files, self.data.report,
                                    self.data.files["report"])
         # The audit reads them from the session, with what the passes recorded.

@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .. import adapter, audit, bibtex, caches, inputs, linking, outputs, preview_page, prose_edit, templates
+from .. import adapter, audit, bibtex, caches, inputs, linking, nav_memo, outputs, preview_page, prose_edit, templates
 from ..errors import ReportError
 from ..session import Session
 from ..settings import Settings
@@ -136,6 +136,7 @@ class Held:
 
     def _render(self, build: Any, pages: list[Any]) -> None:
         """``pages`` of ``build``, its events reaching it, with this preview's theme and folder."""
+        nav_memo.forget(self.build.theme_env)     # its branches were rendered for that preview's nav
         with self.use(build):
             for page in pages:
                 adapter.render_page(page, build.config, build.mkdocs_files, build.nav, self.build.theme_env,
