@@ -133,3 +133,30 @@ def test_links_count_where_markdown_reads_them(text, reached):
 def test_normalise_folds_what_a_copy_may_change():
     assert normalise("“Quoted”\u00a0text — with\u200b a dash’s") == "\"quoted\" text - with a dash's"
     assert normalise("Plain ASCII   text") == "plain ascii text"
+
+
+def test_attribute_scan_finds_what_the_regex_finds():
+    """mdscan.attribute_matches tries the attribute regexes only before an '=': on texts made of the
+    pieces that decide a match (names in any case, the long s and Kelvin sign a case-folded regex
+    reads as s and k, white space of every kind, quotes, '=' inside values and names run together),
+    it finds exactly the matches of finditer, in order."""
+    import random
+
+    from report_engine import audit
+
+    pieces = ["src", "SRC", "ſrc", "href", "HrEf", "data", "poster", "xsrc", "src-", "id", "ID", "name", "for",
+              "aria-labelledby", "aria-describedby", "by", "=", "==", " ", "\u00a0", "\n", "\t", '"', "'", "v=1",
+              "a", "<", ">", "url(", "Kelvin\u212a", "é"]
+    rng = random.Random(26)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 40))) for _ in range(20000)]
+    texts += ['<a href="x">', "src = 'a' data=b poster=\"c\"", "id=a=b name =c", "=src=", "href=", "ſrc=x"]
+    candidates = ["srcset", "SrcSet", "ſrcset", "xsrcset", "=", " ", "\n", '"', "'", "a b, c 2x", '="u 1x"', "='v'"]
+    texts += ["".join(rng.choice(candidates) for _ in range(rng.randrange(1, 30))) for _ in range(10000)]
+    for pattern, names in ((mdscan.URL_ATTRIBUTE, mdscan.URL_NAMES), (audit.ID_ATTRIBUTE, audit.ID_NAMES),
+                           (mdscan.SRCSET, ("srcset",))):
+        matched = 0
+        for text in texts:
+            expected = [(m.span(), m.groups()) for m in pattern.finditer(text)]
+            assert [(m.span(), m.groups()) for m in mdscan.attribute_matches(pattern, names, text)] == expected, text
+            matched += bool(expected)
+        assert matched > 500

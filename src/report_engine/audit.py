@@ -403,7 +403,7 @@ def _names_in(line: str) -> str:
     if heading:
         found.append(heading.group("text"))
     found += [m.group("url") for m in mdscan.LINK_TARGET.finditer(line)] + mdscan.html_urls(line)
-    found += ["".join(m.groups(default="")) for m in ID_ATTRIBUTE.finditer(line)]
+    found += ["".join(m.groups(default="")) for m in mdscan.attribute_matches(ID_ATTRIBUTE, ID_NAMES, line)]
     return " ".join(found)
 
 
@@ -742,6 +742,7 @@ def audit_context(prints: Iterable[Fingerprint], comments_allowed: bool, theme_c
 TEXT_ATTRIBUTES = {"alt", "title", "aria-label", "aria-description", "content", "placeholder", "value", "label",
                    "href", "src", "srcset", "data", "poster", "action", "cite", "summary", "abbr",
                    "data-citation-ref", "data-md-color-scheme", "id", "name"}
+ID_NAMES = ("id", "name", "for", "aria-labelledby", "aria-describedby")
 ID_ATTRIBUTE = re.compile(r"""\b(?:id|name|for|aria-labelledby|aria-describedby)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 JSON_NAMES = re.compile(r'"(?:location|url|href|id)"\s*:\s*"([^"]*)"')
 SITEMAP_LOC = re.compile(r"<loc>([^<]*)</loc>")
@@ -752,7 +753,7 @@ def output_names(raw: str, suffix: str) -> list[str]:
     # Decoded as a browser would: entities, percent-encoding, and '+' for a space in a query.
     urls = [html.unescape(url) for url in mdscan.html_urls(raw)]
     found = [normalise(unquote(url)) for url in urls] + [normalise(unquote_plus(url)) for url in urls if "+" in url]
-    found += [normalise("".join(m.groups(default=""))) for m in ID_ATTRIBUTE.finditer(raw)]
+    found += [normalise("".join(m.groups(default=""))) for m in mdscan.attribute_matches(ID_ATTRIBUTE, ID_NAMES, raw)]
     if suffix == ".json":
         found += [normalise(m.group(1)) for m in JSON_NAMES.finditer(raw)]
     found += [normalise(m.group(1)) for m in SITEMAP_LOC.finditer(raw)]

@@ -221,9 +221,16 @@ class CompiledPages:
             self.store.prune()
 
 
+# A block or extends tag is a name token, a whole word of the source: a page without either word
+# has neither, and its parsed template is not walked (most pages; walking costs as much as parsing).
+BLOCK_WORDS = re.compile(r"\b(?:block|extends)\b")
+
+
 def check_template(env: jinja2.Environment, source: str) -> nodes.Template:
     """Refuse the template features that move text between blocks; the parsed template."""
     tree = env.parse(source)
+    if not BLOCK_WORDS.search(source):
+        return tree
     for node in tree.find_all((nodes.Block, nodes.Extends)):
         kind = "{% block %}" if isinstance(node, nodes.Block) else "{% extends %}"
         raise ReportError(f"{kind} is not supported in report pages", line=node.lineno,
