@@ -292,3 +292,28 @@ def test_an_output_kind_is_written_only_when_the_build_wants_it(tmp_path, monkey
     assert written == ["yes"]
     extras.write(build, tmp_path, "document")
     assert written == ["yes", "later"]
+
+
+def test_a_data_file_parsed_before_is_loaded_again_as_new_objects(tmp_path):
+    """A preview's rebuilds read each data file's last parse back (data._PARSED): the same values and
+    lines as a parse, objects of the build's own, and a parse again once the text changes."""
+    from report_engine import data
+
+    path = tmp_path / "facts.yml"
+    path.write_text("rows:\n  - {name: A, value: !private {owner: helios, value: 3}}\n  - {name: B, value: 4}\n",
+                    encoding="utf-8")
+    first = data.load_yaml(path, "data/facts.yml")
+    second = data.load_yaml(path, "data/facts.yml")
+    assert str(path) in data._PARSED
+    assert second == first and second is not first and second["rows"] is not first["rows"]
+    assert second.line_of("rows") == first.line_of("rows") == 1
+    assert [row.line for row in second["rows"]] == [2, 3]
+    assert second["rows"][0]["value"].source == "data/facts.yml" and second["rows"][0]["value"].line == 2
+    second["rows"].append("changed by a build")
+    assert len(data.load_yaml(path, "data/facts.yml")["rows"]) == 2
+    assert data.load_yaml(path, "data/other.yml")["rows"][0]["value"].source == "data/other.yml"
+    path.write_text("rows:\n  - {name: C, value: 5}\n", encoding="utf-8")
+    assert data.load_yaml(path, "data/facts.yml")["rows"] == [{"name": "C", "value": 5}]
+    path.write_text("rows: [\n", encoding="utf-8")
+    with pytest.raises(ReportError, match="malformed YAML"):
+        data.load_yaml(path, "data/facts.yml")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,12 @@ def yaml_error_line(error: yaml.MarkedYAMLError) -> int | None:
     return mark.line + 1 if mark else None
 
 
+# The last parse of each data file in this process, pickled, with the text and name it was parsed
+# from: `mkdocs serve` rebuilds after every save, mostly of other files, and loading a pickle costs
+# a hundredth of parsing YAML with lines in Python. Each build gets objects of its own.
+_PARSED: dict[str, tuple[str, str, bytes]] = {}
+
+
 def load_yaml(path: Path, display: str) -> Any:
     """Parse one YAML file; malformed YAML fails with file and line."""
     try:
@@ -95,6 +102,18 @@ def load_yaml(path: Path, display: str) -> Any:
         line = path.read_bytes()[:error.start].count(b"\n") + 1
         raise ReportError("this file is not UTF-8 text", display, line,
                           "save it as UTF-8 (most editors offer it under 'Save with encoding')") from None
+    known = _PARSED.get(str(path))
+    if known is not None and known[:2] == (text, display):
+        return pickle.loads(known[2])
+    value = _parse_yaml(text, display)
+    try:
+        _PARSED[str(path)] = (text, display, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):     # pragma: no cover - YAML makes plain values
+        _PARSED.pop(str(path), None)
+    return value
+
+
+def _parse_yaml(text: str, display: str) -> Any:
     loader = _Loader(text)
     loader.source = display
     try:
