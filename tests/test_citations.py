@@ -12,6 +12,7 @@ import pybtex.errors
 import pytest
 
 from report_engine import bibtex as bibtex_module
+from report_engine import citations as citations_module
 from report_engine.bibtex import BibDatabase, load_bibtex
 from report_engine.citations import CitationEngine, html_id
 from report_engine.citestyles import ReferenceFormatter
@@ -277,6 +278,25 @@ def test_key_cited_outside_the_order_is_numbered_last(db: BibDatabase) -> None:
     e = CitationEngine(db, "numeric")
     e.set_order(["lee2020"])
     assert visible(e.cite(["zhang2023", "lee2020"], None, local)) == "[1, 2]"
+
+
+def test_a_citation_made_again_follows_new_numbers_and_letters(db: BibDatabase) -> None:
+    """Citations are made once per keys, locator and link target (CitationEngine._cited), until a key
+    cited outside the order renumbers or re-letters the report's citations."""
+    e = CitationEngine(db)
+    e.set_order(["mueller-deep", "openai2025"])
+    first = e.cite(["mueller-deep"], None, local)
+    assert e.cite(["mueller-deep"], None, local) is first
+    assert visible(e.cite(["mueller-deep"], "p. 4", local)) == "(Müller and García, 2024, p. 4)"
+    assert visible(e.cite(["mueller-book"], None, local)) == "(Müller and García, 2024a)"
+    assert visible(e.cite(["mueller-deep"], None, local)) == "(Müller and García, 2024b)"
+    assert visible(e.citet("mueller-deep", None, local)) == "Müller and García (2024b)"
+    assert hrefs(e.cite(["mueller-deep"], None, lambda key: "../references/#" + key)) != hrefs(first)
+    numeric = CitationEngine(db, "numeric")
+    numeric.set_order(["lee2020"])
+    assert visible(numeric.cite(["lee2020"], None, local)) == "[1]"
+    numeric.set_order(["zhang2023", "lee2020"])
+    assert visible(numeric.cite(["lee2020"], None, local)) == "[2]"
 
 
 # -- ids and markup ------------------------------------------------------------------
@@ -572,7 +592,7 @@ def test_the_next_build_of_a_process_keeps_what_the_last_derived(
         raise AssertionError("read from the cache again")
 
     monkeypatch.setattr(Store, "read_pickle", no_read)
-    monkeypatch.setattr(CitationEngine, "_derive_info", no_read)
+    monkeypatch.setattr(citations_module, "derive_info", no_read)
     again = CitationEngine(load_bibtex(bib, cache))
     again.set_order(ORDER)
     assert ([again.cite([key], None, local) for key in ORDER], again.reference_list(ORDER)) == made

@@ -295,6 +295,9 @@ class CitationEngine:
         self._suffixes: dict[str, str] = {}
         self._info: dict[str, tuple[str, str, tuple]] = {}
         self._formatted: dict[str, tuple[str | None, Formatted]] = {}
+        # Citations made, by kind, keys, locator and where they link: a report cites the same works on
+        # page after page. Emptied whenever numbers or letters change (_refresh_suffixes).
+        self._cited: dict[tuple[Any, ...], str] = {}
         self._ids: dict[str, str] | None = None
         self._disk = FormattedCache(database.cache, f"{style}_n{max_names}", database)
         # Work ahead on another core: started by the build, taken when first needed (_cache).
@@ -332,6 +335,7 @@ class CitationEngine:
             self._refresh_suffixes()
 
     def _refresh_suffixes(self) -> None:
+        self._cited.clear()                 # numbers changed (the callers), and letters may
         if "year" not in self.style.needs:
             return
         cited = []
@@ -354,14 +358,10 @@ class CitationEngine:
         if key not in self._info:
             info = self._cache.derived("info", key)
             if info is None:
-                info = self._derive_info(self.work(key))
+                info = derive_info(self.work(key))
                 self._cache.put_derived("info", key, info)
             self._info[key] = info
         return self._info[key]
-
-    @staticmethod
-    def _derive_info(work: Work) -> tuple[str, str, tuple]:
-        return in_text_names(work), year_of(work), sort_key(work)
 
     @property
     def _cache(self) -> FormattedCache:
@@ -373,7 +373,7 @@ class CitationEngine:
     def _derive_all(self, key: str) -> dict[tuple[str, str | None], Any]:
         """Everything a build derives from one entry, by its place in the formatted cache."""
         work = self.work(key)
-        return {FormattedCache.derived_key("info", key): self._derive_info(work),
+        return {FormattedCache.derived_key("info", key): derive_info(work),
                 FormattedCache.derived_key("notes", key): tuple(work.notes),
                 FormattedCache.derived_key("parent", key): work.parent or "",
                 (key, None): self._formatter.format(work, None)}
@@ -460,17 +460,26 @@ class CitationEngine:
         canonical = _unique(self._canonical(key) for key in _as_list(keys))
         if not canonical:
             raise ReportError("a citation needs at least one key", suggestion='write cite("key")')
-        style = self.style
-        labels = style.cite_order([self._label(key) for key in canonical])
-        links = style.sep.join(self._anchor(label.key, style.link_text(label), href) for label in labels)
-        tail = md_escape(_locator(loc) + style.close)
-        return f'<span class="citation">{md_escape(style.open)}{links}{tail}</span>'
+        known = ("cite", tuple(canonical), loc, href)
+        made = self._cited.get(known)
+        if made is None:
+            style = self.style
+            labels = style.cite_order([self._label(key) for key in canonical])
+            links = style.sep.join(self._anchor(label.key, style.link_text(label), href) for label in labels)
+            tail = md_escape(_locator(loc) + style.close)
+            made = self._cited[known] = f'<span class="citation">{md_escape(style.open)}{links}{tail}</span>'
+        return made
 
     def citet(self, key: str, loc: str | None, href: Href) -> str:
         """Textual citation: "Müller et al. (2024, p. 4)" or "Müller et al. [3]"."""
-        label = self._label(self._canonical(key))
-        text = self.style.textual(label, " ".join((loc or "").split()) or None)
-        return f'<span class="citation citation--textual">{self._anchor(label.key, text, href)}</span>'
+        known = ("citet", self._canonical(key), loc, href)
+        made = self._cited.get(known)
+        if made is None:
+            label = self._label(known[1])
+            text = self.style.textual(label, " ".join((loc or "").split()) or None)
+            made = self._cited[known] = \
+                f'<span class="citation citation--textual">{self._anchor(label.key, text, href)}</span>'
+        return made
 
     def reference_list(self, keys: Iterable[str]) -> str:
         """The reference list of ``keys`` in style order; "" when there are none."""
@@ -519,6 +528,11 @@ class CitationEngine:
         items = parse_bibtex(bibtex, "<report metadata>")
         own = BibDatabase(pathlib.Path("<report metadata>"), items)
         return self._formatter.format(make_work(_entries(own), items[0].key)).html, bibtex
+
+
+def derive_info(work: Work) -> tuple[str, str, tuple]:
+    """An entry's in-text names, year and sort key."""
+    return in_text_names(work), year_of(work), sort_key(work)
 
 
 def _entries(database: BibDatabase) -> Mapping[str, Any]:

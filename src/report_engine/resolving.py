@@ -22,6 +22,9 @@ class Resolver:
     def __init__(self, session: Session) -> None:
         self.s = session
         self._hrefs: dict[str, Callable[[str], str | None]] = {}     # page -> where its citations link
+        # The same by the start of that link (none: nowhere), shared by every page whose citations link
+        # alike, so that the citations engine knows a citation made for one of them (CitationEngine.cite).
+        self._targets: dict[str | None, Callable[[str], str | None]] = {}
 
     def _resolve(self, d: Deferred, validate_only: bool = False) -> str:
         try:
@@ -65,12 +68,18 @@ class Resolver:
         return href
 
     def _cite_target(self, page_src: str) -> Callable[[str], str | None]:
-        if self.s.bibliography_pages.get(page_src) == "page":
-            return lambda key: f"#{self.s.citations.entry_id(key)}"
-        report_pages = [src for src, scope in self.s.bibliography_pages.items() if scope == "report"]
-        if not report_pages:
+        base: str | None = ""                       # the page's own reference list
+        if self.s.bibliography_pages.get(page_src) != "page":
+            report_pages = [src for src, scope in self.s.bibliography_pages.items() if scope == "report"]
+            base = relative_url(self.s.pages[report_pages[0]].url, self.s.pages[page_src].url) if report_pages else None
+        target = self._targets.get(base)
+        if target is None:
+            target = self._targets[base] = self._link_to(base)
+        return target
+
+    def _link_to(self, base: str | None) -> Callable[[str], str | None]:
+        if base is None:
             return lambda key: None
-        base = relative_url(self.s.pages[report_pages[0]].url, self.s.pages[page_src].url)
         return lambda key: f"{base}#{self.s.citations.entry_id(key)}"
 
     def _resolve_cite(self, d: Deferred, validate_only: bool) -> str:
