@@ -24,7 +24,7 @@ from typing import Any
 # by MkDocs loading the report plugin, or by the report's macros module, before mkdocs-macros logs.
 logging.getLogger("mkdocs.plugins.mkdocs_macros").setLevel(logging.WARNING)
 
-__version__ = "0.8.1"
+__version__ = "0.8.2"
 
 
 def define_env(env: Any) -> None:
