@@ -2,7 +2,7 @@
 (an adapter to Material's ``partials/nav.html`` and ``partials/nav-item.html``).
 
 Material writes the whole navigation into every page: at 300 pages that is 90,000 calls of its
-``render`` macro, more than half of the time MkDocs spends writing pages. A branch of the
+``render`` macro, about half of the time MkDocs spends writing pages. A branch of the
 navigation that does not hold the page being written reads that page in one way only: its links
 are relative to the page's folder. MkDocs works a relative link out (``get_relative_url``) from the
 folder's depth and the part of the folder the link shares with it, and a link in the branch shares
