@@ -292,6 +292,10 @@ def test_a_citation_made_again_follows_new_numbers_and_letters(db: BibDatabase) 
     assert visible(e.cite(["mueller-deep"], None, local)) == "(Müller and García, 2024b)"
     assert visible(e.citet("mueller-deep", None, local)) == "Müller and García (2024b)"
     assert hrefs(e.cite(["mueller-deep"], None, lambda key: "../references/#" + key)) != hrefs(first)
+    outside = CitationEngine(db)                # both outside the order: the second re-letters the first
+    outside.set_order(["lee2020"])
+    made = [visible(outside.cite(["mueller-deep", "mueller-book"], None, local)) for _ in range(2)]
+    assert made == ["(Müller and García, 2024a; Müller and García, 2024b)"] * 2
     numeric = CitationEngine(db, "numeric")
     numeric.set_order(["lee2020"])
     assert visible(numeric.cite(["lee2020"], None, local)) == "[1]"

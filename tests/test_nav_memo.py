@@ -64,7 +64,7 @@ FEATURES = [[], ["navigation.sections"], ["navigation.tabs"], ["navigation.tabs"
 
 
 def site(tmp_path: Path, features: list[str], directory_urls: bool = True, override: str | None = None,
-         plugins: list | None = None):
+         plugins: list | None = None, nav: list | None = None):
     root = tmp_path / f"r{len(list(tmp_path.iterdir()))}"
     for path, text in PAGES.items():
         (root / "docs" / path).parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,7 @@ def site(tmp_path: Path, features: list[str], directory_urls: bool = True, overr
         (root / "overrides" / "partials").mkdir(parents=True)
         (root / "overrides" / "partials" / "nav-item.html").write_text(override, encoding="utf-8")
         theme["custom_dir"] = "overrides"
-    settings = {"site_name": "Nav", "site_url": "https://example.org/r/", "theme": theme, "nav": NAV,
+    settings = {"site_name": "Nav", "site_url": "https://example.org/r/", "theme": theme, "nav": nav or NAV,
                 "use_directory_urls": directory_urls, "plugins": plugins or []}
     (root / "mkdocs.yml").write_text(yaml.safe_dump(settings), encoding="utf-8")
     config = load_config(config_file=str(root / "mkdocs.yml"))
@@ -111,6 +111,22 @@ def test_every_page_is_the_same_with_the_memo(tmp_path, features, directory_urls
     assert routed == plain
     assert env.globals[nav_memo.GLOBAL].reused > len(pages)
     assert "md-nav__link--active" in routed["sections/one.md"] and 'href="https://example.org/"' in routed["sections/deeper/three.md"]
+
+
+@pytest.mark.parametrize("directory_urls", [True, False], ids=["folders", "files"])
+def test_a_page_the_nav_lists_twice_is_drawn_as_current_in_both_places(tmp_path, directory_urls):
+    """MkDocs makes one page object for a file listed twice and marks only its last place active:
+    the branch of its first place holds the page being written though it is not active."""
+    twice = [{"First": ["summary.md", "sections/one.md"]}, {"Again": ["summary.md"]}, "index.md", "sections/two.md",
+             "appendices/alpha.md"]
+    config, files, nav, pages = site(tmp_path, ["navigation.sections"], directory_urls, nav=twice)
+    order = ["summary.md", "sections/two.md", "sections/one.md", "index.md", "appendices/alpha.md"]
+    pages = sorted((page for page in pages if page.file.src_uri in order), key=lambda page: order.index(page.file.src_uri))
+    plain = written(config, files, nav, pages, config.theme.get_env())
+    env = config.theme.get_env()
+    assert nav_memo.install(env, config)
+    assert written(config, files, nav, pages, env) == plain
+    assert plain["summary.md"].count('type="checkbox" id="__toc"') == 2
 
 
 def test_a_forgotten_memo_renders_a_changed_title_afresh(tmp_path):

@@ -317,3 +317,29 @@ def test_a_data_file_parsed_before_is_loaded_again_as_new_objects(tmp_path):
     path.write_text("rows: [\n", encoding="utf-8")
     with pytest.raises(ReportError, match="malformed YAML"):
         data.load_yaml(path, "data/facts.yml")
+
+
+@pytest.mark.parametrize("start", ["{%", "{%_", "<?j", "[["])
+def test_block_and_extends_are_refused_whatever_the_delimiters(start):
+    """A page whose source names neither tag is not walked for them (templates.check_template); with
+    delimiters that end in a letter or underscore the keyword is no word of its own, and is found."""
+    env = jinja2.Environment(block_start_string=start, block_end_string="%}")
+    with pytest.raises(ReportError, match="block"):
+        templates.check_template(env, f"Text.\n{start}block x %}}hi{start}endblock %}}\n")
+    with pytest.raises(ReportError, match="extends"):
+        templates.check_template(env, f'{start}extends "base.md" %}}\n')
+    templates.check_template(env, "A blocked road; the report extends its reach.\n")
+
+
+def test_a_template_extension_with_tags_of_its_own_is_walked():
+    class Blocks(jinja2.ext.Extension):
+        tags = {"section"}
+
+        def parse(self, parser):
+            lineno = next(parser.stream).lineno
+            body = parser.parse_statements(("name:endsection",), drop_needle=True)
+            return jinja2.nodes.Block("made", body, False, False, lineno=lineno)
+
+    env = jinja2.Environment(extensions=[Blocks, "jinja2.ext.loopcontrols"])
+    with pytest.raises(ReportError, match="block"):
+        templates.check_template(env, "{% section %}hi{% endsection %}\n")

@@ -463,6 +463,8 @@ class CitationEngine:
         known = ("cite", tuple(canonical), loc, href)
         made = self._cited.get(known)
         if made is None:
+            for key in canonical:           # every key numbered (and lettered) before any label is read
+                self._enlist(key)
             style = self.style
             labels = style.cite_order([self._label(key) for key in canonical])
             links = style.sep.join(self._anchor(label.key, style.link_text(label), href) for label in labels)
@@ -507,15 +509,7 @@ class CitationEngine:
     def entry_id(self, key: str) -> str:
         """The stable HTML id of an entry's reference-list item."""
         if self._ids is None:
-            self._ids = {}
-            taken: set[str] = set()
-            for name in self.database.keys():
-                base = candidate = html_id(name)
-                number = 2
-                while candidate in taken:
-                    candidate, number = f"{base}-{number}", number + 1
-                taken.add(candidate)
-                self._ids[name] = candidate
+            self._ids = entry_ids(self.database.keys())
         return self._ids[self._canonical(key)]
 
     def plain_reference(self, key: str) -> str:
@@ -528,6 +522,20 @@ class CitationEngine:
         items = parse_bibtex(bibtex, "<report metadata>")
         own = BibDatabase(pathlib.Path("<report metadata>"), items)
         return self._formatter.format(make_work(_entries(own), items[0].key)).html, bibtex
+
+
+def entry_ids(keys: Iterable[str]) -> dict[str, str]:
+    """Each key's HTML id: its slug, numbered from 2 where an earlier key has the same slug."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in keys:
+        base = candidate = html_id(name)
+        number = 2
+        while candidate in taken:
+            candidate, number = f"{base}-{number}", number + 1
+        taken.add(candidate)
+        ids[name] = candidate
+    return ids
 
 
 def derive_info(work: Work) -> tuple[str, str, tuple]:

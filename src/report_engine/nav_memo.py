@@ -16,7 +16,8 @@ addresses, metadata: set before MkDocs writes any page), the theme's features, i
 configuration; and the macro's own arguments (the element ids' path, the level, whether the
 parent is open), which are part of the key. Rendered as Material renders it, always:
 
-* the branch holding the page (its items are marked active);
+* a branch holding the page (its items are marked active; and a page the nav lists twice is one
+  object, marked active in its last place only, so the branch is looked for by the page itself);
 * a branch with anything but MkDocs' own pages and sections in it (a link, a blog's view);
 * a page with no address (Material's 404 page).
 
@@ -30,7 +31,8 @@ The routing is installed (:func:`install`) only where it can be exact:
 
 It lives in the theme's Jinja environment, made afresh by MkDocs for every build. The instant
 preview renders pages with the last preview's environment and, for a page new to the site, a
-newer build's navigation: it calls :func:`forget` first. ``tests/test_nav_memo.py`` renders
+newer build's navigation, reading each page's source (its title) just before it renders it: it
+calls :func:`forget` before each page. ``tests/test_nav_memo.py`` renders
 navigations of every shape Material draws with and without the routing and compares every page.
 """
 
@@ -94,8 +96,8 @@ class Branches:
     def __init__(self) -> None:
         self.rendered: dict[tuple[Any, ...], Any] = {}
         # id(item) -> (the item, kept so its id is not reused; the starts of its links, or None
-        # for a branch always rendered)
-        self.links: dict[int, tuple[Any, frozenset[Folder] | None]] = {}
+        # for a branch always rendered; the ids of its pages)
+        self.links: dict[int, tuple[Any, frozenset[Folder] | None, frozenset[int]]] = {}
         self.page: Any = None                 # the last page asked about, and its folder
         self.folder: Folder = ()
         self.reused = 0                       # branches not rendered again (the tests read it)
@@ -111,8 +113,8 @@ class Branches:
         before for a page that sees it the same way."""
         arguments = (item, path, level) if parent is None else (item, path, level, parent)
         url = getattr(page, "url", None)
-        branch_starts = self._starts(item)
-        if branch_starts is None or not isinstance(url, str) or item.active:
+        _, branch_starts, pages = self._branch(item)
+        if branch_starts is None or not isinstance(url, str) or item.active or id(page) in pages:
             return render(*arguments)
         if page is not self.page:
             self.page, self.folder = page, folder_of(url)
@@ -124,24 +126,26 @@ class Branches:
             self.reused += 1
         return found
 
-    def _starts(self, item: Any) -> frozenset[Folder] | None:
+    def _branch(self, item: Any) -> tuple[Any, frozenset[Folder] | None, frozenset[int]]:
+        """The item, the starts of its branch's links (None: always rendered), its pages' ids."""
         known = self.links.get(id(item))
         if known is None:
-            known = self.links[id(item)] = (item, self._make_starts(item))
-        return known[1]
+            known = self.links[id(item)] = self._make_branch(item)
+        return known
 
-    def _make_starts(self, item: Any) -> frozenset[Folder] | None:
+    def _make_branch(self, item: Any) -> tuple[Any, frozenset[Folder] | None, frozenset[int]]:
         if type(item) is Page:
-            return starts([item.url])
+            return item, starts([item.url]), frozenset({id(item)})
         if type(item) is not Section:
-            return None
+            return item, None, frozenset()
         found: frozenset[Folder] = frozenset()
+        pages: frozenset[int] = frozenset()
         for child in item.children:
-            child_starts = self._starts(child)
+            _, child_starts, child_pages = self._branch(child)
             if child_starts is None:
-                return None
-            found |= child_starts
-        return found
+                return item, None, frozenset()
+            found, pages = found | child_starts, pages | child_pages
+        return item, found, pages
 
 
 class RoutingLoader(jinja2.BaseLoader):

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import jinja2
 import jinja2.runtime
-from jinja2 import nodes
+from jinja2 import ext, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import mdscan
@@ -221,15 +221,19 @@ class CompiledPages:
             self.store.prune()
 
 
-# A block or extends tag is a name token, a whole word of the source: a page without either word
-# has neither, and its parsed template is not walked (most pages; walking costs as much as parsing).
-BLOCK_WORDS = re.compile(r"\b(?:block|extends)\b")
+# A block or extends tag is written with its keyword, whatever the delimiters: a page whose source
+# holds neither word has neither tag, and its parsed template is not walked (most pages; walking
+# costs as much as parsing), unless an extension adds tags of its own (Jinja's own ExprStmt, loop
+# controls and debug tags make no block).
+BLOCK_WORDS = ("block", "extends")
+PLAIN_TAG_EXTENSIONS = (ext.ExprStmtExtension, ext.LoopControlExtension, ext.DebugExtension)
 
 
 def check_template(env: jinja2.Environment, source: str) -> nodes.Template:
     """Refuse the template features that move text between blocks; the parsed template."""
     tree = env.parse(source)
-    if not BLOCK_WORDS.search(source):
+    if not any(word in source for word in BLOCK_WORDS) and all(
+            isinstance(extension, PLAIN_TAG_EXTENSIONS) or not extension.tags for extension in env.extensions.values()):
         return tree
     for node in tree.find_all((nodes.Block, nodes.Extends)):
         kind = "{% block %}" if isinstance(node, nodes.Block) else "{% extends %}"

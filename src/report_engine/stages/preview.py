@@ -136,9 +136,11 @@ class Held:
 
     def _render(self, build: Any, pages: list[Any]) -> None:
         """``pages`` of ``build``, its events reaching it, with this preview's theme and folder."""
-        nav_memo.forget(self.build.theme_env)     # its branches were rendered for that preview's nav
         with self.use(build):
             for page in pages:
+                # Each page's source (its title) is read just before it is rendered: no branch
+                # rendered for another page, or for that preview's nav, stands.
+                nav_memo.forget(self.build.theme_env)
                 adapter.render_page(page, build.config, build.mkdocs_files, build.nav, self.build.theme_env,
                                     self.build.configured.final_site_dir)
 
