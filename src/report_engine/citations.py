@@ -121,10 +121,16 @@ class FormattedCache:
         if self.parse is None:
             return {}, None
         earlier = self.parse.key
+        verdicts: dict[str, bool] = {}      # by .bib key: an entry has several parts here
+
+        def unchanged(key: str) -> bool:
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = database.unchanged_since(earlier, key)
+            return verdict
 
         def kept(entries: Mapping[Any, Any]) -> dict[Any, Any]:
-            return {entry: value for entry, value in entries.items()
-                    if database.unchanged_since(earlier, self.entry_key(entry))}
+            return {entry: value for entry, value in entries.items() if unchanged(self.entry_key(entry))}
         return kept(self._derived), (kept(self._formatted) if self._formatted is not None else None)
 
     @staticmethod
