@@ -196,3 +196,37 @@ def test_a_server_told_of_writes_rebuilds_after_a_shorter_quiet(monkeypatch) -> 
     monkeypatch.setattr(adapter, "use_events", lambda server: False)
     preview.serve_instantly(polling, lambda: True)
     assert polling.build_delay == 0.1
+
+
+def test_the_preview_reads_ahead_only_while_the_author_reads(monkeypatch):
+    """read_ahead imports the Markdown extensions at once, then waits preview.IDLE seconds before
+    reading the bibliography's entries; a save in the meantime cancels that (its rebuild would
+    otherwise wait for the unpickling)."""
+    from types import SimpleNamespace
+
+    from report_engine import bibtex, render_cache
+    from report_engine.stages import preview as preview_module
+
+    done: list[str] = []
+    monkeypatch.setattr(preview_module, "IDLE", 0.01)
+    monkeypatch.setattr(bibtex, "hold_last_parse", lambda: done.append("entries"))
+    monkeypatch.setattr(render_cache, "warm", lambda config: done.append(f"markdown {config.markdown_extensions}"))
+    config = SimpleNamespace(markdown_extensions=["toc"], mdx_configs={})
+    saves = preview_module._SAVES[0]
+    monkeypatch.setattr(preview_module.time, "sleep", lambda seconds: preview_module._SAVES.__setitem__(0, saves + 1))
+    preview_module.read_ahead(saves, config)
+    assert done == ["markdown ['toc']"]
+    monkeypatch.setattr(preview_module.time, "sleep", lambda seconds: None)
+    preview_module.read_ahead(preview_module._SAVES[0], config)
+    assert done == ["markdown ['toc']", "markdown ['toc']", "entries"]
+
+
+def test_warming_imports_the_sites_markdown_extensions():
+    import sys
+    from types import SimpleNamespace
+
+    from report_engine import render_cache
+
+    sys.modules.pop("markdown.extensions.abbr", None)
+    render_cache.warm(SimpleNamespace(markdown_extensions=["abbr", "pymdownx.blocks.caption"], mdx_configs={}))
+    assert "markdown.extensions.abbr" in sys.modules and "pymdownx.blocks.caption" in sys.modules

@@ -198,7 +198,7 @@ class Build:
         theme_dirs = list(self.config.theme.dirs)
         if self.settings.serving:
             return preview.show(self.settings, self.configured, self.session, self.outcome, site, theme_dirs,
-                                fingerprints, say)
+                                fingerprints, say, self.config)
         extras.write(written, site, "document")
         return finish.finish(self.settings, self.configured, self.session, site, theme_dirs, fingerprints)
 

@@ -43,7 +43,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .. import adapter, audit, bibtex, caches, inputs, linking, nav_memo, outputs, preview_page, prose_edit, templates
+from .. import (adapter, audit, bibtex, caches, inputs, linking, nav_memo, outputs, preview_page, prose_edit,
+               render_cache, templates)
 from ..errors import ReportError
 from ..session import Session
 from ..settings import Settings
@@ -240,8 +241,11 @@ def stop_checks() -> None:
 
 
 def show(settings: Settings, configured: Configured, session: Session, passes: Passes, site: Path,
-         theme_dirs: list[str], fingerprints: Fingerprints, say: Callable[[ReportError], str]) -> Path:
-    """Put the preview in place, then check it off the critical path. Returns where it now is."""
+         theme_dirs: list[str], fingerprints: Fingerprints, say: Callable[[ReportError], str],
+         markdown_config: Any = None) -> Path:
+    """Put the preview in place, then check it off the critical path. Returns where it now is.
+    ``markdown_config``: MkDocs' configuration, whose Markdown extensions are imported while the
+    author reads (:func:`read_ahead`)."""
     if SERVER[0] is not None:            # no request sees the folder while it is swapped
         adapter.hold_requests(SERVER[0])
     outputs.promote(configured.staging, configured.final_site_dir)
@@ -292,20 +296,32 @@ def show(settings: Settings, configured: Configured, session: Session, passes: P
     else:                                   # pragma: no cover - platforms without fork
         written = threading.Event()
         threading.Thread(target=check, name="report-preview-checks", daemon=True).start()
-    threading.Thread(target=hold_bibliography, name="report-preview-bibliography", daemon=True).start()
+    threading.Thread(target=read_ahead, args=(_SAVES[0], markdown_config), name="report-preview-ahead",
+                     daemon=True).start()
     return site
 
 
-def hold_bibliography() -> None:
-    """While the author reads: the bibliography's entries in memory, for the next save of the .bib."""
+def read_ahead(saves: int, markdown_config: Any) -> None:
+    """While the author reads: the Markdown extensions imported at once, for the next page converted
+    (a preview whose pages all came from the cache imported none; importing yields the interpreter
+    as it goes), then, once the preview has stayed on screen :data:`IDLE` seconds without a save,
+    the bibliography's entries in memory, for the next save of the .bib. Reading the entries is one
+    unpickling, which holds the interpreter throughout: a save in the meantime would wait for it,
+    so a save first cancels it (its rebuild reads what it needs)."""
     try:
-        bibtex.hold_last_parse()
-    except Exception as error:               # the next rebuild reads them again, and says what is wrong
-        log.debug(f"Preview: the bibliography's entries were not read ahead ({error})")
+        if markdown_config is not None:
+            render_cache.warm(markdown_config)
+        time.sleep(IDLE)
+        if _SAVES[0] == saves:
+            bibtex.hold_last_parse()
+    except Exception as error:               # the next rebuild does it again, and says what is wrong
+        log.debug(f"Preview: the Markdown extensions or the bibliography's entries were not read ahead ({error})")
 
 
 MAX_FIRST = 12          # pages shown before the rest of the site, at most
 QUIET = 0.03            # seconds without a write before a save counts as done (when told by the system)
+IDLE = 1.0              # seconds a preview stays on screen without a save before the engine reads ahead
+_SAVES = [0]            # saves seen by the engine's rebuild (Instant), for read_ahead
 
 
 @dataclasses.dataclass
@@ -398,6 +414,7 @@ class Instant:
         self.error_shown = False             # the last rebuild ended on an error page (on every page)
 
     def __call__(self) -> None:
+        _SAVES[0] += 1
         self.stop_behind()
         held = HELD[0]
         started = time.perf_counter()
