@@ -227,6 +227,11 @@ def test_warming_imports_the_sites_markdown_extensions():
 
     from report_engine import render_cache
 
+    render_cache._WARMED.clear()
     sys.modules.pop("markdown.extensions.abbr", None)
-    render_cache.warm(SimpleNamespace(markdown_extensions=["abbr", "pymdownx.blocks.caption"], mdx_configs={}))
+    config = SimpleNamespace(markdown_extensions=["abbr", "pymdownx.blocks.caption"], mdx_configs={})
+    render_cache.warm(config)
     assert "markdown.extensions.abbr" in sys.modules and "pymdownx.blocks.caption" in sys.modules
+    sys.modules.pop("markdown.extensions.abbr")
+    render_cache.warm(config)                       # once per process and settings
+    assert "markdown.extensions.abbr" not in sys.modules

@@ -70,7 +70,7 @@ BUILD_LOGGER = build_site.__module__
 BUILDING_MESSAGE = "Building documentation to directory: "
 
 __all__ = ["Abort", "AnchorLink", "BUILDING_MESSAGE", "BUILD_LOGGER", "BasePlugin", "BuildError", "File", "Files", "MkDocsConfig", "MkDocsException",
-           "Page", "PluginError", "Section", "base", "build_site", "config_options", "event_priority", "front_matter", "generated_file",
+           "Page", "PluginError", "Section", "base", "build_site", "config_options", "event_handlers", "event_priority", "front_matter", "generated_file",
            "get_files", "get_navigation", "hold_requests", "load_config", "nav_pages", "reload_browsers", "render_page", "set_exclusions",
            "use_events"]
 
@@ -136,6 +136,13 @@ def render_page(page: Any, config: Any, files: Any, nav: Any, env: Any, site: Pa
     finally:
         page.active = False
         config._current_page = None
+
+
+def event_handlers(config: Any, events: tuple[str, ...]) -> set[str]:
+    """The modules of the plugins (or hooks) that handle any of ``events`` in this build, read
+    from ``config.plugins.events``: which plugins may change a page or the navigation there."""
+    return {type(getattr(handler, "__self__", None)).__module__
+            for event in events for handler in config.plugins.events.get(event, ())}
 
 
 def use_events(server: Any) -> bool:

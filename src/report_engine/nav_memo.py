@@ -45,7 +45,7 @@ from typing import Any, Callable
 
 import jinja2
 
-from .adapter import Page, Section
+from .adapter import Page, Section, event_handlers
 
 GLOBAL = "report_nav_branch"
 # Each routed template: the call Material writes, and the same call through the memo.
@@ -188,12 +188,8 @@ def routable(env: jinja2.Environment) -> bool:
 
 def known_plugins(config: Any) -> bool:
     """Whether only plugins known to leave navigation items alone run while pages are written."""
-    for event in WRITING_EVENTS:
-        for handler in config.plugins.events.get(event, ()):
-            module = type(getattr(handler, "__self__", None)).__module__
-            if module.split(".")[0] not in KNOWN_PACKAGES and module not in KNOWN_MODULES:
-                return False
-    return True
+    return all(module.split(".")[0] in KNOWN_PACKAGES or module in KNOWN_MODULES
+               for module in event_handlers(config, WRITING_EVENTS))
 
 
 def install(env: jinja2.Environment, config: Any) -> bool:

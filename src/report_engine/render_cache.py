@@ -257,10 +257,18 @@ class PageRenders:
             self.store.prune(max(self.store.keep or caches.KEEP, 8 * len(self.used)))
 
 
+_WARMED: set[str] = set()     # the extension settings warm() has imported in this process
+
+
 def warm(config: Any) -> None:
     """Python-Markdown and this site's extensions imported, as a page's first conversion in a process
     imports them (0.2 s with pymdownx's blocks, whose patterns compile on import): run by the
-    preview while the author reads, when every page so far came from the cache."""
+    preview while the author reads, when every page so far came from the cache. Once per process
+    and settings: a module is imported once."""
+    settings = repr((config.markdown_extensions, config.mdx_configs))
+    if settings in _WARMED:
+        return
     import markdown
 
     markdown.Markdown(extensions=list(config.markdown_extensions), extension_configs=dict(config.mdx_configs or {}))
+    _WARMED.add(settings)

@@ -17,7 +17,7 @@ from typing import Any
 from lxml import html as lxml_html
 
 from .. import ahead, cards, changes, courtesy, findability, mdscan, outputs
-from ..adapter import AnchorLink
+from ..adapter import AnchorLink, event_handlers
 from ..errors import ReportError
 from ..passages import slugify
 from ..render_cache import PageRenders
@@ -159,9 +159,7 @@ def convert_ahead(config: Any, files: Any, renders: PageRenders, serving: bool) 
     """Another core converts pages' Markdown from the last page back while MkDocs converts from
     the first (:mod:`report_engine.ahead`), as MkDocs would: the same events make each page's final
     Markdown. Only when the engine and mkdocs-macros are the only plugins that change a page before then."""
-    events = config.plugins.events
-    owners = {type(getattr(handler, "__self__", None)).__module__.split(".")[0]
-              for name in ("pre_page", "page_markdown") for handler in events.get(name, ())}
+    owners = {module.split(".")[0] for module in event_handlers(config, ("pre_page", "page_markdown"))}
     if serving or not renders.on or not owners <= {"mkdocs_macros", "report_engine"}:
         return None
     pages = [file.page for file in files.documentation_pages() if file.page is not None
